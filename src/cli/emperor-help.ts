@@ -1,0 +1,33 @@
+// The text of `emperor --help`.
+
+/** Usage, options and subcommands of `emperor`. */
+export const HELP = `Usage: emperor [options]
+       emperor check PATH...
+
+Runs in the foreground and keeps every vassal (one INI file each in --vassals) alive:
+a new file starts its program, an edit reloads it, a removed file stops it.
+
+Options (each may also be set in the [emperor] section of --config; flags win):
+  --vassals DIR            directory of vassal files            (/etc/emperor/vassals)
+  --config FILE            INI file with an [emperor] section
+  --state-dir DIR          sockets and runtime state            ($EMPEROR_STATE_DIR, /run/emperor as root,
+                                                                 else $XDG_RUNTIME_DIR/emperor or /tmp/emperor-$UID)
+  --stats PATH             stats socket                         (<state-dir>/stats.sock)
+  --control PATH           control socket                       (<state-dir>/control.sock)
+  --metrics HOST:PORT|off  Prometheus endpoint                  (127.0.0.1:9393)
+  --log-dir DIR            base for relative vassal log paths   (<state-dir>/logs)
+  --log-format text|json   the emperor's own event lines        (text)
+  --sample-interval DUR    CPU/RSS sampling period              (5s)
+  --rescan-interval DUR    full directory rescan                (30s)
+  --tyrant                 run each vassal as its file's owner
+  --uwsgi PATH             binary for [uwsgi] vassals           (uwsgi)
+  -h, --help               this text
+  -V, --version            the version
+
+Subcommands:
+  check PATH...            validate vassal files or directories; prints FILE:LINE: message
+                           per problem and exits 1 if any is an error
+
+Signals: TERM/INT stop every vassal and exit 0 (a second INT kills at once); HUP rescans.
+Vassal file reference: README.md.
+`;

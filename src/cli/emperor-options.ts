@@ -1,0 +1,154 @@
+// Flags and the `[emperor]` section of --config -> the emperor's options, with SPEC section 2's defaults.
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { readIni } from '../config/ini-source.ts';
+import { parseDuration } from '../config/values.ts';
+import { closestWord } from '../config/suggest.ts';
+import { formatProblem } from '../config/parse-file.ts';
+import type { LogFormat } from '../runtime/event-log.ts';
+
+/** Every option of `emperor`, resolved. Durations in ms. */
+export interface EmperorSettings {
+  vassals: string;
+  config: string | null;
+  stateDir: string;
+  stats: string;
+  control: string;
+  metrics: string;
+  logDir: string;
+  logFormat: LogFormat;
+  sampleIntervalMs: number;
+  rescanIntervalMs: number;
+  tyrant: boolean;
+  uwsgi: string;
+}
+
+/** What the command line asks for. */
+export type EmperorCommand =
+  | { kind: 'run'; settings: EmperorSettings }
+  | { kind: 'check'; paths: string[] }
+  | { kind: 'help' }
+  | { kind: 'version' };
+
+const VALUE_OPTIONS = [
+  'vassals',
+  'config',
+  'state-dir',
+  'stats',
+  'control',
+  'metrics',
+  'log-dir',
+  'log-format',
+  'sample-interval',
+  'rescan-interval',
+  'uwsgi',
+] as const;
+const FLAG_OPTIONS = ['tyrant'] as const;
+const ALL_OPTIONS: readonly string[] = [...VALUE_OPTIONS, ...FLAG_OPTIONS];
+
+/** A usage error: exit code 2 with the message. */
+export class UsageError extends Error {}
+
+/** The default state directory of SPEC section 2. */
+export function defaultStateDir(env: Record<string, string | undefined>, uid: number): string {
+  if (env.EMPEROR_STATE_DIR) return env.EMPEROR_STATE_DIR;
+  if (uid === 0) return '/run/emperor';
+  if (env.XDG_RUNTIME_DIR) return join(env.XDG_RUNTIME_DIR, 'emperor');
+  return `/tmp/emperor-${uid}`;
+}
+
+function unknown(name: string): UsageError {
+  const near = closestWord(name, ALL_OPTIONS);
+  return new UsageError(`unknown option --${name}${near ? `; did you mean --${near}?` : ''} (see emperor --help)`);
+}
+
+/** Parses argv (without node and the script). */
+export function parseEmperorArgs(argv: readonly string[], env: Record<string, string | undefined>, uid: number): EmperorCommand {
+  const given = new Map<string, string>();
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--help' || arg === '-h') return { kind: 'help' };
+    if (arg === '--version' || arg === '-V') return { kind: 'version' };
+    if (!arg.startsWith('--')) {
+      rest.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    if ((FLAG_OPTIONS as readonly string[]).includes(name)) {
+      given.set(name, eq < 0 ? 'true' : arg.slice(eq + 1));
+      continue;
+    }
+    if (!(VALUE_OPTIONS as readonly string[]).includes(name)) throw unknown(name);
+    const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
+    if (value === undefined || (eq < 0 && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
+    given.set(name, value);
+  }
+  if (rest[0] === 'check') {
+    if (rest.length < 2) throw new UsageError('emperor check needs at least one file or directory');
+    return { kind: 'check', paths: rest.slice(1) };
+  }
+  if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}; subcommands are: check (see emperor --help)`);
+  const config = given.get('config') ?? null;
+  const merged = config === null ? given : new Map([...readConfigSection(config), ...given]);
+  return { kind: 'run', settings: resolveSettings(merged, config, env, uid) };
+}
+
+/** Reads the `[emperor]` section of a --config file; flags given on the command line win. */
+export function readConfigSection(path: string): Map<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read --config ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const doc = readIni(path, text);
+  const errors = doc.problems.filter((p) => !p.warning).map(formatProblem);
+  const out = new Map<string, string>();
+  for (const section of doc.sections) {
+    if (section.name !== 'emperor') continue;
+    for (const e of section.entries) {
+      if (!ALL_OPTIONS.includes(e.key) || e.key === 'config') {
+        const near = closestWord(e.key, ALL_OPTIONS);
+        errors.push(`${path}:${e.line}: unknown option \`${e.key}\`${near ? `; did you mean \`${near}\`?` : ''}`);
+        continue;
+      }
+      out.set(e.key, e.value);
+    }
+  }
+  if (errors.length > 0) throw new UsageError(errors.join('\n'));
+  return out;
+}
+
+function duration(name: string, text: string): number {
+  const r = parseDuration(text);
+  if (!r.ok) throw new UsageError(`--${name}: ${r.message}`);
+  if (r.value <= 0) throw new UsageError(`--${name} must be more than 0`);
+  return r.value;
+}
+
+function resolveSettings(given: Map<string, string>, config: string | null, env: Record<string, string | undefined>, uid: number): EmperorSettings {
+  const stateDir = resolve(given.get('state-dir') ?? defaultStateDir(env, uid));
+  const logFormat = given.get('log-format') ?? 'text';
+  if (logFormat !== 'text' && logFormat !== 'json') throw new UsageError(`--log-format must be text or json, not ${logFormat}`);
+  const metrics = given.get('metrics') ?? '127.0.0.1:9393';
+  if (metrics !== 'off' && !/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/.test(metrics)) {
+    throw new UsageError(`--metrics must be HOST:PORT or off, not ${metrics}`);
+  }
+  const tyrant = given.get('tyrant');
+  return {
+    vassals: resolve(given.get('vassals') ?? '/etc/emperor/vassals'),
+    config: config === null ? null : resolve(config),
+    stateDir,
+    stats: resolve(given.get('stats') ?? join(stateDir, 'stats.sock')),
+    control: resolve(given.get('control') ?? join(stateDir, 'control.sock')),
+    metrics,
+    logDir: resolve(given.get('log-dir') ?? join(stateDir, 'logs')),
+    logFormat,
+    sampleIntervalMs: duration('sample-interval', given.get('sample-interval') ?? '5s'),
+    rescanIntervalMs: duration('rescan-interval', given.get('rescan-interval') ?? '30s'),
+    tyrant: tyrant === undefined ? false : !['false', 'no', 'off', '0'].includes(tyrant.toLowerCase()),
+    uwsgi: given.get('uwsgi') ?? 'uwsgi',
+  };
+}

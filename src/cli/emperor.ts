@@ -1,0 +1,116 @@
+// `emperor`: flags -> options, the real adapters, signals, and the `check` subcommand.
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { parseEmperorArgs, UsageError, type EmperorSettings } from './emperor-options.ts';
+import { runCheck } from './check.ts';
+import { HELP } from './emperor-help.ts';
+import { Emperor } from '../runtime/emperor.ts';
+import { EventLog } from '../runtime/event-log.ts';
+import { systemClock } from '../runtime/clock.ts';
+import { nodeSpawner } from '../io/spawner.ts';
+import { lockStateDir } from '../io/state-lock.ts';
+import { closeUnix, startStatsServer } from '../control/stats-server.ts';
+import { snapshot } from '../runtime/snapshot.ts';
+
+/** The package version, read from package.json beside src/ and dist/. */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function run(settings: EmperorSettings): Promise<void> {
+  const events = new EventLog(settings.logFormat);
+  try {
+    if (!statSync(settings.vassals).isDirectory()) throw new Error('not a directory');
+  } catch (err) {
+    fail(`vassal directory ${settings.vassals} cannot be used (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); create it or pass --vassals DIR`);
+  }
+  if (settings.tyrant) fail('--tyrant is not supported by this version of emperor yet; run without it');
+  let lock: { release(): void };
+  try {
+    lock = lockStateDir(settings.stateDir);
+    mkdirSync(settings.logDir, { recursive: true });
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  const emperor = new Emperor({
+    vassalsDir: settings.vassals,
+    logDir: settings.logDir,
+    rescanIntervalMs: settings.rescanIntervalMs,
+    env: process.env,
+    events,
+    clock: systemClock,
+    spawner: nodeSpawner,
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+  });
+  const facts = { version: packageVersion(), pid: process.pid, startedAt: Math.round(Date.now()) / 1000, vassalsDir: settings.vassals };
+  let stats;
+  try {
+    stats = await startStatsServer(settings.stats, () => JSON.stringify(snapshot(facts, emperor.vassals.values(), systemClock)));
+  } catch (err) {
+    lock.release();
+    fail(`cannot open the stats socket: ${(err as Error).message}`);
+  }
+  events.info(`emperor ${facts.version} pid ${process.pid}: vassals ${settings.vassals}, state ${settings.stateDir}, stats ${settings.stats}`);
+  emperor.start();
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) {
+      if (signal !== 'SIGINT') return;
+      events.warn(`second ${signal}: killing every vassal now`);
+      emperor.killAll();
+      emperor.guardian.close();
+      closeUnix(stats, settings.stats);
+      lock.release();
+      process.exit(1);
+    }
+    stopping = true;
+    events.info(`${signal}: stopping every vassal (send SIGINT again to kill them at once)`);
+    await emperor.shutdown();
+    closeUnix(stats, settings.stats);
+    lock.release();
+    events.info('all vassals stopped; bye');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGHUP', () => {
+    events.info('SIGHUP: rescanning the vassal directory');
+    emperor.reconcile();
+  });
+  // A closed terminal or log reader must not kill the emperor.
+  process.on('SIGPIPE', () => {});
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+}
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`emperor: ${message}\n`);
+  process.exit(code);
+}
+
+/** Entry point of bin/emperor. */
+export async function main(argv: readonly string[]): Promise<void> {
+  let cmd;
+  try {
+    cmd = parseEmperorArgs(argv, process.env, process.getuid?.() ?? 0);
+  } catch (err) {
+    if (err instanceof UsageError) fail(err.message, 2);
+    throw err;
+  }
+  switch (cmd.kind) {
+    case 'help':
+      process.stdout.write(HELP);
+      return;
+    case 'version':
+      process.stdout.write(`emperor ${packageVersion()}\n`);
+      return;
+    case 'check':
+      process.exitCode = runCheck(cmd.paths, process.env, (t) => process.stdout.write(t), (t) => process.stderr.write(t));
+      return;
+    case 'run':
+      await run(cmd.settings);
+  }
+}
+
+await main(process.argv.slice(2));

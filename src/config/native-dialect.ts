@@ -1,0 +1,173 @@
+// The native dialect: one [vassal] section -> one VassalSpec, with every key checked and located.
+
+import { dirname, resolve } from 'node:path';
+import type { DialectContext, DialectModule, DialectResult } from './dialect.ts';
+import type { IniDocument, IniEntry, IniSection } from './ini-source.ts';
+import { expandMagic } from './magic.ts';
+import { collectEntries, valueReader } from './native-entries.ts';
+import type { Fail, ValueReader } from './native-entries.ts';
+import { fieldOf } from './native-keys.ts';
+import type { NativeKey } from './native-keys.ts';
+import { parseAccount, parseDependsList, parseEnvPair, parseRestart } from './native-values.ts';
+import { configError, configWarning, quote } from './problems.ts';
+import type { Result } from './result.ts';
+import { splitShellWords } from './shell-words.ts';
+import type { ConfigProblem, Templated, VassalSpec } from './spec.ts';
+import { parseBool, parseDuration, parseExitCodes, parseInteger, parseOctal, parseSignal } from './values.ts';
+
+const SECTION = 'vassal';
+const COMMAND_EXAMPLE = '`command = /usr/bin/python3 app.py`';
+
+/** The native dialect as parse-file plugs it in. */
+export const nativeDialect: DialectModule = {
+  dialect: 'vassal',
+  label: '[vassal]',
+  claims: (name) => name === SECTION,
+  namedByFile: true,
+  readOptions: { continuationLines: true, bareKeys: false, inlineCommentPrefixes: [';'] },
+  build: buildNativeVassal,
+};
+
+/** Builds the one vassal of a native file from its [vassal] section, collecting every problem. */
+export function buildNativeVassal(doc: IniDocument, ctx: DialectContext): DialectResult {
+  const { file, name } = ctx;
+  const problems: ConfigProblem[] = [];
+  const fail: Fail = (line, message) => {
+    problems.push(configError(file, line, message));
+  };
+  const first = checkSections(doc.sections, fail);
+  if (first === null) return { vassals: [], problems };
+
+  const sections = doc.sections.filter((s) => s.name === SECTION);
+  const entries = collectEntries(sections.flatMap((s) => s.entries), fail);
+  const lines: Record<string, number> = {};
+  for (const [key, list] of entries) lines[fieldOf(key)] = (list[0] as IniEntry).line;
+
+  const magic = { file, name, env: ctx.env };
+  const values = valueReader(magic, fail);
+  const one = <T>(key: NativeKey, parse: (s: string) => Result<T>, templated = false): T | null => {
+    const entry = entries.get(key)?.[0];
+    return entry === undefined ? null : values.coerce(entry, parse, templated);
+  };
+  const asIs = (s: string): Result<string> => ({ ok: true, value: s });
+  const fileDir = dirname(file);
+
+  const commandEntry = entries.get('command')?.[0];
+  if (commandEntry === undefined) {
+    fail(first.line, `no \`command\` key: every [vassal] needs the program to run, e.g. ${COMMAND_EXAMPLE}`);
+  }
+  const spec: VassalSpec = {
+    name,
+    file,
+    dialect: 'vassal',
+    command: commandEntry === undefined ? [] : readCommand(commandEntry, values, (w) => expandMagic(w, magic)),
+    directory: one('directory', (s) => asIs(resolve(fileDir, s)), true) ?? fileDir,
+    env: readEnv(entries.get('env') ?? [], values),
+    user: one('user', parseAccount),
+    group: one('group', parseAccount),
+    umask: one('umask', parseOctal),
+    autostart: one('autostart', parseBool) ?? true,
+    instances: one('instances', (s) => parseInteger(s, { min: 1, max: 1000 })) ?? 1,
+    restart: one('restart', parseRestart) ?? 'always',
+    exitCodes: one('exit-codes', parseExitCodes) ?? [0],
+    startSecs: one('start-secs', parseDuration) ?? 1000,
+    startRetries: one('start-retries', (s) => parseInteger(s, { min: 0, max: 1_000_000 })) ?? 0,
+    backoff: one('backoff', parseDuration) ?? 1000,
+    backoffMax: one('backoff-max', parseDuration) ?? 60_000,
+    stopSignal: one('stop-signal', parseSignal) ?? 'SIGTERM',
+    stopTimeout: one('stop-timeout', parseDuration) ?? 10_000,
+    reloadSignal: one('reload-signal', parseSignal),
+    log: one('log', asIs, true),
+    stdoutLog: one('stdout-log', asIs, true),
+    stderrLog: one('stderr-log', asIs, true),
+    depends: readDepends(entries.get('depends') ?? [], values, name),
+    lines,
+  };
+  checkCombinations(spec, fail);
+  const backoffLine = lines['backoff'];
+  if (backoffLine !== undefined && spec.backoff > spec.backoffMax) {
+    const message = `\`backoff\` is longer than \`backoff-max\` (${spec.backoffMax} ms), so every retry waits \`backoff-max\``;
+    problems.push(configWarning(file, backoffLine, message));
+  }
+  return { vassals: [spec], problems };
+}
+
+/** Reports repeated [vassal] headers and foreign sections; returns the first [vassal], or null. */
+function checkSections(sections: readonly IniSection[], fail: Fail): IniSection | null {
+  const first = sections.find((s) => s.name === SECTION) ?? null;
+  for (const s of sections) {
+    if (s.name !== SECTION) {
+      fail(s.line, `section ${quote(`[${s.name}]`)} has no meaning in a native vassal file; remove it or move its keys into [vassal]`);
+    } else if (s !== first) {
+      fail(s.line, `[vassal] is repeated (first on line ${first?.line}); put all keys in one [vassal] section`);
+    }
+  }
+  return first;
+}
+
+/** argv: split like a shell first, then each word expanded, so a `%d` or `$(VAR)` holding spaces stays one word. */
+function readCommand(
+  entry: IniEntry,
+  values: ValueReader,
+  expandWord: (word: string) => Result<Templated>,
+): Templated[] {
+  const words = splitShellWords(entry.value);
+  if (!words.ok) {
+    values.report(entry, words);
+    return [];
+  }
+  if (words.value.length === 0) {
+    values.report(entry, { message: `no program given; write the program to run, e.g. ${COMMAND_EXAMPLE}` });
+    return [];
+  }
+  const argv: Templated[] = [];
+  for (const word of words.value) {
+    const r = expandWord(word);
+    if (!r.ok) {
+      values.report(entry, r);
+      return [];
+    }
+    argv.push(r.value);
+  }
+  return argv;
+}
+
+/** `env = KEY=VALUE` lines in file order; the value may use magic variables, `%i` included. */
+function readEnv(entries: readonly IniEntry[], values: ValueReader): Array<[string, Templated]> {
+  const env: Array<[string, Templated]> = [];
+  for (const entry of entries) {
+    const pair = parseEnvPair(entry.value);
+    if (!pair.ok) {
+      values.report(entry, pair);
+      continue;
+    }
+    const [key, raw] = pair.value;
+    const value = raw === '' ? '' : values.expand({ ...entry, value: raw }, true);
+    if (value !== null) env.push([key, value]);
+  }
+  return env;
+}
+
+/** The names of every `depends` line, in order, without repeats. */
+function readDepends(entries: readonly IniEntry[], values: ValueReader, self: string): string[] {
+  const depends: string[] = [];
+  for (const entry of entries) {
+    const names = values.coerce(entry, (s) => parseDependsList(s, self));
+    for (const dep of names ?? []) if (!depends.includes(dep)) depends.push(dep);
+  }
+  return depends;
+}
+
+/** Keys that contradict each other. */
+function checkCombinations(spec: VassalSpec, fail: Fail): void {
+  const logLine = spec.lines['log'];
+  if (logLine === undefined) return;
+  for (const key of ['stdout-log', 'stderr-log'] as const) {
+    const line = spec.lines[fieldOf(key)];
+    if (line === undefined) continue;
+    fail(
+      line,
+      `\`${key}\` cannot be combined with \`log\` (line ${logLine}), which already takes both streams; use either \`log\` or \`stdout-log\`/\`stderr-log\``,
+    );
+  }
+}

@@ -1,0 +1,89 @@
+// The entries of a [vassal] section grouped by key, and the one way their values are expanded and coerced.
+
+import type { IniEntry } from './ini-source.ts';
+import type { MagicContext } from './magic.ts';
+import type { Result } from './result.ts';
+import type { Templated } from './spec.ts';
+import { INSTANCE_MARK } from './spec.ts';
+import { expandMagic } from './magic.ts';
+import { asNativeKey, FAMILIAR_KEYS, LATER_KEYS, NATIVE_KEYS, REPEATABLE_KEYS } from './native-keys.ts';
+import type { NativeKey } from './native-keys.ts';
+import { quote } from './problems.ts';
+import { closestWord } from './suggest.ts';
+
+/** Reports an error at a line of the file being built. */
+export type Fail = (line: number, message: string) => void;
+
+const TEMPLATED_KEYS = '`command`, `directory`, `env`, `log`, `stdout-log` and `stderr-log`';
+
+/** Groups entries by key in file order, reporting unknown, unsupported and repeated keys. */
+export function collectEntries(all: readonly IniEntry[], fail: Fail): Map<NativeKey, IniEntry[]> {
+  const entries = new Map<NativeKey, IniEntry[]>();
+  for (const entry of all) {
+    const key = asNativeKey(entry.key);
+    if (key === null) {
+      fail(entry.line, unknownKeyMessage(entry.key));
+      continue;
+    }
+    const seen = entries.get(key);
+    if (seen === undefined) entries.set(key, [entry]);
+    else if (REPEATABLE_KEYS.has(key)) seen.push(entry);
+    else fail(entry.line, `\`${key}\` is already set on line ${(seen[0] as IniEntry).line}`);
+  }
+  return entries;
+}
+
+/** Why a key is refused: later-version keys are unsupported, others unknown with the closest key suggested. */
+export function unknownKeyMessage(key: string): string {
+  if (LATER_KEYS.has(key)) return `\`${key}\` is not supported by this version of emperor`;
+  const lower = key.toLowerCase();
+  const familiar = Object.hasOwn(FAMILIAR_KEYS, lower) ? FAMILIAR_KEYS[lower] : undefined;
+  const suggestion = familiar ?? closestWord(key, NATIVE_KEYS);
+  return suggestion === null
+    ? `unknown key ${quote(key)}; see the vassal file reference in README.md`
+    : `unknown key ${quote(key)}; did you mean \`${suggestion}\`?`;
+}
+
+/** Reads entry values: magic-expanded, then coerced; every problem reported as `` `key`: message ``. */
+export interface ValueReader {
+  /** the expanded value, or null after reporting; `%i` only where `templated`. */
+  expand(entry: IniEntry, templated: boolean): Templated | null;
+  /** the coerced value, or null after reporting. */
+  coerce<T>(entry: IniEntry, parse: (s: string) => Result<T>, templated?: boolean): T | null;
+  /** reports a failed Result against an entry. */
+  report(entry: IniEntry, failed: { message: string }): void;
+}
+
+/** The ValueReader of one file. */
+export function valueReader(magic: MagicContext, fail: Fail): ValueReader {
+  const report = (entry: IniEntry, failed: { message: string }): void => {
+    fail(entry.line, `\`${entry.key}\`: ${failed.message}`);
+  };
+  const expand = (entry: IniEntry, templated: boolean): Templated | null => {
+    if (entry.value === '') {
+      fail(entry.line, `\`${entry.key}\` is empty; give it a value or remove the line`);
+      return null;
+    }
+    const r = expandMagic(entry.value, magic);
+    if (!r.ok) {
+      report(entry, r);
+      return null;
+    }
+    if (!templated && r.value.includes(INSTANCE_MARK)) {
+      report(entry, {
+        message: `\`%i\` (the instance index) can only be used in ${TEMPLATED_KEYS}; write \`%%i\` for the literal text`,
+      });
+      return null;
+    }
+    return r.value;
+  };
+  const coerce = <T>(entry: IniEntry, parse: (s: string) => Result<T>, templated = false): T | null => {
+    const text = expand(entry, templated);
+    if (text === null) return null;
+    const r = parse(text);
+    if (r.ok) return r.value;
+    report(entry, r);
+    return null;
+  };
+  return { expand, coerce, report };
+}

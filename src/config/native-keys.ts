@@ -1,0 +1,74 @@
+// The keys of a native [vassal] section: which this version reads, which come later, and familiar names from elsewhere.
+
+/** Keys this version of emperor reads in [vassal]. */
+export const NATIVE_KEYS = [
+  'command',
+  'directory',
+  'env',
+  'user',
+  'group',
+  'umask',
+  'autostart',
+  'instances',
+  'restart',
+  'exit-codes',
+  'start-secs',
+  'start-retries',
+  'backoff',
+  'backoff-max',
+  'stop-signal',
+  'stop-timeout',
+  'reload-signal',
+  'log',
+  'stdout-log',
+  'stderr-log',
+  'depends',
+] as const;
+
+/** One key of NATIVE_KEYS. */
+export type NativeKey = (typeof NATIVE_KEYS)[number];
+
+/** Keys that may appear several times; every other key only once. */
+export const REPEATABLE_KEYS: ReadonlySet<NativeKey> = new Set<NativeKey>(['env', 'depends']);
+
+/** Keys of SPEC section 3 that a later version adds: rejected as unsupported, not as unknown. */
+export const LATER_KEYS: ReadonlySet<string> = new Set([
+  'smart-attach-daemon',
+  'health-check',
+  'health-interval',
+  'health-timeout',
+  'health-retries',
+  'max-rss',
+  'socket',
+  'log-max-size',
+  'log-backups',
+]);
+
+/** Names operators bring from supervisord, uWSGI and systemd, mapped to the native key for "did you mean". */
+export const FAMILIAR_KEYS: Readonly<Record<string, NativeKey>> = {
+  environment: 'env',
+  autorestart: 'restart',
+  stopwaitsecs: 'stop-timeout',
+  numprocs: 'instances',
+  chdir: 'directory',
+  cwd: 'directory',
+  workingdirectory: 'directory',
+  uid: 'user',
+  gid: 'group',
+  logto: 'log',
+  stdout_logfile: 'stdout-log',
+  stderr_logfile: 'stderr-log',
+  exitcodes: 'exit-codes',
+  execstart: 'command',
+  killsignal: 'stop-signal',
+};
+
+/** `exit-codes` -> `exitCodes`: the VassalSpec field (and `lines` entry) a key sets. */
+export function fieldOf(key: NativeKey): string {
+  return key.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+/** A native key, if `key` is one. */
+export function asNativeKey(key: string): NativeKey | null {
+  return (NATIVE_KEYS as readonly string[]).includes(key) ? (key as NativeKey) : null;
+}

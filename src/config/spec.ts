@@ -1,0 +1,95 @@
+// The validated shape of one vassal, as every dialect produces it and the runtime consumes it.
+
+/** Which file format a vassal came from. */
+export type Dialect = 'vassal' | 'uwsgi' | 'supervisord';
+
+/** When a process that exits is started again. */
+export type RestartPolicy = 'always' | 'on-failure' | 'never';
+
+/**
+ * A string that may still hold the instance index: the parser expands every magic variable
+ * except `%i`, which it leaves as INSTANCE_MARK; `expandInstance` fills it in per instance.
+ */
+export type Templated = string;
+
+/** Placeholder for `%i` inside Templated strings (a private-use character no file contains). */
+export const INSTANCE_MARK = '\uE000';
+
+/** Replaces the `%i` placeholder with the instance index. */
+export function expandInstance(value: Templated, index: number): string {
+  return value.includes(INSTANCE_MARK) ? value.split(INSTANCE_MARK).join(String(index)) : value;
+}
+
+/** Where a key was written, for `FILE:LINE: message` errors. */
+export interface Located {
+  file: string;
+  line: number;
+}
+
+/** One vassal, fully validated; durations in milliseconds, sizes in bytes, signals as names ('SIGTERM'). */
+export interface VassalSpec {
+  name: string;
+  file: string;
+  dialect: Dialect;
+  /** argv, already split like a POSIX shell splits words; each word may hold `%i`. */
+  command: Templated[];
+  /** absolute; defaults to the file's directory. */
+  directory: Templated;
+  /** in file order; later keys win. */
+  env: Array<[string, Templated]>;
+  user: string | null;
+  group: string | null;
+  /** numeric umask or null for the emperor's. */
+  umask: number | null;
+  autostart: boolean;
+  instances: number;
+  restart: RestartPolicy;
+  exitCodes: number[];
+  startSecs: number;
+  startRetries: number;
+  backoff: number;
+  backoffMax: number;
+  stopSignal: string;
+  stopTimeout: number;
+  reloadSignal: string | null;
+  /** both streams; relative paths are resolved against --log-dir by the runtime. */
+  log: Templated | null;
+  stdoutLog: Templated | null;
+  stderrLog: Templated | null;
+  depends: string[];
+  /** line of each key that was set, for messages about it. */
+  lines: Record<string, number>;
+}
+
+/** One problem in a file. */
+export interface ConfigProblem extends Located {
+  message: string;
+  /** warnings never make a file invalid. */
+  warning: boolean;
+}
+
+/** What parsing one file yields: the vassals it defines, or the problems that make it unusable. */
+export interface ParsedFile {
+  file: string;
+  /** empty when the file has errors. */
+  vassals: VassalSpec[];
+  /** errors and warnings, in line order. */
+  problems: ConfigProblem[];
+  /** the dialect detected, if any. */
+  dialect: Dialect | null;
+}
+
+/** Keys whose change does not reshape the process (SPEC section 4): they take effect without a restart. */
+export const SUPERVISION_KEYS: ReadonlyArray<keyof VassalSpec> = [
+  'autostart',
+  'restart',
+  'exitCodes',
+  'startSecs',
+  'startRetries',
+  'backoff',
+  'backoffMax',
+  'stopSignal',
+  'stopTimeout',
+  'reloadSignal',
+  'depends',
+];

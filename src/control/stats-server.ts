@@ -1,0 +1,54 @@
+// The stats socket: every connection gets one JSON document, then the emperor closes it (as uWSGI's does).
+import { createServer, createConnection, type Server } from 'node:net';
+import { chmodSync, unlinkSync, existsSync } from 'node:fs';
+
+/** True when something answers on the Unix socket at `path` (another live emperor). */
+export function socketAnswers(path: string, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = createConnection({ path });
+    const done = (v: boolean): void => {
+      sock.destroy();
+      resolve(v);
+    };
+    sock.setTimeout(timeoutMs, () => done(true));
+    sock.once('connect', () => done(true));
+    sock.once('error', () => done(false));
+  });
+}
+
+/** Listens on a Unix socket, replacing a stale file but never a live socket. */
+export async function listenUnix(server: Server, path: string, mode: number): Promise<void> {
+  if (existsSync(path)) {
+    if (await socketAnswers(path)) throw new Error(`${path} is in use by a running process (another emperor?); stop it or choose another path`);
+    unlinkSync(path);
+  }
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  chmodSync(path, mode);
+}
+
+/** Serves `render()` to every connection on the stats socket. */
+export async function startStatsServer(path: string, render: () => string): Promise<Server> {
+  const server = createServer((sock) => {
+    sock.on('error', () => {});
+    sock.end(render());
+  });
+  server.on('error', () => {});
+  await listenUnix(server, path, 0o664);
+  return server;
+}
+
+/** Closes a Unix-socket server and removes its file. */
+export function closeUnix(server: Server, path: string): void {
+  server.close();
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}

@@ -1,0 +1,70 @@
+// One small process for the whole emperor that kills every recorded process group when the emperor dies,
+// even by SIGKILL: it reads a pipe from the emperor and acts when the pipe closes.
+import { spawn, type ChildProcess } from 'node:child_process';
+
+// POSIX sh, about 1 MB: `+PGID` records a group, `-PGID` forgets it, end of input kills what is left.
+const SCRIPT = `trap '' INT TERM HUP QUIT PIPE
+g=' '
+while IFS= read -r l; do
+  case $l in
+    +*) g="$g\${l#+} " ;;
+    -*) x=" \${l#-} "; case $g in *"$x"*) g="\${g%%"$x"*} \${g#*"$x"}" ;; esac ;;
+  esac
+done
+for p in $g; do kill -KILL -- "-$p" 2>/dev/null; done
+`;
+
+/** Keeps the guardian alive and told of every process group the emperor owns. */
+export class Guardian {
+  private child: ChildProcess | null = null;
+  private readonly groups = new Set<number>();
+  private closed = false;
+
+  constructor(private readonly onProblem: (message: string) => void) {}
+
+  /** Starts the guardian process (again, after it died, replaying every recorded group). */
+  start(): void {
+    if (this.closed) return;
+    const child = spawn('/bin/sh', ['-c', SCRIPT], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+    this.child = child;
+    child.on('error', (err) => this.onProblem(`guardian could not start: ${err.message}`));
+    child.stdin?.on('error', () => {});
+    child.on('exit', () => {
+      if (this.child !== child || this.closed) return;
+      this.child = null;
+      this.onProblem('guardian process died; starting a new one');
+      setTimeout(() => this.start(), 100).unref();
+    });
+    child.unref();
+    if (this.groups.size > 0) this.send([...this.groups].map((g) => `+${g}\n`).join(''));
+  }
+
+  /** The guardian's pid, for tests and diagnostics. */
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
+  /** Records a process group to kill should the emperor die. */
+  track(pgid: number): void {
+    if (this.groups.has(pgid)) return;
+    this.groups.add(pgid);
+    this.send(`+${pgid}\n`);
+  }
+
+  /** Forgets a process group once it is gone. */
+  untrack(pgid: number): void {
+    if (!this.groups.delete(pgid)) return;
+    this.send(`-${pgid}\n`);
+  }
+
+  /** Ends the guardian on a clean shutdown, when no group is left to kill. */
+  close(): void {
+    this.closed = true;
+    this.child?.stdin?.end();
+  }
+
+  private send(text: string): void {
+    const stdin = this.child?.stdin;
+    if (stdin && !stdin.destroyed) stdin.write(text);
+  }
+}

@@ -1,0 +1,97 @@
+// The child_process adapter: every vassal process starts as the leader of its own process group.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join } from 'node:path';
+import type { Readable } from 'node:stream';
+
+/** Where one output stream of a child goes. */
+export type OutputTarget = { kind: 'pipe' } | { kind: 'fd'; fd: number } | { kind: 'null' };
+
+/** Everything needed to start one process. */
+export interface SpawnRequest {
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  umask: number | null;
+  stdout: OutputTarget;
+  stderr: OutputTarget;
+}
+
+/** A started process: its pid (also its process group) and its piped outputs. */
+export interface SpawnedProcess {
+  pid: number;
+  stdout: Readable | null;
+  stderr: Readable | null;
+  onExit(listener: (code: number | null, signal: string | null) => void): void;
+}
+
+/** Starts processes; injected so unit tests can use a fake. */
+export interface Spawner {
+  /** Returns the process, or an error message an operator can act on. */
+  spawn(req: SpawnRequest): SpawnedProcess | { error: string };
+}
+
+const stdio = (t: OutputTarget): 'pipe' | 'ignore' | number => (t.kind === 'pipe' ? 'pipe' : t.kind === 'fd' ? t.fd : 'ignore');
+
+/** Explains why a command cannot run, checked before the spawn so the error is precise. */
+export function explainUnrunnable(argv0: string, cwd: string, pathVar: string | undefined): string | null {
+  try {
+    if (!statSync(cwd).isDirectory()) return `directory ${cwd} is not a directory`;
+  } catch {
+    return `directory ${cwd} does not exist (set \`directory\` to an existing path)`;
+  }
+  const candidates = argv0.includes('/')
+    ? [isAbsolute(argv0) ? argv0 : join(cwd, argv0)]
+    : (pathVar ?? '').split(delimiter).filter(Boolean).map((d) => join(d, argv0));
+  for (const c of candidates) {
+    try {
+      if (!statSync(c).isFile()) continue;
+      accessSync(c, constants.X_OK);
+      return null;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EACCES') return `${c} is not executable (chmod +x ${c})`;
+    }
+  }
+  return argv0.includes('/')
+    ? `command not found: ${candidates[0]} does not exist`
+    : `command not found: ${argv0} is not in PATH (${pathVar ?? 'unset'}); give its absolute path`;
+}
+
+/** The real spawner: setsid (detached), stdin on /dev/null, umask applied around the fork. */
+export const nodeSpawner: Spawner = {
+  spawn(req) {
+    const [file, ...args] = req.argv;
+    if (file === undefined || file === '') return { error: 'empty command' };
+    const why = explainUnrunnable(file, req.cwd, req.env.PATH);
+    if (why !== null) return { error: why };
+    let child: ChildProcess;
+    const previous = req.umask === null ? null : process.umask(req.umask);
+    try {
+      child = spawn(file, args, {
+        cwd: req.cwd,
+        env: req.env,
+        detached: true,
+        stdio: ['ignore', stdio(req.stdout), stdio(req.stderr)],
+      });
+    } catch (err) {
+      return { error: `cannot start ${file}: ${(err as Error).message}` };
+    } finally {
+      if (previous !== null) process.umask(previous);
+    }
+    if (child.pid === undefined) {
+      // The error event follows on the next tick; swallow it, the message is ours.
+      child.on('error', () => {});
+      return { error: `cannot start ${file}` };
+    }
+    child.on('error', () => {});
+    const pid = child.pid;
+    return {
+      pid,
+      stdout: child.stdout,
+      stderr: child.stderr,
+      onExit(listener) {
+        child.once('exit', (code, signal) => listener(code, signal));
+      },
+    };
+  },
+};

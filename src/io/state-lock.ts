@@ -1,0 +1,48 @@
+// One emperor per state directory: a pid file taken atomically, refusing while its owner lives.
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { processAlive } from './process-group.ts';
+
+/** Takes `<stateDir>/emperor.pid`, or throws an error saying which emperor holds it. */
+export function lockStateDir(stateDir: string): { release(): void } {
+  mkdirSync(stateDir, { recursive: true, mode: 0o755 });
+  const pidFile = join(stateDir, 'emperor.pid');
+  const temp = join(stateDir, `.emperor.pid.${process.pid}`);
+  writeFileSync(temp, `${process.pid}\n`);
+  try {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        linkSync(temp, pidFile);
+        return {
+          release() {
+            try {
+              if (readFileSync(pidFile, 'utf8').trim() === String(process.pid)) unlinkSync(pidFile);
+            } catch {
+              // already gone
+            }
+          },
+        };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const owner = Number.parseInt(readFileSync(pidFile, 'utf8'), 10);
+      if (Number.isInteger(owner) && owner !== process.pid && processAlive(owner) && looksLikeEmperor(owner)) {
+        throw new Error(
+          `another emperor (pid ${owner}) is running with state dir ${stateDir}; stop it first, or give this one its own --state-dir`,
+        );
+      }
+      unlinkSync(pidFile); // stale: its emperor is gone
+    }
+    throw new Error(`could not take ${pidFile}: another emperor is starting with the same --state-dir`);
+  } finally {
+    unlinkSync(temp);
+  }
+}
+
+function looksLikeEmperor(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('emperor');
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,271 @@
+// The emperor: owns every vassal, keeps them in step with the directory, and shuts them down in order.
+import { readFileSync } from 'node:fs';
+import type { FSWatcher } from 'chokidar';
+import { Vassal } from './vassal.ts';
+import type { VassalServices } from './vassal-services.ts';
+import type { EventLog } from './event-log.ts';
+import type { Clock } from './clock.ts';
+import type { Spawner } from '../io/spawner.ts';
+import { listVassalFiles, sameStamp, watchVassalDir, type DirEntry, type FileStamp } from '../io/vassal-dir.ts';
+import { groupAlive, killGroup } from '../io/process-group.ts';
+import { Guardian } from '../io/guardian.ts';
+import { parseVassalFile, formatProblem } from '../config/parse-file.ts';
+import { vassalNameOf } from '../config/vassal-files.ts';
+import type { ParsedFile } from '../config/spec.ts';
+import { planReconcile, type Current, type Desired } from '../core/reconcile.ts';
+
+/** Debounce between a watcher event and the reconcile it schedules: short, so pickup stays fast. */
+export const RECONCILE_DEBOUNCE_MS = 5;
+
+/** What the emperor is told at start. */
+export interface EmperorOptions {
+  vassalsDir: string;
+  logDir: string;
+  rescanIntervalMs: number;
+  env: Record<string, string | undefined>;
+  events: EventLog;
+  clock: Clock;
+  spawner: Spawner;
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+// A file as last read: its stamp, and what parsing it gave.
+interface CachedFile {
+  stamp: FileStamp;
+  version: string;
+  parsed: ParsedFile;
+}
+
+/** Owns the fleet. */
+export class Emperor {
+  readonly vassals = new Map<string, Vassal>();
+  readonly guardian: Guardian;
+  private readonly versions = new Map<string, string>();
+  private readonly removing = new Set<string>();
+  private readonly waiting = new Set<Vassal>();
+  private readonly cache = new Map<string, CachedFile>();
+  private readonly missingSince = new Map<string, number>();
+  private readonly services: VassalServices;
+  private watcher: FSWatcher | null = null;
+  private debounce: NodeJS.Timeout | null = null;
+  private recheck: NodeJS.Timeout | null = null;
+  private rescan: NodeJS.Timeout | null = null;
+  private stamps = 0;
+  private dirError: string | null = null;
+  shuttingDown = false;
+
+  constructor(private readonly opts: EmperorOptions) {
+    this.guardian = new Guardian((m) => opts.events.warn(m));
+    this.services = {
+      clock: opts.clock,
+      spawner: opts.spawner,
+      guardian: this.guardian,
+      events: opts.events,
+      logDir: opts.logDir,
+      baseEnv: opts.env,
+      stdout: opts.stdout,
+      stderr: opts.stderr,
+      groupAlive,
+      killGroup: (g, s) => void killGroup(g, s as NodeJS.Signals),
+      missingDependencies: (v) => this.missingDependencies(v),
+      stateChanged: (v) => this.stateChanged(v),
+    };
+  }
+
+  /** Starts the guardian, the first reconcile, the watcher and the periodic rescan. */
+  start(): void {
+    this.guardian.start();
+    this.reconcile();
+    this.watcher = watchVassalDir(this.opts.vassalsDir, () => this.schedule(), (err) => this.opts.events.warn(`watcher: ${err.message}`));
+    this.rescan = setInterval(() => this.reconcile(), this.opts.rescanIntervalMs);
+  }
+
+  /** Asks for a reconcile soon; many events in a burst make one. */
+  schedule(delayMs: number = RECONCILE_DEBOUNCE_MS): void {
+    if (this.shuttingDown) return;
+    if (this.debounce !== null) clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => {
+      this.debounce = null;
+      this.reconcile();
+    }, delayMs);
+  }
+
+  /** Lists the directory, reads what changed, and acts on the differences. */
+  reconcile(): void {
+    if (this.shuttingDown) return;
+    let entries: DirEntry[];
+    try {
+      entries = listVassalFiles(this.opts.vassalsDir);
+      if (this.dirError !== null) this.opts.events.info(`vassal directory ${this.opts.vassalsDir} is readable again`);
+      this.dirError = null;
+    } catch (err) {
+      const msg = `cannot read vassal directory ${this.opts.vassalsDir}: ${(err as Error).message}; running vassals are kept`;
+      if (msg !== this.dirError) this.opts.events.write({ level: 'error', message: msg });
+      this.dirError = msg;
+      return;
+    }
+    const desired = this.readDesired(entries);
+    const current: Current[] = [...this.vassals.values()].map((v) => ({
+      name: v.name,
+      file: v.fileStatus.file,
+      version: this.versions.get(v.name) ?? '',
+      spec: v.spec,
+      error: v.fileStatus.error,
+      removing: this.removing.has(v.name),
+    }));
+    for (const op of planReconcile(desired, current, this.missingSince, this.opts.clock.now())) {
+      switch (op.op) {
+        case 'add':
+          this.add(op.desired);
+          break;
+        case 'change': {
+          const v = this.vassals.get(op.desired.name);
+          if (v === undefined) break;
+          this.versions.set(v.name, op.desired.version);
+          this.opts.events.write({ level: 'info', vassal: v.name, message: `file changed (${op.kind}): ${op.desired.file}` });
+          v.applyChange(op.desired.spec, op.kind);
+          break;
+        }
+        case 'invalid': {
+          const v = this.vassals.get(op.desired.name);
+          if (v === undefined) break;
+          this.versions.set(v.name, op.desired.version);
+          v.markInvalid(op.desired.file, op.desired.error ?? 'unusable file');
+          this.reportInvalid(v.name, op.desired.error ?? '', v.instanceState !== 'STOPPED');
+          break;
+        }
+        case 'remove':
+          void this.remove(op.name);
+          break;
+        case 'recheck':
+          if (this.recheck !== null) clearTimeout(this.recheck);
+          this.recheck = setTimeout(() => {
+            this.recheck = null;
+            this.reconcile();
+          }, op.afterMs);
+          break;
+      }
+    }
+  }
+
+  /** Stops every vassal, dependents before their dependencies, each with its own timeout. */
+  async shutdown(): Promise<void> {
+    this.shuttingDown = true;
+    for (const t of [this.debounce, this.recheck]) if (t !== null) clearTimeout(t);
+    if (this.rescan !== null) clearInterval(this.rescan);
+    await this.watcher?.close();
+    const remaining = new Set(this.vassals.values());
+    while (remaining.size > 0) {
+      const needed = new Set<string>();
+      for (const v of remaining) for (const d of v.spec?.depends ?? []) needed.add(d);
+      let batch = [...remaining].filter((v) => !needed.has(v.name));
+      if (batch.length === 0) batch = [...remaining]; // a cycle: stop them together
+      await Promise.all(batch.map((v) => v.stop()));
+      for (const v of batch) remaining.delete(v);
+    }
+    for (const v of this.vassals.values()) v.dispose();
+    this.guardian.close();
+  }
+
+  /** Kills every process group at once: the operator insisted (second SIGINT). */
+  killAll(): void {
+    this.shuttingDown = true;
+    for (const v of this.vassals.values()) v.killNow();
+  }
+
+  private readDesired(entries: DirEntry[]): Desired[] {
+    const desired = new Map<string, Desired>();
+    const alive = new Set<string>();
+    for (const entry of entries) {
+      alive.add(entry.path);
+      const parsed = this.parse(entry);
+      if (parsed === null) continue;
+      const { version } = parsed;
+      const errors = parsed.parsed.problems.filter((p) => !p.warning).map(formatProblem);
+      const names = parsed.parsed.vassals.length > 0 ? parsed.parsed.vassals.map((s) => s.name) : [vassalNameOf(entry.fileName) ?? entry.fileName];
+      for (const name of names) {
+        const spec = parsed.parsed.vassals.find((s) => s.name === name) ?? null;
+        const prior = desired.get(name);
+        if (prior !== undefined) {
+          const error = `${entry.path}:1: vassal name ${name} is also defined by ${prior.file}; rename one of the files`;
+          desired.set(name, { ...prior, spec: null, error, version: `${prior.version}+${version}` });
+          continue;
+        }
+        desired.set(name, { name, file: entry.path, version, spec: errors.length > 0 ? null : spec, error: errors.length > 0 ? errors.join('\n') : null });
+      }
+    }
+    for (const path of [...this.cache.keys()]) if (!alive.has(path)) this.cache.delete(path);
+    return [...desired.values()];
+  }
+
+  // Reads and parses a file when its stamp changed; every new stamp is a new version (a touch too).
+  private parse(entry: DirEntry): CachedFile | null {
+    const cached = this.cache.get(entry.path);
+    if (cached !== undefined && sameStamp(cached.stamp, entry.stamp)) return cached;
+    let text: string;
+    try {
+      text = readFileSync(entry.path, 'utf8');
+    } catch {
+      return cached ?? null; // vanished between list and read: the next reconcile decides
+    }
+    const parsed = parseVassalFile(entry.path, text, this.opts.env);
+    const fresh: CachedFile = { stamp: entry.stamp, version: `v${++this.stamps}`, parsed };
+    this.cache.set(entry.path, fresh);
+    for (const p of parsed.problems) if (p.warning) this.opts.events.warn(formatProblem(p));
+    return fresh;
+  }
+
+  private add(d: Desired): void {
+    const v = new Vassal(d.name, d.spec, { file: d.file, error: d.error }, this.services);
+    this.vassals.set(d.name, v);
+    this.versions.set(d.name, d.version);
+    if (d.error !== null) {
+      this.reportInvalid(d.name, d.error, false);
+      return;
+    }
+    this.opts.events.write({ level: 'info', vassal: d.name, message: `found ${d.file}` });
+    if (d.spec?.autostart) v.start();
+  }
+
+  private async remove(name: string): Promise<void> {
+    const v = this.vassals.get(name);
+    if (v === undefined) return;
+    this.removing.add(name);
+    this.waiting.delete(v);
+    this.opts.events.write({ level: 'info', vassal: name, message: `file removed: ${v.fileStatus.file}; stopping` });
+    await v.stop();
+    v.dispose();
+    this.vassals.delete(name);
+    this.versions.delete(name);
+    this.removing.delete(name);
+    this.opts.events.write({ level: 'info', vassal: name, message: 'removed' });
+    this.stateChanged(v);
+    this.schedule(); // its file may have come back meanwhile
+  }
+
+  private reportInvalid(name: string, error: string, keptRunning: boolean): void {
+    for (const line of error.split('\n')) this.opts.events.write({ level: 'error', vassal: name, state: 'INVALID', message: line });
+    if (keptRunning) this.opts.events.write({ level: 'warn', vassal: name, message: 'the previous version keeps running until the file is fixed' });
+  }
+
+  // Dependencies not RUNNING yet; a vassal that must wait is retried as they change.
+  private missingDependencies(v: Vassal): string[] {
+    const missing = (v.spec?.depends ?? []).filter((d) => this.vassals.get(d)?.instanceState !== 'RUNNING' || this.removing.has(d));
+    if (missing.length > 0) this.waiting.add(v);
+    else this.waiting.delete(v);
+    return missing;
+  }
+
+  private stateChanged(changed: Vassal): void {
+    if (this.shuttingDown || this.waiting.size === 0 || changed.instanceState !== 'RUNNING') return;
+    for (const v of [...this.waiting]) {
+      if (!v.wanted || v.spec === null) {
+        this.waiting.delete(v);
+        continue;
+      }
+      v.start();
+    }
+  }
+}
+

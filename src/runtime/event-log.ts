@@ -1,0 +1,53 @@
+// The emperor's own event lines, one per transition, as text or JSON lines on its standard output.
+
+/** `text` for people and journald, `json` for log shippers. */
+export type LogFormat = 'text' | 'json';
+
+/** One thing that happened, about a vassal or the emperor itself. */
+export interface EventRecord {
+  level: 'info' | 'warn' | 'error';
+  vassal?: string;
+  instance?: number;
+  state?: string;
+  pid?: number | null;
+  code?: number | null;
+  signal?: string | null;
+  message?: string;
+}
+
+/** Writes event lines; the sink is injected so tests can read them. */
+export class EventLog {
+  constructor(
+    private readonly format: LogFormat,
+    private readonly sink: (line: string) => void = (l) => process.stdout.write(l),
+  ) {}
+
+  /** Writes one event line. */
+  write(ev: EventRecord): void {
+    const time = new Date().toISOString();
+    if (this.format === 'json') {
+      this.sink(JSON.stringify({ time, ...ev }) + '\n');
+      return;
+    }
+    const parts = [time];
+    if (ev.vassal === undefined) parts.push('emperor:');
+    else parts.push(ev.instance === undefined ? `${ev.vassal}:` : `${ev.vassal}[${ev.instance}]:`);
+    if (ev.level !== 'info') parts.push(ev.level.toUpperCase());
+    if (ev.state !== undefined) parts.push(ev.state);
+    if (ev.pid != null) parts.push(`pid=${ev.pid}`);
+    if (ev.code != null) parts.push(`code=${ev.code}`);
+    if (ev.signal != null) parts.push(`signal=${ev.signal}`);
+    if (ev.message) parts.push(ev.message);
+    this.sink(parts.join(' ') + '\n');
+  }
+
+  /** An emperor-level message. */
+  info(message: string): void {
+    this.write({ level: 'info', message });
+  }
+
+  /** An emperor-level warning. */
+  warn(message: string): void {
+    this.write({ level: 'warn', message });
+  }
+}

@@ -1,0 +1,155 @@
+// Carries out the lifecycle's effects for one instance: spawns, signals, timers, and feeds back events.
+import { transition, initialInstance, GROUP_POLL_MS } from '../core/lifecycle.ts';
+import type { Effect, Instance, LifecycleEvent, LifecyclePolicy, TimerName } from '../core/lifecycle.ts';
+import type { SpawnedProcess } from '../io/spawner.ts';
+import type { Clock } from './clock.ts';
+
+/** What a runner needs from its surroundings; the vassal supplies it. */
+export interface InstanceHost {
+  clock: Clock;
+  policy(): LifecyclePolicy;
+  /** starts the process for this instance, or says why it cannot. */
+  spawn(index: number): SpawnedProcess | { error: string };
+  /** whether any process of the group is still alive (zombies excluded). */
+  groupAlive(pgid: number): boolean;
+  killGroup(pgid: number, signal: string): void;
+  /** a process group the emperor owns from now on, or no longer. */
+  trackGroup(pgid: number): void;
+  untrackGroup(pgid: number): void;
+  /** called after every transition that changed something. */
+  changed(index: number, before: Instance, after: Instance, note: string | null): void;
+}
+
+// One spawned process group, kept until every member is gone.
+interface ProcessRecord {
+  pgid: number;
+  exited: boolean;
+}
+
+/** One instance of a vassal: its lifecycle state and the resources that state implies. */
+export class InstanceRunner {
+  private inst: Instance = initialInstance();
+  private readonly timers = new Map<TimerName, NodeJS.Timeout>();
+  private proc: ProcessRecord | null = null;
+  private readonly queue: LifecycleEvent[] = [];
+  private busy = false;
+
+  constructor(
+    readonly index: number,
+    private readonly host: InstanceHost,
+  ) {}
+
+  /** The lifecycle's view of this instance. */
+  get state(): Readonly<Instance> {
+    return this.inst;
+  }
+
+  /** Feeds one event; events raised while handling it are queued, never re-entered. */
+  dispatch(ev: LifecycleEvent): void {
+    this.queue.push(ev);
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) this.step(next);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Sends a signal to this instance's main process only (a reload signal). */
+  signalProcess(signal: string): boolean {
+    const pid = this.inst.pid;
+    if (pid === null) return false;
+    try {
+      process.kill(pid, signal as NodeJS.Signals);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Kills the whole group at once: the second SIGINT, or the last resort. */
+  killNow(): void {
+    if (this.proc !== null) this.host.killGroup(this.proc.pgid, 'SIGKILL');
+  }
+
+  /** Drops every timer (the emperor is going away). */
+  dispose(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private step(ev: LifecycleEvent): void {
+    const before = this.inst;
+    const t = transition(before, ev, { now: this.host.clock.now(), random: Math.random(), policy: this.host.policy() });
+    this.inst = t.next;
+    for (const effect of t.effects) this.apply(effect);
+    if (t.next !== before || t.note !== null) this.host.changed(this.index, before, this.inst, t.note);
+  }
+
+  private apply(effect: Effect): void {
+    switch (effect.type) {
+      case 'spawn':
+        return this.spawn();
+      case 'kill-group':
+        if (this.proc === null) return;
+        this.host.killGroup(this.proc.pgid, effect.signal);
+        if (this.proc.exited && effect.signal === 'SIGKILL') this.watchUntilGone(this.proc);
+        return;
+      case 'set-timer': {
+        this.clearTimer(effect.timer);
+        const timer = effect.timer;
+        const handle = setTimeout(() => {
+          this.timers.delete(timer);
+          this.dispatch({ type: 'timer', timer, groupAlive: this.currentGroupAlive() });
+        }, effect.ms);
+        this.timers.set(timer, handle);
+        return;
+      }
+      case 'clear-timer':
+        return this.clearTimer(effect.timer);
+    }
+  }
+
+  private clearTimer(name: TimerName): void {
+    const t = this.timers.get(name);
+    if (t !== undefined) clearTimeout(t);
+    this.timers.delete(name);
+  }
+
+  private spawn(): void {
+    const result = this.host.spawn(this.index);
+    if ('error' in result) {
+      this.queue.push({ type: 'spawn-failed', error: result.error });
+      return;
+    }
+    const record: ProcessRecord = { pgid: result.pid, exited: false };
+    this.proc = record;
+    this.host.trackGroup(record.pgid);
+    result.onExit((code, signal) => {
+      record.exited = true;
+      const alive = this.host.groupAlive(record.pgid);
+      if (!alive) this.host.untrackGroup(record.pgid);
+      if (this.proc === record) this.dispatch({ type: 'exited', code, signal, groupAlive: alive });
+    });
+    this.queue.push({ type: 'spawned', pid: result.pid });
+  }
+
+  // Whether the current group still has a member; forgets it once it has none.
+  private currentGroupAlive(): boolean {
+    const rec = this.proc;
+    if (rec === null) return false;
+    const alive = this.host.groupAlive(rec.pgid);
+    if (!alive && rec.exited) this.host.untrackGroup(rec.pgid);
+    return alive;
+  }
+
+  // Orphans of a crashed leader were sent SIGKILL: forget the group once they are gone.
+  private watchUntilGone(rec: ProcessRecord): void {
+    const check = (): void => {
+      if (this.host.groupAlive(rec.pgid)) setTimeout(check, GROUP_POLL_MS).unref();
+      else this.host.untrackGroup(rec.pgid);
+    };
+    check();
+  }
+}

@@ -1,0 +1,79 @@
+// Turns a vassal spec and an instance index into a concrete spawn: argv, env, directory and outputs.
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { expandInstance, type VassalSpec } from '../config/spec.ts';
+import { LinePrefixer } from '../io/line-prefixer.ts';
+import type { OutputTarget, SpawnedProcess, SpawnRequest } from '../io/spawner.ts';
+import type { VassalServices } from './vassal-services.ts';
+
+/** Variables the emperor never passes on: they belong to the emperor's own supervisor. */
+const PRIVATE_ENV = ['NOTIFY_SOCKET', 'LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES', 'WATCHDOG_USEC', 'WATCHDOG_PID'];
+
+/** A ready request, and the log descriptors to close once the child holds them. */
+export interface BuiltRequest {
+  request: SpawnRequest;
+  closeFds(): void;
+}
+
+/** Builds the spawn of one instance; opening a log file can fail, with a message naming it. */
+export function buildSpawnRequest(spec: VassalSpec, index: number, services: VassalServices): BuiltRequest | { error: string } {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(services.baseEnv)) if (v !== undefined) env[k] = v;
+  for (const k of PRIVATE_ENV) delete env[k];
+  for (const [k, v] of spec.env) env[k] = expandInstance(v, index);
+  env.EMPEROR_VASSAL = spec.name;
+  env.EMPEROR_INSTANCE = String(index);
+
+  const fds: number[] = [];
+  const open = (path: string): OutputTarget | { error: string } => {
+    const full = isAbsolute(path) ? path : resolve(services.logDir, path);
+    try {
+      mkdirSync(dirname(full), { recursive: true });
+      const fd = openSync(full, 'a', 0o640);
+      fds.push(fd);
+      return { kind: 'fd', fd };
+    } catch (err) {
+      return { error: `cannot open log file ${full}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+    }
+  };
+  const closeFds = (): void => {
+    for (const fd of fds.splice(0)) closeSync(fd);
+  };
+  let stdout: OutputTarget | { error: string } = { kind: 'pipe' };
+  let stderr: OutputTarget | { error: string } = { kind: 'pipe' };
+  if (spec.log !== null) {
+    stdout = open(expandInstance(spec.log, index));
+    stderr = stdout;
+  } else {
+    if (spec.stdoutLog !== null) stdout = open(expandInstance(spec.stdoutLog, index));
+    if (spec.stderrLog !== null) stderr = open(expandInstance(spec.stderrLog, index));
+  }
+  if ('error' in stdout || 'error' in stderr) {
+    closeFds();
+    return { error: 'error' in stdout ? stdout.error : (stderr as { error: string }).error };
+  }
+  return {
+    request: {
+      argv: spec.command.map((w) => expandInstance(w, index)),
+      cwd: expandInstance(spec.directory, index),
+      env,
+      umask: spec.umask,
+      stdout,
+      stderr,
+    },
+    closeFds,
+  };
+}
+
+/** Prefixes piped output with `NAME: ` onto the emperor's own stdout and stderr. */
+export function attachOutput(proc: SpawnedProcess, name: string, services: VassalServices): void {
+  const wire = (stream: SpawnedProcess['stdout'], sink: (t: string) => void): void => {
+    if (stream === null) return;
+    const lines = new LinePrefixer(`${name}: `, sink);
+    stream.on('data', (chunk: Buffer) => lines.push(chunk));
+    stream.on('end', () => lines.flush());
+    stream.on('error', () => lines.flush());
+  };
+  wire(proc.stdout, services.stdout);
+  wire(proc.stderr, services.stderr);
+}

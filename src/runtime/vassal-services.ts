@@ -1,0 +1,26 @@
+// What every vassal borrows from the emperor: clock, spawner, guardian, output, and the fleet's view.
+import type { Clock } from './clock.ts';
+import type { Spawner } from '../io/spawner.ts';
+import type { EventLog } from './event-log.ts';
+import type { Vassal } from './vassal.ts';
+
+/** Shared services, built once by the emperor and handed to each vassal. */
+export interface VassalServices {
+  clock: Clock;
+  spawner: Spawner;
+  guardian: { track(pgid: number): void; untrack(pgid: number): void };
+  events: EventLog;
+  /** base for relative log paths. */
+  logDir: string;
+  /** the emperor's environment, which vassals inherit. */
+  baseEnv: Record<string, string | undefined>;
+  /** where vassal lines without a log file go, already prefixed. */
+  stdout(text: string): void;
+  stderr(text: string): void;
+  groupAlive(pgid: number): boolean;
+  killGroup(pgid: number, signal: string): void;
+  /** names of the vassal's dependencies that are missing or not RUNNING. */
+  missingDependencies(v: Vassal): string[];
+  /** called after any instance of the vassal changed. */
+  stateChanged(v: Vassal): void;
+}

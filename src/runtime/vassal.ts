@@ -1,0 +1,268 @@
+// One vassal: its spec, its instances, rolling restarts, and what its file's changes mean for them.
+import { InstanceRunner, type InstanceHost } from './instance-runner.ts';
+import { hasProcess, worstState, type InstanceStateName, type VassalStateName } from '../core/states.ts';
+import type { Instance, LifecyclePolicy } from '../core/lifecycle.ts';
+import type { VassalSpec } from '../config/spec.ts';
+import type { ChangeKind } from '../core/spec-change.ts';
+import type { VassalServices } from './vassal-services.ts';
+import { buildSpawnRequest, attachOutput } from './spawn-request.ts';
+
+/** Whether a vassal's file is usable, and since when it is not. */
+export interface FileStatus {
+  file: string;
+  /** every problem, one `FILE:LINE: message` per line; null when the file is usable. */
+  error: string | null;
+}
+
+// A rolling restart in progress: instances still to replace, and the one being replaced now.
+interface Roll {
+  queue: number[];
+  current: number | null;
+}
+
+/** Owns a vassal's instances and turns operator intent and file changes into lifecycle events. */
+export class Vassal {
+  private runners: InstanceRunner[] = [];
+  private readonly retiring = new Set<InstanceRunner>();
+  private roll: Roll | null = null;
+  /** should be running: autostart or an explicit start; false after a stop. */
+  wanted = false;
+  /** names of dependencies not RUNNING yet; the vassal waits STOPPED meanwhile. */
+  waitingFor: string[] = [];
+  /** why the last rolling restart stopped, if it did. */
+  rollError: string | null = null;
+  private goneWaiters: Array<() => void> = [];
+
+  constructor(
+    readonly name: string,
+    public spec: VassalSpec | null,
+    public fileStatus: FileStatus,
+    private readonly services: VassalServices,
+  ) {
+    if (spec !== null) this.resize(spec.instances);
+  }
+
+  /** The instances, in index order (retiring ones excluded). */
+  get instances(): readonly InstanceRunner[] {
+    return this.runners;
+  }
+
+  /** Every instance that may still have a process, retiring ones included. */
+  allRunners(): InstanceRunner[] {
+    return [...this.runners, ...this.retiring];
+  }
+
+  /** The state an operator sees: INVALID when the file is unusable, else the instances' worst. */
+  get state(): VassalStateName {
+    if (this.fileStatus.error !== null) return 'INVALID';
+    return this.instanceState;
+  }
+
+  /** The instances' worst state, ignoring the file. */
+  get instanceState(): InstanceStateName {
+    return worstState(this.allRunners().map((r) => r.state.state));
+  }
+
+  /** The error to show: the file's, the dependency wait, the roll's, or an instance's. */
+  get error(): string | null {
+    if (this.fileStatus.error !== null) return this.fileStatus.error;
+    if (this.waitingFor.length > 0) return `waiting for ${this.waitingFor.join(', ')} to be RUNNING (depends)`;
+    if (this.rollError !== null) return this.rollError;
+    for (const r of this.runners) if (r.state.error !== null) return r.state.error;
+    return null;
+  }
+
+  /** True when every instance and retired instance has no process left. */
+  get quiet(): boolean {
+    return this.allRunners().every((r) => r.state.state !== 'STARTING' && r.state.state !== 'RUNNING' && r.state.state !== 'STOPPING');
+  }
+
+  /** Starts every instance that is not running, once its dependencies are RUNNING. */
+  start(): void {
+    this.wanted = true;
+    this.waitingFor = this.services.missingDependencies(this);
+    if (this.waitingFor.length > 0) return;
+    for (const r of this.runners) r.dispatch({ type: 'start' });
+  }
+
+  /** Stops every instance; resolves once no process of any group is left. */
+  stop(): Promise<void> {
+    this.wanted = false;
+    this.roll = null;
+    for (const r of this.allRunners()) r.dispatch({ type: 'stop' });
+    return this.whenQuiet();
+  }
+
+  /** Restarts every instance, one at a time, each RUNNING before the next. */
+  rollingRestart(): void {
+    this.wanted = true;
+    this.rollError = null;
+    this.roll = { queue: this.runners.map((r) => r.index), current: null };
+    this.advanceRoll();
+  }
+
+  /** Applies a changed file: see SPEC section 4 for which change does what. */
+  applyChange(spec: VassalSpec, kind: ChangeKind): void {
+    const first = this.spec === null;
+    this.spec = spec;
+    this.fileStatus = { file: spec.file, error: null };
+    this.resize(spec.instances);
+    const live = this.runners.some((r) => hasProcess(r.state.state));
+    const wants = this.wanted || spec.autostart;
+    if (kind === 'restart' || first || (kind === 'touch' && spec.reloadSignal === null)) {
+      if (live) this.rollingRestart();
+      else if (wants) this.start();
+      return;
+    }
+    if (spec.reloadSignal !== null) {
+      for (const r of this.runners) if (hasProcess(r.state.state)) r.signalProcess(spec.reloadSignal);
+    }
+    // A FATAL or EXITED vassal starts again when its file changes; added instances start too.
+    if (wants) this.start();
+  }
+
+  /** Marks the file unusable; running processes are left exactly as they are. */
+  markInvalid(file: string, error: string): void {
+    this.fileStatus = { file, error };
+  }
+
+  /** Kills every process group at once (second SIGINT). */
+  killNow(): void {
+    for (const r of this.allRunners()) r.killNow();
+  }
+
+  /** Drops timers; the vassal is gone. */
+  dispose(): void {
+    for (const r of this.allRunners()) r.dispose();
+  }
+
+  /** Resolves once no instance has a process. */
+  whenQuiet(): Promise<void> {
+    if (this.quiet) return Promise.resolve();
+    return new Promise((resolve) => this.goneWaiters.push(resolve));
+  }
+
+  private resize(count: number): void {
+    while (this.runners.length < count) {
+      const index = this.runners.length;
+      let self: InstanceRunner | null = null;
+      const runner = new InstanceRunner(index, this.host(() => self));
+      self = runner;
+      this.runners.push(runner);
+    }
+    while (this.runners.length > count) {
+      const r = this.runners.pop();
+      if (r === undefined) break;
+      this.retiring.add(r);
+      r.dispatch({ type: 'stop' });
+    }
+    this.dropRetired();
+  }
+
+  private dropRetired(): void {
+    for (const r of this.retiring) {
+      if (r.state.state === 'STOPPED' || r.state.state === 'EXITED' || r.state.state === 'FATAL') {
+        r.dispose();
+        this.retiring.delete(r);
+      }
+    }
+  }
+
+  private advanceRoll(): void {
+    const roll = this.roll;
+    if (roll === null) return;
+    if (roll.current !== null) {
+      const cur = this.runners[roll.current];
+      const s = cur?.state.state;
+      if (s === 'STARTING' || s === 'STOPPING') return;
+      if (cur !== undefined && s !== 'RUNNING') {
+        const left = roll.queue.length;
+        this.rollError = `rolling restart stopped: instance ${cur.index} did not start (${cur.state.error ?? s})` +
+          (left > 0 ? `; ${left} instance${left === 1 ? '' : 's'} still run${left === 1 ? 's' : ''} the previous version` : '');
+        this.roll = null;
+        this.services.events.write({ level: 'error', vassal: this.name, message: this.rollError });
+        return;
+      }
+    }
+    for (let idx = roll.queue.shift(); idx !== undefined; idx = roll.queue.shift()) {
+      const r = this.runners[idx];
+      if (r === undefined) continue;
+      const s = r.state.state;
+      roll.current = idx;
+      r.dispatch({ type: 'restart' });
+      // Only a live instance is waited for; a stopped or failed one just starts.
+      if (s === 'RUNNING' || s === 'STARTING' || s === 'STOPPING') {
+        if (r.state.state !== 'RUNNING') return;
+      }
+    }
+    this.roll = null;
+  }
+
+  private host(self: () => InstanceRunner | null): InstanceHost {
+    const s = this.services;
+    return {
+      clock: s.clock,
+      policy: () => policyOf(this.spec),
+      spawn: (i) => {
+        const spec = this.spec;
+        if (spec === null) return { error: 'no usable vassal file' };
+        const req = buildSpawnRequest(spec, i, s);
+        if ('error' in req) return req;
+        const proc = s.spawner.spawn(req.request);
+        req.closeFds();
+        if (!('error' in proc)) attachOutput(proc, this.name, s);
+        return proc;
+      },
+      groupAlive: s.groupAlive,
+      killGroup: s.killGroup,
+      trackGroup: (g) => s.guardian.track(g),
+      untrackGroup: (g) => s.guardian.untrack(g),
+      changed: (i, before, after, note) => {
+        const runner = self();
+        if (runner !== null) this.changed(runner, before, after, note);
+      },
+    };
+  }
+
+  private changed(runner: InstanceRunner, before: Instance, after: Instance, note: string | null): void {
+    const index = runner.index;
+    const retired = this.retiring.has(runner);
+    // STARTING is reported once the pid is known (or as the failure that follows).
+    const spawning = after.state === 'STARTING' && after.pid === null;
+    const gotPid = after.state === 'STARTING' && before.pid === null && after.pid !== null;
+    if (((before.state !== after.state && !spawning) || gotPid || note !== null)) {
+      this.services.events.write({
+        level: after.state === 'FATAL' || after.state === 'BACKOFF' ? 'warn' : 'info',
+        vassal: this.name,
+        instance: index,
+        state: after.state,
+        pid: after.pid ?? before.pid,
+        code: after.state === 'STARTING' || after.state === 'RUNNING' ? null : (after.lastExit?.code ?? null),
+        signal: after.state === 'STARTING' || after.state === 'RUNNING' ? null : (after.lastExit?.signal ?? null),
+        message: note ?? undefined,
+      });
+    }
+    if (retired) this.dropRetired();
+    if (!retired && this.roll !== null && this.roll.current === index) this.advanceRoll();
+    if (this.quiet && this.goneWaiters.length > 0) {
+      const waiters = this.goneWaiters;
+      this.goneWaiters = [];
+      for (const w of waiters) w();
+    }
+    this.services.stateChanged(this);
+  }
+}
+
+/** The lifecycle policy of a spec (defaults while there is none). */
+export function policyOf(spec: VassalSpec | null): LifecyclePolicy {
+  return {
+    restart: spec?.restart ?? 'always',
+    exitCodes: spec?.exitCodes ?? [0],
+    startSecs: spec?.startSecs ?? 1000,
+    startRetries: spec?.startRetries ?? 0,
+    backoff: spec?.backoff ?? 1000,
+    backoffMax: spec?.backoffMax ?? 60000,
+    stopSignal: spec?.stopSignal ?? 'SIGTERM',
+    stopTimeout: spec?.stopTimeout ?? 10000,
+  };
+}

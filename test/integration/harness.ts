@@ -1,0 +1,214 @@
+// Drives a real emperor on temp dirs: start it, drop files, read its stats socket, wait for conditions.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync, renameSync, readFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { StatsDocument, VassalStats } from '../../src/control/protocol.ts';
+
+/** The repository root. */
+export const ROOT = resolve(import.meta.dirname, '../..');
+/** The emperor's entry point, as users run it. */
+export const EMPEROR_BIN = join(ROOT, 'bin/emperor.js');
+/** Tiny programs for tests. */
+export const FIXTURES = join(ROOT, 'test/fixtures');
+
+/** Waits for `check` to return a truthy value, polling; throws with `what` after the deadline. */
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 10000, everyMs = 20): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v as NonNullable<T>;
+      last = v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** True while the process exists and is not a zombie. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+/** Pids of live (non-zombie) processes in a process group. */
+export function groupMembers(pgid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSafe('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(rest[2]) === pgid && rest[0] !== 'Z' && rest[0] !== 'X') out.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** A running emperor under test. */
+export class EmperorUnderTest {
+  readonly root: string;
+  readonly vassals: string;
+  readonly stateDir: string;
+  readonly statsPath: string;
+  child: ChildProcess | null = null;
+  output = '';
+  private readonly seenPgids = new Set<number>();
+  exitCode: number | null = null;
+  exitSignal: string | null = null;
+  private exited: Promise<void> | null = null;
+
+  constructor(private readonly extraArgs: string[] = []) {
+    this.root = mkdtempSync(join(tmpdir(), 'emperor-test-'));
+    this.vassals = join(this.root, 'vassals');
+    this.stateDir = join(this.root, 'state');
+    this.statsPath = join(this.stateDir, 'stats.sock');
+    mkdirSync(this.vassals);
+  }
+
+  /** Starts the emperor and waits until its stats socket answers. */
+  async start(): Promise<this> {
+    const child = spawn(process.execPath, [EMPEROR_BIN, '--vassals', this.vassals, '--state-dir', this.stateDir, ...this.extraArgs], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, EMPEROR_STATE_DIR: undefined },
+    });
+    this.child = child;
+    child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
+    this.exited = new Promise((r) =>
+      child.on('exit', (code, signal) => {
+        this.exitCode = code;
+        this.exitSignal = signal;
+        r();
+      }),
+    );
+    await waitFor(`emperor to serve stats (output: ${this.output})`, async () => (await this.stats().catch(() => null)) !== null, 10000);
+    return this;
+  }
+
+  /** The emperor's pid. */
+  get pid(): number {
+    const pid = this.child?.pid;
+    if (pid === undefined) throw new Error('emperor not started');
+    return pid;
+  }
+
+  /** Writes a vassal file atomically (temp file, then rename), as deploy tools do. */
+  write(fileName: string, text: string): string {
+    const path = join(this.vassals, fileName);
+    const temp = join(this.vassals, `.${fileName}.tmp-${process.pid}`);
+    writeFileSync(temp, text);
+    renameSync(temp, path);
+    return path;
+  }
+
+  /** Removes a vassal file. */
+  remove(fileName: string): void {
+    rmSync(join(this.vassals, fileName), { force: true });
+  }
+
+  /** Reads the stats socket once. */
+  stats(): Promise<StatsDocument> {
+    return new Promise((resolveDoc, reject) => {
+      const sock = createConnection({ path: this.statsPath });
+      let text = '';
+      sock.setTimeout(2000, () => sock.destroy(new Error('stats timeout')));
+      sock.on('data', (d) => (text += d.toString()));
+      sock.on('error', reject);
+      sock.on('end', () => {
+        try {
+          const doc = JSON.parse(text) as StatsDocument;
+          for (const v of doc.vassals) for (const p of v.pids) this.seenPgids.add(p);
+          resolveDoc(doc);
+        } catch (err) {
+          reject(err as Error);
+        }
+      });
+    });
+  }
+
+  /** One vassal's stats, or undefined. */
+  async vassal(name: string): Promise<VassalStats | undefined> {
+    return (await this.stats()).vassals.find((v) => v.name === name);
+  }
+
+  /** Waits until the vassal satisfies `pred`, returning its stats. */
+  waitVassal(name: string, what: string, pred: (v: VassalStats) => boolean, timeoutMs = 10000): Promise<VassalStats> {
+    return waitFor(`${name} ${what}`, async () => {
+      const v = await this.vassal(name);
+      return v !== undefined && pred(v) ? v : null;
+    }, timeoutMs);
+  }
+
+  /** Waits until the vassal is in `state`. */
+  waitState(name: string, state: string, timeoutMs = 10000): Promise<VassalStats> {
+    return this.waitVassal(name, `to be ${state}`, (v) => v.state === state, timeoutMs);
+  }
+
+  /** Waits for the emperor to exit. */
+  async waitExit(timeoutMs = 20000): Promise<void> {
+    await waitFor('emperor to exit', () => this.exitCode !== null || this.exitSignal !== null, timeoutMs);
+  }
+
+  /** Stops the emperor (SIGTERM), kills anything it left behind by pid, and removes the temp dirs. */
+  async cleanup(): Promise<string[]> {
+    if (this.child !== null && this.exitCode === null && this.exitSignal === null) {
+      this.child.kill('SIGTERM');
+      await Promise.race([this.exited, new Promise((r) => setTimeout(r, 15000))]);
+      if (this.exitCode === null && this.exitSignal === null) this.child.kill('SIGKILL');
+    }
+    const leftovers: string[] = [];
+    for (const pgid of this.seenPgids) {
+      const members = groupMembers(pgid);
+      if (members.length > 0) {
+        leftovers.push(`group ${pgid}: ${members.join(',')}`);
+        try {
+          process.kill(-pgid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+    }
+    rmSync(this.root, { recursive: true, force: true });
+    return leftovers;
+  }
+
+  /** Remembers a pid (as its own group) so cleanup ends it if the emperor did not. */
+  track(pgid: number): void {
+    this.seenPgids.add(pgid);
+  }
+}
+
+/** A native vassal file with the given keys. */
+export function vassalFile(keys: Record<string, string | number | string[]>): string {
+  const lines = ['[vassal]'];
+  for (const [k, v] of Object.entries(keys)) {
+    for (const one of Array.isArray(v) ? v : [v]) lines.push(`${k} = ${one}`);
+  }
+  return lines.join('\n') + '\n';
+}
