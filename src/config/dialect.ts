@@ -22,13 +22,12 @@ export interface DialectResult {
 /** One vassal file format. */
 export interface DialectModule {
   dialect: Dialect;
-  /** how the section header that claims a file for this dialect is written, for messages: `[vassal]`. */
-  label: string;
   /** whether a section with this name claims the file for this dialect. */
   claims(sectionName: string): boolean;
   /** the vassal is named after the file (native, uWSGI) rather than after its sections (supervisord). */
   namedByFile: boolean;
   /** how this dialect's files are read. */
   readOptions: IniOptions;
+  /** the vassals of a file this dialect claimed, and the problems found in it. */
   build(doc: IniDocument, ctx: DialectContext): DialectResult;
 }

@@ -3,33 +3,39 @@
 import type { DialectModule } from './dialect.ts';
 import { nativeDialect } from './native-dialect.ts';
 import { configError } from './problems.ts';
-import type { Dialect } from './spec.ts';
 
-/** A dialect this version recognises but cannot run yet: its files get one error at the claiming section. */
+/** A dialect this version recognises but cannot run yet: its files get one error, at the claiming section. */
 export function unsupportedDialect(
-  dialect: Dialect,
-  label: string,
-  title: string,
-  claims: (sectionName: string) => boolean,
-  namedByFile: boolean,
+  recognised: Omit<DialectModule, 'build'> & { title: string },
 ): DialectModule {
+  const { title, ...module } = recognised;
   return {
-    dialect,
-    label,
-    claims,
-    namedByFile,
-    readOptions: { continuationLines: false, bareKeys: true },
+    ...module,
     build(doc, ctx) {
-      const section = doc.sections.find((s) => claims(s.name));
+      const section = doc.sections.find((s) => module.claims(s.name));
       const message = `the ${title} dialect is not supported by this version of emperor yet`;
       return { vassals: [], problems: [configError(ctx.file, section?.line ?? 1, message)] };
     },
   };
 }
 
-/** The dialects, in the order their names appear in messages. */
+/** The dialects, in the order they are tried; their claims never overlap. */
 export const DIALECTS: readonly DialectModule[] = [
   nativeDialect,
-  unsupportedDialect('uwsgi', '[uwsgi]', 'uWSGI', (name) => name === 'uwsgi', true),
-  unsupportedDialect('supervisord', '[program:NAME]', 'supervisord', (name) => name.startsWith('program:'), false),
+  unsupportedDialect({
+    dialect: 'uwsgi',
+    title: 'uWSGI',
+    claims: (name) => name === 'uwsgi',
+    namedByFile: true,
+    // uWSGI: `master` alone is a key, indented lines are keys of their own.
+    readOptions: { continuationLines: false, bareKeys: true },
+  }),
+  unsupportedDialect({
+    dialect: 'supervisord',
+    title: 'supervisord',
+    claims: (name) => name.startsWith('program:'),
+    namedByFile: false,
+    // Python configparser as supervisord sets it up: continuation lines, `;` and `#` comments after whitespace.
+    readOptions: { continuationLines: true, bareKeys: true, inlineCommentPrefixes: [';', '#'] },
+  }),
 ];

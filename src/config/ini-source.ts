@@ -11,6 +11,14 @@ export interface IniEntry {
   line: number;
   /** a key written without `=` (only with `bareKeys`). */
   bare: boolean;
+  /** the indented lines that continued the value, as written (comment cut, trimmed). */
+  continuation: IniLine[];
+}
+
+/** One physical line of a file. */
+export interface IniLine {
+  line: number;
+  text: string;
 }
 
 /** One `[name]` header and the entries under it; a repeated header gives a second section. */
@@ -90,6 +98,7 @@ export function readIni(file: string, text: string, options: IniOptions = {}): I
     if (continuation && open && indent > open.indent) {
       const sep = open.entry.value === '' && open.blanks === 0 ? '' : '\n'.repeat(open.blanks + 1);
       open.entry.value += sep + content;
+      open.entry.continuation.push({ line: lineNo, text: content });
       open.blanks = 0;
       continue;
     }
@@ -127,7 +136,7 @@ export function readIni(file: string, text: string, options: IniOptions = {}): I
       }
       continue;
     }
-    const entry: IniEntry = { key, value, line: lineNo, bare: eq === -1 };
+    const entry: IniEntry = { key, value, line: lineNo, bare: eq === -1, continuation: [] };
     current.entries.push(entry);
     if (!entry.bare) open = { entry, indent, blanks: 0 };
   }

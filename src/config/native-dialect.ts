@@ -21,7 +21,6 @@ const COMMAND_EXAMPLE = '`command = /usr/bin/python3 app.py`';
 /** The native dialect as parse-file plugs it in. */
 export const nativeDialect: DialectModule = {
   dialect: 'vassal',
-  label: '[vassal]',
   claims: (name) => name === SECTION,
   namedByFile: true,
   readOptions: { continuationLines: true, bareKeys: false, inlineCommentPrefixes: [';'] },

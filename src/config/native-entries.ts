@@ -8,7 +8,7 @@ import { INSTANCE_MARK } from './spec.ts';
 import { expandMagic } from './magic.ts';
 import { asNativeKey, FAMILIAR_KEYS, LATER_KEYS, NATIVE_KEYS, REPEATABLE_KEYS } from './native-keys.ts';
 import type { NativeKey } from './native-keys.ts';
-import { quote } from './problems.ts';
+import { MAX_PROBLEMS, quote } from './problems.ts';
 import { closestWord } from './suggest.ts';
 
 /** Reports an error at a line of the file being built. */
@@ -16,13 +16,19 @@ export type Fail = (line: number, message: string) => void;
 
 const TEMPLATED_KEYS = '`command`, `directory`, `env`, `log`, `stdout-log` and `stderr-log`';
 
-/** Groups entries by key in file order, reporting unknown, unsupported and repeated keys. */
+/**
+ * Groups entries by key in file order, reporting unknown, unsupported and repeated keys.
+ * Past MAX_PROBLEMS unknown keys no suggestion is computed: those lines are never shown, and garbage stays cheap.
+ */
 export function collectEntries(all: readonly IniEntry[], fail: Fail): Map<NativeKey, IniEntry[]> {
   const entries = new Map<NativeKey, IniEntry[]>();
+  let unknown = 0;
   for (const entry of all) {
+    checkContinuation(entry, fail);
     const key = asNativeKey(entry.key);
     if (key === null) {
-      fail(entry.line, unknownKeyMessage(entry.key));
+      unknown += 1;
+      fail(entry.line, unknownKeyMessage(entry.key, unknown <= MAX_PROBLEMS));
       continue;
     }
     const seen = entries.get(key);
@@ -33,12 +39,24 @@ export function collectEntries(all: readonly IniEntry[], fail: Fail): Map<Native
   return entries;
 }
 
+/** An indented `key = value` under another key continues that value: almost surely an indented key meant on its own. */
+function checkContinuation(entry: IniEntry, fail: Fail): void {
+  for (const { line, text } of entry.continuation) {
+    const written = /^([A-Za-z][A-Za-z0-9_-]*)\s*=/.exec(text)?.[1];
+    if (written === undefined || (asNativeKey(written) === null && !LATER_KEYS.has(written))) continue;
+    fail(
+      line,
+      `${quote(text)} is indented, so it continues \`${entry.key}\` from line ${entry.line}; remove the indentation to make it a key of its own`,
+    );
+  }
+}
+
 /** Why a key is refused: later-version keys are unsupported, others unknown with the closest key suggested. */
-export function unknownKeyMessage(key: string): string {
+export function unknownKeyMessage(key: string, suggest = true): string {
   if (LATER_KEYS.has(key)) return `\`${key}\` is not supported by this version of emperor`;
   const lower = key.toLowerCase();
   const familiar = Object.hasOwn(FAMILIAR_KEYS, lower) ? FAMILIAR_KEYS[lower] : undefined;
-  const suggestion = familiar ?? closestWord(key, NATIVE_KEYS);
+  const suggestion = familiar ?? (suggest ? closestWord(key, NATIVE_KEYS) : null);
   return suggestion === null
     ? `unknown key ${quote(key)}; see the vassal file reference in README.md`
     : `unknown key ${quote(key)}; did you mean \`${suggestion}\`?`;

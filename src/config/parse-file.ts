@@ -6,7 +6,7 @@ import { DIALECTS } from './dialects.ts';
 import { readIni } from './ini-source.ts';
 import type { IniSection } from './ini-source.ts';
 import { nativeDialect } from './native-dialect.ts';
-import { configError, finishProblems, quote } from './problems.ts';
+import { configError, finishProblems, MAX_PROBLEMS, quote } from './problems.ts';
 import type { ConfigProblem, ParsedFile } from './spec.ts';
 import { closestWord } from './suggest.ts';
 import { stripVassalExtension, VASSAL_NAME } from './vassal-files.ts';
@@ -33,14 +33,14 @@ export function parseVassalFile(path: string, text: string, env: Record<string, 
 
   const { module } = only;
   const doc = readIni(path, text, { ...module.readOptions, maxProblems: Infinity });
-  const problems: ConfigProblem[] = [...doc.problems];
+  const problems: ConfigProblem[] = doc.problems.slice();
   const name = stripVassalExtension(basename(path));
   if (module.namedByFile && !VASSAL_NAME.test(name)) {
     const message = `the vassal name ${quote(name)} comes from the file name and may only hold letters, digits, \`_\`, \`.\`, \`@\` and \`-\`; rename the file`;
     problems.push(configError(path, 1, message));
   }
   const built = module.build(doc, { file: path, name, env });
-  problems.push(...built.problems);
+  for (const p of built.problems) problems.push(p);
   const usable = problems.every((p) => p.warning);
   return {
     file: path,
@@ -76,7 +76,7 @@ function noDialect(file: string, sections: readonly IniSection[]): ConfigProblem
   const base =
     'no [vassal] section: a vassal file needs a `[vassal]` header followed by at least `command = ...` ' +
     '(uWSGI files use [uwsgi], supervisord files [program:NAME])';
-  for (const section of sections) {
+  for (const section of sections.slice(0, MAX_PROBLEMS)) {
     const near = closestWord(section.name, ['vassal', 'uwsgi']);
     if (near !== null) return configError(file, section.line, `${base}; did you mean [${near}] instead of [${section.name}]?`);
   }

@@ -29,12 +29,10 @@ export function quote(text: string, limit: number = QUOTE_LIMIT): string {
   return `\`${safe}\``;
 }
 
-/** Puts problems in line order and keeps the first `max`, summing up the rest in a last line. */
+/** Puts problems in line order (stable: same-line problems keep their order) and keeps the first `max`, summing up the rest in a last line. */
 export function finishProblems(problems: ConfigProblem[], max: number = MAX_PROBLEMS): ConfigProblem[] {
-  const sorted = problems
-    .map((p, index) => ({ p, index }))
-    .sort((a, b) => a.p.line - b.p.line || a.index - b.index)
-    .map(({ p }) => p);
+  if (max <= 0) return [];
+  const sorted = problems.slice().sort((a, b) => a.line - b.line);
   if (sorted.length <= max) return sorted;
   const kept = sorted.slice(0, max);
   const rest = sorted.slice(max);

@@ -4,25 +4,22 @@ const MAX_COMPARED = 64;
 
 /** Edit distance (insert, delete, replace, swap of neighbours) between two short strings. */
 export function editDistance(a: string, b: string): number {
-  const rows: number[][] = [];
-  for (let i = 0; i <= a.length; i += 1) {
-    const row: number[] = [i];
+  let before = new Array<number>(b.length + 1).fill(0);
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  let row = new Array<number>(b.length + 1).fill(0);
+  for (let i = 1; i <= a.length; i += 1) {
+    row[0] = i;
     for (let j = 1; j <= b.length; j += 1) {
-      if (i === 0) {
-        row.push(j);
-        continue;
-      }
-      const up = rows[i - 1] as number[];
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min((up[j] as number) + 1, (row[j - 1] as number) + 1, (up[j - 1] as number) + cost);
+      let best = Math.min((previous[j] as number) + 1, (row[j - 1] as number) + 1, (previous[j - 1] as number) + cost);
       if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        best = Math.min(best, ((rows[i - 2] as number[])[j - 2] as number) + 1);
+        best = Math.min(best, (before[j - 2] as number) + 1);
       }
-      row.push(best);
+      row[j] = best;
     }
-    rows.push(row);
+    [before, previous, row] = [previous, row, before];
   }
-  return (rows[a.length] as number[])[b.length] as number;
+  return previous[b.length] as number;
 }
 
 /**
@@ -36,8 +33,9 @@ export function closestWord(input: string, known: readonly string[]): string | n
   let best: string | null = null;
   let bestDistance = Infinity;
   for (const word of known) {
-    const distance = editDistance(wanted, norm(word));
     const limit = Math.max(1, Math.floor(word.length / 3));
+    if (Math.abs(word.length - wanted.length) > limit) continue;
+    const distance = editDistance(wanted, norm(word));
     if (distance <= limit && distance < bestDistance) {
       best = word;
       bestDistance = distance;

@@ -1,8 +1,8 @@
 // The vassal directory: list what is there (following symlinks), and watch it for any change.
-import { readdirSync, statSync, type Stats } from 'node:fs';
+import { readdirSync, statSync, watch as watchDir, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import { isIgnoredFileName } from '../config/vassal-files.ts';
+import { vassalNameOf } from '../config/vassal-files.ts';
 
 /** What identifies one version of a file: a change to any of these means it was written or replaced. */
 export interface FileStamp {
@@ -34,7 +34,7 @@ export function sameStamp(a: FileStamp, b: FileStamp): boolean {
 export function listVassalFiles(dir: string): DirEntry[] {
   const out: DirEntry[] = [];
   for (const fileName of readdirSync(dir).sort()) {
-    if (isIgnoredFileName(fileName)) continue;
+    if (vassalNameOf(fileName) === null) continue;
     const path = join(dir, fileName);
     let st: Stats;
     try {
@@ -48,9 +48,19 @@ export function listVassalFiles(dir: string): DirEntry[] {
   return out;
 }
 
-/** Calls `onChange` on any event in the directory; the caller debounces and reconciles. */
-export function watchVassalDir(dir: string, onChange: () => void, onError: (err: Error) => void): FSWatcher {
-  const watcher = watch(dir, {
+/** A running watch; close it on shutdown. */
+export interface DirWatch {
+  close(): Promise<void>;
+}
+
+/**
+ * Calls `onChange` on any event in the directory; the caller debounces and reconciles.
+ * chokidar follows symlinked files to their targets; a plain inotify watch on the directory
+ * backs it up, because chokidar drops events for replacements made in quick succession
+ * (measured: of four rename-over saves 20 ms apart, it reported two).
+ */
+export function watchVassalDir(dir: string, onChange: () => void, onError: (err: Error) => void): DirWatch {
+  const watcher: FSWatcher = watch(dir, {
     depth: 0,
     ignoreInitial: true,
     followSymlinks: true,
@@ -58,6 +68,20 @@ export function watchVassalDir(dir: string, onChange: () => void, onError: (err:
     atomic: false, // our reconcile already waits before treating a vanished file as removed
   });
   watcher.on('all', () => onChange());
+  // Events before the watcher is ready are lost: look again once it is.
+  watcher.on('ready', () => onChange());
   watcher.on('error', (err) => onError(err instanceof Error ? err : new Error(String(err))));
-  return watcher;
+  let raw: ReturnType<typeof watchDir> | null = null;
+  try {
+    raw = watchDir(dir, { persistent: true }, () => onChange());
+    raw.on('error', (err) => onError(err));
+  } catch (err) {
+    onError(err as Error);
+  }
+  return {
+    async close() {
+      raw?.close();
+      await watcher.close();
+    },
+  };
 }

@@ -1,12 +1,11 @@
 // The emperor: owns every vassal, keeps them in step with the directory, and shuts them down in order.
 import { readFileSync } from 'node:fs';
-import type { FSWatcher } from 'chokidar';
 import { Vassal } from './vassal.ts';
 import type { VassalServices } from './vassal-services.ts';
 import type { EventLog } from './event-log.ts';
 import type { Clock } from './clock.ts';
 import type { Spawner } from '../io/spawner.ts';
-import { listVassalFiles, sameStamp, watchVassalDir, type DirEntry, type FileStamp } from '../io/vassal-dir.ts';
+import { listVassalFiles, sameStamp, watchVassalDir, type DirEntry, type DirWatch, type FileStamp } from '../io/vassal-dir.ts';
 import { groupAlive, killGroup } from '../io/process-group.ts';
 import { Guardian } from '../io/guardian.ts';
 import { parseVassalFile, formatProblem } from '../config/parse-file.ts';
@@ -47,7 +46,7 @@ export class Emperor {
   private readonly cache = new Map<string, CachedFile>();
   private readonly missingSince = new Map<string, number>();
   private readonly services: VassalServices;
-  private watcher: FSWatcher | null = null;
+  private watcher: DirWatch | null = null;
   private debounce: NodeJS.Timeout | null = null;
   private recheck: NodeJS.Timeout | null = null;
   private rescan: NodeJS.Timeout | null = null;

@@ -1,0 +1,350 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatProblem, parseVassalFile } from '../../src/config/parse-file.ts';
+import { INSTANCE_MARK } from '../../src/config/spec.ts';
+import type { VassalSpec } from '../../src/config/spec.ts';
+
+const DIR = '/etc/emperor/vassals';
+const FILE = `${DIR}/web.ini`;
+const ENV = { HOME: '/home/app', PORT: '8080', SPACED: 'a b' };
+
+/** The one vassal of a valid file. */
+const vassal = (body: string, env: Record<string, string | undefined> = ENV): VassalSpec => {
+  const r = parseVassalFile(FILE, `[vassal]\n${body}`, env);
+  assert.deepEqual(r.problems.map(formatProblem), []);
+  assert.equal(r.dialect, 'vassal');
+  assert.equal(r.vassals.length, 1);
+  return r.vassals[0] as VassalSpec;
+};
+/** Every problem of a file, formatted; the file must give no vassal when one is an error. */
+const problems = (body: string, env: Record<string, string | undefined> = ENV): string[] => {
+  const r = parseVassalFile(FILE, `[vassal]\n${body}`, env);
+  if (r.problems.some((p) => !p.warning)) assert.deepEqual(r.vassals, []);
+  return r.problems.map(formatProblem);
+};
+const at = (line: number, message: string): string => `${FILE}:${line}: ${message}`;
+
+test('a minimal file gets every default of SPEC section 3', () => {
+  assert.deepEqual(vassal('command = /usr/bin/python3 app.py\n'), {
+    name: 'web',
+    file: FILE,
+    dialect: 'vassal',
+    command: ['/usr/bin/python3', 'app.py'],
+    directory: DIR,
+    env: [],
+    user: null,
+    group: null,
+    umask: null,
+    autostart: true,
+    instances: 1,
+    restart: 'always',
+    exitCodes: [0],
+    startSecs: 1000,
+    startRetries: 0,
+    backoff: 1000,
+    backoffMax: 60_000,
+    stopSignal: 'SIGTERM',
+    stopTimeout: 10_000,
+    reloadSignal: null,
+    log: null,
+    stdoutLog: null,
+    stderrLog: null,
+    depends: [],
+    lines: { command: 2 },
+  });
+});
+
+test('every supported key is read, coerced and located', () => {
+  const spec = vassal(
+    [
+      'command = "%d/bin/server" --port $(PORT) --id %i',
+      'directory = data/%n',
+      'env = PORT=$(PORT)',
+      'env = INSTANCE_DIR = /tmp/%n-%i',
+      'env = EMPTY=',
+      'user = www-data',
+      'group = 33',
+      'umask = 027',
+      'autostart = no',
+      'instances = 4',
+      'restart = on-failure',
+      'exit-codes = 0, 2',
+      'start-secs = 250ms',
+      'start-retries = 3',
+      'backoff = 2s',
+      'backoff-max = 5m',
+      'stop-signal = INT',
+      'stop-timeout = 1m',
+      'reload-signal = hup',
+      'stdout-log = %n.out',
+      'stderr-log = /var/log/%n-%i.err',
+      'depends = db, cache',
+      'depends = queue cache',
+    ].join('\n'),
+  );
+  assert.deepEqual(spec.command, [`${DIR}/bin/server`, '--port', '8080', '--id', INSTANCE_MARK]);
+  assert.equal(spec.directory, `${DIR}/data/web`);
+  assert.deepEqual(spec.env, [
+    ['PORT', '8080'],
+    ['INSTANCE_DIR', `/tmp/web-${INSTANCE_MARK}`],
+    ['EMPTY', ''],
+  ]);
+  assert.equal(spec.user, 'www-data');
+  assert.equal(spec.group, '33');
+  assert.equal(spec.umask, 0o27);
+  assert.equal(spec.autostart, false);
+  assert.equal(spec.instances, 4);
+  assert.equal(spec.restart, 'on-failure');
+  assert.deepEqual(spec.exitCodes, [0, 2]);
+  assert.equal(spec.startSecs, 250);
+  assert.equal(spec.startRetries, 3);
+  assert.equal(spec.backoff, 2000);
+  assert.equal(spec.backoffMax, 300_000);
+  assert.equal(spec.stopSignal, 'SIGINT');
+  assert.equal(spec.stopTimeout, 60_000);
+  assert.equal(spec.reloadSignal, 'SIGHUP');
+  assert.equal(spec.log, null);
+  assert.equal(spec.stdoutLog, 'web.out');
+  assert.equal(spec.stderrLog, `/var/log/web-${INSTANCE_MARK}.err`);
+  assert.deepEqual(spec.depends, ['db', 'cache', 'queue']);
+  assert.deepEqual(spec.lines, {
+    command: 2,
+    directory: 3,
+    env: 4,
+    user: 7,
+    group: 8,
+    umask: 9,
+    autostart: 10,
+    instances: 11,
+    restart: 12,
+    exitCodes: 13,
+    startSecs: 14,
+    startRetries: 15,
+    backoff: 16,
+    backoffMax: 17,
+    stopSignal: 18,
+    stopTimeout: 19,
+    reloadSignal: 20,
+    stdoutLog: 21,
+    stderrLog: 22,
+    depends: 23,
+  });
+});
+
+test('command words are split before magic, so an expanded value with spaces stays one word', () => {
+  assert.deepEqual(vassal('command = echo $(SPACED) \'%%i\' "a b"\n').command, ['echo', 'a b', '%i', 'a b']);
+  assert.deepEqual(vassal('command = /bin/app\n    --verbose ; continued\n').command, ['/bin/app', '--verbose']);
+  assert.deepEqual(vassal("command = sh -c 'echo $( date ) #1'\n").command, ['sh', '-c', 'echo $( date ) #1']);
+});
+
+test('directory: absolute kept (normalised), relative resolved against the file directory', () => {
+  assert.equal(vassal('command = x\ndirectory = /srv/app/\n').directory, '/srv/app');
+  assert.equal(vassal('command = x\ndirectory = ../shared\n').directory, '/etc/emperor/shared');
+  assert.equal(vassal('command = x\ndirectory = %d\n').directory, DIR);
+  assert.equal(vassal('command = x\ndirectory = $(HOME)/app-%i\n').directory, `/home/app/app-${INSTANCE_MARK}`);
+});
+
+test('log and the stream logs are kept as written after magic, relative paths included', () => {
+  assert.equal(vassal('command = x\nlog = %n.log\n').log, 'web.log');
+  assert.equal(vassal('command = x\nlog = /var/log/%n/%i.log\n').log, `/var/log/web/${INSTANCE_MARK}.log`);
+  assert.equal(vassal('command = x\nstdout-log = out.log\n').stderrLog, null);
+});
+
+test('a missing command is reported at the [vassal] line', () => {
+  assert.deepEqual(problems('user = www\n'), [
+    at(1, 'no `command` key: every [vassal] needs the program to run, e.g. `command = /usr/bin/python3 app.py`'),
+  ]);
+});
+
+test('an empty or unsplittable command is reported at its line', () => {
+  assert.deepEqual(problems('command =\n'), [
+    at(2, '`command`: no program given; write the program to run, e.g. `command = /usr/bin/python3 app.py`'),
+  ]);
+  assert.deepEqual(problems("command = echo 'oops\n"), [
+    at(2, "`command`: unterminated single quote: `'oops` has no closing `'`; close it, or escape it as `\\'`"),
+  ]);
+  assert.deepEqual(problems('command = echo \\\n'), [
+    at(2, '`command`: the command ends with a backslash that escapes nothing; remove it, or write `\\\\` for a literal backslash'),
+  ]);
+  assert.deepEqual(problems('command = echo 100%\n'), [
+    at(2, '`command`: a lone `%` ends the value; write `%%` for a percent sign (the magic variables are `%d` `%n` `%p` `%s` `%i`)'),
+  ]);
+});
+
+test('unknown keys suggest the closest known key, or point to the README', () => {
+  assert.deepEqual(problems('comand = x\n'), [
+    at(1, 'no `command` key: every [vassal] needs the program to run, e.g. `command = /usr/bin/python3 app.py`'),
+    at(2, 'unknown key `comand`; did you mean `command`?'),
+  ]);
+  assert.deepEqual(problems('command = x\nstopsignal = INT\nstart_secs = 1\nStop-Timeout = 1s\nbackof = 1s\n'), [
+    at(3, 'unknown key `stopsignal`; did you mean `stop-signal`?'),
+    at(4, 'unknown key `start_secs`; did you mean `start-secs`?'),
+    at(5, 'unknown key `Stop-Timeout`; did you mean `stop-timeout`?'),
+    at(6, 'unknown key `backof`; did you mean `backoff`?'),
+  ]);
+  assert.deepEqual(problems('command = x\nenvironment = A=1\nautorestart = true\nnumprocs = 2\n'), [
+    at(3, 'unknown key `environment`; did you mean `env`?'),
+    at(4, 'unknown key `autorestart`; did you mean `restart`?'),
+    at(5, 'unknown key `numprocs`; did you mean `instances`?'),
+  ]);
+  assert.deepEqual(problems('command = x\nfrobnicate = 1\n'), [
+    at(3, 'unknown key `frobnicate`; see the vassal file reference in README.md'),
+  ]);
+});
+
+test('keys of later versions are refused as unsupported, not unknown', () => {
+  const later = [
+    'smart-attach-daemon',
+    'health-check',
+    'health-interval',
+    'health-timeout',
+    'health-retries',
+    'max-rss',
+    'socket',
+    'log-max-size',
+    'log-backups',
+  ];
+  const body = `command = x\n${later.map((k) => `${k} = 1`).join('\n')}\n`;
+  assert.deepEqual(
+    problems(body),
+    later.map((k, i) => at(i + 3, `\`${k}\` is not supported by this version of emperor`)),
+  );
+});
+
+test('a key given twice is reported on the second line; env and depends repeat freely', () => {
+  assert.deepEqual(problems('command = x\nuser = a\ncommand = y\nuser = b\n'), [
+    at(4, '`command` is already set on line 2'),
+    at(5, '`user` is already set on line 3'),
+  ]);
+  assert.deepEqual(vassal('command = x\nenv = A=1\nenv = A=2\n').env, [
+    ['A', '1'],
+    ['A', '2'],
+  ]);
+});
+
+test('bad values name the key, the expected form and what was written', () => {
+  const lines = [
+    'command = x',
+    'autostart = maybe',
+    'instances = 0',
+    'restart = sometimes',
+    'exit-codes = 0, 300',
+    'start-secs = soon',
+    'start-retries = -1',
+    'backoff = 1d',
+    'backoff-max = 1x',
+    'stop-signal = FOO',
+    'stop-timeout = forever',
+    'reload-signal = 99',
+    'umask = 0999',
+    'user = two words',
+    'group = a:b',
+    'instances = 1',
+  ];
+  assert.deepEqual(problems(`${lines.join('\n')}\n`), [
+    at(3, '`autostart`: expected `true` or `false` (also `yes`/`no`, `on`/`off`, `1`/`0`), got `maybe`'),
+    at(4, '`instances`: expected a whole number from 1 to 1000, got `0`'),
+    at(5, '`restart`: expected `always`, `on-failure` or `never`, got `sometimes`'),
+    at(6, '`exit-codes`: expected exit codes from 0 to 255 separated by commas, e.g. `0, 2`, got `300`'),
+    at(7, '`start-secs`: expected a duration such as `250ms`, `10s`, `5m` or `1h` (a bare number is seconds), got `soon`'),
+    at(8, '`start-retries`: expected a whole number from 0 to 1000000, got `-1`'),
+    at(9, '`backoff`: expected a duration such as `250ms`, `10s`, `5m` or `1h` (a bare number is seconds), got `1d`'),
+    at(10, '`backoff-max`: expected a duration such as `250ms`, `10s`, `5m` or `1h` (a bare number is seconds), got `1x`'),
+    at(11, '`stop-signal`: expected a signal such as `TERM`, `INT`, `HUP`, `QUIT` or `USR1` (also `SIGTERM`, or a number like `15`), got `FOO`'),
+    at(12, '`stop-timeout`: expected a duration such as `250ms`, `10s`, `5m` or `1h` (a bare number is seconds), got `forever`'),
+    at(13, '`reload-signal`: expected a signal such as `TERM`, `INT`, `HUP`, `QUIT` or `USR1` (also `SIGTERM`, or a number like `15`), got `99`'),
+    at(14, '`umask`: expected an octal umask such as `022` or `0o027`, got `0999`'),
+    at(15, '`user`: expected one user or group name or number, got `two words`'),
+    at(16, '`group`: expected one user or group name or number, got `a:b`'),
+    at(17, '`instances` is already set on line 4'),
+  ]);
+});
+
+test('instances accepts 1..1000', () => {
+  assert.equal(vassal('command = x\ninstances = 1000\n').instances, 1000);
+  assert.deepEqual(problems('command = x\ninstances = 1001\n'), [
+    at(3, '`instances`: expected a whole number from 1 to 1000, got `1001`'),
+  ]);
+});
+
+test('an empty value is an error, except the value of an env pair', () => {
+  assert.deepEqual(problems('command = x\nuser =\nstart-secs = ; just a comment\n'), [
+    at(3, '`user` is empty; give it a value or remove the line'),
+    at(4, '`start-secs` is empty; give it a value or remove the line'),
+  ]);
+});
+
+test('env must be KEY=VALUE with a valid name', () => {
+  assert.deepEqual(problems('command = x\nenv = JUSTNAME\nenv = 1X=2\nenv = =v\nenv = A-B=1\nenv =\n'), [
+    at(3, '`env`: expected `KEY=VALUE`, e.g. `env = PORT=8080`, got `JUSTNAME`'),
+    at(4, '`env`: `1X` is not a valid variable name: use letters, digits and `_`, not starting with a digit (`KEY=VALUE`)'),
+    at(5, '`env`: `` is not a valid variable name: use letters, digits and `_`, not starting with a digit (`KEY=VALUE`)'),
+    at(6, '`env`: `A-B` is not a valid variable name: use letters, digits and `_`, not starting with a digit (`KEY=VALUE`)'),
+    at(7, '`env`: expected `KEY=VALUE`, e.g. `env = PORT=8080`, got ``'),
+  ]);
+  assert.deepEqual(vassal('command = x\nenv = Q="quoted value" # kept\n').env, [['Q', '"quoted value" # kept']]);
+});
+
+test('depends: valid names only, never the vassal itself', () => {
+  assert.deepEqual(problems('command = x\ndepends = db, bad/name\ndepends = cache web\ndepends = ,\n'), [
+    at(3, '`depends`: `bad/name` is not a vassal name: a name is its file name without .ini/.conf, made of letters, digits, `_`, `.`, `@` and `-`'),
+    at(4, '`depends`: `web` is this vassal itself; a vassal cannot wait for itself, so remove it'),
+    at(5, '`depends`: expected vassal names separated by commas, e.g. `db, cache`'),
+  ]);
+  assert.deepEqual(vassal('command = x\ndepends = app@1, my.db,queue_2\n').depends, ['app@1', 'my.db', 'queue_2']);
+});
+
+test('%i is only allowed in templated keys', () => {
+  assert.deepEqual(problems('command = x\nuser = app%i\ndepends = db%i\n'), [
+    at(3, '`user`: `%i` (the instance index) can only be used in `command`, `directory`, `env`, `log`, `stdout-log` and `stderr-log`; write `%%i` for the literal text'),
+    at(4, '`depends`: `%i` (the instance index) can only be used in `command`, `directory`, `env`, `log`, `stdout-log` and `stderr-log`; write `%%i` for the literal text'),
+  ]);
+});
+
+test('magic errors in values: unset $(VAR) and unknown %x', () => {
+  const unset = "`$(NOPE)`: the environment variable NOPE is not set in the emperor's environment; set it where the emperor is started (e.g. its systemd unit) or write the value itself";
+  assert.deepEqual(problems('command = run $(NOPE)\ndirectory = $(NOPE)\nenv = A=$(NOPE)\nlog = %x.log\n'), [
+    at(2, `\`command\`: ${unset}`),
+    at(3, `\`directory\`: ${unset}`),
+    at(4, `\`env\`: ${unset}`),
+    at(5, '`log`: unknown magic variable `%x`; write `%%` for a literal percent sign (the magic variables are `%d` `%n` `%p` `%s` `%i`)'),
+  ]);
+});
+
+test('log cannot be combined with stdout-log or stderr-log', () => {
+  const both = 'which already takes both streams; use either `log` or `stdout-log`/`stderr-log`';
+  assert.deepEqual(problems('command = x\nlog = all.log\nstdout-log = out.log\nstderr-log = err.log\n'), [
+    at(4, `\`stdout-log\` cannot be combined with \`log\` (line 3), ${both}`),
+    at(5, `\`stderr-log\` cannot be combined with \`log\` (line 3), ${both}`),
+  ]);
+});
+
+test('a backoff longer than backoff-max is a warning only', () => {
+  const r = parseVassalFile(FILE, '[vassal]\ncommand = x\nbackoff = 2m\n', ENV);
+  assert.deepEqual(r.problems.map(formatProblem), [
+    at(3, 'warning: `backoff` is longer than `backoff-max` (60000 ms), so every retry waits `backoff-max`'),
+  ]);
+  assert.equal(r.vassals.length, 1);
+});
+
+test('other sections and a repeated [vassal] are errors', () => {
+  assert.deepEqual(problems('command = x\n[extra]\nk = v\n[vassal]\nuser = www\n'), [
+    at(3, 'section `[extra]` has no meaning in a native vassal file; remove it or move its keys into [vassal]'),
+    at(5, '[vassal] is repeated (first on line 1); put all keys in one [vassal] section'),
+  ]);
+});
+
+test('an indented key under another key is caught: it would silently continue that value', () => {
+  assert.deepEqual(problems('command = /srv/app --port 80\n  directory = /srv/app\n  --flag=1\n    socket=x\n'), [
+    at(3, '`directory = /srv/app` is indented, so it continues `command` from line 2; remove the indentation to make it a key of its own'),
+    at(5, '`socket=x` is indented, so it continues `command` from line 2; remove the indentation to make it a key of its own'),
+  ]);
+});
+
+test('all errors of a file are collected, syntax and values together, in line order', () => {
+  assert.deepEqual(problems('command = x\nnot a key\ninstances = many\ncomand = y\n'), [
+    at(3, 'expected `key = value` or `[section]`, got `not a key`'),
+    at(4, '`instances`: expected a whole number from 1 to 1000, got `many`'),
+    at(5, 'unknown key `comand`; did you mean `command`?'),
+  ]);
+});
