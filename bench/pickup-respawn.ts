@@ -5,6 +5,7 @@ import { arch, cpus, loadavg, platform } from 'node:os';
 import { join } from 'node:path';
 import { RECONCILE_DEBOUNCE_MS } from '../src/runtime/emperor.ts';
 import { watchVassalDir } from '../src/io/vassal-dir.ts';
+import { watch as chokidarWatch } from 'chokidar';
 import {
   alive,
   AnnouncePipe,
@@ -235,9 +236,15 @@ async function main(): Promise<void> {
 
   const rawWatch = await measureWatch(join(root, 'watch-raw'), dirs.staging, 'raw', (d, cb) => fsWatch(d, { persistent: true }, cb));
   console.log(formatSummary('watch     rename -> fs.watch event (no emperor) ', rawWatch.result.summary));
+  const chokidar = await measureWatch(join(root, 'watch-chokidar'), dirs.staging, 'chokidar', (d, cb) =>
+    chokidarWatch(d, { depth: 0, ignoreInitial: true, followSymlinks: true, persistent: true, atomic: false }).on('all', cb),
+  );
+  console.log(formatSummary('watch     rename -> chokidar event (no emperor) ', chokidar.result.summary));
   const dirWatch = await measureWatch(join(root, 'watch-emperor'), dirs.staging, 'emp', (d, cb) => watchVassalDir(d, cb, () => {}));
   console.log(formatSummary('watch     rename -> watchVassalDir callback     ', dirWatch.result.summary));
-  if (rawWatch.missed + dirWatch.missed > 0) console.log(`watch: missed events (no callback in 5 s): fs.watch ${rawWatch.missed}, watchVassalDir ${dirWatch.missed}`);
+  if (rawWatch.missed + chokidar.missed + dirWatch.missed > 0) {
+    console.log(`watch: missed events (no callback in 5 s): fs.watch ${rawWatch.missed}, chokidar ${chokidar.missed}, watchVassalDir ${dirWatch.missed}`);
+  }
 
   const statsPath = join(dirs.state, 'stats.sock');
   const emp = new EmperorProcess(COMPILED, ['--vassals', dirs.vassals, '--state-dir', dirs.state]);
@@ -282,6 +289,7 @@ async function main(): Promise<void> {
       rounds: ROUNDS,
       unit: 'ms',
       watch_fs_watch: { ...rawWatch.result.summary, warmup: rawWatch.result.warmup, missed: rawWatch.missed },
+      watch_chokidar: { ...chokidar.result.summary, warmup: chokidar.result.warmup, missed: chokidar.missed },
       watch_vassal_dir: { ...dirWatch.result.summary, warmup: dirWatch.result.warmup, missed: dirWatch.missed },
       baseline_spawn: { ...baseline.summary, warmup: baseline.warmup, samples: baseline.samples },
       pickup: { ...pickup.result.summary, warmup: pickup.result.warmup, samples: pickup.result.samples },

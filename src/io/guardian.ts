@@ -11,7 +11,7 @@ while IFS= read -r l; do
     -*) x=" \${l#-} "; case $g in *"$x"*) g="\${g%%"$x"*} \${g#*"$x"}" ;; esac ;;
   esac
 done
-for p in $g; do kill -KILL -- "-$p" 2>/dev/null; done
+for p in $g; do kill -9 "-$p" 2>/dev/null; done
 `;
 
 /** Keeps the guardian alive and told of every process group the emperor owns. */
