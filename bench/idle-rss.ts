@@ -44,6 +44,10 @@ export interface FleetResult {
   stats_answer_ms: number;
   all_spawned_ms: number;
   all_running_ms: number;
+  /** the longest a stats read took while the fleet was starting: how long the emperor's event loop was blocked, at least. */
+  slowest_stats_during_startup_ms: number;
+  /** a stats read (connect, read to EOF, parse) once idle, median of 5. */
+  idle_stats_ms: number;
   rss_kb: number[];
   rss_median_kb: number;
   hwm_kb: number | null;
@@ -80,11 +84,14 @@ async function fleet(flavour: EmperorFlavour): Promise<FleetResult> {
   await waitFor('the emperor to serve stats', () => readStats(statsPath), 30000, 5);
   const statsAnswer = nowMs() - t0;
   let allSpawned: number | null = null;
+  let slowestStats = 0;
   await waitFor(
     `all ${N} vassals RUNNING`,
     async () => {
+      const asked = nowMs();
       const doc = await readStats(statsPath, 10000);
       const now = nowMs();
+      slowestStats = Math.max(slowestStats, now - asked);
       for (const v of doc.vassals) for (const p of v.pids) emp.pgids.add(p);
       if (allSpawned === null && doc.vassals.length === N && doc.vassals.every((v) => v.pids.length > 0)) allSpawned = now - t0;
       return doc.totals['RUNNING'] === N ? true : null;
@@ -103,6 +110,12 @@ async function fleet(flavour: EmperorFlavour): Promise<FleetResult> {
     if (kb !== null) rss.push(kb);
   }
   const hwm = statusKb(emp.pid, 'VmHWM');
+  const idleStats: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const asked = nowMs();
+    await readStats(statsPath);
+    idleStats.push(nowMs() - asked);
+  }
   const fds = openFds(emp.pid);
   const children = childrenOf(emp.pid);
   const guardianPid = children.find((p) => cmdline(p).startsWith('/bin/sh'));
@@ -117,6 +130,8 @@ async function fleet(flavour: EmperorFlavour): Promise<FleetResult> {
     stats_answer_ms: Math.round(statsAnswer),
     all_spawned_ms: Math.round(allSpawned ?? NaN),
     all_running_ms: Math.round(allRunning),
+    slowest_stats_during_startup_ms: Math.round(slowestStats),
+    idle_stats_ms: summarize(idleStats).median,
     rss_kb: rss,
     rss_median_kb: summarize(rss).median,
     hwm_kb: hwm,
@@ -191,6 +206,7 @@ async function readyTimes(flavour: EmperorFlavour): Promise<{ ready: Summary; st
 function printFleet(r: FleetResult, bareKb: number): void {
   console.log(`  ${r.flavour}:`);
   console.log(`    stats socket answered after ${r.stats_answer_ms} ms; all ${r.vassals} spawned after ${r.all_spawned_ms} ms; all RUNNING after ${r.all_running_ms} ms (start-secs 1 s included)`);
+  console.log(`    slowest stats read while starting: ${r.slowest_stats_during_startup_ms} ms (the emperor's loop was busy that long); stats read once idle: ${r.idle_stats_ms.toFixed(1)} ms`);
   console.log(
     `    emperor VmRSS after ${IDLE_MS / 1000} s idle: ${r.rss_kb.map((k) => mb(k)).join(', ')} (median ${mb(r.rss_median_kb)}, ${(r.rss_median_kb / bareKb).toFixed(2)}x bare node; VmHWM ${mb(r.hwm_kb)}; ${r.open_fds} open fds)`,
   );

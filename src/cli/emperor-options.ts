@@ -6,6 +6,7 @@ import { parseDuration } from '../config/values.ts';
 import { closestWord } from '../config/suggest.ts';
 import { formatProblem } from '../config/parse-file.ts';
 import type { LogFormat } from '../runtime/event-log.ts';
+import { defaultStateDir } from '../control/paths.ts';
 
 /** Every option of `emperor`, resolved. Durations in ms. */
 export interface EmperorSettings {
@@ -48,14 +49,6 @@ const ALL_OPTIONS: readonly string[] = [...VALUE_OPTIONS, ...FLAG_OPTIONS];
 
 /** A usage error: exit code 2 with the message. */
 export class UsageError extends Error {}
-
-/** The default state directory of SPEC section 2. */
-export function defaultStateDir(env: Record<string, string | undefined>, uid: number): string {
-  if (env.EMPEROR_STATE_DIR) return env.EMPEROR_STATE_DIR;
-  if (uid === 0) return '/run/emperor';
-  if (env.XDG_RUNTIME_DIR) return join(env.XDG_RUNTIME_DIR, 'emperor');
-  return `/tmp/emperor-${uid}`;
-}
 
 function unknown(name: string): UsageError {
   const near = closestWord(name, ALL_OPTIONS);

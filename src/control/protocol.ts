@@ -36,3 +36,42 @@ export interface InstanceStats {
   started_at: number | null;
   restarts: number;
 }
+
+/** The control protocol's version; a request with another major version is refused. */
+export const PROTOCOL_VERSION = 1;
+
+/** Longest request line the control socket accepts, in bytes. */
+export const MAX_REQUEST_BYTES = 64 * 1024;
+
+/** Commands that act on named vassals (or all of them). */
+export type ActionCommand = 'start' | 'stop' | 'restart' | 'reload';
+
+/** One request: one JSON object on one line. */
+export type ControlRequest =
+  | { v: number; cmd: 'status' }
+  | { v: number; cmd: ActionCommand; names: string[]; all?: boolean }
+  | { v: number; cmd: 'signal'; signal: string; names: string[] }
+  | { v: number; cmd: 'logs'; name: string; lines: number; follow?: boolean }
+  | { v: number; cmd: 'rescan' };
+
+/** Machine-readable reasons a request failed; emperorctl maps them to exit codes. */
+export type ControlErrorCode = 'bad-request' | 'unknown-vassal' | 'refused' | 'failed' | 'version';
+
+/** One response line; `logs` with `follow` is followed by `line` messages until the client hangs up. */
+export type ControlResponse =
+  | { v: number; ok: true; result: unknown }
+  | { v: number; ok: false; error: { code: ControlErrorCode; message: string } }
+  | { v: number; line: string };
+
+/** What `logs` answers first. */
+export interface LogsResult {
+  /** the vassal's log file(s), which the client reads itself; empty when it logs to the emperor's output. */
+  files: string[];
+  /** the last lines from the in-memory ring, when there is no file. */
+  lines: string[];
+}
+
+/** What an action answers: what happened to each vassal. */
+export interface ActionResult {
+  done: Array<{ name: string; message: string }>;
+}

@@ -197,7 +197,8 @@ export function transition(inst: Instance, ev: LifecycleEvent, ctx: LifecycleCon
       if (s === 'STOPPING') return { next: { ...inst, then: 'stay' }, effects: [], note: null };
       if (s === 'BACKOFF' || s === 'EXITED' || s === 'FATAL') {
         return {
-          next: { ...inst, state: 'STOPPED', backoffUntil: null, then: 'stay' },
+          // An operator's stop clears the failure: STOPPED shows no stale error.
+          next: { ...inst, state: 'STOPPED', backoffUntil: null, then: 'stay', failures: 0, error: null },
           effects: [{ type: 'clear-timer', timer: 'backoff' }],
           note: null,
         };

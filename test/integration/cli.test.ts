@@ -1,0 +1,102 @@
+// The `emperor` command line: check, help, version, bad flags, --config, JSON event lines, symlinks.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EMPEROR_BIN, EmperorUnderTest, ROOT, vassalFile, waitFor } from './harness.ts';
+
+const run = (args: string[]): { status: number | null; stdout: string; stderr: string } => {
+  const r = spawnSync(process.execPath, [EMPEROR_BIN, ...args], { encoding: 'utf8', timeout: 20000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+
+test('emperor check: FILE:LINE: message per problem, exit 1 on errors, 0 when clean', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'emperor-check-'));
+  try {
+    writeFileSync(join(dir, 'good.ini'), vassalFile({ command: 'sleep 1' }));
+    writeFileSync(join(dir, 'bad.ini'), '[vassal]\ncommand = sleep 1\nrestart = sometimes\nstop-sigal = TERM\n');
+    writeFileSync(join(dir, 'ignored.ini~'), 'garbage');
+    const bad = run(['check', dir]);
+    assert.equal(bad.status, 1);
+    const lines = bad.stdout.trim().split('\n');
+    assert.equal(lines.length, 2, bad.stdout);
+    assert.match(lines[0] ?? '', new RegExp(`^${join(dir, 'bad.ini')}:3: `));
+    assert.match(lines[1] ?? '', /bad\.ini:4: unknown key `stop-sigal`; did you mean `stop-signal`\?$/);
+    assert.match(bad.stderr, /checked 2 files/);
+    const good = run(['check', join(dir, 'good.ini')]);
+    assert.equal(good.status, 0);
+    assert.equal(good.stdout, '');
+    const missing = run(['check', join(dir, 'nope.ini')]);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stdout, /nope\.ini:0: cannot read: ENOENT/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the example vassals pass emperor check', () => {
+  const r = run(['check', join(ROOT, 'vassals.example')]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+});
+
+test('--help, --version, and usage errors exit 2 with a hint', () => {
+  const help = run(['--help']);
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /--vassals DIR/);
+  assert.match(help.stdout, /check PATH/);
+  const version = run(['--version']);
+  assert.equal(version.status, 0);
+  assert.match(version.stdout, /^emperor \d+\.\d+\.\d+\n$/);
+  const typo = run(['--vassal', '/tmp']);
+  assert.equal(typo.status, 2);
+  assert.match(typo.stderr, /unknown option --vassal; did you mean --vassals\?/);
+  const format = run(['--log-format', 'xml']);
+  assert.equal(format.status, 2);
+  assert.match(format.stderr, /--log-format must be text or json/);
+  const noDir = run(['--vassals', '/nonexistent/emperor-vassals', '--state-dir', join(tmpdir(), `emperor-nodir-${process.pid}`)]);
+  assert.equal(noDir.status, 1);
+  assert.match(noDir.stderr, /vassal directory \/nonexistent\/emperor-vassals cannot be used \(ENOENT\)/);
+});
+
+test('--config [emperor] sets options; a bad key names the file and line', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'emperor-config-'));
+  try {
+    writeFileSync(join(dir, 'bad.ini'), '[emperor]\nlog-format = json\nrescan-intervall = 5s\n');
+    const bad = run(['--config', join(dir, 'bad.ini')]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /bad\.ini:3: unknown option `rescan-intervall`; did you mean `rescan-interval`\?/);
+    writeFileSync(join(dir, 'good.ini'), '[emperor]\nlog-format = json\n');
+    const e = await new EmperorUnderTest(['--config', join(dir, 'good.ini')]).start();
+    try {
+      e.write('j.ini', vassalFile({ command: 'sleep 100000', 'start-secs': '0' }));
+      await e.waitState('j', 'RUNNING');
+      const line = await waitFor('a JSON RUNNING line', () => e.output.split('\n').find((l) => l.includes('"RUNNING"')));
+      const ev = JSON.parse(line) as Record<string, unknown>;
+      assert.equal(ev.vassal, 'j');
+      assert.equal(ev.instance, 0);
+      assert.equal(ev.state, 'RUNNING');
+      assert.equal(typeof ev.pid, 'number');
+      assert.equal(typeof ev.time, 'string');
+    } finally {
+      assert.deepEqual(await e.cleanup(), []);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a symlinked vassal file is followed', async () => {
+  const e = await new EmperorUnderTest().start();
+  try {
+    const target = join(e.root, 'elsewhere');
+    mkdirSync(target);
+    writeFileSync(join(target, 'real.ini'), vassalFile({ command: 'sleep 100000', 'start-secs': '0' }));
+    symlinkSync(join(target, 'real.ini'), join(e.vassals, 'linked.ini'));
+    const v = await e.waitState('linked', 'RUNNING');
+    assert.equal(v.file, join(e.vassals, 'linked.ini'));
+  } finally {
+    assert.deepEqual(await e.cleanup(), []);
+  }
+});

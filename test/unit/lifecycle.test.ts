@@ -1,0 +1,901 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  GROUP_POLL_MS,
+  MIN_STABLE_MS,
+  initialInstance,
+  transition,
+  type Effect,
+  type Instance,
+  type LifecycleContext,
+  type LifecycleEvent,
+  type LifecyclePolicy,
+  type TimerName,
+  type Transition,
+} from '../../src/core/lifecycle.ts';
+import { backoffDelay } from '../../src/core/backoff.ts';
+import type { InstanceStateName } from '../../src/core/states.ts';
+
+// ---------------------------------------------------------------------------------------------
+// The table: every (state, event) pair, expected values written out by hand.
+// ---------------------------------------------------------------------------------------------
+
+const NOW = 100_000;
+
+const TABLE_POLICY: LifecyclePolicy = {
+  restart: 'always',
+  exitCodes: [0],
+  startSecs: 1000,
+  startRetries: 3,
+  backoff: 1000,
+  backoffMax: 60_000,
+  stopSignal: 'SIGTERM',
+  stopTimeout: 10_000,
+};
+
+// random 0.5 means no jitter: the second failed start in a row waits exactly 2 s.
+const TABLE_CTX: LifecycleContext = { now: NOW, random: 0.5, policy: TABLE_POLICY };
+
+function instance(fields: Partial<Instance>): Instance {
+  return { ...initialInstance(), ...fields };
+}
+
+const STARTING_ERROR = 'exited with code 1 0.2s after start';
+
+/** One representative instance per state, plus the two sub-cases a state hides (no pid yet, leader gone). */
+const SITUATIONS = {
+  STOPPED: instance({ state: 'STOPPED', restarts: 2, lastExit: { code: 0, signal: null, at: 50_000 } }),
+  STARTING: instance({
+    state: 'STARTING',
+    pid: 100,
+    spawnedAt: 99_500,
+    failures: 1,
+    restarts: 2,
+    lastExit: { code: 1, signal: null, at: 97_000 },
+    error: STARTING_ERROR,
+  }),
+  'STARTING, spawn pending': instance({
+    state: 'STARTING',
+    failures: 1,
+    restarts: 2,
+    lastExit: { code: 1, signal: null, at: 97_000 },
+    error: STARTING_ERROR,
+  }),
+  RUNNING: instance({ state: 'RUNNING', pid: 100, spawnedAt: 90_000, restarts: 2 }),
+  BACKOFF: instance({
+    state: 'BACKOFF',
+    spawnedAt: 98_000,
+    failures: 1,
+    restarts: 2,
+    lastExit: { code: 1, signal: null, at: 98_200 },
+    backoffUntil: 100_500,
+    error: STARTING_ERROR,
+  }),
+  STOPPING: instance({ state: 'STOPPING', pid: 100, spawnedAt: 90_000, restarts: 2 }),
+  'STOPPING, leader gone': instance({
+    state: 'STOPPING',
+    spawnedAt: 90_000,
+    restarts: 2,
+    lastExit: { code: null, signal: 'SIGTERM', at: 99_900 },
+  }),
+  EXITED: instance({ state: 'EXITED', spawnedAt: 90_000, restarts: 2, lastExit: { code: 0, signal: null, at: 95_000 } }),
+  FATAL: instance({
+    state: 'FATAL',
+    spawnedAt: 99_000,
+    failures: 3,
+    restarts: 2,
+    lastExit: { code: 1, signal: null, at: 99_200 },
+    error: STARTING_ERROR,
+  }),
+} satisfies Record<string, Instance>;
+
+type Situation = keyof typeof SITUATIONS;
+
+const SPAWN_ERROR = 'spawn /usr/bin/nope ENOENT';
+
+/** Every event type, each timer name, with groupAlive true and false where the event has it. */
+const EVENTS = {
+  start: { type: 'start' },
+  stop: { type: 'stop' },
+  restart: { type: 'restart' },
+  spawned: { type: 'spawned', pid: 200 },
+  'spawn-failed': { type: 'spawn-failed', error: SPAWN_ERROR },
+  'exited, group alive': { type: 'exited', code: 1, signal: null, groupAlive: true },
+  'exited, group gone': { type: 'exited', code: 1, signal: null, groupAlive: false },
+  'timer start-secs, group alive': { type: 'timer', timer: 'start-secs', groupAlive: true },
+  'timer start-secs, group gone': { type: 'timer', timer: 'start-secs', groupAlive: false },
+  'timer backoff, group alive': { type: 'timer', timer: 'backoff', groupAlive: true },
+  'timer backoff, group gone': { type: 'timer', timer: 'backoff', groupAlive: false },
+  'timer stop-timeout, group alive': { type: 'timer', timer: 'stop-timeout', groupAlive: true },
+  'timer stop-timeout, group gone': { type: 'timer', timer: 'stop-timeout', groupAlive: false },
+  'timer group-poll, group alive': { type: 'timer', timer: 'group-poll', groupAlive: true },
+  'timer group-poll, group gone': { type: 'timer', timer: 'group-poll', groupAlive: false },
+} satisfies Record<string, LifecycleEvent>;
+
+type EventName = keyof typeof EVENTS;
+
+/** `'='`: nothing changes and nothing is done. Otherwise the new state, the effects in order, and every other field that changes. */
+type Expected = '=' | { state: InstanceStateName; effects: Effect[]; changes?: Partial<Instance> };
+
+const SPAWN: Effect = { type: 'spawn' };
+const TERM: Effect = { type: 'kill-group', signal: 'SIGTERM' };
+const KILL: Effect = { type: 'kill-group', signal: 'SIGKILL' };
+const clear = (timer: TimerName): Effect => ({ type: 'clear-timer', timer });
+const set = (timer: TimerName, ms: number): Effect => ({ type: 'set-timer', timer, ms });
+const EXIT_1 = { code: 1, signal: null, at: NOW };
+
+const UNCHANGED_BY_TIMERS = {
+  'timer start-secs, group alive': '=',
+  'timer start-secs, group gone': '=',
+  'timer backoff, group alive': '=',
+  'timer backoff, group gone': '=',
+  'timer stop-timeout, group alive': '=',
+  'timer stop-timeout, group gone': '=',
+  'timer group-poll, group alive': '=',
+  'timer group-poll, group gone': '=',
+} as const satisfies Partial<Record<EventName, Expected>>;
+
+const TABLE: Record<Situation, Record<EventName, Expected>> = {
+  STOPPED: {
+    start: { state: 'STARTING', effects: [clear('backoff'), SPAWN] },
+    stop: '=',
+    restart: { state: 'STARTING', effects: [clear('backoff'), SPAWN] },
+    spawned: '=',
+    'spawn-failed': '=',
+    'exited, group alive': '=',
+    'exited, group gone': '=',
+    ...UNCHANGED_BY_TIMERS,
+  },
+  STARTING: {
+    start: '=',
+    stop: { state: 'STOPPING', effects: [clear('start-secs'), TERM, set('stop-timeout', 10_000)] },
+    restart: { state: 'STOPPING', effects: [clear('start-secs'), TERM, set('stop-timeout', 10_000)], changes: { then: 'start' } },
+    spawned: { state: 'STARTING', effects: [set('start-secs', 1000)], changes: { pid: 200, spawnedAt: NOW } },
+    'spawn-failed': {
+      state: 'BACKOFF',
+      effects: [clear('start-secs'), set('backoff', 2000)],
+      changes: { pid: null, spawnedAt: null, failures: 2, backoffUntil: NOW + 2000, error: SPAWN_ERROR },
+    },
+    'exited, group alive': {
+      state: 'BACKOFF',
+      effects: [KILL, clear('start-secs'), set('backoff', 2000)],
+      changes: { pid: null, lastExit: EXIT_1, failures: 2, backoffUntil: NOW + 2000, error: 'exited with code 1 0.5s after start' },
+    },
+    'exited, group gone': {
+      state: 'BACKOFF',
+      effects: [clear('start-secs'), set('backoff', 2000)],
+      changes: { pid: null, lastExit: EXIT_1, failures: 2, backoffUntil: NOW + 2000, error: 'exited with code 1 0.5s after start' },
+    },
+    ...UNCHANGED_BY_TIMERS,
+    'timer start-secs, group alive': { state: 'RUNNING', effects: [], changes: { error: null } },
+    'timer start-secs, group gone': { state: 'RUNNING', effects: [], changes: { error: null } },
+  },
+  'STARTING, spawn pending': {
+    start: '=',
+    stop: { state: 'STOPPING', effects: [clear('start-secs'), set('stop-timeout', 10_000)] },
+    restart: { state: 'STOPPING', effects: [clear('start-secs'), set('stop-timeout', 10_000)], changes: { then: 'start' } },
+    spawned: { state: 'STARTING', effects: [set('start-secs', 1000)], changes: { pid: 200, spawnedAt: NOW } },
+    'spawn-failed': {
+      state: 'BACKOFF',
+      effects: [clear('start-secs'), set('backoff', 2000)],
+      changes: { failures: 2, backoffUntil: NOW + 2000, error: SPAWN_ERROR },
+    },
+    'exited, group alive': {
+      state: 'BACKOFF',
+      effects: [KILL, clear('start-secs'), set('backoff', 2000)],
+      changes: { lastExit: EXIT_1, failures: 2, backoffUntil: NOW + 2000, error: 'exited with code 1 0.0s after start' },
+    },
+    'exited, group gone': {
+      state: 'BACKOFF',
+      effects: [clear('start-secs'), set('backoff', 2000)],
+      changes: { lastExit: EXIT_1, failures: 2, backoffUntil: NOW + 2000, error: 'exited with code 1 0.0s after start' },
+    },
+    // No process yet: start-secs cannot have elapsed.
+    ...UNCHANGED_BY_TIMERS,
+  },
+  RUNNING: {
+    start: '=',
+    stop: { state: 'STOPPING', effects: [clear('start-secs'), TERM, set('stop-timeout', 10_000)] },
+    restart: { state: 'STOPPING', effects: [clear('start-secs'), TERM, set('stop-timeout', 10_000)], changes: { then: 'start' } },
+    spawned: '=',
+    'spawn-failed': '=',
+    'exited, group alive': {
+      state: 'STARTING',
+      effects: [KILL, clear('backoff'), SPAWN],
+      changes: { pid: null, spawnedAt: null, lastExit: EXIT_1, restarts: 3 },
+    },
+    'exited, group gone': {
+      state: 'STARTING',
+      effects: [clear('backoff'), SPAWN],
+      changes: { pid: null, spawnedAt: null, lastExit: EXIT_1, restarts: 3 },
+    },
+    ...UNCHANGED_BY_TIMERS,
+  },
+  BACKOFF: {
+    start: { state: 'STARTING', effects: [clear('backoff'), SPAWN], changes: { spawnedAt: null, backoffUntil: null, error: null } },
+    stop: { state: 'STOPPED', effects: [clear('backoff')], changes: { backoffUntil: null, failures: 0, error: null } },
+    restart: {
+      state: 'STARTING',
+      effects: [clear('backoff'), SPAWN],
+      changes: { spawnedAt: null, backoffUntil: null, failures: 0, error: null },
+    },
+    spawned: '=',
+    'spawn-failed': '=',
+    'exited, group alive': '=',
+    'exited, group gone': '=',
+    ...UNCHANGED_BY_TIMERS,
+    'timer backoff, group alive': {
+      state: 'STARTING',
+      effects: [clear('backoff'), SPAWN],
+      changes: { spawnedAt: null, backoffUntil: null, restarts: 3 },
+    },
+    'timer backoff, group gone': {
+      state: 'STARTING',
+      effects: [clear('backoff'), SPAWN],
+      changes: { spawnedAt: null, backoffUntil: null, restarts: 3 },
+    },
+  },
+  STOPPING: {
+    start: { state: 'STOPPING', effects: [], changes: { then: 'start' } },
+    stop: '=',
+    restart: { state: 'STOPPING', effects: [], changes: { then: 'start' } },
+    spawned: { state: 'STOPPING', effects: [TERM], changes: { pid: 200, spawnedAt: NOW } },
+    'spawn-failed': { state: 'STOPPED', effects: [clear('stop-timeout'), clear('group-poll')], changes: { pid: null } },
+    'exited, group alive': { state: 'STOPPING', effects: [set('group-poll', 25)], changes: { pid: null, lastExit: EXIT_1 } },
+    'exited, group gone': {
+      state: 'STOPPED',
+      effects: [clear('stop-timeout'), clear('group-poll')],
+      changes: { pid: null, lastExit: EXIT_1 },
+    },
+    ...UNCHANGED_BY_TIMERS,
+    'timer stop-timeout, group alive': { state: 'STOPPING', effects: [KILL] },
+    'timer stop-timeout, group gone': { state: 'STOPPING', effects: [KILL] },
+    // The leader still lives: the group is not polled until it exits.
+    'timer group-poll, group alive': '=',
+    'timer group-poll, group gone': '=',
+  },
+  'STOPPING, leader gone': {
+    start: { state: 'STOPPING', effects: [], changes: { then: 'start' } },
+    stop: '=',
+    restart: { state: 'STOPPING', effects: [], changes: { then: 'start' } },
+    spawned: { state: 'STOPPING', effects: [TERM], changes: { pid: 200, spawnedAt: NOW } },
+    'spawn-failed': { state: 'STOPPED', effects: [clear('stop-timeout'), clear('group-poll')] },
+    'exited, group alive': { state: 'STOPPING', effects: [set('group-poll', 25)], changes: { lastExit: EXIT_1 } },
+    'exited, group gone': { state: 'STOPPED', effects: [clear('stop-timeout'), clear('group-poll')], changes: { lastExit: EXIT_1 } },
+    ...UNCHANGED_BY_TIMERS,
+    'timer stop-timeout, group alive': { state: 'STOPPING', effects: [KILL] },
+    'timer stop-timeout, group gone': { state: 'STOPPING', effects: [KILL] },
+    'timer group-poll, group alive': { state: 'STOPPING', effects: [set('group-poll', 25)] },
+    'timer group-poll, group gone': { state: 'STOPPED', effects: [clear('stop-timeout'), clear('group-poll')] },
+  },
+  EXITED: {
+    start: { state: 'STARTING', effects: [clear('backoff'), SPAWN], changes: { spawnedAt: null } },
+    stop: { state: 'STOPPED', effects: [clear('backoff')], changes: { failures: 0, error: null } },
+    restart: { state: 'STARTING', effects: [clear('backoff'), SPAWN], changes: { spawnedAt: null } },
+    spawned: '=',
+    'spawn-failed': '=',
+    'exited, group alive': '=',
+    'exited, group gone': '=',
+    ...UNCHANGED_BY_TIMERS,
+  },
+  FATAL: {
+    start: { state: 'STARTING', effects: [clear('backoff'), SPAWN], changes: { spawnedAt: null, failures: 0, error: null } },
+    stop: { state: 'STOPPED', effects: [clear('backoff')], changes: { failures: 0, error: null } },
+    restart: { state: 'STARTING', effects: [clear('backoff'), SPAWN], changes: { spawnedAt: null, failures: 0, error: null } },
+    spawned: '=',
+    'spawn-failed': '=',
+    'exited, group alive': '=',
+    'exited, group gone': '=',
+    ...UNCHANGED_BY_TIMERS,
+  },
+};
+
+test('the table covers 7 states x every event type, each timer, groupAlive both ways', () => {
+  const states = new Set(Object.values(SITUATIONS).map((s) => s.state));
+  assert.deepEqual([...states].sort(), ['BACKOFF', 'EXITED', 'FATAL', 'RUNNING', 'STARTING', 'STOPPED', 'STOPPING']);
+  const types = new Set(Object.values(EVENTS).map((e) => e.type));
+  assert.deepEqual([...types].sort(), ['exited', 'restart', 'spawn-failed', 'spawned', 'start', 'stop', 'timer']);
+  const timers = new Set<string>();
+  for (const e of Object.values(EVENTS)) if (e.type === 'timer') timers.add(`${e.timer}/${e.groupAlive}`);
+  assert.equal(timers.size, 8);
+  for (const situation of Object.keys(SITUATIONS)) {
+    assert.deepEqual(Object.keys(TABLE[situation as Situation]).sort(), Object.keys(EVENTS).sort(), situation);
+  }
+});
+
+for (const [situation, before] of Object.entries(SITUATIONS) as Array<[Situation, Instance]>) {
+  test(`transition table: ${situation}`, () => {
+    for (const [eventName, event] of Object.entries(EVENTS) as Array<[EventName, LifecycleEvent]>) {
+      const frozen = structuredClone(before);
+      const expected = TABLE[situation][eventName];
+      const got = transition(before, event, TABLE_CTX);
+      const label = `${situation} + ${eventName}`;
+      assert.deepEqual(before, frozen, `${label}: the input instance is not mutated`);
+      if (expected === '=') {
+        assert.deepEqual(got.next, before, `${label}: instance unchanged`);
+        assert.deepEqual(got.effects, [], `${label}: no effects`);
+        continue;
+      }
+      assert.deepEqual(got.effects, expected.effects, `${label}: effects`);
+      assert.deepEqual(got.next, { ...before, ...expected.changes, state: expected.state }, `${label}: next instance`);
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios, driven by a fake clock and fake timers.
+// ---------------------------------------------------------------------------------------------
+
+const POLICY: LifecyclePolicy = { ...TABLE_POLICY, startRetries: 0, stopSignal: 'SIGINT' };
+
+/** A hand-driven runner: a `now` advanced by hand, timers as deadlines, effects recorded. */
+class Sim {
+  now = 0;
+  inst: Instance = initialInstance();
+  readonly timers = new Map<TimerName, number>();
+  spawns = 0;
+  readonly signals: Array<{ at: number; signal: string }> = [];
+  readonly notes: string[] = [];
+  readonly transitions: Transition[] = [];
+  /** what a timer event reports about the process group. */
+  groupAlive = false;
+  private nextPid = 1000;
+
+  constructor(
+    readonly policy: LifecyclePolicy,
+    readonly random = 0.5,
+  ) {}
+
+  send(ev: LifecycleEvent): Transition {
+    const t = transition(this.inst, ev, { now: this.now, random: this.random, policy: this.policy });
+    this.inst = t.next;
+    this.transitions.push(t);
+    if (t.note !== null) this.notes.push(t.note);
+    for (const e of t.effects) {
+      switch (e.type) {
+        case 'spawn':
+          this.spawns++;
+          break;
+        case 'kill-group':
+          this.signals.push({ at: this.now, signal: e.signal });
+          break;
+        case 'set-timer':
+          this.timers.set(e.timer, this.now + e.ms);
+          break;
+        case 'clear-timer':
+          this.timers.delete(e.timer);
+          break;
+      }
+    }
+    return t;
+  }
+
+  /** Moves the clock forward, firing each timer that falls due, in deadline order. */
+  advance(ms: number): void {
+    const end = this.now + ms;
+    for (;;) {
+      let due: { timer: TimerName; at: number } | null = null;
+      for (const [timer, at] of this.timers) if (at <= end && (due === null || at < due.at)) due = { timer, at };
+      if (due === null) break;
+      this.now = due.at;
+      this.timers.delete(due.timer);
+      this.send({ type: 'timer', timer: due.timer, groupAlive: this.groupAlive });
+    }
+    this.now = end;
+  }
+
+  spawned(): number {
+    const pid = this.nextPid++;
+    this.send({ type: 'spawned', pid });
+    return pid;
+  }
+
+  exit(code: number | null, signal: string | null = null, groupAlive = false): Transition {
+    return this.send({ type: 'exited', code, signal, groupAlive });
+  }
+
+  /** Starts and brings the instance to RUNNING through its start-secs timer. */
+  bringUp(): void {
+    this.send({ type: 'start' });
+    this.spawned();
+    this.advance(this.policy.startSecs);
+    assert.equal(this.inst.state, 'RUNNING');
+  }
+}
+
+test('start -> spawned -> start-secs timer -> RUNNING', () => {
+  const sim = new Sim(POLICY);
+  const t = sim.send({ type: 'start' });
+  assert.equal(sim.inst.state, 'STARTING');
+  assert.deepEqual(t.effects, [{ type: 'clear-timer', timer: 'backoff' }, { type: 'spawn' }]);
+  assert.equal(sim.spawns, 1);
+  sim.advance(500);
+  const pid = sim.spawned();
+  assert.equal(sim.inst.pid, pid);
+  assert.equal(sim.inst.spawnedAt, 500);
+  assert.equal(sim.timers.get('start-secs'), 1500);
+  sim.advance(999);
+  assert.equal(sim.inst.state, 'STARTING');
+  sim.advance(1);
+  assert.equal(sim.inst.state, 'RUNNING');
+  assert.equal(sim.timers.size, 0);
+  assert.equal(sim.inst.restarts, 0, 'the first start is not a restart');
+  assert.equal(sim.inst.failures, 0);
+  assert.equal(sim.inst.error, null);
+});
+
+test('a crash while STARTING is a failed start: BACKOFF for backoffDelay, then STARTING again', () => {
+  const sim = new Sim(POLICY, 0.3);
+  sim.send({ type: 'start' });
+  sim.spawned();
+  sim.advance(200);
+  const t = sim.exit(1);
+  const delay = backoffDelay(1, { base: POLICY.backoff, max: POLICY.backoffMax }, 0.3);
+  assert.equal(delay, 960);
+  assert.equal(sim.inst.state, 'BACKOFF');
+  assert.deepEqual(t.effects, [
+    { type: 'clear-timer', timer: 'start-secs' },
+    { type: 'set-timer', timer: 'backoff', ms: delay },
+  ]);
+  assert.equal(sim.inst.failures, 1);
+  assert.equal(sim.inst.backoffUntil, 200 + delay);
+  assert.deepEqual(sim.inst.lastExit, { code: 1, signal: null, at: 200 });
+  assert.equal(sim.inst.error, 'exited with code 1 0.2s after start');
+  assert.equal(sim.inst.pid, null);
+  assert.ok(!sim.timers.has('start-secs'));
+  sim.advance(delay - 1);
+  assert.equal(sim.inst.state, 'BACKOFF');
+  assert.equal(sim.spawns, 1);
+  sim.advance(1);
+  assert.equal(sim.inst.state, 'STARTING');
+  assert.equal(sim.spawns, 2);
+  assert.equal(sim.inst.backoffUntil, null);
+  // The second failure in a row doubles the delay.
+  sim.spawned();
+  sim.advance(100);
+  const second = sim.exit(null, 'SIGSEGV');
+  assert.deepEqual(second.effects.at(-1), { type: 'set-timer', timer: 'backoff', ms: 1920 });
+  assert.equal(sim.inst.failures, 2);
+  assert.equal(sim.inst.error, 'killed by SIGSEGV 0.1s after start');
+});
+
+/** Runs failed starts (a crash 200 ms after each spawn) until the instance stops spawning. */
+function crashUntilSettled(sim: Sim, limit: number): void {
+  for (let i = 0; i < limit && sim.inst.state === 'STARTING'; i++) {
+    sim.spawned();
+    sim.advance(200);
+    sim.exit(1);
+    sim.advance(10 * 60_000);
+  }
+}
+
+test('start-retries = 3: exactly three spawns, then FATAL', () => {
+  const sim = new Sim({ ...POLICY, startRetries: 3 });
+  sim.send({ type: 'start' });
+  crashUntilSettled(sim, 10);
+  assert.equal(sim.inst.state, 'FATAL');
+  assert.equal(sim.spawns, 3);
+  assert.equal(sim.inst.failures, 3);
+  assert.equal(sim.inst.restarts, 2, 'the two spawns after BACKOFF are restarts');
+  assert.equal(sim.timers.size, 0);
+  assert.equal(sim.inst.backoffUntil, null);
+  assert.ok(sim.inst.error !== null && sim.inst.error.startsWith('exited with code 1'));
+  assert.ok(sim.notes.some((n) => n.includes('gave up after 3 failed starts in a row')));
+  sim.advance(3_600_000);
+  assert.equal(sim.spawns, 3, 'FATAL never spawns on its own');
+});
+
+test('start-retries = 1: one spawn, then FATAL; start-retries = 0 never gives up', () => {
+  const once = new Sim({ ...POLICY, startRetries: 1 });
+  once.send({ type: 'start' });
+  crashUntilSettled(once, 10);
+  assert.equal(once.inst.state, 'FATAL');
+  assert.equal(once.spawns, 1);
+
+  const forever = new Sim(POLICY);
+  forever.send({ type: 'start' });
+  crashUntilSettled(forever, 50);
+  assert.equal(forever.spawns, 51);
+  assert.equal(forever.inst.state, 'STARTING');
+  assert.equal(forever.inst.failures, 50);
+  const delays = forever.transitions.flatMap((t) => t.effects.filter((e) => e.type === 'set-timer' && e.timer === 'backoff'));
+  assert.deepEqual(delays.at(-1), { type: 'set-timer', timer: 'backoff', ms: 60_000 }, 'capped at backoff-max');
+});
+
+test('a RUNNING process that dies after >= 1 s restarts at once, restarts + 1, failures reset', () => {
+  const sim = new Sim({ ...POLICY, startRetries: 3 });
+  sim.send({ type: 'start' });
+  // Two failed starts, then one that comes up.
+  for (let i = 0; i < 2; i++) {
+    sim.spawned();
+    sim.advance(100);
+    sim.exit(1);
+    sim.advance(60_000);
+  }
+  assert.equal(sim.inst.failures, 2);
+  sim.spawned();
+  sim.advance(1000);
+  assert.equal(sim.inst.state, 'RUNNING');
+  assert.equal(sim.inst.failures, 2, 'unchanged until it dies or stops');
+  const restartsBefore = sim.inst.restarts;
+  const spawnsBefore = sim.spawns;
+  sim.advance(5000);
+  const t = sim.exit(1);
+  assert.equal(sim.inst.state, 'STARTING');
+  assert.equal(sim.spawns, spawnsBefore + 1, 'spawned at once');
+  assert.ok(!sim.timers.has('backoff'), 'no backoff');
+  assert.equal(sim.inst.restarts, restartsBefore + 1);
+  assert.equal(sim.inst.failures, 0);
+  assert.equal(sim.inst.error, null);
+  assert.deepEqual(sim.inst.lastExit, { code: 1, signal: null, at: sim.now });
+  assert.equal(t.note, 'exited with code 1; restarting');
+  // The fresh count allows three more failed starts.
+  crashUntilSettled(sim, 10);
+  assert.equal(sim.inst.state, 'FATAL');
+  assert.equal(sim.spawns, spawnsBefore + 3);
+});
+
+test('an unrequested exit with the group still alive kills the group before anything else', () => {
+  const sim = new Sim(POLICY);
+  sim.bringUp();
+  sim.advance(5000);
+  const t = sim.exit(0, null, true);
+  assert.deepEqual(t.effects[0], { type: 'kill-group', signal: 'SIGKILL' });
+  assert.deepEqual(sim.signals, [{ at: sim.now, signal: 'SIGKILL' }]);
+});
+
+test('start-secs = 0: RUNNING at once, but dying < 1 s after spawn is a failed start (supervisord #1285)', () => {
+  const sim = new Sim({ ...POLICY, startSecs: 0, startRetries: 3 });
+  sim.send({ type: 'start' });
+  const t = sim.send({ type: 'spawned', pid: 42 });
+  assert.deepEqual(t.effects, [], 'no start-secs timer');
+  assert.equal(sim.inst.state, 'RUNNING');
+  sim.advance(MIN_STABLE_MS - 1);
+  sim.exit(1);
+  assert.equal(sim.inst.state, 'BACKOFF');
+  assert.equal(sim.inst.failures, 1);
+  assert.equal(sim.inst.error, 'exited with code 1 1.0s after start');
+  // A crash loop cannot spin: it ends FATAL after start-retries spawns.
+  sim.advance(60_000);
+  for (let i = 0; i < 10 && sim.inst.state === 'STARTING'; i++) {
+    sim.spawned();
+    assert.equal(sim.inst.state, 'RUNNING');
+    sim.advance(10);
+    sim.exit(0);
+    sim.advance(60_000);
+  }
+  assert.equal(sim.inst.state, 'FATAL');
+  assert.equal(sim.spawns, 3);
+});
+
+test('start-secs = 0: dying exactly 1 s after spawn is no longer a failed start', () => {
+  const sim = new Sim({ ...POLICY, startSecs: 0 });
+  sim.send({ type: 'start' });
+  sim.spawned();
+  sim.advance(MIN_STABLE_MS);
+  sim.exit(1);
+  assert.equal(sim.inst.state, 'STARTING');
+  assert.equal(sim.inst.restarts, 1);
+  assert.equal(sim.inst.failures, 0);
+});
+
+test('start-secs below 1 s: RUNNING after start-secs, yet a death before 1 s is still a failed start', () => {
+  const sim = new Sim({ ...POLICY, startSecs: 300 });
+  sim.send({ type: 'start' });
+  sim.spawned();
+  sim.advance(300);
+  assert.equal(sim.inst.state, 'RUNNING');
+  sim.advance(400);
+  sim.exit(1);
+  assert.equal(sim.inst.state, 'BACKOFF');
+  assert.equal(sim.inst.failures, 1);
+});
+
+test('restart policies and exit-codes decide what a RUNNING process exit leads to', () => {
+  type Case = [LifecyclePolicy['restart'], number[], number | null, string | null, 'STARTING' | 'EXITED', string | null];
+  const cases: Case[] = [
+    ['always', [0], 0, null, 'STARTING', null],
+    ['always', [0], 1, null, 'STARTING', null],
+    ['always', [0], null, 'SIGKILL', 'STARTING', null],
+    ['on-failure', [0], 0, null, 'EXITED', null],
+    ['on-failure', [0, 2], 2, null, 'EXITED', null],
+    ['on-failure', [0], 1, null, 'STARTING', null],
+    ['on-failure', [0, 2], 3, null, 'STARTING', null],
+    ['on-failure', [0], null, 'SIGTERM', 'STARTING', null],
+    ['on-failure', [0, 143], null, 'SIGTERM', 'STARTING', null],
+    ['never', [0], 0, null, 'EXITED', null],
+    ['never', [0], 1, null, 'EXITED', 'exited with code 1'],
+    ['never', [0], null, 'SIGSEGV', 'EXITED', 'killed by SIGSEGV'],
+  ];
+  for (const [restart, exitCodes, code, signal, state, error] of cases) {
+    const label = `restart=${restart} exit-codes=${exitCodes.join(',')} code=${code} signal=${signal}`;
+    const sim = new Sim({ ...POLICY, restart, exitCodes });
+    sim.bringUp();
+    sim.advance(60_000);
+    sim.exit(code, signal);
+    assert.equal(sim.inst.state, state, label);
+    assert.equal(sim.spawns, state === 'STARTING' ? 2 : 1, label);
+    assert.equal(sim.inst.restarts, state === 'STARTING' ? 1 : 0, label);
+    assert.equal(sim.inst.failures, 0, label);
+    assert.equal(sim.inst.error, error, label);
+    assert.deepEqual(sim.inst.lastExit, { code, signal, at: sim.now }, label);
+    assert.equal(sim.inst.pid, null, label);
+    assert.equal(sim.timers.size, 0, label);
+  }
+});
+
+test('a quick successful exit: EXITED with on-failure or never, a failed start with always', () => {
+  for (const startSecs of [1000, 0]) {
+    for (const restart of ['on-failure', 'never'] as const) {
+      const label = `restart=${restart} start-secs=${startSecs}`;
+      const sim = new Sim({ ...POLICY, restart, startSecs, startRetries: 3 });
+      sim.send({ type: 'start' });
+      sim.spawned();
+      sim.advance(200);
+      sim.exit(0);
+      assert.equal(sim.inst.state, 'EXITED', label);
+      assert.equal(sim.inst.failures, 0, label);
+      assert.equal(sim.inst.error, null, label);
+      assert.equal(sim.inst.backoffUntil, null, label);
+      assert.equal(sim.timers.size, 0, label);
+      sim.advance(3_600_000);
+      assert.equal(sim.spawns, 1, label);
+    }
+    const always = new Sim({ ...POLICY, restart: 'always', startSecs, startRetries: 3 });
+    always.send({ type: 'start' });
+    always.spawned();
+    always.advance(200);
+    always.exit(0);
+    assert.equal(always.inst.state, 'BACKOFF', `restart=always start-secs=${startSecs}`);
+    assert.equal(always.inst.failures, 1);
+    assert.equal(always.inst.error, 'exited with code 0 0.2s after start');
+  }
+});
+
+test('a quick failing exit is a failed start whatever the restart policy', () => {
+  for (const restart of ['always', 'on-failure', 'never'] as const) {
+    const sim = new Sim({ ...POLICY, restart });
+    sim.send({ type: 'start' });
+    sim.spawned();
+    sim.advance(200);
+    sim.exit(3);
+    assert.equal(sim.inst.state, 'BACKOFF', restart);
+    assert.equal(sim.inst.failures, 1, restart);
+  }
+});
+
+test('stop from RUNNING: stop-signal to the group, stop-timeout, then SIGKILL, then STOPPED', () => {
+  const sim = new Sim(POLICY);
+  sim.bringUp();
+  sim.advance(5000);
+  const stopAt = sim.now;
+  const t = sim.send({ type: 'stop' });
+  assert.equal(sim.inst.state, 'STOPPING');
+  assert.deepEqual(t.effects, [
+    { type: 'clear-timer', timer: 'start-secs' },
+    { type: 'kill-group', signal: 'SIGINT' },
+    { type: 'set-timer', timer: 'stop-timeout', ms: 10_000 },
+  ]);
+  assert.deepEqual(sim.signals, [{ at: stopAt, signal: 'SIGINT' }]);
+  sim.advance(9999);
+  assert.equal(sim.signals.length, 1);
+  sim.advance(1);
+  assert.deepEqual(sim.signals, [
+    { at: stopAt, signal: 'SIGINT' },
+    { at: stopAt + 10_000, signal: 'SIGKILL' },
+  ]);
+  assert.equal(sim.inst.state, 'STOPPING');
+  assert.ok(sim.notes.some((n) => n.includes('SIGKILL')));
+  sim.advance(5);
+  sim.exit(null, 'SIGKILL');
+  assert.equal(sim.inst.state, 'STOPPED');
+  assert.equal(sim.inst.pid, null);
+  assert.deepEqual(sim.inst.lastExit, { code: null, signal: 'SIGKILL', at: sim.now });
+  assert.equal(sim.timers.size, 0);
+  assert.equal(sim.spawns, 1, 'a requested stop never respawns');
+  assert.equal(sim.inst.restarts, 0);
+});
+
+test('exit while STOPPING with the group alive waits, polling, until the group is gone', () => {
+  const sim = new Sim(POLICY);
+  sim.bringUp();
+  sim.send({ type: 'stop' });
+  sim.advance(50);
+  const t = sim.exit(null, 'SIGINT', true);
+  assert.equal(sim.inst.state, 'STOPPING');
+  assert.equal(sim.inst.pid, null);
+  assert.deepEqual(t.effects, [{ type: 'set-timer', timer: 'group-poll', ms: GROUP_POLL_MS }]);
+  sim.groupAlive = true;
+  sim.advance(GROUP_POLL_MS * 8);
+  assert.equal(sim.inst.state, 'STOPPING');
+  assert.ok(sim.timers.has('group-poll'), 'still polling');
+  assert.equal(sim.signals.length, 1, 'no SIGKILL before stop-timeout');
+  sim.groupAlive = false;
+  sim.advance(GROUP_POLL_MS);
+  assert.equal(sim.inst.state, 'STOPPED');
+  assert.equal(sim.timers.size, 0);
+});
+
+test('a group that outlives its leader past stop-timeout gets SIGKILL, then STOPPED once empty', () => {
+  const sim = new Sim(POLICY);
+  sim.bringUp();
+  const stopAt = sim.now;
+  sim.send({ type: 'stop' });
+  sim.advance(10);
+  sim.exit(0, null, true);
+  sim.groupAlive = true;
+  sim.advance(10_000);
+  assert.deepEqual(sim.signals, [
+    { at: stopAt, signal: 'SIGINT' },
+    { at: stopAt + 10_000, signal: 'SIGKILL' },
+  ]);
+  assert.equal(sim.inst.state, 'STOPPING');
+  sim.groupAlive = false;
+  sim.advance(GROUP_POLL_MS);
+  assert.equal(sim.inst.state, 'STOPPED');
+  assert.equal(sim.timers.size, 0);
+});
+
+test('restart = stop then spawn, not counted as a restart', () => {
+  const sim = new Sim(POLICY);
+  sim.bringUp();
+  sim.advance(5000);
+  sim.send({ type: 'restart' });
+  assert.equal(sim.inst.state, 'STOPPING');
+  assert.equal(sim.inst.then, 'start');
+  assert.deepEqual(sim.signals.map((s) => s.signal), ['SIGINT']);
+  assert.equal(sim.spawns, 1, 'nothing spawned before the old process is gone');
+  sim.advance(100);
+  const t = sim.exit(null, 'SIGINT');
+  assert.equal(sim.inst.state, 'STARTING');
+  assert.deepEqual(t.effects, [
+    { type: 'clear-timer', timer: 'stop-timeout' },
+    { type: 'clear-timer', timer: 'group-poll' },
+    { type: 'clear-timer', timer: 'backoff' },
+    { type: 'spawn' },
+  ]);
+  assert.equal(sim.spawns, 2);
+  assert.equal(sim.inst.restarts, 0);
+  assert.equal(sim.inst.then, 'stay');
+  assert.equal(sim.timers.size, 0);
+  sim.spawned();
+  sim.advance(1000);
+  assert.equal(sim.inst.state, 'RUNNING');
+});
+
+test('restart waits for the whole group when the leader leaves children behind', () => {
+  const sim = new Sim(POLICY);
+  sim.bringUp();
+  sim.send({ type: 'restart' });
+  sim.exit(null, 'SIGINT', true);
+  sim.groupAlive = true;
+  sim.advance(GROUP_POLL_MS * 4);
+  assert.equal(sim.spawns, 1);
+  sim.groupAlive = false;
+  sim.advance(GROUP_POLL_MS);
+  assert.equal(sim.inst.state, 'STARTING');
+  assert.equal(sim.spawns, 2);
+});
+
+test('a stop that lands before the spawn completes stops the new process at once', () => {
+  const sim = new Sim(POLICY);
+  sim.send({ type: 'start' });
+  const t = sim.send({ type: 'stop' });
+  assert.ok(!t.effects.some((e) => e.type === 'kill-group'), 'no pid to signal yet');
+  sim.advance(5);
+  sim.spawned();
+  assert.deepEqual(sim.signals, [{ at: 5, signal: 'SIGINT' }]);
+  sim.exit(null, 'SIGINT');
+  assert.equal(sim.inst.state, 'STOPPED');
+  assert.equal(sim.timers.size, 0);
+});
+
+test('spawn-failed while STARTING is a failed start carrying the error, not INVALID', () => {
+  const sim = new Sim({ ...POLICY, startRetries: 2 });
+  sim.send({ type: 'start' });
+  const error = 'spawn /opt/app/bin/serve EACCES';
+  const t = sim.send({ type: 'spawn-failed', error });
+  assert.equal(sim.inst.state, 'BACKOFF');
+  assert.equal(sim.inst.error, error);
+  assert.equal(sim.inst.failures, 1);
+  assert.deepEqual(t.effects, [
+    { type: 'clear-timer', timer: 'start-secs' },
+    { type: 'set-timer', timer: 'backoff', ms: 1000 },
+  ]);
+  assert.ok(t.note !== null && t.note.startsWith(error));
+  sim.advance(1000);
+  assert.equal(sim.inst.state, 'STARTING');
+  assert.equal(sim.inst.restarts, 1);
+  sim.send({ type: 'spawn-failed', error });
+  assert.equal(sim.inst.state, 'FATAL');
+  assert.equal(sim.inst.error, error);
+  assert.equal(sim.spawns, 2);
+});
+
+test('stop during BACKOFF cancels the retry', () => {
+  const sim = new Sim(POLICY);
+  sim.send({ type: 'start' });
+  sim.spawned();
+  sim.advance(100);
+  sim.exit(1);
+  sim.send({ type: 'stop' });
+  assert.equal(sim.inst.state, 'STOPPED');
+  assert.equal(sim.timers.size, 0);
+  sim.advance(3_600_000);
+  assert.equal(sim.spawns, 1);
+});
+
+test('restarts counts only spawns after unrequested exits', () => {
+  const sim = new Sim({ ...POLICY, startRetries: 2 });
+  sim.bringUp();
+  assert.equal(sim.inst.restarts, 0, 'first start');
+
+  sim.advance(5000);
+  sim.exit(1);
+  assert.equal(sim.inst.restarts, 1, 'crash while RUNNING');
+
+  sim.spawned();
+  sim.advance(100);
+  sim.exit(1);
+  assert.equal(sim.inst.restarts, 1, 'entering BACKOFF spawns nothing');
+  sim.advance(60_000);
+  assert.equal(sim.inst.restarts, 2, 'spawn after BACKOFF');
+  sim.spawned();
+  sim.advance(1000);
+  assert.equal(sim.inst.state, 'RUNNING');
+
+  sim.send({ type: 'restart' });
+  sim.exit(null, 'SIGINT');
+  sim.spawned();
+  sim.advance(1000);
+  assert.equal(sim.inst.state, 'RUNNING');
+  assert.equal(sim.inst.restarts, 2, 'restart event');
+
+  sim.send({ type: 'stop' });
+  sim.exit(null, 'SIGINT');
+  sim.send({ type: 'start' });
+  assert.equal(sim.inst.restarts, 2, 'start after stop');
+
+  crashUntilSettled(sim, 10);
+  assert.equal(sim.inst.state, 'FATAL');
+  assert.equal(sim.inst.restarts, 3, 'one spawn after BACKOFF on the way to FATAL');
+  sim.send({ type: 'start' });
+  assert.equal(sim.inst.state, 'STARTING');
+  assert.equal(sim.inst.failures, 0);
+  assert.equal(sim.inst.restarts, 3, 'start after FATAL');
+
+  sim.spawned();
+  sim.advance(100);
+  sim.exit(1);
+  assert.equal(sim.inst.state, 'BACKOFF');
+  sim.send({ type: 'start' });
+  assert.equal(sim.inst.restarts, 3, 'a start that cuts BACKOFF short is asked for');
+  sim.spawned();
+  sim.advance(100);
+  sim.exit(1);
+  assert.equal(sim.inst.state, 'FATAL', 'and it keeps the failures in a row');
+
+  sim.send({ type: 'restart' });
+  assert.equal(sim.inst.state, 'STARTING');
+  assert.equal(sim.inst.restarts, 3, 'restart after FATAL');
+});
+
+test('EXITED and FATAL start again on start (a changed file), with a fresh failure count', () => {
+  const exited = new Sim({ ...POLICY, restart: 'never' });
+  exited.bringUp();
+  exited.advance(5000);
+  exited.exit(0);
+  assert.equal(exited.inst.state, 'EXITED');
+  exited.send({ type: 'start' });
+  assert.equal(exited.inst.state, 'STARTING');
+  assert.equal(exited.spawns, 2);
+
+  const fatal = new Sim({ ...POLICY, startRetries: 1 });
+  fatal.send({ type: 'start' });
+  fatal.send({ type: 'spawn-failed', error: 'ENOENT' });
+  assert.equal(fatal.inst.state, 'FATAL');
+  fatal.send({ type: 'start' });
+  assert.equal(fatal.inst.state, 'STARTING');
+  assert.equal(fatal.inst.failures, 0);
+  assert.equal(fatal.inst.error, null);
+});
