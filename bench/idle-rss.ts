@@ -55,6 +55,7 @@ export interface FleetResult {
   guardian: { pid: number; cmd: string; rss_kb: number | null } | null;
   stop_ms: number;
   exit_code: number | null;
+  alive_at_exit: string[];
   leftovers: string[];
   problems: string[];
 }
@@ -123,6 +124,7 @@ async function fleet(flavour: EmperorFlavour): Promise<FleetResult> {
 
   const stop = await emp.stop();
   const problems = emp.problems();
+  problems.push(...stop.leftovers.map((l) => `left behind: ${l}`));
   if (guardian === null) problems.push(`no /bin/sh child of the emperor found (children: ${children.length})`);
   return {
     flavour: flavour.label,
@@ -139,6 +141,7 @@ async function fleet(flavour: EmperorFlavour): Promise<FleetResult> {
     guardian,
     stop_ms: Math.round(stop.stopMs),
     exit_code: stop.exitCode,
+    alive_at_exit: stop.aliveAtExit,
     leftovers: stop.leftovers,
     problems,
   };
@@ -182,7 +185,7 @@ async function exitTimes(nodeArgs: string[]): Promise<Summary> {
 }
 
 /** spawn -> the stats socket answering with 0 vassals (empty vassal dir), STARTUP_ROUNDS times. */
-async function readyTimes(flavour: EmperorFlavour): Promise<{ ready: Summary; stop: Summary; problems: string[] }> {
+async function readyTimes(flavour: EmperorFlavour): Promise<{ ready: Summary; stop: Summary; aliveAtExit: number; problems: string[] }> {
   const root = tempRoot('emperor-bench-start');
   const vassals = join(root, 'vassals');
   const state = join(root, 'state');
@@ -191,6 +194,7 @@ async function readyTimes(flavour: EmperorFlavour): Promise<{ ready: Summary; st
   const ready: number[] = [];
   const stops: number[] = [];
   const problems: string[] = [];
+  let aliveAtExit = 0;
   for (let i = 0; i < STARTUP_ROUNDS; i++) {
     const emp = new EmperorProcess(flavour, ['--vassals', vassals, '--state-dir', state]);
     await waitFor('the stats socket to answer with 0 vassals', async () => ((await readStats(statsPath)).vassals.length === 0 ? true : null), 30000, 2);
@@ -198,9 +202,10 @@ async function readyTimes(flavour: EmperorFlavour): Promise<{ ready: Summary; st
     const stop = await emp.stop();
     stops.push(stop.stopMs);
     problems.push(...emp.problems(), ...stop.leftovers.map((l) => `left behind: ${l}`));
+    if (stop.aliveAtExit.length > 0) aliveAtExit++;
     if (stop.exitCode !== 0) problems.push(`exit code ${stop.exitCode} signal ${stop.exitSignal}`);
   }
-  return { ready: summarize(ready), stop: summarize(stops), problems };
+  return { ready: summarize(ready), stop: summarize(stops), aliveAtExit, problems };
 }
 
 function printFleet(r: FleetResult, bareKb: number): void {
@@ -211,7 +216,7 @@ function printFleet(r: FleetResult, bareKb: number): void {
     `    emperor VmRSS after ${IDLE_MS / 1000} s idle: ${r.rss_kb.map((k) => mb(k)).join(', ')} (median ${mb(r.rss_median_kb)}, ${(r.rss_median_kb / bareKb).toFixed(2)}x bare node; VmHWM ${mb(r.hwm_kb)}; ${r.open_fds} open fds)`,
   );
   console.log(`    guardian ${r.guardian === null ? 'not found' : `pid ${r.guardian.pid} (${r.guardian.cmd}...): VmRSS ${mb(r.guardian.rss_kb)}`}`);
-  console.log(`    SIGTERM -> exit with ${r.vassals} vassals: ${r.stop_ms} ms, exit code ${r.exit_code}; left behind: ${r.leftovers.length === 0 ? 'nothing' : r.leftovers.length}`);
+  console.log(`    SIGTERM -> exit with ${r.vassals} vassals: ${r.stop_ms} ms, exit code ${r.exit_code}; still exiting at exit: ${r.alive_at_exit.length}; left behind: ${r.leftovers.length === 0 ? 'nothing' : r.leftovers.join('; ')}`);
   for (const p of r.problems) console.log(`    problem: ${p}`);
 }
 
@@ -238,6 +243,9 @@ async function main(): Promise<void> {
   const readyTsx = await readyTimes(FROM_SOURCE);
   console.log(formatSummary(`startup: tsx src/cli/emperor.ts -> stats answers (0 vassals)`, readyTsx.ready));
   console.log(`  (empty emperor SIGTERM -> exit: compiled median ${readyCompiled.stop.median.toFixed(1)} ms, tsx median ${readyTsx.stop.median.toFixed(1)} ms)`);
+  console.log(
+    `  (rounds where a child of the emperor, e.g. the guardian, was still exiting when the emperor exited: compiled ${readyCompiled.aliveAtExit}/${STARTUP_ROUNDS}, tsx ${readyTsx.aliveAtExit}/${STARTUP_ROUNDS})`,
+  );
   for (const p of [...readyCompiled.problems, ...readyTsx.problems]) console.log(`  problem: ${p}`);
 
   console.log(`fleet of ${N}:`);
@@ -269,6 +277,7 @@ async function main(): Promise<void> {
         ready_tsx: readyTsx.ready,
       },
       empty_stop_ms: { compiled: readyCompiled.stop, tsx: readyTsx.stop },
+      empty_alive_at_exit_rounds: { compiled: readyCompiled.aliveAtExit, tsx: readyTsx.aliveAtExit },
       fleet: { compiled, tsx: fromSource },
       problems: [...readyCompiled.problems, ...readyTsx.problems],
     }),

@@ -274,7 +274,7 @@ async function main(): Promise<void> {
     `on the pickup path: watcher callback (median ${dirWatch.result.summary.median.toFixed(2)} ms) + ${RECONCILE_DEBOUNCE_MS} ms debounce (RECONCILE_DEBOUNCE_MS) + spawn (baseline ${baseline.summary.median.toFixed(2)} ms) = ${floor.toFixed(2)} ms; the rest (${(pickup.result.summary.median - floor).toFixed(2)} ms) is reconcile, parse and event-loop time`,
   );
   console.log(`removing ${pickup.pids.size} pickup vassals took ${removeMs.toFixed(0)} ms (stats poll every 20 ms)`);
-  console.log(`emperor stop (SIGTERM -> exit): ${stop.stopMs.toFixed(0)} ms, exit code ${stop.exitCode}; left behind: ${stop.leftovers.length === 0 ? 'nothing' : stop.leftovers.join('; ')}`);
+  console.log(`emperor stop (SIGTERM -> exit): ${stop.stopMs.toFixed(0)} ms, exit code ${stop.exitCode}; still exiting at that instant: ${stop.aliveAtExit.length === 0 ? 'nothing' : stop.aliveAtExit.join('; ')}; left behind: ${stop.leftovers.length === 0 ? 'nothing' : stop.leftovers.join('; ')}`);
   for (const p of problems) console.log(`problem: ${p}`);
 
   await cleanupAll();
@@ -299,6 +299,7 @@ async function main(): Promise<void> {
       debounce_ms: RECONCILE_DEBOUNCE_MS,
       emperor_stop_ms: Math.round(stop.stopMs),
       emperor_exit_code: stop.exitCode,
+      alive_at_exit: stop.aliveAtExit,
       leftovers: stop.leftovers,
       problems,
     }),

@@ -166,6 +166,12 @@ export function signal(pidOrNegPgid: number, sig: NodeJS.Signals): void {
   }
 }
 
+/** A command line on one line, cut to 60 characters. */
+export function short(cmd: string): string {
+  const one = cmd.replace(/\s+/g, ' ').trim();
+  return one.length > 60 ? `${one.slice(0, 57)}...` : one;
+}
+
 // --- temp dirs and cleanup -----------------------------------------------------------------------
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -270,7 +276,9 @@ export interface StopReport {
   exitCode: number | null;
   exitSignal: string | null;
   stopMs: number;
-  /** process groups or pids still alive right after the emperor exited (SIGKILLed if still there 1 s later). */
+  /** process groups or pids still alive the instant the emperor exited (most end on their own). */
+  aliveAtExit: string[];
+  /** those still alive 1 s after the emperor exited: left behind, then SIGKILLed by the bench. */
   leftovers: string[];
 }
 
@@ -370,22 +378,23 @@ export class EmperorProcess {
     const survivors = (): string[] => [
       ...groups.flatMap((g) => {
         const members = groupMembers(g);
-        return members.length === 0 ? [] : [`group ${g}: ${members.map((p) => `${p} (${cmdline(p)})`).join(', ')}`];
+        return members.length === 0 ? [] : [`group ${g}: ${members.map((p) => `${p} (${short(cmdline(p))})`).join(', ')}`];
       }),
-      ...pids.filter(alive).map((p) => `pid ${p} (${cmdline(p)})`),
+      ...pids.filter(alive).map((p) => `pid ${p} (${short(cmdline(p))})`),
     ];
-    // Anything alive right after the emperor exited is reported; the guardian may still be killing it,
-    // so wait up to a second before SIGKILLing what remains, by group and by pid.
-    const leftovers = survivors();
+    // Something may still be exiting at the instant the emperor exits (the guardian reading its EOF):
+    // that is noted; what is still alive a second later is left behind, and SIGKILLed by group and pid.
+    const aliveAtExit = survivors();
     const deadline = nowMs() + 1000;
     while (survivors().length > 0 && nowMs() < deadline) await sleep(25);
+    const leftovers = survivors();
     for (const g of groups) {
       if (groupMembers(g).length === 0) continue;
       signal(-g, 'SIGKILL');
       for (const p of groupMembers(g)) signal(p, 'SIGKILL');
     }
     for (const p of pids.filter(alive)) signal(p, 'SIGKILL');
-    return { exitCode: this.exitCode, exitSignal: this.exitSignal, stopMs, leftovers };
+    return { exitCode: this.exitCode, exitSignal: this.exitSignal, stopMs, aliveAtExit, leftovers };
   }
 
   /** Event lines at WARN or ERROR level, and anything on stderr. */

@@ -10,6 +10,8 @@ import { nodeSpawner } from '../io/spawner.ts';
 import { lockStateDir } from '../io/state-lock.ts';
 import { closeUnix, startStatsServer } from '../control/stats-server.ts';
 import { snapshot } from '../runtime/snapshot.ts';
+import { startControlServer } from '../control/control-server.ts';
+import { runCommand, type CommandTarget } from '../runtime/commands.ts';
 
 /** The package version, read from package.json beside src/ and dist/. */
 export function packageVersion(): string {
@@ -51,7 +53,26 @@ async function run(settings: EmperorSettings): Promise<void> {
     lock.release();
     fail(`cannot open the stats socket: ${(err as Error).message}`);
   }
-  events.info(`emperor ${facts.version} pid ${process.pid}: vassals ${settings.vassals}, state ${settings.stateDir}, stats ${settings.stats}`);
+  const target: CommandTarget = {
+    vassals: emperor.vassals,
+    logDir: settings.logDir,
+    snapshot: () => snapshot(facts, emperor.vassals.values(), systemClock),
+    rescan: () => emperor.reconcile(),
+    start: (v) => v.start(),
+  };
+  let control;
+  try {
+    control = await startControlServer(settings.control, (req, conn) => runCommand(target, req, conn));
+  } catch (err) {
+    closeUnix(stats, settings.stats);
+    lock.release();
+    fail(`cannot open the control socket: ${(err as Error).message}`);
+  }
+  const closeSockets = (): void => {
+    closeUnix(stats, settings.stats);
+    closeUnix(control, settings.control);
+  };
+  events.info(`emperor ${facts.version} pid ${process.pid}: vassals ${settings.vassals}, state ${settings.stateDir}, control ${settings.control}, stats ${settings.stats}`);
   emperor.start();
 
   let stopping = false;
@@ -61,14 +82,14 @@ async function run(settings: EmperorSettings): Promise<void> {
       events.warn(`second ${signal}: killing every vassal now`);
       emperor.killAll();
       emperor.guardian.close();
-      closeUnix(stats, settings.stats);
+      closeSockets();
       lock.release();
       process.exit(1);
     }
     stopping = true;
     events.info(`${signal}: stopping every vassal (send SIGINT again to kill them at once)`);
     await emperor.shutdown();
-    closeUnix(stats, settings.stats);
+    closeSockets();
     lock.release();
     events.info('all vassals stopped; bye');
     process.exit(0);

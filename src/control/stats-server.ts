@@ -22,13 +22,19 @@ export async function listenUnix(server: Server, path: string, mode: number): Pr
     if (await socketAnswers(path)) throw new Error(`${path} is in use by a running process (another emperor?); stop it or choose another path`);
     unlinkSync(path);
   }
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(path, () => {
-      server.off('error', reject);
-      resolve();
+  // Created with the final mode already, so there is no moment when others may connect.
+  const previous = process.umask(~mode & 0o777);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } finally {
+    process.umask(previous);
+  }
   chmodSync(path, mode);
 }
 

@@ -16,6 +16,8 @@ export class LinePrefixer {
   constructor(
     private readonly prefix: string,
     private readonly sink: (text: string) => void,
+    /** also gets each batch of whole lines, unprefixed and without the last newline. */
+    private readonly onLines: ((text: string) => void) | null = null,
   ) {}
 
   /** Takes one chunk as read from the pipe. */
@@ -49,6 +51,7 @@ export class LinePrefixer {
   }
 
   private emit(text: string): void {
+    this.onLines?.(text);
     const p = this.prefix;
     this.sink(p + (text.includes('\n') ? text.split('\n').join('\n' + p) : text) + '\n');
   }

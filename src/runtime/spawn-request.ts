@@ -5,6 +5,7 @@ import { expandInstance, type VassalSpec } from '../config/spec.ts';
 import { LinePrefixer } from '../io/line-prefixer.ts';
 import type { OutputTarget, SpawnedProcess, SpawnRequest } from '../io/spawner.ts';
 import type { VassalServices } from './vassal-services.ts';
+import type { OutputRing } from './output-ring.ts';
 
 /** Variables the emperor never passes on: they belong to the emperor's own supervisor. */
 const PRIVATE_ENV = ['NOTIFY_SOCKET', 'LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES', 'WATCHDOG_USEC', 'WATCHDOG_PID'];
@@ -66,10 +67,10 @@ export function buildSpawnRequest(spec: VassalSpec, index: number, services: Vas
 }
 
 /** Prefixes piped output with `NAME: ` onto the emperor's own stdout and stderr. */
-export function attachOutput(proc: SpawnedProcess, name: string, services: VassalServices): void {
+export function attachOutput(proc: SpawnedProcess, name: string, services: VassalServices, ring: OutputRing): void {
   const wire = (stream: SpawnedProcess['stdout'], sink: (t: string) => void): void => {
     if (stream === null) return;
-    const lines = new LinePrefixer(`${name}: `, sink);
+    const lines = new LinePrefixer(`${name}: `, sink, (text) => ring.push(text));
     stream.on('data', (chunk: Buffer) => lines.push(chunk));
     stream.on('end', () => lines.flush());
     stream.on('error', () => lines.flush());

@@ -6,6 +6,7 @@ import type { VassalSpec } from '../config/spec.ts';
 import type { ChangeKind } from '../core/spec-change.ts';
 import type { VassalServices } from './vassal-services.ts';
 import { buildSpawnRequest, attachOutput } from './spawn-request.ts';
+import { OutputRing } from './output-ring.ts';
 
 /** Whether a vassal's file is usable, and since when it is not. */
 export interface FileStatus {
@@ -32,6 +33,9 @@ export class Vassal {
   /** why the last rolling restart stopped, if it did. */
   rollError: string | null = null;
   private goneWaiters: Array<() => void> = [];
+  /** recent lines printed to the emperor's output, for `emperorctl logs`. */
+  readonly output = new OutputRing();
+
 
   constructor(
     readonly name: string,
@@ -210,7 +214,7 @@ export class Vassal {
         if ('error' in req) return req;
         const proc = s.spawner.spawn(req.request);
         req.closeFds();
-        if (!('error' in proc)) attachOutput(proc, this.name, s);
+        if (!('error' in proc)) attachOutput(proc, this.name, s, this.output);
         return proc;
       },
       groupAlive: s.groupAlive,

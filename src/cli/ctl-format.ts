@@ -1,0 +1,80 @@
+// How emperorctl shows the stats document to a person: an aligned table, human units, colour on a TTY.
+import type { StatsDocument, VassalStats } from '../control/protocol.ts';
+
+/** Whether to colour: only on a TTY, never with NO_COLOR set (https://no-color.org). */
+export function useColour(isTTY: boolean | undefined, env: Record<string, string | undefined>): boolean {
+  return isTTY === true && (env.NO_COLOR === undefined || env.NO_COLOR === '') && env.TERM !== 'dumb';
+}
+
+/** 3661 -> "1h1m"; 42 -> "42s". */
+export function humanDuration(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ''}`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60) ? `${Math.floor((s % 3600) / 60)}m` : ''}`;
+  return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600) ? `${Math.floor((s % 86400) / 3600)}h` : ''}`;
+}
+
+/** 31457280 -> "30.0M". */
+export function humanBytes(n: number): string {
+  const units = ['B', 'K', 'M', 'G', 'T'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${v}B` : `${v.toFixed(1)}${units[i]}`;
+}
+
+const COLOURS: Record<string, string> = {
+  RUNNING: '32',
+  STARTING: '36',
+  STOPPING: '36',
+  BACKOFF: '33',
+  STOPPED: '2',
+  EXITED: '2',
+  FATAL: '31;1',
+  INVALID: '31;1',
+};
+
+function lastExit(v: VassalStats, now: number): string {
+  const e = v.last_exit;
+  if (e === null) return '-';
+  const what = e.signal ?? `code ${e.code ?? '?'}`;
+  return `${what}, ${humanDuration(now - e.at)} ago`;
+}
+
+function pidCell(v: VassalStats): string {
+  if (v.pids.length === 0) return '-';
+  return v.pids.length === 1 ? String(v.pids[0]) : `${v.pids[0]} +${v.pids.length - 1}`;
+}
+
+/** The status table, with the error on the line under each vassal that has one. */
+export function renderStatus(doc: StatsDocument, now: number, colour: boolean): string {
+  const header = ['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'CPU', 'RSS', 'LAST EXIT'];
+  const rows = doc.vassals.map((v) => [
+    v.name,
+    v.state,
+    pidCell(v),
+    v.started_at !== null && v.pids.length > 0 ? humanDuration(now - v.started_at) : '-',
+    String(v.restarts),
+    v.cpu_percent === null ? '-' : `${v.cpu_percent.toFixed(1)}%`,
+    v.rss_bytes === null ? '-' : humanBytes(v.rss_bytes),
+    lastExit(v, now),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[], paint: (i: number, text: string) => string): string =>
+    cells.map((c, i) => paint(i, i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  const out = [line(header, (_, t) => (colour ? `\x1b[1m${t}\x1b[0m` : t))];
+  doc.vassals.forEach((v, idx) => {
+    out.push(line(rows[idx] ?? [], (i, t) => (colour && i === 1 ? `\x1b[${COLOURS[v.state] ?? '0'}m${t}\x1b[0m` : t)));
+    if (v.error !== null) {
+      for (const e of v.error.split('\n')) out.push(`  ${colour ? `\x1b[31m${e}\x1b[0m` : e}`);
+    }
+  });
+  if (doc.vassals.length === 0 && (doc.totals.vassals ?? 0) === 0) out.push(`(no vassals in ${doc.vassals_dir})`);
+  const totals = Object.entries(doc.totals).filter(([k, n]) => k !== 'vassals' && n > 0).map(([k, n]) => `${n} ${k}`);
+  out.push(`${doc.totals.vassals ?? doc.vassals.length} vassals${totals.length > 0 ? `: ${totals.join(', ')}` : ''}`);
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,75 @@
+// The control socket: JSON lines in, JSON lines out; abusive clients get an error or are dropped.
+import { createServer, type Server, type Socket } from 'node:net';
+import { listenUnix } from './stats-server.ts';
+import { MAX_REQUEST_BYTES, PROTOCOL_VERSION, type ControlRequest, type ControlResponse } from './protocol.ts';
+import { parseRequest } from './request.ts';
+
+/** A client that sends half a line and then nothing is dropped after this long. */
+export const IDLE_TIMEOUT_MS = 30_000;
+
+/** One client connection, as a command handler sees it. */
+export interface ControlConnection {
+  send(msg: ControlResponse): void;
+  /** called when the client hangs up (for followers). */
+  onClose(fn: () => void): void;
+  /** keep the connection open after the reply (a follower). */
+  keepOpen(): void;
+}
+
+/** Carries out one request; its reply is sent by the caller. */
+export type ControlHandler = (req: ControlRequest, conn: ControlConnection) => Promise<ControlResponse>;
+
+function serve(sock: Socket, handler: ControlHandler): void {
+  let buffer = '';
+  let queue = Promise.resolve();
+  let following = false;
+  sock.setEncoding('utf8');
+  sock.setTimeout(IDLE_TIMEOUT_MS, () => {
+    if (!following) sock.destroy();
+  });
+  sock.on('error', () => {});
+  const conn: ControlConnection = {
+    send: (msg) => {
+      if (!sock.destroyed && sock.writable) sock.write(JSON.stringify(msg) + '\n');
+    },
+    onClose: (fn) => sock.once('close', fn),
+    keepOpen: () => {
+      following = true;
+    },
+  };
+  sock.on('data', (chunk: string) => {
+    buffer += chunk;
+    if (buffer.length > MAX_REQUEST_BYTES && !buffer.slice(0, MAX_REQUEST_BYTES + 1).includes('\n')) {
+      conn.send({ v: PROTOCOL_VERSION, ok: false, error: { code: 'bad-request', message: `request line longer than ${MAX_REQUEST_BYTES} bytes` } });
+      sock.end();
+      sock.destroy();
+      buffer = '';
+      return;
+    }
+    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+      const line = buffer.slice(0, nl).trim();
+      buffer = buffer.slice(nl + 1);
+      if (line === '') continue;
+      queue = queue.then(async () => {
+        const parsed = parseRequest(line);
+        if (!parsed.ok) {
+          conn.send({ v: PROTOCOL_VERSION, ok: false, error: { code: parsed.code, message: parsed.message } });
+          return;
+        }
+        try {
+          conn.send(await handler(parsed.request, conn));
+        } catch (err) {
+          conn.send({ v: PROTOCOL_VERSION, ok: false, error: { code: 'failed', message: (err as Error).message } });
+        }
+      });
+    }
+  });
+}
+
+/** Opens the control socket (mode 0600), refusing to replace a live one. */
+export async function startControlServer(path: string, handler: ControlHandler): Promise<Server> {
+  const server = createServer((sock) => serve(sock, handler));
+  server.on('error', () => {});
+  await listenUnix(server, path, 0o600);
+  return server;
+}

@@ -1,0 +1,39 @@
+// The last lines a vassal printed to the emperor's output, for `emperorctl logs` when it has no log file.
+
+/** Lines kept per vassal. */
+export const RING_LINES = 1000;
+/** Bytes kept per vassal, whatever the line count. */
+export const RING_BYTES = 256 * 1024;
+
+/** A bounded ring of recent lines, with followers for `logs -f`. */
+export class OutputRing {
+  private lines: string[] = [];
+  private bytes = 0;
+  private readonly followers = new Set<(line: string) => void>();
+
+  /** Takes whole lines (joined by newlines, without the last one). */
+  push(text: string): void {
+    for (const line of text.split('\n')) {
+      this.lines.push(line);
+      this.bytes += line.length + 1;
+      for (const f of this.followers) f(line);
+    }
+    let drop = 0;
+    while (this.lines.length - drop > RING_LINES || (this.bytes > RING_BYTES && this.lines.length - drop > 1)) {
+      this.bytes -= (this.lines[drop]?.length ?? 0) + 1;
+      drop++;
+    }
+    if (drop > 0) this.lines = this.lines.slice(drop);
+  }
+
+  /** The last n lines. */
+  tail(n: number): string[] {
+    return n <= 0 ? [] : this.lines.slice(-n);
+  }
+
+  /** Calls `fn` with every new line until the returned function is called. */
+  follow(fn: (line: string) => void): () => void {
+    this.followers.add(fn);
+    return () => this.followers.delete(fn);
+  }
+}
