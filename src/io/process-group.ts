@@ -39,9 +39,12 @@ export function readProcStat(pid: number): { state: string; pgrp: number; ppid: 
 /**
  * True while any process of the group is alive. A zombie does not count: where pid 1 does not
  * reap orphans (as in some containers), a dead group would otherwise look alive forever.
+ * Cheap in the common cases (no group at all, or a live leader); scans /proc only otherwise.
  */
 export function groupAlive(pgid: number): boolean {
   if (!killGroup(pgid, 0)) return false;
+  const leader = readProcStat(pgid);
+  if (leader !== null && leader.pgrp === pgid && leader.state !== 'Z' && leader.state !== 'X') return true;
   let entries: string[];
   try {
     entries = readdirSync('/proc');

@@ -1,6 +1,6 @@
 // The child_process adapter: every vassal process starts as the leader of its own process group.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import type { Readable } from 'node:stream';
 
@@ -47,7 +47,7 @@ export function explainUnrunnable(argv0: string, cwd: string, pathVar: string | 
     try {
       if (!statSync(c).isFile()) continue;
       accessSync(c, constants.X_OK);
-      return null;
+      return missingInterpreter(c);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EACCES') return `${c} is not executable (chmod +x ${c})`;
     }
@@ -57,13 +57,34 @@ export function explainUnrunnable(argv0: string, cwd: string, pathVar: string | 
     : `command not found: ${argv0} is not in PATH (${pathVar ?? 'unset'}); give its absolute path`;
 }
 
+// A script whose `#!` names a program that does not exist fails to exec with ENOENT too.
+function missingInterpreter(path: string): string | null {
+  let head = '';
+  try {
+    const fd = openSync(path, 'r');
+    const buf = Buffer.alloc(256);
+    head = buf.subarray(0, readSync(fd, buf, 0, 256, 0)).toString('latin1');
+    closeSync(fd);
+  } catch {
+    return null;
+  }
+  if (!head.startsWith('#!')) return null;
+  const interpreter = head.slice(2).split('\n')[0]?.trim().split(/\s+/)[0] ?? '';
+  try {
+    accessSync(interpreter, constants.X_OK);
+    return null;
+  } catch {
+    return `${path} names the interpreter ${interpreter} on its #! line, which does not exist or is not executable`;
+  }
+}
+
 /** The real spawner: setsid (detached), stdin on /dev/null, umask applied around the fork. */
 export const nodeSpawner: Spawner = {
   spawn(req) {
     const [file, ...args] = req.argv;
     if (file === undefined || file === '') return { error: 'empty command' };
-    const why = explainUnrunnable(file, req.cwd, req.env.PATH);
-    if (why !== null) return { error: why };
+    // Why a spawn failed is worked out afterwards, so the common path costs no extra system calls.
+    const explain = (fallback: string): { error: string } => ({ error: explainUnrunnable(file, req.cwd, req.env.PATH) ?? fallback });
     let child: ChildProcess;
     const previous = req.umask === null ? null : process.umask(req.umask);
     try {
@@ -74,14 +95,14 @@ export const nodeSpawner: Spawner = {
         stdio: ['ignore', stdio(req.stdout), stdio(req.stderr)],
       });
     } catch (err) {
-      return { error: `cannot start ${file}: ${(err as Error).message}` };
+      return explain(`cannot start ${file}: ${(err as Error).message}`);
     } finally {
       if (previous !== null) process.umask(previous);
     }
     if (child.pid === undefined) {
       // The error event follows on the next tick; swallow it, the message is ours.
       child.on('error', () => {});
-      return { error: `cannot start ${file}` };
+      return explain(`cannot start ${file}`);
     }
     child.on('error', () => {});
     const pid = child.pid;

@@ -16,6 +16,9 @@ import { planReconcile, type Current, type Desired } from '../core/reconcile.ts'
 /** Debounce between a watcher event and the reconcile it schedules: short, so pickup stays fast. */
 export const RECONCILE_DEBOUNCE_MS = 5;
 
+/** New vassals started per event-loop turn. */
+export const START_BATCH = 16;
+
 /** What the emperor is told at start. */
 export interface EmperorOptions {
   vassalsDir: string;
@@ -52,6 +55,8 @@ export class Emperor {
   private rescan: NodeJS.Timeout | null = null;
   private stamps = 0;
   private dirError: string | null = null;
+  private lastReconcile = -Infinity;
+  private readonly startQueue: Vassal[] = [];
   shuttingDown = false;
 
   constructor(private readonly opts: EmperorOptions) {
@@ -80,19 +85,23 @@ export class Emperor {
     this.rescan = setInterval(() => this.reconcile(), this.opts.rescanIntervalMs);
   }
 
-  /** Asks for a reconcile soon; many events in a burst make one. */
+  /**
+   * Asks for a reconcile soon. The first event after a quiet spell is acted on at once (pickup
+   * latency); events that follow within the debounce window make one more reconcile at its end.
+   */
   schedule(delayMs: number = RECONCILE_DEBOUNCE_MS): void {
-    if (this.shuttingDown) return;
-    if (this.debounce !== null) clearTimeout(this.debounce);
+    if (this.shuttingDown || this.debounce !== null) return;
+    const quiet = this.opts.clock.now() - this.lastReconcile > delayMs;
     this.debounce = setTimeout(() => {
       this.debounce = null;
       this.reconcile();
-    }, delayMs);
+    }, quiet ? 0 : delayMs);
   }
 
   /** Lists the directory, reads what changed, and acts on the differences. */
   reconcile(): void {
     if (this.shuttingDown) return;
+    this.lastReconcile = this.opts.clock.now();
     let entries: DirEntry[];
     try {
       entries = listVassalFiles(this.opts.vassalsDir);
@@ -224,7 +233,20 @@ export class Emperor {
       return;
     }
     this.opts.events.write({ level: 'info', vassal: d.name, message: `found ${d.file}` });
-    if (d.spec?.autostart) v.start();
+    if (d.spec?.autostart) this.queueStart(v);
+  }
+
+  // Starts new vassals a batch per event-loop turn: hundreds of files at once never freeze the sockets.
+  private queueStart(v: Vassal): void {
+    this.startQueue.push(v);
+    if (this.startQueue.length > 1) return;
+    const drain = (): void => {
+      for (const next of this.startQueue.splice(0, START_BATCH)) {
+        if (!this.shuttingDown && this.vassals.get(next.name) === next && !this.removing.has(next.name)) next.start();
+      }
+      if (this.startQueue.length > 0) setImmediate(drain);
+    };
+    setImmediate(drain);
   }
 
   private async remove(name: string): Promise<void> {

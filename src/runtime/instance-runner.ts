@@ -101,7 +101,8 @@ export class InstanceRunner {
         const timer = effect.timer;
         const handle = setTimeout(() => {
           this.timers.delete(timer);
-          this.dispatch({ type: 'timer', timer, groupAlive: this.currentGroupAlive() });
+          // Only the group poll needs to know whether the group lives: spare the others the check.
+          this.dispatch({ type: 'timer', timer, groupAlive: timer === 'group-poll' && this.currentGroupAlive() });
         }, effect.ms);
         this.timers.set(timer, handle);
         return;
