@@ -97,12 +97,36 @@ async function run(settings: EmperorSettings): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGHUP', () => {
-    events.info('SIGHUP: rescanning the vassal directory');
+    events.info(`SIGHUP: rescanning the vassal directory${settings.config !== null ? ` and re-reading ${settings.config}` : ''}`);
+    if (settings.config !== null) rereadConfig(settings, emperor, events);
     emperor.reconcile();
   });
   // A closed terminal or log reader must not kill the emperor.
   process.on('SIGPIPE', () => {});
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+}
+
+// SIGHUP re-reads --config: the rescan interval applies at once; other changes need a restart.
+function rereadConfig(settings: EmperorSettings, emperor: Emperor, events: EventLog): void {
+  let fresh: EmperorSettings;
+  try {
+    const cmd = parseEmperorArgs(process.argv.slice(2), process.env, process.getuid?.() ?? 0);
+    if (cmd.kind !== 'run') return;
+    fresh = cmd.settings;
+  } catch (err) {
+    events.write({ level: 'error', message: `--config ${settings.config ?? ''} not applied: ${(err as Error).message}` });
+    return;
+  }
+  if (fresh.rescanIntervalMs !== settings.rescanIntervalMs) {
+    emperor.setRescanInterval(fresh.rescanIntervalMs);
+    settings.rescanIntervalMs = fresh.rescanIntervalMs;
+    events.info(`rescan-interval is now ${fresh.rescanIntervalMs / 1000}s`);
+  }
+  for (const key of Object.keys(fresh) as Array<keyof EmperorSettings>) {
+    if (key !== 'rescanIntervalMs' && JSON.stringify(fresh[key]) !== JSON.stringify(settings[key])) {
+      events.warn(`${key} changed in --config: restart the emperor to apply it`);
+    }
+  }
 }
 
 function fail(message: string, code = 1): never {

@@ -85,6 +85,12 @@ export class Emperor {
     this.rescan = setInterval(() => this.reconcile(), this.opts.rescanIntervalMs);
   }
 
+  /** Changes the periodic rescan (SIGHUP with a new --config). */
+  setRescanInterval(ms: number): void {
+    if (this.rescan !== null) clearInterval(this.rescan);
+    this.rescan = setInterval(() => this.reconcile(), ms);
+  }
+
   /**
    * Asks for a reconcile soon. The first event after a quiet spell is acted on at once (pickup
    * latency); events that follow within the debounce window make one more reconcile at its end.

@@ -100,3 +100,23 @@ test('a symlinked vassal file is followed', async () => {
     assert.deepEqual(await e.cleanup(), []);
   }
 });
+
+test('SIGHUP re-reads --config: a new rescan-interval applies, other changes ask for a restart', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'emperor-hup-'));
+  const config = join(dir, 'emperor.ini');
+  writeFileSync(config, '[emperor]\nrescan-interval = 1h\n');
+  const e = await new EmperorUnderTest(['--config', config]).start();
+  try {
+    writeFileSync(config, '[emperor]\nrescan-interval = 5s\nlog-format = json\n');
+    process.kill(e.pid, 'SIGHUP');
+    await waitFor('the new interval', () => e.output.includes('rescan-interval is now 5s'));
+    await waitFor('the restart hint', () => e.output.includes('logFormat changed in --config: restart the emperor to apply it'));
+    writeFileSync(config, '[emperor]\nrescan-interval = never\n');
+    process.kill(e.pid, 'SIGHUP');
+    await waitFor('the refusal', () => /--config .*emperor\.ini not applied: --rescan-interval: /.test(e.output));
+    assert.equal((await e.stats()).pid, e.pid, 'still serving');
+  } finally {
+    assert.deepEqual(await e.cleanup(), []);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

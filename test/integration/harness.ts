@@ -212,3 +212,35 @@ export function vassalFile(keys: Record<string, string | number | string[]>): st
   }
   return lines.join('\n') + '\n';
 }
+
+/** emperorctl's entry point, as users run it. */
+export const EMPERORCTL_BIN = join(ROOT, 'bin/emperorctl.js');
+
+/** What one emperorctl run printed, and how it ended. */
+export interface CtlResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `emperorctl ARGS` with EMPEROR_STATE_DIR set to `stateDir` (pass an emperor's stateDir),
+ * without blocking the test's event loop; killed after `timeoutMs`.
+ */
+export function ctl(stateDir: string, args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 30000): Promise<CtlResult> {
+  return new Promise((resolveRun) => {
+    const child = spawn(process.execPath, [EMPERORCTL_BIN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: undefined, EMPEROR_STATE_DIR: stateDir, ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolveRun({ status, stdout, stderr });
+    });
+  });
+}
