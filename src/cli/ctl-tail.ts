@@ -3,12 +3,12 @@ import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 
 const CHUNK = 64 * 1024;
 
-/** The last n lines of a file (reads backwards, only as much as needed). */
-export function lastLines(path: string, n: number): string[] {
+/** The last n lines of a file before byte `end` (its size by default), reading backwards only as much as needed. */
+export function lastLines(path: string, n: number, end?: number): string[] {
   if (n <= 0) return [];
   const fd = openSync(path, 'r');
   try {
-    let pos = fstatSync(fd).size;
+    let pos = Math.min(end ?? Infinity, fstatSync(fd).size);
     let text = '';
     while (pos > 0) {
       const len = Math.min(CHUNK, pos);
@@ -27,16 +27,16 @@ export function lastLines(path: string, n: number): string[] {
 }
 
 /**
- * Follows a file from its current end. The open descriptor is drained before a rotated file
+ * Follows a file from byte `from` (its current end by default). The open descriptor is drained before a rotated file
  * (a new inode at the path) is opened from its top, so no line written before rotation is missed.
  */
-export function followFile(path: string, onText: (text: string) => void, everyMs = 200): () => void {
+export function followFile(path: string, onText: (text: string) => void, from?: number, everyMs = 200): () => void {
   let fd: number | null = null;
   let offset = 0;
   const open = (fromEnd: boolean): void => {
     try {
       fd = openSync(path, 'r');
-      offset = fromEnd ? fstatSync(fd).size : 0;
+      offset = fromEnd ? (from ?? fstatSync(fd).size) : 0;
     } catch {
       fd = null;
     }

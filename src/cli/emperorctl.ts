@@ -1,4 +1,5 @@
 // `emperorctl`: one request over the emperor's sockets, printed for a person or a script, with SPEC exit codes.
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROTOCOL_VERSION, type ActionResult, type ControlRequest, type ControlResponse, type LogsResult, type StatsDocument, type VassalStats } from '../control/protocol.ts';
 import { defaultStateDir } from '../control/paths.ts';
@@ -90,7 +91,7 @@ async function settle(cmd: string, names: string[], statsPath: string, timeoutMs
   }
   let code = 0;
   for (const v of last) {
-    const good = v.state === want || (cmd === 'reload' && v.state === 'RUNNING');
+    const good = v.state === want || (cmd === 'stop' && v.state === 'INVALID' && v.pids.length === 0);
     if (!good) code = 1;
     out(`${v.name}: ${v.state}${!good && v.error ? ` (${v.error.split('\n')[0]})` : ''}\n`);
   }
@@ -134,15 +135,19 @@ async function logs(args: Args, socket: string): Promise<number> {
   if (error !== null) throw error;
   const result = first as LogsResult | null;
   if (result === null || result.files.length === 0) return 0;
+  // Where printing the tail ended is where following starts: no line falls in between.
+  const ends = new Map<string, number>();
   for (const file of result.files) {
     try {
-      for (const l of lastLines(file, n)) out(l + '\n');
+      const end = statSync(file).size;
+      ends.set(file, end);
+      for (const l of lastLines(file, n, end)) out(l + '\n');
     } catch (err) {
       process.stderr.write(`emperorctl: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
     }
   }
   if (!follow) return 0;
-  for (const file of result.files) followFile(file, out);
+  for (const file of result.files) followFile(file, out, ends.get(file));
   await new Promise<never>(() => {}); // until interrupted
   return 0;
 }

@@ -14,16 +14,18 @@ export interface ControlConnection {
   onClose(fn: () => void): void;
   /** keep the connection open after the reply (a follower). */
   keepOpen(): void;
+  /** bytes written but not yet taken by the client. */
+  backlog(): number;
 }
 
 /** Carries out one request; its reply is sent by the caller. */
 export type ControlHandler = (req: ControlRequest, conn: ControlConnection) => Promise<ControlResponse>;
 
 function serve(sock: Socket, handler: ControlHandler): void {
-  let buffer = '';
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
   let queue = Promise.resolve();
   let following = false;
-  sock.setEncoding('utf8');
   sock.setTimeout(IDLE_TIMEOUT_MS, () => {
     if (!following) sock.destroy();
   });
@@ -36,32 +38,46 @@ function serve(sock: Socket, handler: ControlHandler): void {
     keepOpen: () => {
       following = true;
     },
+    backlog: () => sock.writableLength,
   };
-  sock.on('data', (chunk: string) => {
-    buffer += chunk;
-    if (buffer.length > MAX_REQUEST_BYTES && !buffer.slice(0, MAX_REQUEST_BYTES + 1).includes('\n')) {
-      conn.send({ v: PROTOCOL_VERSION, ok: false, error: { code: 'bad-request', message: `request line longer than ${MAX_REQUEST_BYTES} bytes` } });
-      sock.end();
-      sock.destroy();
-      buffer = '';
-      return;
+  const tooLong = (): void => {
+    conn.send({ v: PROTOCOL_VERSION, ok: false, error: { code: 'bad-request', message: `request line longer than ${MAX_REQUEST_BYTES} bytes` } });
+    sock.end();
+    sock.destroySoon();
+    pending = [];
+    pendingBytes = 0;
+  };
+  const take = (line: string): void => {
+    if (line.trim() === '') return;
+    queue = queue.then(async () => {
+      const parsed = parseRequest(line);
+      if (!parsed.ok) {
+        conn.send({ v: PROTOCOL_VERSION, ok: false, error: { code: parsed.code, message: parsed.message } });
+        return;
+      }
+      try {
+        conn.send(await handler(parsed.request, conn));
+      } catch (err) {
+        conn.send({ v: PROTOCOL_VERSION, ok: false, error: { code: 'failed', message: (err as Error).message } });
+      }
+    });
+  };
+  // Lines are cut on bytes, so the limit is in bytes whatever the characters.
+  sock.on('data', (chunk: Buffer) => {
+    let start = 0;
+    for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
+      const piece = chunk.subarray(start, nl);
+      if (pendingBytes + piece.length > MAX_REQUEST_BYTES) return tooLong();
+      take(Buffer.concat([...pending, piece]).toString('utf8'));
+      pending = [];
+      pendingBytes = 0;
+      start = nl + 1;
     }
-    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-      const line = buffer.slice(0, nl).trim();
-      buffer = buffer.slice(nl + 1);
-      if (line === '') continue;
-      queue = queue.then(async () => {
-        const parsed = parseRequest(line);
-        if (!parsed.ok) {
-          conn.send({ v: PROTOCOL_VERSION, ok: false, error: { code: parsed.code, message: parsed.message } });
-          return;
-        }
-        try {
-          conn.send(await handler(parsed.request, conn));
-        } catch (err) {
-          conn.send({ v: PROTOCOL_VERSION, ok: false, error: { code: 'failed', message: (err as Error).message } });
-        }
-      });
+    const rest = chunk.subarray(start);
+    if (pendingBytes + rest.length > MAX_REQUEST_BYTES) return tooLong();
+    if (rest.length > 0) {
+      pending.push(Buffer.from(rest));
+      pendingBytes += rest.length;
     }
   });
 }

@@ -7,6 +7,9 @@ import { hasProcess } from '../core/states.ts';
 import { expandInstance } from '../config/spec.ts';
 import type { Vassal } from './vassal.ts';
 
+/** Bytes queued for a `logs -f` reader before its lines are dropped. */
+export const FOLLOW_BACKLOG_BYTES = 1024 * 1024;
+
 /** What the commands need from the emperor. */
 export interface CommandTarget {
   vassals: ReadonlyMap<string, Vassal>;
@@ -35,7 +38,11 @@ function pick(target: CommandTarget, names: string[], all: boolean): Vassal[] | 
 }
 
 function act(target: CommandTarget, cmd: 'start' | 'stop' | 'restart' | 'reload', v: Vassal): string {
-  if (v.spec === null) return `not ${cmd}ed: its file is invalid: ${v.error ?? ''}`.trim();
+  if (v.spec === null) {
+    if (cmd === 'stop') return 'nothing to stop: its file has never been valid';
+    const done = { start: 'started', restart: 'restarted', reload: 'reloaded' }[cmd];
+    return `not ${done}: its file is invalid: ${(v.error ?? '').split('\n')[0]} (emperorctl status ${v.name} shows every problem)`;
+  }
   const live = v.instances.some((r) => hasProcess(r.state.state));
   switch (cmd) {
     case 'start':
@@ -107,7 +114,19 @@ export async function runCommand(target: CommandTarget, req: ControlRequest, con
       const result: LogsResult = { files, lines: files.length > 0 ? [] : v.output.tail(req.lines) };
       if (req.follow === true && files.length === 0) {
         conn.keepOpen();
-        const stop = v.output.follow((line) => conn.send({ v: PROTOCOL_VERSION, line }));
+        let dropped = 0;
+        const stop = v.output.follow((line) => {
+          // A reader that does not keep up loses lines, never the emperor's memory.
+          if (conn.backlog() > FOLLOW_BACKLOG_BYTES) {
+            dropped++;
+            return;
+          }
+          if (dropped > 0) {
+            conn.send({ v: PROTOCOL_VERSION, line: `[emperor: ${dropped} lines dropped: this reader was too slow]` });
+            dropped = 0;
+          }
+          conn.send({ v: PROTOCOL_VERSION, line });
+        });
         conn.onClose(stop);
       }
       return ok(result);

@@ -241,8 +241,9 @@ export class Vassal {
         instance: index,
         state: after.state,
         pid: after.pid ?? before.pid,
-        code: after.state === 'STARTING' || after.state === 'RUNNING' ? null : (after.lastExit?.code ?? null),
-        signal: after.state === 'STARTING' || after.state === 'RUNNING' ? null : (after.lastExit?.signal ?? null),
+        // The exit shown is the one that just happened, never an older one.
+        code: after.lastExit !== before.lastExit ? (after.lastExit?.code ?? null) : null,
+        signal: after.lastExit !== before.lastExit ? (after.lastExit?.signal ?? null) : null,
         message: note ?? undefined,
       });
     }

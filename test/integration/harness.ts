@@ -179,7 +179,9 @@ export class EmperorUnderTest {
   async cleanup(): Promise<string[]> {
     if (this.child !== null && this.exitCode === null && this.exitSignal === null) {
       this.child.kill('SIGTERM');
-      await Promise.race([this.exited, new Promise((r) => setTimeout(r, 15000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.exited, new Promise((r) => (timer = setTimeout(r, 15000)))]);
+      clearTimeout(timer);
       if (this.exitCode === null && this.exitSignal === null) this.child.kill('SIGKILL');
     }
     const leftovers: string[] = [];
