@@ -10,6 +10,9 @@ import { nodeSpawner } from '../io/spawner.ts';
 import { lockStateDir } from '../io/state-lock.ts';
 import { closeUnix, startStatsServer } from '../control/stats-server.ts';
 import { snapshot } from '../runtime/snapshot.ts';
+import { createMetrics } from '../metrics/registry.ts';
+import { startMetricsServer } from '../metrics/http-server.ts';
+import type { StatsDocument } from '../control/protocol.ts';
 import { startControlServer } from '../control/control-server.ts';
 import { runCommand, type CommandTarget } from '../runtime/commands.ts';
 
@@ -38,6 +41,7 @@ async function run(settings: EmperorSettings): Promise<void> {
     vassalsDir: settings.vassals,
     logDir: settings.logDir,
     rescanIntervalMs: settings.rescanIntervalMs,
+    sampleIntervalMs: settings.sampleIntervalMs,
     env: process.env,
     events,
     clock: systemClock,
@@ -46,33 +50,44 @@ async function run(settings: EmperorSettings): Promise<void> {
     stderr: (t) => process.stderr.write(t),
   });
   const facts = { version: packageVersion(), pid: process.pid, startedAt: Math.round(Date.now()) / 1000, vassalsDir: settings.vassals };
-  let stats;
-  try {
-    stats = await startStatsServer(settings.stats, () => JSON.stringify(snapshot(facts, emperor.vassals.values(), systemClock)));
-  } catch (err) {
-    lock.release();
-    fail(`cannot open the stats socket: ${(err as Error).message}`);
-  }
+  const current = (): StatsDocument => snapshot(facts, emperor.vassals.values(), systemClock);
   const target: CommandTarget = {
     vassals: emperor.vassals,
     logDir: settings.logDir,
-    snapshot: () => snapshot(facts, emperor.vassals.values(), systemClock),
+    snapshot: current,
     rescan: () => emperor.reconcile(),
     start: (v) => v.start(),
   };
-  let control;
-  try {
-    control = await startControlServer(settings.control, (req, conn) => runCommand(target, req, conn));
-  } catch (err) {
-    closeUnix(stats, settings.stats);
-    lock.release();
-    fail(`cannot open the control socket: ${(err as Error).message}`);
-  }
-  const closeSockets = (): void => {
-    closeUnix(stats, settings.stats);
-    closeUnix(control, settings.control);
+  // Every listener opened so far is closed again if a later one cannot open.
+  const closers: Array<() => void> = [];
+  const closeAll = (): void => {
+    for (const close of closers.splice(0).reverse()) close();
   };
-  events.info(`emperor ${facts.version} pid ${process.pid}: vassals ${settings.vassals}, state ${settings.stateDir}, control ${settings.control}, stats ${settings.stats}`);
+  try {
+    const stats = await startStatsServer(settings.stats, () => JSON.stringify(current()));
+    closers.push(() => closeUnix(stats, settings.stats));
+    const control = await startControlServer(settings.control, (req, conn) => runCommand(target, req, conn));
+    closers.push(() => closeUnix(control, settings.control));
+  } catch (err) {
+    closeAll();
+    lock.release();
+    fail((err as Error).message);
+  }
+  if (settings.metrics !== 'off') {
+    // Monitoring is never worth leaving the vassals unsupervised: a taken port is a warning.
+    const metrics = createMetrics({ snapshot: current, cpuSeconds: (name) => emperor.vassals.get(name)?.cpuSeconds ?? 0 });
+    try {
+      const http = await startMetricsServer(settings.metrics, metrics);
+      closers.push(() => http.close());
+    } catch (err) {
+      events.write({ level: 'error', message: `${(err as Error).message}; running without metrics` });
+    }
+  }
+  const closeSockets = closeAll;
+  events.info(
+    `emperor ${facts.version} pid ${process.pid}: vassals ${settings.vassals}, state ${settings.stateDir}, ` +
+      `control ${settings.control}, stats ${settings.stats}, metrics ${settings.metrics === 'off' ? 'off' : `http://${settings.metrics}/metrics`}`,
+  );
   emperor.start();
 
   let stopping = false;

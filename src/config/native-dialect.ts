@@ -8,15 +8,16 @@ import { collectEntries, valueReader } from './native-entries.ts';
 import type { Fail, ValueReader } from './native-entries.ts';
 import { fieldOf } from './native-keys.ts';
 import type { NativeKey } from './native-keys.ts';
-import { parseAccount, parseDependsList, parseEnvPair, parseRestart } from './native-values.ts';
+import { parseAccount, parseDependsList, parseEnvPair, parseHealthCheck, parseRestart } from './native-values.ts';
 import { configError, configWarning, quote } from './problems.ts';
 import type { Result } from './result.ts';
 import { splitShellWords } from './shell-words.ts';
 import type { ConfigProblem, Templated, VassalSpec } from './spec.ts';
-import { parseBool, parseDuration, parseExitCodes, parseInteger, parseOctal, parseSignal } from './values.ts';
+import { parseBool, parseDuration, parseExitCodes, parseInteger, parseOctal, parseSignal, parseSize } from './values.ts';
 
 const SECTION = 'vassal';
 const COMMAND_EXAMPLE = '`command = /usr/bin/python3 app.py`';
+const HEALTH_TUNING = ['health-interval', 'health-timeout', 'health-retries'] as const;
 
 /** The native dialect as parse-file plugs it in. */
 export const nativeDialect: DialectModule = {
@@ -80,15 +81,52 @@ export function buildNativeVassal(doc: IniDocument, ctx: DialectContext): Dialec
     stdoutLog: one('stdout-log', asIs, true),
     stderrLog: one('stderr-log', asIs, true),
     depends: readDepends(entries.get('depends') ?? [], values, name),
+    healthCheck: one('health-check', parseHealthCheck, true),
+    healthInterval: one('health-interval', (s) => positive(parseDuration(s), '`10s`')) ?? 10_000,
+    healthTimeout: one('health-timeout', (s) => positive(parseDuration(s), '`2s`')) ?? 2000,
+    healthRetries: one('health-retries', (s) => parseInteger(s, { min: 1, max: 1_000_000 })) ?? 3,
+    maxRss: one('max-rss', (s) => positive(parseSize(s), '`512M`')),
     lines,
   };
   checkCombinations(spec, fail);
+  const warn = (line: number, message: string): void => {
+    problems.push(configWarning(file, line, message));
+  };
   const backoffLine = lines['backoff'];
   if (backoffLine !== undefined && spec.backoff > spec.backoffMax) {
-    const message = `\`backoff\` is longer than \`backoff-max\` (${spec.backoffMax} ms), so every retry waits \`backoff-max\``;
-    problems.push(configWarning(file, backoffLine, message));
+    warn(backoffLine, `\`backoff\` is longer than \`backoff-max\` (${spec.backoffMax} ms), so every retry waits \`backoff-max\``);
   }
+  checkHealth(spec, entries, warn);
   return { vassals: [spec], problems };
+}
+
+/** A parsed duration or size that must be more than zero. */
+function positive(r: Result<number>, example: string): Result<number> {
+  if (!r.ok || r.value > 0) return r;
+  return { ok: false, message: `must be more than 0, e.g. ${example}` };
+}
+
+/** Warnings about the health keys: tuning without a check, a timeout longer than the interval. */
+function checkHealth(spec: VassalSpec, entries: ReadonlyMap<NativeKey, IniEntry[]>, warn: Fail): void {
+  if (!entries.has('health-check')) {
+    for (const key of HEALTH_TUNING) {
+      const line = spec.lines[fieldOf(key)];
+      if (line === undefined) continue;
+      warn(line, `\`${key}\` has no effect without \`health-check\`; add a \`health-check\` or remove the line`);
+    }
+    return;
+  }
+  // Only an explicit timeout is questioned; the default one shrinks to a shorter interval.
+  if (spec.lines['healthTimeout'] === undefined) {
+    spec.healthTimeout = Math.min(spec.healthTimeout, spec.healthInterval);
+    return;
+  }
+  const line = spec.lines['healthTimeout'];
+  if (spec.healthTimeout <= spec.healthInterval) return;
+  warn(
+    line,
+    `\`health-timeout\` (${spec.healthTimeout} ms) is longer than \`health-interval\` (${spec.healthInterval} ms), so a slow probe outlasts the interval; make \`health-timeout\` at most \`health-interval\``,
+  );
 }
 
 /** Reports repeated [vassal] headers and foreign sections; returns the first [vassal], or null. */

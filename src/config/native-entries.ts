@@ -14,7 +14,7 @@ import { closestWord } from './suggest.ts';
 /** Reports an error at a line of the file being built. */
 export type Fail = (line: number, message: string) => void;
 
-const TEMPLATED_KEYS = '`command`, `directory`, `env`, `log`, `stdout-log` and `stderr-log`';
+const TEMPLATED_KEYS = '`command`, `directory`, `env`, `log`, `stdout-log`, `stderr-log` and `health-check`';
 
 /**
  * Groups entries by key in file order, reporting unknown, unsupported and repeated keys.

@@ -23,6 +23,11 @@ export const NATIVE_KEYS = [
   'stdout-log',
   'stderr-log',
   'depends',
+  'health-check',
+  'health-interval',
+  'health-timeout',
+  'health-retries',
+  'max-rss',
 ] as const;
 
 /** One key of NATIVE_KEYS. */
@@ -34,11 +39,6 @@ export const REPEATABLE_KEYS: ReadonlySet<NativeKey> = new Set<NativeKey>(['env'
 /** Keys of SPEC section 3 that a later version adds: rejected as unsupported, not as unknown. */
 export const LATER_KEYS: ReadonlySet<string> = new Set([
   'smart-attach-daemon',
-  'health-check',
-  'health-interval',
-  'health-timeout',
-  'health-retries',
-  'max-rss',
   'socket',
   'log-max-size',
   'log-backups',

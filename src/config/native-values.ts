@@ -1,7 +1,8 @@
-// Coercions only the native dialect needs: restart policy, accounts, `env` pairs, `depends` lists.
+// Coercions only the native dialect needs: restart policy, accounts, `env` pairs, `depends` lists, health-check URLs.
 
 import type { Result } from './result.ts';
-import type { RestartPolicy } from './spec.ts';
+import type { RestartPolicy, Templated } from './spec.ts';
+import { INSTANCE_MARK } from './spec.ts';
 import { quote } from './problems.ts';
 import { VASSAL_NAME } from './vassal-files.ts';
 
@@ -56,4 +57,64 @@ export function parseDependsList(text: string, self: string): Result<string[]> {
   }
   if (names.length === 0) return { ok: false, message: 'expected vassal names separated by commas, e.g. `db, cache`' };
   return { ok: true, value: names };
+}
+
+const HEALTH_FORMS = '`http://HOST:PORT/PATH` or `tcp://HOST:PORT`';
+const HEALTH_EXAMPLES = '`http://127.0.0.1:8080/health` or `tcp://127.0.0.1:5432`';
+
+/**
+ * `http://HOST:PORT/PATH` (path optional, `/` by default) or `tcp://HOST:PORT`, IPv6 hosts in brackets;
+ * kept as written (trimmed), `%i` included. Checked with the WHATWG URL class, `%i` counted as `0`.
+ */
+export function parseHealthCheck(text: Templated): Result<Templated> {
+  const s = text.trim();
+  const templated = s.includes(INSTANCE_MARK);
+  const probe = templated ? s.split(INSTANCE_MARK).join('0') : s;
+  const withZero = templated ? ' (with `%i` as 0, the first instance)' : '';
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(probe)?.[1]?.toLowerCase();
+  if (scheme === undefined) {
+    return { ok: false, message: `expected ${HEALTH_FORMS}, e.g. ${HEALTH_EXAMPLES}, got ${quote(text)}` };
+  }
+  if (scheme !== 'http' && scheme !== 'tcp') {
+    const https = scheme === 'https' ? '; to check an HTTPS service, probe its port with `tcp://HOST:PORT`' : '';
+    return {
+      ok: false,
+      message: `\`${scheme}://\` is not supported: only \`http://\` and \`tcp://\` health checks are (${HEALTH_FORMS})${https}`,
+    };
+  }
+  const authority = probe.slice(scheme.length + 3).split(/[/?#]/, 1)[0] ?? '';
+  const hostAndPort = authority.slice(authority.lastIndexOf('@') + 1);
+  const afterHost = hostAndPort.startsWith('[') ? hostAndPort.slice(hostAndPort.indexOf(']') + 1) : hostAndPort;
+  const port = /:(\d+)$/.exec(afterHost)?.[1];
+  if (port === undefined) {
+    return { ok: false, message: `no port in ${quote(text)}: write ${HEALTH_FORMS}, e.g. ${HEALTH_EXAMPLES}` };
+  }
+  if (hostAndPort.length === port.length + 1) {
+    return { ok: false, message: `no host in ${quote(text)}: write ${HEALTH_FORMS}, e.g. ${HEALTH_EXAMPLES}` };
+  }
+  if (Number(port) < 1 || Number(port) > 65_535) {
+    return { ok: false, message: `port ${Number(port)}${withZero} is out of range: a port goes from 1 to 65535` };
+  }
+  let url: URL;
+  try {
+    url = new URL(probe);
+  } catch {
+    return {
+      ok: false,
+      message: `${quote(text)} is not a valid URL: write ${HEALTH_FORMS}, with an IPv6 host in brackets (\`tcp://[::1]:5432\`)`,
+    };
+  }
+  if (url.username !== '' || url.password !== '') {
+    return { ok: false, message: `a user or password in the URL is not supported; remove the \`USER@\` part of ${quote(text)}` };
+  }
+  if (url.hostname === '') {
+    return { ok: false, message: `no host in ${quote(text)}: write ${HEALTH_FORMS}, e.g. ${HEALTH_EXAMPLES}` };
+  }
+  if (scheme === 'tcp' && ((url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '')) {
+    return {
+      ok: false,
+      message: `a \`tcp://\` check only connects, so it takes no path: write \`tcp://HOST:PORT\`, or use \`http://\` to request a path`,
+    };
+  }
+  return { ok: true, value: s };
 }

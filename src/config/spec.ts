@@ -57,6 +57,13 @@ export interface VassalSpec {
   stdoutLog: Templated | null;
   stderrLog: Templated | null;
   depends: string[];
+  /** `http://HOST:PORT/PATH` (a 2xx passes) or `tcp://HOST:PORT` (a connection passes); may hold `%i`. */
+  healthCheck: Templated | null;
+  healthInterval: number; // ms, default 10s
+  healthTimeout: number;  // ms, default 2s
+  healthRetries: number;  // failures in a row that restart it, default 3, min 1
+  /** bytes; restart (gracefully) when the instance's process tree uses more resident memory. */
+  maxRss: number | null;
   /** line of each key that was set, for messages about it. */
   lines: Record<string, number>;
 }
@@ -92,4 +99,9 @@ export const SUPERVISION_KEYS: ReadonlyArray<keyof VassalSpec> = [
   'stopTimeout',
   'reloadSignal',
   'depends',
+  'healthCheck',
+  'healthInterval',
+  'healthTimeout',
+  'healthRetries',
+  'maxRss',
 ];

@@ -19,7 +19,7 @@ export function socketAnswers(path: string, timeoutMs = 500): Promise<boolean> {
 /** Listens on a Unix socket, replacing a stale file but never a live socket. */
 export async function listenUnix(server: Server, path: string, mode: number): Promise<void> {
   if (existsSync(path)) {
-    if (await socketAnswers(path)) throw new Error(`${path} is in use by a running process (another emperor?); stop it or choose another path`);
+    if (await socketAnswers(path)) throw new Error(`cannot open ${path}: it is in use by a running process (another emperor?); stop it or choose another path`);
     unlinkSync(path);
   }
   // Created with the final mode already, so there is no moment when others may connect.

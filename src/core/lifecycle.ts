@@ -28,8 +28,19 @@ export interface Instance {
   lastExit: ExitInfo | null;
   backoffUntil: number | null;
   error: string | null;
-  /** where a stop in progress leads: stay stopped, or start again (a restart). */
-  then: 'stay' | 'start';
+  /**
+   * Where a stop in progress leads: stay stopped, start again (a restart someone asked for),
+   * or recover (a restart the emperor decided: health or memory; it counts in `restarts`).
+   */
+  then: 'stay' | 'start' | 'recover';
+  /** start-secs has elapsed since the spawn. */
+  startSecsDone: boolean;
+  /** the health check has passed since the spawn. */
+  healthPassed: boolean;
+  /** health check failures in a row. */
+  healthFailures: number;
+  /** why the emperor last restarted it on its own (health, memory); kept until an operator or file acts. */
+  recovery: string | null;
 }
 
 /** The supervision settings the lifecycle obeys (durations in ms, signals as names). */
@@ -42,6 +53,9 @@ export interface LifecyclePolicy {
   backoffMax: number;
   stopSignal: string;
   stopTimeout: number;
+  /** whether the vassal has a health check: RUNNING then also needs a first pass. */
+  healthCheck: boolean;
+  healthRetries: number;
 }
 
 /** Facts the runner supplies with each event: the clock and a random number for jitter. */
@@ -62,7 +76,9 @@ export type LifecycleEvent =
   | { type: 'spawned'; pid: number }
   | { type: 'spawn-failed'; error: string }
   | { type: 'exited'; code: number | null; signal: string | null; groupAlive: boolean }
-  | { type: 'timer'; timer: TimerName; groupAlive: boolean };
+  | { type: 'timer'; timer: TimerName; groupAlive: boolean }
+  | { type: 'health'; ok: boolean; message: string }
+  | { type: 'over-memory'; rss: number; limit: number };
 
 /** What the runner must do, as data. */
 export type Effect =
@@ -90,6 +106,10 @@ export function initialInstance(): Instance {
     backoffUntil: null,
     error: null,
     then: 'stay',
+    startSecsDone: false,
+    healthPassed: false,
+    healthFailures: 0,
+    recovery: null,
   };
 }
 
@@ -105,13 +125,16 @@ function spawnNow(inst: Instance, countRestart: boolean, note: string | null): T
       backoffUntil: null,
       then: 'stay',
       restarts: inst.restarts + (countRestart ? 1 : 0),
+      startSecsDone: false,
+      healthPassed: false,
+      healthFailures: 0,
     },
     effects: [{ type: 'clear-timer', timer: 'backoff' }, { type: 'spawn' }],
     note,
   };
 }
 
-function beginStop(inst: Instance, then: 'stay' | 'start', ctx: LifecycleContext): Transition {
+function beginStop(inst: Instance, then: Instance['then'], ctx: LifecycleContext): Transition {
   const effects: Effect[] = [{ type: 'clear-timer', timer: 'start-secs' }];
   if (inst.pid !== null) effects.push({ type: 'kill-group', signal: ctx.policy.stopSignal });
   effects.push({ type: 'set-timer', timer: 'stop-timeout', ms: ctx.policy.stopTimeout });
@@ -124,8 +147,9 @@ function finishStop(inst: Instance): Transition {
     { type: 'clear-timer', timer: 'stop-timeout' },
     { type: 'clear-timer', timer: 'group-poll' },
   ];
-  if (inst.then === 'start') {
-    const t = spawnNow({ ...stopped, failures: 0, error: null }, false, null);
+  if (inst.then !== 'stay') {
+    const recover = inst.then === 'recover';
+    const t = spawnNow({ ...stopped, failures: 0, error: recover ? inst.error : null }, recover, null);
     return { ...t, effects: [...clear, ...t.effects] };
   }
   return { next: { ...stopped, then: 'stay' }, effects: clear, note: null };
@@ -181,13 +205,35 @@ function onExit(inst: Instance, ev: { code: number | null; signal: string | null
   return withReap(spawnNow({ ...exited, failures: 0, error: null }, true, `${why}; restarting`));
 }
 
+function onHealth(inst: Instance, ev: { ok: boolean; message: string }, ctx: LifecycleContext): Transition {
+  const s = inst.state;
+  if ((s !== 'STARTING' && s !== 'RUNNING') || inst.pid === null) return same(inst);
+  if (ev.ok) {
+    const passed: Instance = { ...inst, healthPassed: true, healthFailures: 0, error: null };
+    if (s === 'STARTING' && inst.startSecsDone) return { next: { ...passed, state: 'RUNNING', error: null }, effects: [], note: 'health check passed' };
+    const recovered = s === 'RUNNING' && inst.healthFailures > 0 ? 'health check passing again' : null;
+    return { next: passed, effects: [], note: recovered };
+  }
+  const failures = inst.healthFailures + 1;
+  if (s === 'STARTING') {
+    // Never passed yet: it stays STARTING, with the reason shown.
+    return { next: { ...inst, healthFailures: failures, error: `health check not passing yet: ${ev.message}` }, effects: [], note: null };
+  }
+  if (failures < ctx.policy.healthRetries) {
+    return { next: { ...inst, healthFailures: failures }, effects: [], note: `health check failed (${failures} of ${ctx.policy.healthRetries}): ${ev.message}` };
+  }
+  const why = `health check failed ${failures} times in a row (${ev.message}): restarted`;
+  const t = beginStop({ ...inst, healthFailures: failures, error: why, recovery: why }, 'recover', ctx);
+  return { ...t, note: why };
+}
+
 /** The one place an instance changes state. Every (state, event) pair is handled. */
 export function transition(inst: Instance, ev: LifecycleEvent, ctx: LifecycleContext): Transition {
   const s = inst.state;
   switch (ev.type) {
     case 'start':
       if (s === 'STOPPED' || s === 'EXITED' || s === 'FATAL' || s === 'BACKOFF') {
-        return spawnNow({ ...inst, failures: s === 'BACKOFF' ? inst.failures : 0, error: null }, false, null);
+        return spawnNow({ ...inst, failures: s === 'BACKOFF' ? inst.failures : 0, error: null, recovery: null }, false, null);
       }
       if (s === 'STOPPING') return { next: { ...inst, then: 'start' }, effects: [], note: null };
       return same(inst);
@@ -206,9 +252,9 @@ export function transition(inst: Instance, ev: LifecycleEvent, ctx: LifecycleCon
       return same(inst);
 
     case 'restart':
-      if (s === 'STARTING' || s === 'RUNNING') return beginStop(inst, 'start', ctx);
-      if (s === 'STOPPING') return { next: { ...inst, then: 'start' }, effects: [], note: null };
-      return spawnNow({ ...inst, failures: 0, error: null }, false, null);
+      if (s === 'STARTING' || s === 'RUNNING') return beginStop({ ...inst, recovery: null }, 'start', ctx);
+      if (s === 'STOPPING') return { next: { ...inst, then: 'start', recovery: null }, effects: [], note: null };
+      return spawnNow({ ...inst, failures: 0, error: null, recovery: null }, false, null);
 
     case 'spawned':
       if (s !== 'STARTING' && s !== 'STOPPING') return same(inst);
@@ -221,7 +267,9 @@ export function transition(inst: Instance, ev: LifecycleEvent, ctx: LifecycleCon
         };
       }
       if (ctx.policy.startSecs <= 0) {
-        return { next: { ...inst, state: 'RUNNING', pid: ev.pid, spawnedAt: ctx.now, error: null }, effects: [], note: null };
+        const started: Instance = { ...inst, pid: ev.pid, spawnedAt: ctx.now, startSecsDone: true };
+        if (ctx.policy.healthCheck) return { next: started, effects: [], note: null };
+        return { next: { ...started, state: 'RUNNING', error: null }, effects: [], note: null };
       }
       return {
         next: { ...inst, pid: ev.pid, spawnedAt: ctx.now },
@@ -245,11 +293,25 @@ export function transition(inst: Instance, ev: LifecycleEvent, ctx: LifecycleCon
       }
       return same(inst);
 
+    case 'health':
+      return onHealth(inst, ev, ctx);
+
+    case 'over-memory': {
+      if (s !== 'STARTING' && s !== 'RUNNING') return same(inst);
+      const mb = (n: number): string => `${Math.round(n / 1048576)} MB`;
+      const why = `using ${mb(ev.rss)} of resident memory, over max-rss ${mb(ev.limit)}: restarted`;
+      const t = beginStop({ ...inst, error: why, recovery: why }, 'recover', ctx);
+      return { ...t, note: why };
+    }
+
     case 'timer':
       switch (ev.timer) {
         case 'start-secs':
-          if (s === 'STARTING' && inst.pid !== null) return { next: { ...inst, state: 'RUNNING', error: null }, effects: [], note: null };
-          return same(inst);
+          if (s !== 'STARTING' || inst.pid === null) return same(inst);
+          if (ctx.policy.healthCheck && !inst.healthPassed) {
+            return { next: { ...inst, startSecsDone: true }, effects: [], note: 'up for start-secs; waiting for the first health check to pass' };
+          }
+          return { next: { ...inst, state: 'RUNNING', startSecsDone: true, error: null }, effects: [], note: null };
         case 'backoff':
           if (s === 'BACKOFF') return spawnNow(inst, true, null);
           return same(inst);

@@ -8,6 +8,9 @@ import type { Spawner } from '../io/spawner.ts';
 import { listVassalFiles, sameStamp, watchVassalDir, type DirEntry, type DirWatch, type FileStamp } from '../io/vassal-dir.ts';
 import { groupAlive, killGroup } from '../io/process-group.ts';
 import { Guardian } from '../io/guardian.ts';
+import { Sampler } from '../io/sampler.ts';
+import type { InstanceRunner } from './instance-runner.ts';
+import { probe } from '../io/health-probe.ts';
 import { parseVassalFile, formatProblem } from '../config/parse-file.ts';
 import { vassalNameOf } from '../config/vassal-files.ts';
 import type { ParsedFile } from '../config/spec.ts';
@@ -24,6 +27,8 @@ export interface EmperorOptions {
   vassalsDir: string;
   logDir: string;
   rescanIntervalMs: number;
+  /** CPU/RSS sampling period; 0 turns sampling off. */
+  sampleIntervalMs: number;
   env: Record<string, string | undefined>;
   events: EventLog;
   clock: Clock;
@@ -53,6 +58,8 @@ export class Emperor {
   private debounce: NodeJS.Timeout | null = null;
   private recheck: NodeJS.Timeout | null = null;
   private rescan: NodeJS.Timeout | null = null;
+  private sampling: NodeJS.Timeout | null = null;
+  private readonly sampler = new Sampler();
   private stamps = 0;
   private dirError: string | null = null;
   private lastReconcile = -Infinity;
@@ -74,6 +81,7 @@ export class Emperor {
       killGroup: (g, s) => void killGroup(g, s as NodeJS.Signals),
       missingDependencies: (v) => this.missingDependencies(v),
       stateChanged: (v) => this.stateChanged(v),
+      probe,
     };
   }
 
@@ -83,6 +91,28 @@ export class Emperor {
     this.reconcile();
     this.watcher = watchVassalDir(this.opts.vassalsDir, () => this.schedule(), (err) => this.opts.events.warn(`watcher: ${err.message}`));
     this.rescan = setInterval(() => this.reconcile(), this.opts.rescanIntervalMs);
+    if (this.opts.sampleIntervalMs > 0) this.sampling = setInterval(() => this.sample(), this.opts.sampleIntervalMs);
+  }
+
+  /** Samples CPU and memory of every live instance's process group; enforces max-rss. */
+  sample(): void {
+    const live: Array<[Vassal, InstanceRunner, number]> = [];
+    for (const v of this.vassals.values()) {
+      for (const r of v.allRunners()) {
+        const pgid = r.pgid;
+        if (pgid !== null) live.push([v, r, pgid]);
+        else r.usage = null;
+      }
+    }
+    const usage = this.sampler.sample(live.map(([, , g]) => g), this.opts.clock.now());
+    for (const [v, r, pgid] of live) {
+      const u = usage.get(pgid);
+      if (u === undefined) continue;
+      r.usage = { rssBytes: u.rssBytes, cpuPercent: u.cpuPercent };
+      v.cpuSeconds += u.cpuSecondsDelta;
+      const limit = v.spec?.maxRss ?? null;
+      if (limit !== null && u.rssBytes > limit) r.dispatch({ type: 'over-memory', rss: u.rssBytes, limit });
+    }
   }
 
   /** Changes the periodic rescan (SIGHUP with a new --config). */
@@ -168,6 +198,8 @@ export class Emperor {
     this.shuttingDown = true;
     for (const t of [this.debounce, this.recheck]) if (t !== null) clearTimeout(t);
     if (this.rescan !== null) clearInterval(this.rescan);
+    if (this.sampling !== null) clearInterval(this.sampling);
+    this.sampler.close();
     await this.watcher?.close();
     const remaining = new Set(this.vassals.values());
     while (remaining.size > 0) {

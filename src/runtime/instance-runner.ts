@@ -3,6 +3,8 @@ import { transition, initialInstance, GROUP_POLL_MS } from '../core/lifecycle.ts
 import type { Effect, Instance, LifecycleEvent, LifecyclePolicy, TimerName } from '../core/lifecycle.ts';
 import type { SpawnedProcess } from '../io/spawner.ts';
 import type { Clock } from './clock.ts';
+import { HealthMonitor } from './health-monitor.ts';
+import type { ProbeResult } from '../io/health-probe.ts';
 
 /** What a runner needs from its surroundings; the vassal supplies it. */
 export interface InstanceHost {
@@ -18,6 +20,16 @@ export interface InstanceHost {
   untrackGroup(pgid: number): void;
   /** called after every transition that changed something. */
   changed(index: number, before: Instance, after: Instance, note: string | null): void;
+  /** this instance's health check target (expanded), or null without one. */
+  healthTarget(index: number): string | null;
+  healthTiming(): { intervalMs: number; timeoutMs: number };
+  probe(target: string, timeoutMs: number): Promise<ProbeResult>;
+}
+
+/** Resources the instance used at the last sample. */
+export interface Usage {
+  rssBytes: number;
+  cpuPercent: number | null;
 }
 
 // One spawned process group, kept until every member is gone.
@@ -33,11 +45,27 @@ export class InstanceRunner {
   private proc: ProcessRecord | null = null;
   private readonly queue: LifecycleEvent[] = [];
   private busy = false;
+  private readonly health: HealthMonitor;
+  /** the last sample of its process group, while it has one. */
+  usage: Usage | null = null;
 
   constructor(
     readonly index: number,
     private readonly host: InstanceHost,
-  ) {}
+  ) {
+    this.health = new HealthMonitor({
+      target: () => host.healthTarget(index),
+      timing: () => host.healthTiming(),
+      probe: (t, ms) => host.probe(t, ms),
+      starting: () => this.inst.state === 'STARTING',
+      report: (r) => this.dispatch({ type: 'health', ok: r.ok, message: r.message }),
+    });
+  }
+
+  /** The process group being supervised, if any (for sampling). */
+  get pgid(): number | null {
+    return this.proc !== null && !this.proc.exited ? this.proc.pgid : null;
+  }
 
   /** The lifecycle's view of this instance. */
   get state(): Readonly<Instance> {
@@ -77,6 +105,7 @@ export class InstanceRunner {
   dispose(): void {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    this.health.stop();
   }
 
   private step(ev: LifecycleEvent): void {
@@ -84,7 +113,19 @@ export class InstanceRunner {
     const t = transition(before, ev, { now: this.host.clock.now(), random: Math.random(), policy: this.host.policy() });
     this.inst = t.next;
     for (const effect of t.effects) this.apply(effect);
+    this.syncHealth(before);
+    if (this.inst.pid === null) this.usage = null;
     if (t.next !== before || t.note !== null) this.host.changed(this.index, before, this.inst, t.note);
+  }
+
+  // Probing runs while a process is STARTING or RUNNING; a new process starts a new series.
+  private syncHealth(before: Instance): void {
+    const live = this.inst.pid !== null && (this.inst.state === 'STARTING' || this.inst.state === 'RUNNING');
+    if (!live || this.host.healthTarget(this.index) === null) {
+      this.health.stop();
+      return;
+    }
+    if (!this.health.active || before.pid !== this.inst.pid) this.health.start();
   }
 
   private apply(effect: Effect): void {

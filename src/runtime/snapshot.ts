@@ -14,6 +14,27 @@ export interface EmperorFacts {
 
 const round = (t: number): number => Math.round(t * 1000) / 1000;
 
+// Sums the last sample of every instance; null before the first sample.
+function usageOf(v: Vassal): { cpu_percent: number | null; rss_bytes: number | null } {
+  let cpu: number | null = null;
+  let rss: number | null = null;
+  for (const r of v.allRunners()) {
+    if (r.usage === null) continue;
+    rss = (rss ?? 0) + r.usage.rssBytes;
+    if (r.usage.cpuPercent !== null) cpu = (cpu ?? 0) + r.usage.cpuPercent;
+  }
+  return { cpu_percent: cpu === null ? null : Math.round(cpu * 100) / 100, rss_bytes: rss };
+}
+
+/** `passing` when every live instance passed its last probe, `failing` when one failed, else `unknown`; null without a check. */
+export function healthOf(v: Vassal): VassalStats['health'] {
+  if ((v.spec?.healthCheck ?? null) === null) return null;
+  const live = v.instances.filter((r) => r.state.pid !== null);
+  if (live.length === 0) return 'unknown';
+  if (live.some((r) => r.state.healthFailures > 0)) return 'failing';
+  return live.every((r) => r.state.healthPassed) ? 'passing' : 'unknown';
+}
+
 /** Describes one vassal. */
 export function vassalStats(v: Vassal, clock: Clock): VassalStats {
   const wall = (m: number | null): number | null => (m === null ? null : round(clock.unixSeconds(m)));
@@ -45,9 +66,8 @@ export function vassalStats(v: Vassal, clock: Clock): VassalStats {
     restarts: runners.reduce((n, r) => n + r.state.restarts, 0),
     last_exit: lastExit,
     backoff_until: backoff,
-    cpu_percent: null,
-    rss_bytes: null,
-    health: null,
+    ...usageOf(v),
+    health: healthOf(v),
     error: v.error,
     instances,
   };

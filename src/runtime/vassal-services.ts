@@ -3,6 +3,7 @@ import type { Clock } from './clock.ts';
 import type { Spawner } from '../io/spawner.ts';
 import type { EventLog } from './event-log.ts';
 import type { Vassal } from './vassal.ts';
+import type { ProbeResult } from '../io/health-probe.ts';
 
 /** Shared services, built once by the emperor and handed to each vassal. */
 export interface VassalServices {
@@ -23,4 +24,6 @@ export interface VassalServices {
   missingDependencies(v: Vassal): string[];
   /** called after any instance of the vassal changed. */
   stateChanged(v: Vassal): void;
+  /** one health probe (injected so tests can fake it). */
+  probe(target: string, timeoutMs: number): Promise<ProbeResult>;
 }

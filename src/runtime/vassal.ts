@@ -2,7 +2,7 @@
 import { InstanceRunner, type InstanceHost } from './instance-runner.ts';
 import { hasProcess, worstState, type InstanceStateName, type VassalStateName } from '../core/states.ts';
 import type { Instance, LifecyclePolicy } from '../core/lifecycle.ts';
-import type { VassalSpec } from '../config/spec.ts';
+import { expandInstance, type VassalSpec } from '../config/spec.ts';
 import type { ChangeKind } from '../core/spec-change.ts';
 import type { VassalServices } from './vassal-services.ts';
 import { buildSpawnRequest, attachOutput } from './spawn-request.ts';
@@ -33,6 +33,8 @@ export class Vassal {
   /** why the last rolling restart stopped, if it did. */
   rollError: string | null = null;
   private goneWaiters: Array<() => void> = [];
+  /** CPU seconds its process groups used, summed over every sample (a counter: never goes down). */
+  cpuSeconds = 0;
   /** recent lines printed to the emperor's output, for `emperorctl logs`. */
   readonly output = new OutputRing();
 
@@ -73,6 +75,7 @@ export class Vassal {
     if (this.waitingFor.length > 0) return `waiting for ${this.waitingFor.join(', ')} to be RUNNING (depends)`;
     if (this.rollError !== null) return this.rollError;
     for (const r of this.runners) if (r.state.error !== null) return r.state.error;
+    for (const r of this.runners) if (r.state.recovery !== null) return r.state.recovery;
     return null;
   }
 
@@ -221,6 +224,9 @@ export class Vassal {
       killGroup: s.killGroup,
       trackGroup: (g) => s.guardian.track(g),
       untrackGroup: (g) => s.guardian.untrack(g),
+      healthTarget: (i) => (this.spec?.healthCheck ? expandInstance(this.spec.healthCheck, i) : null),
+      healthTiming: () => ({ intervalMs: this.spec?.healthInterval ?? 10000, timeoutMs: this.spec?.healthTimeout ?? 2000 }),
+      probe: (t, ms) => s.probe(t, ms),
       changed: (i, before, after, note) => {
         const runner = self();
         if (runner !== null) this.changed(runner, before, after, note);
@@ -269,5 +275,7 @@ export function policyOf(spec: VassalSpec | null): LifecyclePolicy {
     backoffMax: spec?.backoffMax ?? 60000,
     stopSignal: spec?.stopSignal ?? 'SIGTERM',
     stopTimeout: spec?.stopTimeout ?? 10000,
+    healthCheck: (spec?.healthCheck ?? null) !== null,
+    healthRetries: spec?.healthRetries ?? 3,
   };
 }

@@ -93,7 +93,9 @@ export class EmperorUnderTest {
 
   /** Starts the emperor and waits until its stats socket answers. */
   async start(): Promise<this> {
-    const child = spawn(process.execPath, [EMPEROR_BIN, '--vassals', this.vassals, '--state-dir', this.stateDir, ...this.extraArgs], {
+    // Tests run side by side: no shared metrics port unless a test asks for one.
+    const metrics = this.extraArgs.some((a) => a.startsWith('--metrics')) ? [] : ['--metrics', 'off'];
+    const child = spawn(process.execPath, [EMPEROR_BIN, '--vassals', this.vassals, '--state-dir', this.stateDir, ...metrics, ...this.extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, EMPEROR_STATE_DIR: undefined },
     });

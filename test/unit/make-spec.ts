@@ -28,6 +28,11 @@ export function makeSpec(overrides: Partial<VassalSpec> = {}): VassalSpec {
     stdoutLog: null,
     stderrLog: null,
     depends: [],
+    healthCheck: null,
+    healthInterval: 10_000,
+    healthTimeout: 2000,
+    healthRetries: 3,
+    maxRss: null,
     lines: { command: 2 },
     ...overrides,
   };

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatProblem, parseVassalFile } from '../../src/config/parse-file.ts';
-import { INSTANCE_MARK } from '../../src/config/spec.ts';
+import { INSTANCE_MARK, SUPERVISION_KEYS } from '../../src/config/spec.ts';
 import type { VassalSpec } from '../../src/config/spec.ts';
 
 const DIR = '/etc/emperor/vassals';
@@ -50,6 +50,11 @@ test('a minimal file gets every default of SPEC section 3', () => {
     stdoutLog: null,
     stderrLog: null,
     depends: [],
+    healthCheck: null,
+    healthInterval: 10_000,
+    healthTimeout: 2000,
+    healthRetries: 3,
+    maxRss: null,
     lines: { command: 2 },
   });
 });
@@ -80,6 +85,11 @@ test('every supported key is read, coerced and located', () => {
       'stderr-log = /var/log/%n-%i.err',
       'depends = db, cache',
       'depends = queue cache',
+      'health-check = http://127.0.0.1:$(PORT)/health/%i',
+      'health-interval = 30s',
+      'health-timeout = 500ms',
+      'health-retries = 5',
+      'max-rss = 512M',
     ].join('\n'),
   );
   assert.deepEqual(spec.command, [`${DIR}/bin/server`, '--port', '8080', '--id', INSTANCE_MARK]);
@@ -107,6 +117,11 @@ test('every supported key is read, coerced and located', () => {
   assert.equal(spec.stdoutLog, 'web.out');
   assert.equal(spec.stderrLog, `/var/log/web-${INSTANCE_MARK}.err`);
   assert.deepEqual(spec.depends, ['db', 'cache', 'queue']);
+  assert.equal(spec.healthCheck, `http://127.0.0.1:8080/health/${INSTANCE_MARK}`);
+  assert.equal(spec.healthInterval, 30_000);
+  assert.equal(spec.healthTimeout, 500);
+  assert.equal(spec.healthRetries, 5);
+  assert.equal(spec.maxRss, 512 * 1024 * 1024);
   assert.deepEqual(spec.lines, {
     command: 2,
     directory: 3,
@@ -128,6 +143,11 @@ test('every supported key is read, coerced and located', () => {
     stdoutLog: 21,
     stderrLog: 22,
     depends: 23,
+    healthCheck: 25,
+    healthInterval: 26,
+    healthTimeout: 27,
+    healthRetries: 28,
+    maxRss: 29,
   });
 });
 
@@ -195,11 +215,6 @@ test('unknown keys suggest the closest known key, or point to the README', () =>
 test('keys of later versions are refused as unsupported, not unknown', () => {
   const later = [
     'smart-attach-daemon',
-    'health-check',
-    'health-interval',
-    'health-timeout',
-    'health-retries',
-    'max-rss',
     'socket',
     'log-max-size',
     'log-backups',
@@ -295,9 +310,10 @@ test('depends: valid names only, never the vassal itself', () => {
 });
 
 test('%i is only allowed in templated keys', () => {
-  assert.deepEqual(problems('command = x\nuser = app%i\ndepends = db%i\n'), [
-    at(3, '`user`: `%i` (the instance index) can only be used in `command`, `directory`, `env`, `log`, `stdout-log` and `stderr-log`; write `%%i` for the literal text'),
-    at(4, '`depends`: `%i` (the instance index) can only be used in `command`, `directory`, `env`, `log`, `stdout-log` and `stderr-log`; write `%%i` for the literal text'),
+  assert.deepEqual(problems('command = x\nuser = app%i\ndepends = db%i\nmax-rss = %iM\n'), [
+    at(3, '`user`: `%i` (the instance index) can only be used in `command`, `directory`, `env`, `log`, `stdout-log`, `stderr-log` and `health-check`; write `%%i` for the literal text'),
+    at(4, '`depends`: `%i` (the instance index) can only be used in `command`, `directory`, `env`, `log`, `stdout-log`, `stderr-log` and `health-check`; write `%%i` for the literal text'),
+    at(5, '`max-rss`: `%i` (the instance index) can only be used in `command`, `directory`, `env`, `log`, `stdout-log`, `stderr-log` and `health-check`; write `%%i` for the literal text'),
   ]);
 });
 
@@ -347,4 +363,108 @@ test('all errors of a file are collected, syntax and values together, in line or
     at(4, '`instances`: expected a whole number from 1 to 1000, got `many`'),
     at(5, 'unknown key `comand`; did you mean `command`?'),
   ]);
+});
+
+test('health-check: http with or without a path, tcp, IPv6 in brackets, %i anywhere; kept as written', () => {
+  const check = (value: string): string | null => vassal(`command = x\nhealth-check = ${value}\n`).healthCheck;
+  assert.equal(check('http://127.0.0.1:8080/health'), 'http://127.0.0.1:8080/health');
+  assert.equal(check('http://localhost:8080'), 'http://localhost:8080');
+  assert.equal(check('http://localhost:80/ready?full=1'), 'http://localhost:80/ready?full=1');
+  assert.equal(check('tcp://127.0.0.1:5432'), 'tcp://127.0.0.1:5432');
+  assert.equal(check('tcp://[::1]:5432'), 'tcp://[::1]:5432');
+  assert.equal(check('http://[::1]:8080/health'), 'http://[::1]:8080/health');
+  assert.equal(check('tcp://127.0.0.1:80%i'), `tcp://127.0.0.1:80${INSTANCE_MARK}`);
+  assert.equal(check('http://10.0.0.%i:8080/%n/%i'), `http://10.0.0.${INSTANCE_MARK}:8080/web/${INSTANCE_MARK}`);
+  assert.equal(check('http://127.0.0.1:$(PORT)/'), 'http://127.0.0.1:8080/');
+});
+
+test('health-check: only http:// and tcp://, with a host and a port from 1 to 65535', () => {
+  const forms = '`http://HOST:PORT/PATH` or `tcp://HOST:PORT`';
+  const examples = '`http://127.0.0.1:8080/health` or `tcp://127.0.0.1:5432`';
+  const cases: Array<[string, string]> = [
+    ['https://127.0.0.1:8443/health', `\`https://\` is not supported: only \`http://\` and \`tcp://\` health checks are (${forms}); to check an HTTPS service, probe its port with \`tcp://HOST:PORT\``],
+    ['udp://127.0.0.1:53', `\`udp://\` is not supported: only \`http://\` and \`tcp://\` health checks are (${forms})`],
+    ['127.0.0.1:8080', `expected ${forms}, e.g. ${examples}, got \`127.0.0.1:8080\``],
+    ['http:localhost:8080', `expected ${forms}, e.g. ${examples}, got \`http:localhost:8080\``],
+    ['/health', `expected ${forms}, e.g. ${examples}, got \`/health\``],
+    ['http://localhost/health', `no port in \`http://localhost/health\`: write ${forms}, e.g. ${examples}`],
+    ['tcp://[::1]', `no port in \`tcp://[::1]\`: write ${forms}, e.g. ${examples}`],
+    ['tcp://db:', `no port in \`tcp://db:\`: write ${forms}, e.g. ${examples}`],
+    ['tcp://:5432', `no host in \`tcp://:5432\`: write ${forms}, e.g. ${examples}`],
+    ['http://:8080/health', `no host in \`http://:8080/health\`: write ${forms}, e.g. ${examples}`],
+    ['tcp://db:0', 'port 0 is out of range: a port goes from 1 to 65535'],
+    ['http://db:65536/', 'port 65536 is out of range: a port goes from 1 to 65535'],
+    ['tcp://db:%i', 'port 0 (with `%i` as 0, the first instance) is out of range: a port goes from 1 to 65535'],
+    ['http://::1:8080/', `\`http://::1:8080/\` is not a valid URL: write ${forms}, with an IPv6 host in brackets (\`tcp://[::1]:5432\`)`],
+    ['tcp://my db:5432', `\`tcp://my db:5432\` is not a valid URL: write ${forms}, with an IPv6 host in brackets (\`tcp://[::1]:5432\`)`],
+    ['http://user:secret@db:8080/', 'a user or password in the URL is not supported; remove the `USER@` part of `http://user:secret@db:8080/`'],
+    ['tcp://db:5432/ping', 'a `tcp://` check only connects, so it takes no path: write `tcp://HOST:PORT`, or use `http://` to request a path'],
+    ['tcp://db:5432?x=1', 'a `tcp://` check only connects, so it takes no path: write `tcp://HOST:PORT`, or use `http://` to request a path'],
+  ];
+  for (const [value, message] of cases) {
+    assert.deepEqual(problems(`command = x\nhealth-check = ${value}\n`), [at(3, `\`health-check\`: ${message}`)], value);
+  }
+  assert.deepEqual(problems('command = x\nhealth-check =\n'), [at(3, '`health-check` is empty; give it a value or remove the line')]);
+});
+
+test('health-interval, health-timeout, health-retries and max-rss: bad values', () => {
+  const duration = 'expected a duration such as `250ms`, `10s`, `5m` or `1h` (a bare number is seconds)';
+  const lines = [
+    'command = x',
+    'health-check = tcp://127.0.0.1:5432',
+    'health-interval = 0',
+    'health-timeout = 0ms',
+    'health-retries = 0',
+    'max-rss = 0',
+  ];
+  assert.deepEqual(problems(`${lines.join('\n')}\n`), [
+    at(4, '`health-interval`: must be more than 0, e.g. `10s`'),
+    at(5, '`health-timeout`: must be more than 0, e.g. `2s`'),
+    at(6, '`health-retries`: expected a whole number from 1 to 1000000, got `0`'),
+    at(7, '`max-rss`: must be more than 0, e.g. `512M`'),
+  ]);
+  assert.deepEqual(problems('command = x\nhealth-check = tcp://db:1\nhealth-interval = often\nhealth-timeout = -1s\nhealth-retries = three\nmax-rss = lots\n'), [
+    at(4, `\`health-interval\`: ${duration}, got \`often\``),
+    at(5, `\`health-timeout\`: ${duration}, got \`-1s\``),
+    at(6, '`health-retries`: expected a whole number from 1 to 1000000, got `three`'),
+    at(7, '`max-rss`: expected a size such as `512K`, `10M` or `1G` (a bare number is bytes), got `lots`'),
+  ]);
+});
+
+test('max-rss is a size in bytes and needs no health-check', () => {
+  assert.equal(vassal('command = x\nmax-rss = 1G\n').maxRss, 1024 ** 3);
+  assert.equal(vassal('command = x\nmax-rss = 300000\n').maxRss, 300_000);
+  assert.equal(vassal('command = x\nmax-rss = 64kb\n').maxRss, 64 * 1024);
+});
+
+test('health tuning without health-check is a warning only', () => {
+  const r = parseVassalFile(FILE, '[vassal]\ncommand = x\nhealth-interval = 5s\nhealth-timeout = 1s\nhealth-retries = 2\n', ENV);
+  const none = 'has no effect without `health-check`; add a `health-check` or remove the line';
+  assert.deepEqual(r.problems.map(formatProblem), [
+    at(3, `warning: \`health-interval\` ${none}`),
+    at(4, `warning: \`health-timeout\` ${none}`),
+    at(5, `warning: \`health-retries\` ${none}`),
+  ]);
+  assert.equal(r.vassals.length, 1);
+  assert.equal(r.vassals[0]?.healthInterval, 5000);
+});
+
+test('a health-timeout longer than health-interval is a warning only', () => {
+  const outlasts = 'so a slow probe outlasts the interval; make `health-timeout` at most `health-interval`';
+  const r = parseVassalFile(FILE, '[vassal]\ncommand = x\nhealth-check = http://127.0.0.1:8080/\nhealth-timeout = 15s\n', ENV);
+  assert.deepEqual(r.problems.map(formatProblem), [
+    at(4, `warning: \`health-timeout\` (15000 ms) is longer than \`health-interval\` (10000 ms), ${outlasts}`),
+  ]);
+  assert.equal(r.vassals.length, 1);
+  // only the interval written, shorter than the default timeout: the default timeout shrinks to it, silently
+  const short = parseVassalFile(FILE, '[vassal]\ncommand = x\nhealth-check = tcp://db:1\nhealth-interval = 1s\n', ENV);
+  assert.deepEqual(short.problems, []);
+  assert.equal(short.vassals[0]?.healthTimeout, 1000);
+  assert.equal(vassal('command = x\nhealth-check = tcp://db:1\nhealth-interval = 2s\nhealth-timeout = 2s\n').healthTimeout, 2000);
+});
+
+test('health keys are supervision keys in the spec, so changing them needs no restart', () => {
+  for (const key of ['healthCheck', 'healthInterval', 'healthTimeout', 'healthRetries', 'maxRss'] as const) {
+    assert.ok(SUPERVISION_KEYS.includes(key), key);
+  }
 });

@@ -17,6 +17,11 @@ const SUPERVISION_CHANGES: Array<[keyof VassalSpec, Partial<VassalSpec>]> = [
   ['stopTimeout', { stopTimeout: 30_000 }],
   ['reloadSignal', { reloadSignal: 'SIGHUP' }],
   ['depends', { depends: ['db'] }],
+  ['healthCheck', { healthCheck: 'http://127.0.0.1:8080/health' }],
+  ['healthInterval', { healthInterval: 30_000 }],
+  ['healthTimeout', { healthTimeout: 5000 }],
+  ['healthRetries', { healthRetries: 5 }],
+  ['maxRss', { maxRss: 512 * 1024 * 1024 }],
   ['instances', { instances: 4 }],
 ];
 
