@@ -217,12 +217,13 @@ function onHealth(inst: Instance, ev: { ok: boolean; message: string }, ctx: Lif
   const failures = inst.healthFailures + 1;
   if (s === 'STARTING') {
     // Never passed yet: it stays STARTING, with the reason shown.
-    return { next: { ...inst, healthFailures: failures, error: `health check not passing yet: ${ev.message}` }, effects: [], note: null };
+    const what = inst.healthPassed ? 'health check failing' : 'health check not passing yet';
+    return { next: { ...inst, healthFailures: failures, error: `${what}: ${ev.message}` }, effects: [], note: null };
   }
   if (failures < ctx.policy.healthRetries) {
     return { next: { ...inst, healthFailures: failures }, effects: [], note: `health check failed (${failures} of ${ctx.policy.healthRetries}): ${ev.message}` };
   }
-  const why = `health check failed ${failures} times in a row (${ev.message}): restarted`;
+  const why = `health check failed ${failures} time${failures === 1 ? '' : 's'} in a row (${ev.message}): restarted`;
   const t = beginStop({ ...inst, healthFailures: failures, error: why, recovery: why }, 'recover', ctx);
   return { ...t, note: why };
 }
@@ -235,7 +236,8 @@ export function transition(inst: Instance, ev: LifecycleEvent, ctx: LifecycleCon
       if (s === 'STOPPED' || s === 'EXITED' || s === 'FATAL' || s === 'BACKOFF') {
         return spawnNow({ ...inst, failures: s === 'BACKOFF' ? inst.failures : 0, error: null, recovery: null }, false, null);
       }
-      if (s === 'STOPPING') return { next: { ...inst, then: 'start' }, effects: [], note: null };
+      // A restart the emperor decided keeps counting as one.
+      if (s === 'STOPPING') return { next: { ...inst, then: inst.then === 'recover' ? 'recover' : 'start' }, effects: [], note: null };
       return same(inst);
 
     case 'stop':
@@ -297,7 +299,8 @@ export function transition(inst: Instance, ev: LifecycleEvent, ctx: LifecycleCon
       return onHealth(inst, ev, ctx);
 
     case 'over-memory': {
-      if (s !== 'STARTING' && s !== 'RUNNING') return same(inst);
+      // Only a RUNNING process is restarted for memory: one that is still starting is judged once it runs.
+      if (s !== 'RUNNING') return same(inst);
       const mb = (n: number): string => `${Math.round(n / 1048576)} MB`;
       const why = `using ${mb(ev.rss)} of resident memory, over max-rss ${mb(ev.limit)}: restarted`;
       const t = beginStop({ ...inst, error: why, recovery: why }, 'recover', ctx);

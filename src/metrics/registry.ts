@@ -19,6 +19,10 @@ export interface Metrics {
 export function createMetrics(source: MetricsSource): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // prom-client names three gauges `*_total`, which promtool rejects; the per-type gauges stay.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+    registry.removeSingleMetric(name);
+  }
   // One snapshot per scrape, shared by every metric's collect().
   let current: StatsDocument | null = null;
   const doc = (): StatsDocument => (current ??= source.snapshot());

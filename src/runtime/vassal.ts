@@ -124,6 +124,10 @@ export class Vassal {
     if (spec.reloadSignal !== null) {
       for (const r of this.runners) if (hasProcess(r.state.state)) r.signalProcess(spec.reloadSignal);
     }
+    // New supervision keys take effect: an instance past start-secs is judged again (say, without its health check).
+    for (const r of this.runners) {
+      if (r.state.state === 'STARTING' && r.state.startSecsDone) r.dispatch({ type: 'timer', timer: 'start-secs', groupAlive: false });
+    }
     // A FATAL or EXITED vassal starts again when its file changes; added instances start too.
     if (wants) this.start();
   }

@@ -186,11 +186,11 @@ test('a second emperor on the same sockets is refused; the first keeps serving a
     const pid = (await e.waitState('web', 'RUNNING')).pids[0] ?? 0;
     const both = await second(['--stats', e.statsPath, '--control', control]);
     assert.equal(both.code, 1, both.stderr);
-    assert.match(both.stderr, new RegExp(`${e.statsPath.replace(/[.]/g, '\\.')} is in use`));
+    assert.match(both.stderr, new RegExp(`${e.statsPath.replace(/[.]/g, '\\.')}: it is in use`));
     const ownStats = join(other, 'stats.sock');
     const onlyControl = await second(['--stats', ownStats, '--control', control]);
     assert.equal(onlyControl.code, 1, onlyControl.stderr);
-    assert.match(onlyControl.stderr, new RegExp(`${control.replace(/[.]/g, '\\.')} is in use`));
+    assert.match(onlyControl.stderr, new RegExp(`${control.replace(/[.]/g, '\\.')}: it is in use`));
     assert.ok(!existsSync(ownStats), 'the refused emperor removed the stats socket it had opened');
 
     assert.deepEqual((await e.vassal('web'))?.pids, [pid], 'the first emperor still serves stats');

@@ -11,17 +11,18 @@ import {
   type LifecycleEvent,
   type LifecyclePolicy,
   type TimerName,
-  type Transition,
 } from '../../src/core/lifecycle.ts';
 import { backoffDelay } from '../../src/core/backoff.ts';
 import type { InstanceStateName } from '../../src/core/states.ts';
+import { POLICY, Sim } from './lifecycle-sim.ts';
 
 // ---------------------------------------------------------------------------------------------
-// The table: every (state, event) pair, expected values written out by hand.
+// The table: every (situation, event) pair, expected values written out by hand.
 // ---------------------------------------------------------------------------------------------
 
 const NOW = 100_000;
 
+// The table's vassal has a health check: RUNNING needs start-secs and a first pass.
 const TABLE_POLICY: LifecyclePolicy = {
   restart: 'always',
   exitCodes: [0],
@@ -31,6 +32,8 @@ const TABLE_POLICY: LifecyclePolicy = {
   backoffMax: 60_000,
   stopSignal: 'SIGTERM',
   stopTimeout: 10_000,
+  healthCheck: true,
+  healthRetries: 3,
 };
 
 // random 0.5 means no jitter: the second failed start in a row waits exactly 2 s.
@@ -41,11 +44,27 @@ function instance(fields: Partial<Instance>): Instance {
 }
 
 const STARTING_ERROR = 'exited with code 1 0.2s after start';
+const NOT_PASSING_YET = 'health check not passing yet: HTTP 503';
+/** why an earlier recovery happened; kept until someone starts or restarts the instance. */
+const OLD_RECOVERY = 'health check failed 3 times in a row (connection refused): restarted';
+const HEALTH_RECOVERY = 'health check failed 3 times in a row (HTTP 503): restarted';
+const MIB = 1024 * 1024;
+const MEMORY_RECOVERY = 'using 600 MB of resident memory, over max-rss 512 MB: restarted';
 
-/** One representative instance per state, plus the two sub-cases a state hides (no pid yet, leader gone). */
+/** One representative instance per state, plus the sub-cases a state hides (no pid yet, leader gone, health...). */
 const SITUATIONS = {
-  STOPPED: instance({ state: 'STOPPED', restarts: 2, lastExit: { code: 0, signal: null, at: 50_000 } }),
+  STOPPED: instance({ state: 'STOPPED', restarts: 2, lastExit: { code: 0, signal: null, at: 50_000 }, recovery: OLD_RECOVERY }),
   STARTING: instance({
+    state: 'STARTING',
+    pid: 100,
+    spawnedAt: 99_500,
+    failures: 1,
+    restarts: 2,
+    lastExit: { code: 1, signal: null, at: 97_000 },
+    error: STARTING_ERROR,
+  }),
+  // The same instance, for a vassal without a health check (the only situation with another policy).
+  'STARTING, no health check': instance({
     state: 'STARTING',
     pid: 100,
     spawnedAt: 99_500,
@@ -61,7 +80,47 @@ const SITUATIONS = {
     lastExit: { code: 1, signal: null, at: 97_000 },
     error: STARTING_ERROR,
   }),
-  RUNNING: instance({ state: 'RUNNING', pid: 100, spawnedAt: 90_000, restarts: 2 }),
+  // A probe passed before start-secs was up.
+  'STARTING, health passed': instance({
+    state: 'STARTING',
+    pid: 100,
+    spawnedAt: 99_500,
+    failures: 1,
+    restarts: 2,
+    lastExit: { code: 1, signal: null, at: 97_000 },
+    healthPassed: true,
+  }),
+  // Up for start-secs, but the probes have not passed yet.
+  'STARTING, start-secs done': instance({
+    state: 'STARTING',
+    pid: 100,
+    spawnedAt: 98_000,
+    failures: 1,
+    restarts: 2,
+    lastExit: { code: 1, signal: null, at: 97_000 },
+    startSecsDone: true,
+    healthFailures: 2,
+    error: 'health check not passing yet: connection refused',
+  }),
+  RUNNING: instance({
+    state: 'RUNNING',
+    pid: 100,
+    spawnedAt: 90_000,
+    restarts: 2,
+    startSecsDone: true,
+    healthPassed: true,
+    recovery: OLD_RECOVERY,
+  }),
+  // health-retries - 1 failures in a row so far.
+  'RUNNING, health failing': instance({
+    state: 'RUNNING',
+    pid: 100,
+    spawnedAt: 90_000,
+    restarts: 2,
+    startSecsDone: true,
+    healthPassed: true,
+    healthFailures: 2,
+  }),
   BACKOFF: instance({
     state: 'BACKOFF',
     spawnedAt: 98_000,
@@ -70,15 +129,40 @@ const SITUATIONS = {
     lastExit: { code: 1, signal: null, at: 98_200 },
     backoffUntil: 100_500,
     error: STARTING_ERROR,
+    healthFailures: 2,
+    recovery: OLD_RECOVERY,
   }),
-  STOPPING: instance({ state: 'STOPPING', pid: 100, spawnedAt: 90_000, restarts: 2 }),
+  STOPPING: instance({ state: 'STOPPING', pid: 100, spawnedAt: 90_000, restarts: 2, startSecsDone: true, healthPassed: true }),
   'STOPPING, leader gone': instance({
     state: 'STOPPING',
     spawnedAt: 90_000,
     restarts: 2,
     lastExit: { code: null, signal: 'SIGTERM', at: 99_900 },
+    startSecsDone: true,
+    healthPassed: true,
   }),
-  EXITED: instance({ state: 'EXITED', spawnedAt: 90_000, restarts: 2, lastExit: { code: 0, signal: null, at: 95_000 } }),
+  // A stop the emperor decided (health-retries failures in a row): it leads to a counted respawn.
+  'STOPPING, recovering': instance({
+    state: 'STOPPING',
+    pid: 100,
+    spawnedAt: 90_000,
+    restarts: 2,
+    startSecsDone: true,
+    healthPassed: true,
+    healthFailures: 3,
+    then: 'recover',
+    error: HEALTH_RECOVERY,
+    recovery: HEALTH_RECOVERY,
+  }),
+  EXITED: instance({
+    state: 'EXITED',
+    spawnedAt: 90_000,
+    restarts: 2,
+    lastExit: { code: 0, signal: null, at: 95_000 },
+    startSecsDone: true,
+    healthPassed: true,
+    recovery: OLD_RECOVERY,
+  }),
   FATAL: instance({
     state: 'FATAL',
     spawnedAt: 99_000,
@@ -90,6 +174,11 @@ const SITUATIONS = {
 } satisfies Record<string, Instance>;
 
 type Situation = keyof typeof SITUATIONS;
+
+/** Where a situation's policy differs from TABLE_POLICY. */
+const SITUATION_POLICY: Partial<Record<Situation, Partial<LifecyclePolicy>>> = {
+  'STARTING, no health check': { healthCheck: false },
+};
 
 const SPAWN_ERROR = 'spawn /usr/bin/nope ENOENT';
 
@@ -110,12 +199,18 @@ const EVENTS = {
   'timer stop-timeout, group gone': { type: 'timer', timer: 'stop-timeout', groupAlive: false },
   'timer group-poll, group alive': { type: 'timer', timer: 'group-poll', groupAlive: true },
   'timer group-poll, group gone': { type: 'timer', timer: 'group-poll', groupAlive: false },
+  'health passed': { type: 'health', ok: true, message: 'HTTP 200' },
+  'health failed': { type: 'health', ok: false, message: 'HTTP 503' },
+  'over-memory': { type: 'over-memory', rss: 600 * MIB, limit: 512 * MIB },
 } satisfies Record<string, LifecycleEvent>;
 
 type EventName = keyof typeof EVENTS;
 
-/** `'='`: nothing changes and nothing is done. Otherwise the new state, the effects in order, and every other field that changes. */
-type Expected = '=' | { state: InstanceStateName; effects: Effect[]; changes?: Partial<Instance> };
+/**
+ * `'='`: nothing changes and nothing is done. Otherwise the new state, the effects in order, every
+ * other field that changes, and (when given) the note for the event log.
+ */
+type Expected = '=' | { state: InstanceStateName; effects: Effect[]; changes?: Partial<Instance>; note?: string | null };
 
 const SPAWN: Effect = { type: 'spawn' };
 const TERM: Effect = { type: 'kill-group', signal: 'SIGTERM' };
@@ -123,6 +218,8 @@ const KILL: Effect = { type: 'kill-group', signal: 'SIGKILL' };
 const clear = (timer: TimerName): Effect => ({ type: 'clear-timer', timer });
 const set = (timer: TimerName, ms: number): Effect => ({ type: 'set-timer', timer, ms });
 const EXIT_1 = { code: 1, signal: null, at: NOW };
+/** A graceful stop of a live process: what stop, restart and the emperor's own recoveries begin with. */
+const GRACEFUL_STOP: Effect[] = [clear('start-secs'), TERM, set('stop-timeout', 10_000)];
 
 const UNCHANGED_BY_TIMERS = {
   'timer start-secs, group alive': '=',
@@ -135,40 +232,100 @@ const UNCHANGED_BY_TIMERS = {
   'timer group-poll, group gone': '=',
 } as const satisfies Partial<Record<EventName, Expected>>;
 
+/** Health and memory only matter while a process is STARTING or RUNNING. */
+const UNCHANGED_BY_PROBES = {
+  'health passed': '=',
+  'health failed': '=',
+  'over-memory': '=',
+} as const satisfies Partial<Record<EventName, Expected>>;
+
+const MEMORY_RECOVERS: Expected = {
+  state: 'STOPPING',
+  effects: GRACEFUL_STOP,
+  changes: { then: 'recover', error: MEMORY_RECOVERY, recovery: MEMORY_RECOVERY },
+  note: MEMORY_RECOVERY,
+};
+
+/** STARTING with a process, start-secs not up, no probe passed yet. */
+const STARTING_ROW: Record<EventName, Expected> = {
+  start: '=',
+  stop: { state: 'STOPPING', effects: GRACEFUL_STOP },
+  restart: { state: 'STOPPING', effects: GRACEFUL_STOP, changes: { then: 'start' } },
+  spawned: { state: 'STARTING', effects: [set('start-secs', 1000)], changes: { pid: 200, spawnedAt: NOW } },
+  'spawn-failed': {
+    state: 'BACKOFF',
+    effects: [clear('start-secs'), set('backoff', 2000)],
+    changes: { pid: null, spawnedAt: null, failures: 2, backoffUntil: NOW + 2000, error: SPAWN_ERROR },
+  },
+  'exited, group alive': {
+    state: 'BACKOFF',
+    effects: [KILL, clear('start-secs'), set('backoff', 2000)],
+    changes: { pid: null, lastExit: EXIT_1, failures: 2, backoffUntil: NOW + 2000, error: 'exited with code 1 0.5s after start' },
+  },
+  'exited, group gone': {
+    state: 'BACKOFF',
+    effects: [clear('start-secs'), set('backoff', 2000)],
+    changes: { pid: null, lastExit: EXIT_1, failures: 2, backoffUntil: NOW + 2000, error: 'exited with code 1 0.5s after start' },
+  },
+  ...UNCHANGED_BY_TIMERS,
+  // start-secs alone is not enough: the health check has not passed yet.
+  'timer start-secs, group alive': {
+    state: 'STARTING',
+    effects: [],
+    changes: { startSecsDone: true },
+    note: 'up for start-secs; waiting for the first health check to pass',
+  },
+  'timer start-secs, group gone': {
+    state: 'STARTING',
+    effects: [],
+    changes: { startSecsDone: true },
+    note: 'up for start-secs; waiting for the first health check to pass',
+  },
+  // A pass before start-secs is remembered; the state waits for start-secs.
+  'health passed': { state: 'STARTING', effects: [], changes: { healthPassed: true, error: null }, note: null },
+  'health failed': { state: 'STARTING', effects: [], changes: { healthFailures: 1, error: NOT_PASSING_YET }, note: null },
+  'over-memory': '=', // judged once it runs
+};
+
+/** RUNNING's answers to everything but the probes (which depend on the failures so far). */
+const RUNNING_ROW = {
+  start: '=',
+  stop: { state: 'STOPPING', effects: GRACEFUL_STOP },
+  restart: { state: 'STOPPING', effects: GRACEFUL_STOP, changes: { then: 'start', recovery: null } },
+  spawned: '=',
+  'spawn-failed': '=',
+  'exited, group alive': {
+    state: 'STARTING',
+    effects: [KILL, clear('backoff'), SPAWN],
+    changes: { pid: null, spawnedAt: null, lastExit: EXIT_1, restarts: 3, startSecsDone: false, healthPassed: false, healthFailures: 0 },
+  },
+  'exited, group gone': {
+    state: 'STARTING',
+    effects: [clear('backoff'), SPAWN],
+    changes: { pid: null, spawnedAt: null, lastExit: EXIT_1, restarts: 3, startSecsDone: false, healthPassed: false, healthFailures: 0 },
+  },
+  ...UNCHANGED_BY_TIMERS,
+  'over-memory': MEMORY_RECOVERS,
+} as const satisfies Partial<Record<EventName, Expected>>;
+
 const TABLE: Record<Situation, Record<EventName, Expected>> = {
   STOPPED: {
-    start: { state: 'STARTING', effects: [clear('backoff'), SPAWN] },
+    start: { state: 'STARTING', effects: [clear('backoff'), SPAWN], changes: { recovery: null } },
+    // An operator's stop leaves the last recovery's reason in place.
     stop: '=',
-    restart: { state: 'STARTING', effects: [clear('backoff'), SPAWN] },
+    restart: { state: 'STARTING', effects: [clear('backoff'), SPAWN], changes: { recovery: null } },
     spawned: '=',
     'spawn-failed': '=',
     'exited, group alive': '=',
     'exited, group gone': '=',
     ...UNCHANGED_BY_TIMERS,
+    ...UNCHANGED_BY_PROBES,
   },
-  STARTING: {
-    start: '=',
-    stop: { state: 'STOPPING', effects: [clear('start-secs'), TERM, set('stop-timeout', 10_000)] },
-    restart: { state: 'STOPPING', effects: [clear('start-secs'), TERM, set('stop-timeout', 10_000)], changes: { then: 'start' } },
-    spawned: { state: 'STARTING', effects: [set('start-secs', 1000)], changes: { pid: 200, spawnedAt: NOW } },
-    'spawn-failed': {
-      state: 'BACKOFF',
-      effects: [clear('start-secs'), set('backoff', 2000)],
-      changes: { pid: null, spawnedAt: null, failures: 2, backoffUntil: NOW + 2000, error: SPAWN_ERROR },
-    },
-    'exited, group alive': {
-      state: 'BACKOFF',
-      effects: [KILL, clear('start-secs'), set('backoff', 2000)],
-      changes: { pid: null, lastExit: EXIT_1, failures: 2, backoffUntil: NOW + 2000, error: 'exited with code 1 0.5s after start' },
-    },
-    'exited, group gone': {
-      state: 'BACKOFF',
-      effects: [clear('start-secs'), set('backoff', 2000)],
-      changes: { pid: null, lastExit: EXIT_1, failures: 2, backoffUntil: NOW + 2000, error: 'exited with code 1 0.5s after start' },
-    },
-    ...UNCHANGED_BY_TIMERS,
-    'timer start-secs, group alive': { state: 'RUNNING', effects: [], changes: { error: null } },
-    'timer start-secs, group gone': { state: 'RUNNING', effects: [], changes: { error: null } },
+  STARTING: STARTING_ROW,
+  'STARTING, no health check': {
+    ...STARTING_ROW,
+    'timer start-secs, group alive': { state: 'RUNNING', effects: [], changes: { startSecsDone: true, error: null }, note: null },
+    'timer start-secs, group gone': { state: 'RUNNING', effects: [], changes: { startSecsDone: true, error: null }, note: null },
   },
   'STARTING, spawn pending': {
     start: '=',
@@ -190,50 +347,121 @@ const TABLE: Record<Situation, Record<EventName, Expected>> = {
       effects: [clear('start-secs'), set('backoff', 2000)],
       changes: { lastExit: EXIT_1, failures: 2, backoffUntil: NOW + 2000, error: 'exited with code 1 0.0s after start' },
     },
-    // No process yet: start-secs cannot have elapsed.
+    // No process yet: start-secs cannot have elapsed, and there is nothing to probe.
     ...UNCHANGED_BY_TIMERS,
+    'health passed': '=',
+    'health failed': '=',
+    // Memory is only judged while RUNNING.
+    'over-memory': '=',
   },
-  RUNNING: {
+  'STARTING, health passed': {
     start: '=',
-    stop: { state: 'STOPPING', effects: [clear('start-secs'), TERM, set('stop-timeout', 10_000)] },
-    restart: { state: 'STOPPING', effects: [clear('start-secs'), TERM, set('stop-timeout', 10_000)], changes: { then: 'start' } },
-    spawned: '=',
-    'spawn-failed': '=',
+    stop: { state: 'STOPPING', effects: GRACEFUL_STOP },
+    restart: { state: 'STOPPING', effects: GRACEFUL_STOP, changes: { then: 'start' } },
+    spawned: { state: 'STARTING', effects: [set('start-secs', 1000)], changes: { pid: 200, spawnedAt: NOW } },
+    'spawn-failed': {
+      state: 'BACKOFF',
+      effects: [clear('start-secs'), set('backoff', 2000)],
+      changes: { pid: null, spawnedAt: null, failures: 2, backoffUntil: NOW + 2000, error: SPAWN_ERROR },
+    },
     'exited, group alive': {
-      state: 'STARTING',
-      effects: [KILL, clear('backoff'), SPAWN],
-      changes: { pid: null, spawnedAt: null, lastExit: EXIT_1, restarts: 3 },
+      state: 'BACKOFF',
+      effects: [KILL, clear('start-secs'), set('backoff', 2000)],
+      changes: { pid: null, lastExit: EXIT_1, failures: 2, backoffUntil: NOW + 2000, error: 'exited with code 1 0.5s after start' },
     },
     'exited, group gone': {
-      state: 'STARTING',
-      effects: [clear('backoff'), SPAWN],
-      changes: { pid: null, spawnedAt: null, lastExit: EXIT_1, restarts: 3 },
+      state: 'BACKOFF',
+      effects: [clear('start-secs'), set('backoff', 2000)],
+      changes: { pid: null, lastExit: EXIT_1, failures: 2, backoffUntil: NOW + 2000, error: 'exited with code 1 0.5s after start' },
     },
     ...UNCHANGED_BY_TIMERS,
+    // The pass came first: start-secs completes the start.
+    'timer start-secs, group alive': { state: 'RUNNING', effects: [], changes: { startSecsDone: true }, note: null },
+    'timer start-secs, group gone': { state: 'RUNNING', effects: [], changes: { startSecsDone: true }, note: null },
+    'health passed': '=',
+    // It passed once already: the error says it is failing now, not that it never passed.
+    'health failed': { state: 'STARTING', effects: [], changes: { healthFailures: 1, error: 'health check failing: HTTP 503' }, note: null },
+    'over-memory': '=',
+  },
+  'STARTING, start-secs done': {
+    start: '=',
+    stop: { state: 'STOPPING', effects: GRACEFUL_STOP },
+    restart: { state: 'STOPPING', effects: GRACEFUL_STOP, changes: { then: 'start' } },
+    spawned: { state: 'STARTING', effects: [set('start-secs', 1000)], changes: { pid: 200, spawnedAt: NOW } },
+    'spawn-failed': {
+      state: 'BACKOFF',
+      effects: [clear('start-secs'), set('backoff', 2000)],
+      changes: { pid: null, spawnedAt: null, failures: 2, backoffUntil: NOW + 2000, error: SPAWN_ERROR },
+    },
+    // Still STARTING, so dying is a failed start, however long it has lived.
+    'exited, group alive': {
+      state: 'BACKOFF',
+      effects: [KILL, clear('start-secs'), set('backoff', 2000)],
+      changes: { pid: null, lastExit: EXIT_1, failures: 2, backoffUntil: NOW + 2000, error: 'exited with code 1 2.0s after start' },
+    },
+    'exited, group gone': {
+      state: 'BACKOFF',
+      effects: [clear('start-secs'), set('backoff', 2000)],
+      changes: { pid: null, lastExit: EXIT_1, failures: 2, backoffUntil: NOW + 2000, error: 'exited with code 1 2.0s after start' },
+    },
+    ...UNCHANGED_BY_TIMERS,
+    // The first pass after start-secs makes it RUNNING.
+    'health passed': {
+      state: 'RUNNING',
+      effects: [],
+      changes: { healthPassed: true, healthFailures: 0, error: null },
+      note: 'health check passed',
+    },
+    // health-retries failures in a row do not restart a STARTING process: it waits, showing why.
+    'health failed': { state: 'STARTING', effects: [], changes: { healthFailures: 3, error: NOT_PASSING_YET }, note: null },
+    'over-memory': '=',
+  },
+  RUNNING: {
+    ...RUNNING_ROW,
+    'health passed': '=',
+    'health failed': { state: 'RUNNING', effects: [], changes: { healthFailures: 1 }, note: 'health check failed (1 of 3): HTTP 503' },
+  },
+  'RUNNING, health failing': {
+    ...RUNNING_ROW,
+    restart: { state: 'STOPPING', effects: GRACEFUL_STOP, changes: { then: 'start' } },
+    'health passed': { state: 'RUNNING', effects: [], changes: { healthFailures: 0 }, note: 'health check passing again' },
+    // The health-retries-th failure in a row: a graceful restart the emperor decided.
+    'health failed': {
+      state: 'STOPPING',
+      effects: GRACEFUL_STOP,
+      changes: { then: 'recover', healthFailures: 3, error: HEALTH_RECOVERY, recovery: HEALTH_RECOVERY },
+      note: HEALTH_RECOVERY,
+    },
   },
   BACKOFF: {
-    start: { state: 'STARTING', effects: [clear('backoff'), SPAWN], changes: { spawnedAt: null, backoffUntil: null, error: null } },
+    start: {
+      state: 'STARTING',
+      effects: [clear('backoff'), SPAWN],
+      changes: { spawnedAt: null, backoffUntil: null, error: null, healthFailures: 0, recovery: null },
+    },
     stop: { state: 'STOPPED', effects: [clear('backoff')], changes: { backoffUntil: null, failures: 0, error: null } },
     restart: {
       state: 'STARTING',
       effects: [clear('backoff'), SPAWN],
-      changes: { spawnedAt: null, backoffUntil: null, failures: 0, error: null },
+      changes: { spawnedAt: null, backoffUntil: null, failures: 0, error: null, healthFailures: 0, recovery: null },
     },
     spawned: '=',
     'spawn-failed': '=',
     'exited, group alive': '=',
     'exited, group gone': '=',
     ...UNCHANGED_BY_TIMERS,
+    // The retry is the emperor's doing: the recovery reason stays.
     'timer backoff, group alive': {
       state: 'STARTING',
       effects: [clear('backoff'), SPAWN],
-      changes: { spawnedAt: null, backoffUntil: null, restarts: 3 },
+      changes: { spawnedAt: null, backoffUntil: null, restarts: 3, healthFailures: 0 },
     },
     'timer backoff, group gone': {
       state: 'STARTING',
       effects: [clear('backoff'), SPAWN],
-      changes: { spawnedAt: null, backoffUntil: null, restarts: 3 },
+      changes: { spawnedAt: null, backoffUntil: null, restarts: 3, healthFailures: 0 },
     },
+    ...UNCHANGED_BY_PROBES,
   },
   STOPPING: {
     start: { state: 'STOPPING', effects: [], changes: { then: 'start' } },
@@ -253,6 +481,7 @@ const TABLE: Record<Situation, Record<EventName, Expected>> = {
     // The leader still lives: the group is not polled until it exits.
     'timer group-poll, group alive': '=',
     'timer group-poll, group gone': '=',
+    ...UNCHANGED_BY_PROBES,
   },
   'STOPPING, leader gone': {
     start: { state: 'STOPPING', effects: [], changes: { then: 'start' } },
@@ -267,16 +496,58 @@ const TABLE: Record<Situation, Record<EventName, Expected>> = {
     'timer stop-timeout, group gone': { state: 'STOPPING', effects: [KILL] },
     'timer group-poll, group alive': { state: 'STOPPING', effects: [set('group-poll', 25)] },
     'timer group-poll, group gone': { state: 'STOPPED', effects: [clear('stop-timeout'), clear('group-poll')] },
+    ...UNCHANGED_BY_PROBES,
+  },
+  'STOPPING, recovering': {
+    // A start (say, after a supervision-only edit) leaves the recovery counted as one.
+    start: '=',
+    stop: { state: 'STOPPING', effects: [], changes: { then: 'stay' } },
+    restart: { state: 'STOPPING', effects: [], changes: { then: 'start', recovery: null } },
+    spawned: { state: 'STOPPING', effects: [TERM], changes: { pid: 200, spawnedAt: NOW } },
+    // The respawn counts in restarts; the reason stays in error and recovery.
+    'spawn-failed': {
+      state: 'STARTING',
+      effects: [clear('stop-timeout'), clear('group-poll'), clear('backoff'), SPAWN],
+      changes: { pid: null, spawnedAt: null, then: 'stay', restarts: 3, startSecsDone: false, healthPassed: false, healthFailures: 0 },
+    },
+    'exited, group alive': { state: 'STOPPING', effects: [set('group-poll', 25)], changes: { pid: null, lastExit: EXIT_1 } },
+    'exited, group gone': {
+      state: 'STARTING',
+      effects: [clear('stop-timeout'), clear('group-poll'), clear('backoff'), SPAWN],
+      changes: {
+        pid: null,
+        spawnedAt: null,
+        lastExit: EXIT_1,
+        then: 'stay',
+        restarts: 3,
+        startSecsDone: false,
+        healthPassed: false,
+        healthFailures: 0,
+      },
+    },
+    ...UNCHANGED_BY_TIMERS,
+    'timer stop-timeout, group alive': { state: 'STOPPING', effects: [KILL] },
+    'timer stop-timeout, group gone': { state: 'STOPPING', effects: [KILL] },
+    ...UNCHANGED_BY_PROBES,
   },
   EXITED: {
-    start: { state: 'STARTING', effects: [clear('backoff'), SPAWN], changes: { spawnedAt: null } },
+    start: {
+      state: 'STARTING',
+      effects: [clear('backoff'), SPAWN],
+      changes: { spawnedAt: null, startSecsDone: false, healthPassed: false, recovery: null },
+    },
     stop: { state: 'STOPPED', effects: [clear('backoff')], changes: { failures: 0, error: null } },
-    restart: { state: 'STARTING', effects: [clear('backoff'), SPAWN], changes: { spawnedAt: null } },
+    restart: {
+      state: 'STARTING',
+      effects: [clear('backoff'), SPAWN],
+      changes: { spawnedAt: null, startSecsDone: false, healthPassed: false, recovery: null },
+    },
     spawned: '=',
     'spawn-failed': '=',
     'exited, group alive': '=',
     'exited, group gone': '=',
     ...UNCHANGED_BY_TIMERS,
+    ...UNCHANGED_BY_PROBES,
   },
   FATAL: {
     start: { state: 'STARTING', effects: [clear('backoff'), SPAWN], changes: { spawnedAt: null, failures: 0, error: null } },
@@ -287,6 +558,7 @@ const TABLE: Record<Situation, Record<EventName, Expected>> = {
     'exited, group alive': '=',
     'exited, group gone': '=',
     ...UNCHANGED_BY_TIMERS,
+    ...UNCHANGED_BY_PROBES,
   },
 };
 
@@ -294,21 +566,31 @@ test('the table covers 7 states x every event type, each timer, groupAlive both 
   const states = new Set(Object.values(SITUATIONS).map((s) => s.state));
   assert.deepEqual([...states].sort(), ['BACKOFF', 'EXITED', 'FATAL', 'RUNNING', 'STARTING', 'STOPPED', 'STOPPING']);
   const types = new Set(Object.values(EVENTS).map((e) => e.type));
-  assert.deepEqual([...types].sort(), ['exited', 'restart', 'spawn-failed', 'spawned', 'start', 'stop', 'timer']);
+  assert.deepEqual([...types].sort(), ['exited', 'health', 'over-memory', 'restart', 'spawn-failed', 'spawned', 'start', 'stop', 'timer']);
   const timers = new Set<string>();
   for (const e of Object.values(EVENTS)) if (e.type === 'timer') timers.add(`${e.timer}/${e.groupAlive}`);
   assert.equal(timers.size, 8);
+  const probes = new Set<string>();
+  for (const e of Object.values(EVENTS)) if (e.type === 'health') probes.add(String(e.ok));
+  assert.deepEqual([...probes].sort(), ['false', 'true'], 'a passing and a failing probe');
   for (const situation of Object.keys(SITUATIONS)) {
     assert.deepEqual(Object.keys(TABLE[situation as Situation]).sort(), Object.keys(EVENTS).sort(), situation);
   }
+  // The health sub-cases the table must hold.
+  const all = Object.values(SITUATIONS) as Instance[];
+  assert.ok(all.some((i) => i.state === 'STARTING' && i.pid !== null && i.startSecsDone && !i.healthPassed), 'start-secs done, no pass yet');
+  assert.ok(all.some((i) => i.state === 'STARTING' && i.pid !== null && !i.startSecsDone && i.healthPassed), 'a pass before start-secs');
+  assert.ok(all.some((i) => i.state === 'RUNNING' && i.healthFailures === TABLE_POLICY.healthRetries - 1), 'one failure short of a restart');
+  assert.ok(all.some((i) => i.state === 'STOPPING' && i.then === 'recover'), 'a recovery in progress');
 });
 
 for (const [situation, before] of Object.entries(SITUATIONS) as Array<[Situation, Instance]>) {
   test(`transition table: ${situation}`, () => {
+    const ctx: LifecycleContext = { ...TABLE_CTX, policy: { ...TABLE_POLICY, ...SITUATION_POLICY[situation] } };
     for (const [eventName, event] of Object.entries(EVENTS) as Array<[EventName, LifecycleEvent]>) {
       const frozen = structuredClone(before);
       const expected = TABLE[situation][eventName];
-      const got = transition(before, event, TABLE_CTX);
+      const got = transition(before, event, ctx);
       const label = `${situation} + ${eventName}`;
       assert.deepEqual(before, frozen, `${label}: the input instance is not mutated`);
       if (expected === '=') {
@@ -318,90 +600,14 @@ for (const [situation, before] of Object.entries(SITUATIONS) as Array<[Situation
       }
       assert.deepEqual(got.effects, expected.effects, `${label}: effects`);
       assert.deepEqual(got.next, { ...before, ...expected.changes, state: expected.state }, `${label}: next instance`);
+      if (expected.note !== undefined) assert.equal(got.note, expected.note, `${label}: note`);
     }
   });
 }
 
 // ---------------------------------------------------------------------------------------------
-// Scenarios, driven by a fake clock and fake timers.
+// Scenarios, driven by a fake clock and fake timers (see lifecycle-sim.ts; health ones in lifecycle-health.test.ts).
 // ---------------------------------------------------------------------------------------------
-
-const POLICY: LifecyclePolicy = { ...TABLE_POLICY, startRetries: 0, stopSignal: 'SIGINT' };
-
-/** A hand-driven runner: a `now` advanced by hand, timers as deadlines, effects recorded. */
-class Sim {
-  now = 0;
-  inst: Instance = initialInstance();
-  readonly timers = new Map<TimerName, number>();
-  spawns = 0;
-  readonly signals: Array<{ at: number; signal: string }> = [];
-  readonly notes: string[] = [];
-  readonly transitions: Transition[] = [];
-  /** what a timer event reports about the process group. */
-  groupAlive = false;
-  private nextPid = 1000;
-
-  constructor(
-    readonly policy: LifecyclePolicy,
-    readonly random = 0.5,
-  ) {}
-
-  send(ev: LifecycleEvent): Transition {
-    const t = transition(this.inst, ev, { now: this.now, random: this.random, policy: this.policy });
-    this.inst = t.next;
-    this.transitions.push(t);
-    if (t.note !== null) this.notes.push(t.note);
-    for (const e of t.effects) {
-      switch (e.type) {
-        case 'spawn':
-          this.spawns++;
-          break;
-        case 'kill-group':
-          this.signals.push({ at: this.now, signal: e.signal });
-          break;
-        case 'set-timer':
-          this.timers.set(e.timer, this.now + e.ms);
-          break;
-        case 'clear-timer':
-          this.timers.delete(e.timer);
-          break;
-      }
-    }
-    return t;
-  }
-
-  /** Moves the clock forward, firing each timer that falls due, in deadline order. */
-  advance(ms: number): void {
-    const end = this.now + ms;
-    for (;;) {
-      let due: { timer: TimerName; at: number } | null = null;
-      for (const [timer, at] of this.timers) if (at <= end && (due === null || at < due.at)) due = { timer, at };
-      if (due === null) break;
-      this.now = due.at;
-      this.timers.delete(due.timer);
-      this.send({ type: 'timer', timer: due.timer, groupAlive: this.groupAlive });
-    }
-    this.now = end;
-  }
-
-  spawned(): number {
-    const pid = this.nextPid++;
-    this.send({ type: 'spawned', pid });
-    return pid;
-  }
-
-  exit(code: number | null, signal: string | null = null, groupAlive = false): Transition {
-    return this.send({ type: 'exited', code, signal, groupAlive });
-  }
-
-  /** Starts and brings the instance to RUNNING through its start-secs timer. */
-  bringUp(): void {
-    this.send({ type: 'start' });
-    this.spawned();
-    this.advance(this.policy.startSecs);
-    assert.equal(this.inst.state, 'RUNNING');
-  }
-}
 
 test('start -> spawned -> start-secs timer -> RUNNING', () => {
   const sim = new Sim(POLICY);
