@@ -40,6 +40,8 @@ async function run(settings: EmperorSettings): Promise<void> {
   const emperor = new Emperor({
     vassalsDir: settings.vassals,
     logDir: settings.logDir,
+    stateDir: settings.stateDir,
+    uwsgi: settings.uwsgi,
     rescanIntervalMs: settings.rescanIntervalMs,
     sampleIntervalMs: settings.sampleIntervalMs,
     env: process.env,
@@ -106,7 +108,8 @@ async function run(settings: EmperorSettings): Promise<void> {
     await emperor.shutdown();
     closeSockets();
     lock.release();
-    events.info('all vassals stopped; bye');
+    const daemons = [...emperor.vassals.values()].filter((v) => v.spec?.pidfile != null).length;
+    events.info(`all vassals stopped${daemons > 0 ? `; ${daemons} smart-attached daemon${daemons === 1 ? '' : 's'} left running for the next emperor` : ''}; bye`);
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -3,6 +3,8 @@
 import type { DialectModule } from './dialect.ts';
 import { nativeDialect } from './native-dialect.ts';
 import { configError } from './problems.ts';
+import { supervisordDialect } from './supervisord-dialect.ts';
+import { uwsgiDialect } from './uwsgi-dialect.ts';
 
 /** A dialect this version recognises but cannot run yet: its files get one error, at the claiming section. */
 export function unsupportedDialect(
@@ -22,20 +24,6 @@ export function unsupportedDialect(
 /** The dialects, in the order they are tried; their claims never overlap. */
 export const DIALECTS: readonly DialectModule[] = [
   nativeDialect,
-  unsupportedDialect({
-    dialect: 'uwsgi',
-    title: 'uWSGI',
-    claims: (name) => name === 'uwsgi',
-    namedByFile: true,
-    // uWSGI: `master` alone is a key, indented lines are keys of their own.
-    readOptions: { continuationLines: false, bareKeys: true },
-  }),
-  unsupportedDialect({
-    dialect: 'supervisord',
-    title: 'supervisord',
-    claims: (name) => name.startsWith('program:'),
-    namedByFile: false,
-    // Python configparser as supervisord sets it up: continuation lines, `;` and `#` comments after whitespace.
-    readOptions: { continuationLines: true, bareKeys: true, inlineCommentPrefixes: [';', '#'] },
-  }),
+  uwsgiDialect,
+  supervisordDialect,
 ];

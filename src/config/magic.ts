@@ -47,7 +47,7 @@ export function expandMagic(value: string, ctx: MagicContext): Result<Templated>
         i += 1;
         continue;
       }
-      const found = ctx.env[name];
+      const found = Object.hasOwn(ctx.env, name) ? ctx.env[name] : undefined;
       if (found === undefined) {
         return {
           ok: false,

@@ -8,11 +8,13 @@ import { collectEntries, valueReader } from './native-entries.ts';
 import type { Fail, ValueReader } from './native-entries.ts';
 import { fieldOf } from './native-keys.ts';
 import type { NativeKey } from './native-keys.ts';
+import { checkSmartAttach, readSmartAttach, SMART } from './native-smart.ts';
 import { parseAccount, parseDependsList, parseEnvPair, parseHealthCheck, parseRestart } from './native-values.ts';
 import { configError, configWarning, quote } from './problems.ts';
 import type { Result } from './result.ts';
 import { splitShellWords } from './shell-words.ts';
 import type { ConfigProblem, Templated, VassalSpec } from './spec.ts';
+import { defaultSpec } from './spec-defaults.ts';
 import { parseBool, parseDuration, parseExitCodes, parseInteger, parseOctal, parseSignal, parseSize } from './values.ts';
 
 const SECTION = 'vassal';
@@ -53,45 +55,52 @@ export function buildNativeVassal(doc: IniDocument, ctx: DialectContext): Dialec
   const fileDir = dirname(file);
 
   const commandEntry = entries.get('command')?.[0];
-  if (commandEntry === undefined) {
-    fail(first.line, `no \`command\` key: every [vassal] needs the program to run, e.g. ${COMMAND_EXAMPLE}`);
+  const smartEntry = entries.get(SMART)?.[0];
+  if (commandEntry === undefined && smartEntry === undefined) {
+    fail(
+      first.line,
+      `no \`command\` key: every [vassal] needs the program to run, e.g. ${COMMAND_EXAMPLE}, or \`${SMART} = PIDFILE COMMAND...\` for a program that daemonizes itself`,
+    );
   }
+  const smart = smartEntry === undefined ? null : readSmartAttach(smartEntry, values);
+  const defaults = defaultSpec({ name, file, dialect: 'vassal', command: [], directory: fileDir });
+  const startSecs = one('start-secs', parseDuration);
   const spec: VassalSpec = {
-    name,
-    file,
-    dialect: 'vassal',
-    command: commandEntry === undefined ? [] : readCommand(commandEntry, values, (w) => expandMagic(w, magic)),
+    ...defaults,
+    command: smart?.command ?? (commandEntry === undefined ? [] : readCommand(commandEntry, values, (w) => expandMagic(w, magic))),
     directory: one('directory', (s) => asIs(resolve(fileDir, s)), true) ?? fileDir,
     env: readEnv(entries.get('env') ?? [], values),
     user: one('user', parseAccount),
     group: one('group', parseAccount),
     umask: one('umask', parseOctal),
-    autostart: one('autostart', parseBool) ?? true,
-    instances: one('instances', (s) => parseInteger(s, { min: 1, max: 1000 })) ?? 1,
-    restart: one('restart', parseRestart) ?? 'always',
-    exitCodes: one('exit-codes', parseExitCodes) ?? [0],
-    startSecs: one('start-secs', parseDuration) ?? 1000,
-    startRetries: one('start-retries', (s) => parseInteger(s, { min: 0, max: 1_000_000 })) ?? 0,
-    backoff: one('backoff', parseDuration) ?? 1000,
-    backoffMax: one('backoff-max', parseDuration) ?? 60_000,
-    stopSignal: one('stop-signal', parseSignal) ?? 'SIGTERM',
-    stopTimeout: one('stop-timeout', parseDuration) ?? 10_000,
+    autostart: one('autostart', parseBool) ?? defaults.autostart,
+    instances: one('instances', (s) => parseInteger(s, { min: 1, max: 1000 })) ?? defaults.instances,
+    restart: one('restart', parseRestart) ?? defaults.restart,
+    exitCodes: one('exit-codes', parseExitCodes) ?? defaults.exitCodes,
+    startSecs: startSecs ?? defaults.startSecs,
+    startRetries: one('start-retries', (s) => parseInteger(s, { min: 0, max: 1_000_000 })) ?? defaults.startRetries,
+    backoff: one('backoff', parseDuration) ?? defaults.backoff,
+    backoffMax: one('backoff-max', parseDuration) ?? defaults.backoffMax,
+    stopSignal: one('stop-signal', parseSignal) ?? defaults.stopSignal,
+    stopTimeout: one('stop-timeout', parseDuration) ?? defaults.stopTimeout,
     reloadSignal: one('reload-signal', parseSignal),
     log: one('log', asIs, true),
     stdoutLog: one('stdout-log', asIs, true),
     stderrLog: one('stderr-log', asIs, true),
     depends: readDepends(entries.get('depends') ?? [], values, name),
     healthCheck: one('health-check', parseHealthCheck, true),
-    healthInterval: one('health-interval', (s) => positive(parseDuration(s), '`10s`')) ?? 10_000,
-    healthTimeout: one('health-timeout', (s) => positive(parseDuration(s), '`2s`')) ?? 2000,
-    healthRetries: one('health-retries', (s) => parseInteger(s, { min: 1, max: 1_000_000 })) ?? 3,
+    healthInterval: one('health-interval', (s) => positive(parseDuration(s), '`10s`')) ?? defaults.healthInterval,
+    healthTimeout: one('health-timeout', (s) => positive(parseDuration(s), '`2s`')) ?? defaults.healthTimeout,
+    healthRetries: one('health-retries', (s) => parseInteger(s, { min: 1, max: 1_000_000 })) ?? defaults.healthRetries,
     maxRss: one('max-rss', (s) => positive(parseSize(s), '`512M`')),
+    pidfile: smart?.pidfile ?? null,
     lines,
   };
   checkCombinations(spec, fail);
   const warn = (line: number, message: string): void => {
     problems.push(configWarning(file, line, message));
   };
+  if (smartEntry !== undefined) checkSmartAttach(spec, startSecs, fail, warn);
   const backoffLine = lines['backoff'];
   if (backoffLine !== undefined && spec.backoff > spec.backoffMax) {
     warn(backoffLine, `\`backoff\` is longer than \`backoff-max\` (${spec.backoffMax} ms), so every retry waits \`backoff-max\``);

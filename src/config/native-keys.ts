@@ -3,6 +3,7 @@
 /** Keys this version of emperor reads in [vassal]. */
 export const NATIVE_KEYS = [
   'command',
+  'smart-attach-daemon',
   'directory',
   'env',
   'user',
@@ -38,7 +39,6 @@ export const REPEATABLE_KEYS: ReadonlySet<NativeKey> = new Set<NativeKey>(['env'
 
 /** Keys of SPEC section 3 that a later version adds: rejected as unsupported, not as unknown. */
 export const LATER_KEYS: ReadonlySet<string> = new Set([
-  'smart-attach-daemon',
   'socket',
   'log-max-size',
   'log-backups',
@@ -61,6 +61,9 @@ export const FAMILIAR_KEYS: Readonly<Record<string, NativeKey>> = {
   exitcodes: 'exit-codes',
   execstart: 'command',
   killsignal: 'stop-signal',
+  'attach-daemon': 'command',
+  'smart-attach-daemon2': 'smart-attach-daemon',
+  pidfile: 'smart-attach-daemon',
 };
 
 /** `exit-codes` -> `exitCodes`: the VassalSpec field (and `lines` entry) a key sets. */

@@ -64,6 +64,21 @@ export interface VassalSpec {
   healthRetries: number;  // failures in a row that restart it, default 3, min 1
   /** bytes; restart (gracefully) when the instance's process tree uses more resident memory. */
   maxRss: number | null;
+  /**
+   * A smart-attached daemon (SPEC section 5): the absolute pidfile it is supervised through, or
+   * null for a plain vassal. With a pidfile, `command` is `['/bin/sh', '-c', COMMAND]`.
+   */
+  pidfile: string | null;
+  /**
+   * Who writes the pidfile: `daemon` (smart-attach-daemon: the command forks into the
+   * background and writes it) or `emperor` (uWSGI's smart-attach-daemon2: the command stays in
+   * the foreground; the emperor records its pid in the pidfile).
+   */
+  pidfileBy: 'daemon' | 'emperor';
+  /** `command[0]` stands for the uWSGI binary (`--uwsgi`), for `[uwsgi]` app files. */
+  uwsgiApp: boolean;
+  /** supervisord `process_name` per instance, for display only (empty otherwise). */
+  instanceNames: string[];
   /** line of each key that was set, for messages about it. */
   lines: Record<string, number>;
 }

@@ -156,7 +156,9 @@ function finishStop(inst: Instance): Transition {
 }
 
 function exitWords(code: number | null, signal: string | null): string {
-  return signal !== null ? `killed by ${signal}` : `exited with code ${code ?? '?'}`;
+  if (signal !== null) return `killed by ${signal}`;
+  // A daemon is not the emperor's child: its end is seen, its exit status is not.
+  return code === null ? 'died (exit status unknown)' : `exited with code ${code}`;
 }
 
 function failedStart(inst: Instance, ctx: LifecycleContext, why: string, error: string | null): Transition {

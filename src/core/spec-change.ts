@@ -8,7 +8,7 @@ import { SUPERVISION_KEYS, type VassalSpec } from '../config/spec.ts';
  */
 export type ChangeKind = 'touch' | 'supervision' | 'restart';
 
-const IGNORED: ReadonlySet<string> = new Set(['lines']);
+const IGNORED: ReadonlySet<string> = new Set(['lines', 'instanceNames']);
 const SUPERVISION: ReadonlySet<string> = new Set<string>([...SUPERVISION_KEYS, 'instances']);
 
 /** Classifies the change from one valid spec to the next. */

@@ -9,6 +9,8 @@ import { listVassalFiles, sameStamp, watchVassalDir, type DirEntry, type DirWatc
 import { groupAlive, killGroup } from '../io/process-group.ts';
 import { Guardian } from '../io/guardian.ts';
 import { Sampler } from '../io/sampler.ts';
+import { DaemonRecords } from '../io/daemon-records.ts';
+import { join } from 'node:path';
 import type { InstanceRunner } from './instance-runner.ts';
 import { probe } from '../io/health-probe.ts';
 import { parseVassalFile, formatProblem } from '../config/parse-file.ts';
@@ -26,6 +28,10 @@ export const START_BATCH = 16;
 export interface EmperorOptions {
   vassalsDir: string;
   logDir: string;
+  /** runtime state: daemon records live under it. */
+  stateDir: string;
+  /** the uWSGI binary for `[uwsgi]` app files. */
+  uwsgi: string;
   rescanIntervalMs: number;
   /** CPU/RSS sampling period; 0 turns sampling off. */
   sampleIntervalMs: number;
@@ -82,6 +88,9 @@ export class Emperor {
       missingDependencies: (v) => this.missingDependencies(v),
       stateChanged: (v) => this.stateChanged(v),
       probe,
+      records: new DaemonRecords(join(opts.stateDir, 'daemons')),
+      uid: process.getuid?.() ?? 0,
+      uwsgi: opts.uwsgi,
     };
   }
 
@@ -201,7 +210,9 @@ export class Emperor {
     if (this.sampling !== null) clearInterval(this.sampling);
     this.sampler.close();
     await this.watcher?.close();
-    const remaining = new Set(this.vassals.values());
+    // Smart-attached daemons live on, to be adopted by the next emperor (SPEC section 2).
+    for (const v of this.vassals.values()) if (v.spec?.pidfile != null) v.release();
+    const remaining = new Set([...this.vassals.values()].filter((v) => v.spec?.pidfile == null));
     while (remaining.size > 0) {
       const needed = new Set<string>();
       for (const v of remaining) for (const d of v.spec?.depends ?? []) needed.add(d);

@@ -1,7 +1,7 @@
 // Carries out the lifecycle's effects for one instance: spawns, signals, timers, and feeds back events.
 import { transition, initialInstance, GROUP_POLL_MS } from '../core/lifecycle.ts';
 import type { Effect, Instance, LifecycleEvent, LifecyclePolicy, TimerName } from '../core/lifecycle.ts';
-import type { SpawnedProcess } from '../io/spawner.ts';
+import type { PendingSpawn, Supervised } from './supervised.ts';
 import type { Clock } from './clock.ts';
 import { HealthMonitor } from './health-monitor.ts';
 import type { ProbeResult } from '../io/health-probe.ts';
@@ -10,12 +10,9 @@ import type { ProbeResult } from '../io/health-probe.ts';
 export interface InstanceHost {
   clock: Clock;
   policy(): LifecyclePolicy;
-  /** starts the process for this instance, or says why it cannot. */
-  spawn(index: number): SpawnedProcess | { error: string };
-  /** whether any process of the group is still alive (zombies excluded). */
-  groupAlive(pgid: number): boolean;
-  killGroup(pgid: number, signal: string): void;
-  /** a process group the emperor owns from now on, or no longer. */
+  /** starts the process for this instance (now, or later for a daemon), or says why it cannot. */
+  spawn(index: number): Supervised | PendingSpawn | { error: string };
+  /** a process group the guardian must kill should the emperor die, or no longer. */
   trackGroup(pgid: number): void;
   untrackGroup(pgid: number): void;
   /** called after every transition that changed something. */
@@ -32,9 +29,9 @@ export interface Usage {
   cpuPercent: number | null;
 }
 
-// One spawned process group, kept until every member is gone.
+// One started process, kept until nothing of it is left.
 interface ProcessRecord {
-  pgid: number;
+  sup: Supervised;
   exited: boolean;
 }
 
@@ -45,6 +42,7 @@ export class InstanceRunner {
   private proc: ProcessRecord | null = null;
   private readonly queue: LifecycleEvent[] = [];
   private busy = false;
+  private pending: PendingSpawn | null = null;
   private readonly health: HealthMonitor;
   /** the last sample of its process group, while it has one. */
   usage: Usage | null = null;
@@ -64,7 +62,7 @@ export class InstanceRunner {
 
   /** The process group being supervised, if any (for sampling). */
   get pgid(): number | null {
-    return this.proc !== null && !this.proc.exited ? this.proc.pgid : null;
+    return this.proc !== null && !this.proc.exited ? this.proc.sup.pid : null;
   }
 
   /** The lifecycle's view of this instance. */
@@ -98,7 +96,20 @@ export class InstanceRunner {
 
   /** Kills the whole group at once: the second SIGINT, or the last resort. */
   killNow(): void {
-    if (this.proc !== null) this.host.killGroup(this.proc.pgid, 'SIGKILL');
+    if (this.proc !== null && this.proc.sup.guarded) this.proc.sup.signal('SIGKILL');
+    this.pending?.cancel();
+  }
+
+  /** Leaves a daemon running and stops watching it: the emperor goes away, the daemon lives on. */
+  release(): void {
+    this.proc?.sup.release?.();
+    this.pending?.cancel();
+    this.dispose();
+  }
+
+  /** Whether this instance runs a daemon that outlives the emperor. */
+  get detachable(): boolean {
+    return this.proc !== null && !this.proc.exited && !this.proc.sup.guarded;
   }
 
   /** Drops every timer (the emperor is going away). */
@@ -113,6 +124,8 @@ export class InstanceRunner {
     const t = transition(before, ev, { now: this.host.clock.now(), random: Math.random(), policy: this.host.policy() });
     this.inst = t.next;
     for (const effect of t.effects) this.apply(effect);
+    // A stop while a daemon is still being launched ends the launch.
+    if (this.pending !== null && this.inst.state === 'STOPPING') this.pending.cancel();
     this.syncHealth(before);
     if (this.inst.pid === null) this.usage = null;
     if (t.next !== before || t.note !== null) this.host.changed(this.index, before, this.inst, t.note);
@@ -134,7 +147,7 @@ export class InstanceRunner {
         return this.spawn();
       case 'kill-group':
         if (this.proc === null) return;
-        this.host.killGroup(this.proc.pgid, effect.signal);
+        this.proc.sup.signal(effect.signal);
         if (this.proc.exited && effect.signal === 'SIGKILL') this.watchUntilGone(this.proc);
         return;
       case 'set-timer': {
@@ -165,32 +178,49 @@ export class InstanceRunner {
       this.queue.push({ type: 'spawn-failed', error: result.error });
       return;
     }
-    const record: ProcessRecord = { pgid: result.pid, exited: false };
-    this.proc = record;
-    this.host.trackGroup(record.pgid);
-    result.onExit((code, signal) => {
-      record.exited = true;
-      const alive = this.host.groupAlive(record.pgid);
-      if (!alive) this.host.untrackGroup(record.pgid);
-      if (this.proc === record) this.dispatch({ type: 'exited', code, signal, groupAlive: alive });
-    });
+    if ('pending' in result) {
+      this.pending = result;
+      void result.pending.then((r) => {
+        if (this.pending !== result) return;
+        this.pending = null;
+        if ('error' in r) this.dispatch({ type: 'spawn-failed', error: r.error });
+        else {
+          this.attach(r);
+          this.dispatch({ type: 'spawned', pid: r.pid });
+        }
+      });
+      return;
+    }
+    this.attach(result);
     this.queue.push({ type: 'spawned', pid: result.pid });
   }
 
-  // Whether the current group still has a member; forgets it once it has none.
+  private attach(sup: Supervised): void {
+    const record: ProcessRecord = { sup, exited: false };
+    this.proc = record;
+    if (sup.guarded) this.host.trackGroup(sup.pid);
+    sup.onExit((code, signal) => {
+      record.exited = true;
+      const alive = sup.alive();
+      if (!alive && sup.guarded) this.host.untrackGroup(sup.pid);
+      if (this.proc === record) this.dispatch({ type: 'exited', code, signal, groupAlive: alive });
+    });
+  }
+
+  // Whether the current process still has anything alive; forgets a group once it is empty.
   private currentGroupAlive(): boolean {
     const rec = this.proc;
     if (rec === null) return false;
-    const alive = this.host.groupAlive(rec.pgid);
-    if (!alive && rec.exited) this.host.untrackGroup(rec.pgid);
+    const alive = rec.sup.alive();
+    if (!alive && rec.exited && rec.sup.guarded) this.host.untrackGroup(rec.sup.pid);
     return alive;
   }
 
   // Orphans of a crashed leader were sent SIGKILL: forget the group once they are gone.
   private watchUntilGone(rec: ProcessRecord): void {
     const check = (): void => {
-      if (this.host.groupAlive(rec.pgid)) setTimeout(check, GROUP_POLL_MS).unref();
-      else this.host.untrackGroup(rec.pgid);
+      if (rec.sup.alive()) setTimeout(check, GROUP_POLL_MS).unref();
+      else if (rec.sup.guarded) this.host.untrackGroup(rec.sup.pid);
     };
     check();
   }

@@ -4,6 +4,7 @@ import type { Spawner } from '../io/spawner.ts';
 import type { EventLog } from './event-log.ts';
 import type { Vassal } from './vassal.ts';
 import type { ProbeResult } from '../io/health-probe.ts';
+import type { DaemonRecords } from '../io/daemon-records.ts';
 
 /** Shared services, built once by the emperor and handed to each vassal. */
 export interface VassalServices {
@@ -24,6 +25,12 @@ export interface VassalServices {
   missingDependencies(v: Vassal): string[];
   /** called after any instance of the vassal changed. */
   stateChanged(v: Vassal): void;
+  /** what the emperor remembers of each daemon, for the next emperor. */
+  records: DaemonRecords;
+  /** the uid daemons must run as (the emperor's, until `user` applies). */
+  uid: number;
+  /** the uWSGI binary for `[uwsgi]` app files (--uwsgi). */
+  uwsgi: string;
   /** one health probe (injected so tests can fake it). */
   probe(target: string, timeoutMs: number): Promise<ProbeResult>;
 }

@@ -7,6 +7,11 @@ import type { ChangeKind } from '../core/spec-change.ts';
 import type { VassalServices } from './vassal-services.ts';
 import { buildSpawnRequest, attachOutput } from './spawn-request.ts';
 import { OutputRing } from './output-ring.ts';
+import { startDaemon } from './daemon.ts';
+import type { PendingSpawn, Supervised } from './supervised.ts';
+
+/** A daemon gets at least this long to write its pidfile (SPEC section 5). */
+export const DAEMON_MIN_START_MS = 10_000;
 
 /** Whether a vassal's file is usable, and since when it is not. */
 export interface FileStatus {
@@ -137,6 +142,13 @@ export class Vassal {
     this.fileStatus = { file, error };
   }
 
+  /** Leaves its daemons running and stops watching them (the emperor shuts down). */
+  release(): void {
+    this.wanted = false;
+    this.roll = null;
+    for (const r of this.allRunners()) r.release();
+  }
+
   /** Kills every process group at once (second SIGINT). */
   killNow(): void {
     for (const r of this.allRunners()) r.killNow();
@@ -209,23 +221,56 @@ export class Vassal {
     this.roll = null;
   }
 
+  // One process for instance i: a plain child (watched through its group) or a smart-attached daemon.
+  private spawnInstance(i: number): Supervised | PendingSpawn | { error: string } {
+    const spec = this.spec;
+    const s = this.services;
+    if (spec === null) return { error: 'no usable vassal file' };
+    const built = buildSpawnRequest(spec, i, s);
+    if ('error' in built) return built;
+    const req = built.request;
+    if (spec.uwsgiApp) req.argv[0] = s.uwsgi;
+    // A daemon's output never goes through a pipe the emperor holds: it outlives the emperor.
+    if (spec.pidfile !== null) {
+      if (req.stdout.kind === 'pipe') req.stdout = { kind: 'null' };
+      if (req.stderr.kind === 'pipe') req.stderr = { kind: 'null' };
+      const started = startDaemon({
+        name: this.name,
+        pidfile: spec.pidfile,
+        pidfileBy: spec.pidfileBy,
+        request: req,
+        spawner: s.spawner,
+        records: s.records,
+        startTimeoutMs: Math.max(spec.startSecs, DAEMON_MIN_START_MS),
+        uid: s.uid,
+        emperorPid: process.pid,
+        guard: s.guardian,
+        note: (message) => s.events.write({ level: message.startsWith('adopted') ? 'info' : 'warn', vassal: this.name, instance: i, message }),
+      });
+      built.closeFds();
+      return started;
+    }
+    const proc = s.spawner.spawn(req);
+    built.closeFds();
+    if ('error' in proc) {
+      return spec.uwsgiApp && /not in PATH|does not exist/.test(proc.error) ? { error: `${proc.error} (the uWSGI binary: install uwsgi or pass --uwsgi PATH)` } : proc;
+    }
+    attachOutput(proc, this.name, s, this.output);
+    return {
+      pid: proc.pid,
+      guarded: true,
+      signal: (sig) => s.killGroup(proc.pid, sig),
+      alive: () => s.groupAlive(proc.pid),
+      onExit: (l) => proc.onExit(l),
+    };
+  }
+
   private host(self: () => InstanceRunner | null): InstanceHost {
     const s = this.services;
     return {
       clock: s.clock,
       policy: () => policyOf(this.spec),
-      spawn: (i) => {
-        const spec = this.spec;
-        if (spec === null) return { error: 'no usable vassal file' };
-        const req = buildSpawnRequest(spec, i, s);
-        if ('error' in req) return req;
-        const proc = s.spawner.spawn(req.request);
-        req.closeFds();
-        if (!('error' in proc)) attachOutput(proc, this.name, s, this.output);
-        return proc;
-      },
-      groupAlive: s.groupAlive,
-      killGroup: s.killGroup,
+      spawn: (i) => this.spawnInstance(i),
       trackGroup: (g) => s.guardian.track(g),
       untrackGroup: (g) => s.guardian.untrack(g),
       healthTarget: (i) => (this.spec?.healthCheck ? expandInstance(this.spec.healthCheck, i) : null),
@@ -273,7 +318,8 @@ export function policyOf(spec: VassalSpec | null): LifecyclePolicy {
   return {
     restart: spec?.restart ?? 'always',
     exitCodes: spec?.exitCodes ?? [0],
-    startSecs: spec?.startSecs ?? 1000,
+    // A daemon is RUNNING once its pidfile names it; its start-secs bounds the wait for the pidfile.
+    startSecs: spec?.pidfile != null ? 0 : (spec?.startSecs ?? 1000),
     startRetries: spec?.startRetries ?? 0,
     backoff: spec?.backoff ?? 1000,
     backoffMax: spec?.backoffMax ?? 60000,

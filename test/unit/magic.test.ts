@@ -92,3 +92,8 @@ test('expansion is linear on long adversarial values', () => {
   assert.equal(expand('$($('.repeat(100_000)), '$($('.repeat(100_000));
   assert.equal(expand('%%'.repeat(100_000)).length, 100_000);
 });
+
+test('$(VAR) reads only the variables themselves, not inherited object properties', () => {
+  const r = expandMagic('$(constructor) $(toString)', ctx);
+  assert.equal(r.ok, false);
+});

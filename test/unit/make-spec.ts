@@ -33,6 +33,10 @@ export function makeSpec(overrides: Partial<VassalSpec> = {}): VassalSpec {
     healthTimeout: 2000,
     healthRetries: 3,
     maxRss: null,
+    pidfile: null,
+    pidfileBy: 'daemon',
+    uwsgiApp: false,
+    instanceNames: [],
     lines: { command: 2 },
     ...overrides,
   };

@@ -23,6 +23,8 @@ const problems = (body: string, env: Record<string, string | undefined> = ENV): 
   return r.problems.map(formatProblem);
 };
 const at = (line: number, message: string): string => `${FILE}:${line}: ${message}`;
+const NO_COMMAND =
+  'no `command` key: every [vassal] needs the program to run, e.g. `command = /usr/bin/python3 app.py`, or `smart-attach-daemon = PIDFILE COMMAND...` for a program that daemonizes itself';
 
 test('a minimal file gets every default of SPEC section 3', () => {
   assert.deepEqual(vassal('command = /usr/bin/python3 app.py\n'), {
@@ -55,6 +57,10 @@ test('a minimal file gets every default of SPEC section 3', () => {
     healthTimeout: 2000,
     healthRetries: 3,
     maxRss: null,
+    pidfile: null,
+    pidfileBy: 'daemon',
+    uwsgiApp: false,
+    instanceNames: [],
     lines: { command: 2 },
   });
 });
@@ -172,7 +178,7 @@ test('log and the stream logs are kept as written after magic, relative paths in
 
 test('a missing command is reported at the [vassal] line', () => {
   assert.deepEqual(problems('user = www\n'), [
-    at(1, 'no `command` key: every [vassal] needs the program to run, e.g. `command = /usr/bin/python3 app.py`'),
+    at(1, NO_COMMAND),
   ]);
 });
 
@@ -193,7 +199,7 @@ test('an empty or unsplittable command is reported at its line', () => {
 
 test('unknown keys suggest the closest known key, or point to the README', () => {
   assert.deepEqual(problems('comand = x\n'), [
-    at(1, 'no `command` key: every [vassal] needs the program to run, e.g. `command = /usr/bin/python3 app.py`'),
+    at(1, NO_COMMAND),
     at(2, 'unknown key `comand`; did you mean `command`?'),
   ]);
   assert.deepEqual(problems('command = x\nstopsignal = INT\nstart_secs = 1\nStop-Timeout = 1s\nbackof = 1s\n'), [
@@ -214,7 +220,6 @@ test('unknown keys suggest the closest known key, or point to the README', () =>
 
 test('keys of later versions are refused as unsupported, not unknown', () => {
   const later = [
-    'smart-attach-daemon',
     'socket',
     'log-max-size',
     'log-backups',
@@ -467,4 +472,91 @@ test('health keys are supervision keys in the spec, so changing them needs no re
   for (const key of ['healthCheck', 'healthInterval', 'healthTimeout', 'healthRetries', 'maxRss'] as const) {
     assert.ok(SUPERVISION_KEYS.includes(key), key);
   }
+});
+
+const SMART_HINT =
+  'the first word of smart-attach-daemon must be the absolute path of the pidfile the daemon writes, e.g. `smart-attach-daemon = /run/redis.pid redis-server /etc/redis.conf`';
+
+test('smart-attach-daemon: the pidfile, then the command kept verbatim for /bin/sh -c, 10 s to write the pidfile', () => {
+  const spec = vassal('smart-attach-daemon = /run/redis.pid redis-server /etc/redis.conf  --port "6379" $(PORT)\n');
+  assert.deepEqual(spec.command, ['/bin/sh', '-c', 'redis-server /etc/redis.conf  --port "6379" 8080']);
+  assert.equal(spec.pidfile, '/run/redis.pid');
+  assert.equal(spec.pidfileBy, 'daemon');
+  assert.equal(spec.startSecs, 10_000);
+  assert.equal(spec.instances, 1);
+  assert.deepEqual(spec.lines, { smartAttachDaemon: 2 });
+  assert.equal(vassal('command = x\n').pidfile, null);
+});
+
+test('smart-attach-daemon: magic in both parts, a normalised pidfile, continuation lines joined by a space', () => {
+  const spec = vassal('smart-attach-daemon = %d/run/../pids/%n.pid %d/bin/daemon --name %n --pct 100%% ; comment\n');
+  assert.equal(spec.pidfile, `${DIR}/pids/web.pid`);
+  assert.deepEqual(spec.command, ['/bin/sh', '-c', `${DIR}/bin/daemon --name web --pct 100%`]);
+  assert.equal(vassal('smart-attach-daemon = $(HOME)/x.pid cmd\n').pidfile, '/home/app/x.pid');
+  const continued = vassal('smart-attach-daemon = /run/x.pid celery worker\n    --pidfile=/run/x.pid\n    --loglevel=info\n');
+  assert.deepEqual(continued.command, ['/bin/sh', '-c', 'celery worker --pidfile=/run/x.pid --loglevel=info']);
+});
+
+test('smart-attach-daemon: a first word that is not an absolute path is the forgotten pidfile of uWSGI issue #2561', () => {
+  assert.deepEqual(problems('smart-attach-daemon = redis-server /etc/redis.conf\n'), [
+    at(2, `\`smart-attach-daemon\`: \`redis-server\` is not an absolute path; ${SMART_HINT}`),
+  ]);
+  assert.deepEqual(problems('smart-attach-daemon = run/x.pid cmd\n'), [
+    at(2, `\`smart-attach-daemon\`: \`run/x.pid\` is not an absolute path; ${SMART_HINT}`),
+  ]);
+  assert.deepEqual(problems('smart-attach-daemon = $(REL)/x.pid cmd\n', { REL: 'relative' }), [
+    at(2, `\`smart-attach-daemon\`: \`relative/x.pid\` is not an absolute path; ${SMART_HINT}`),
+  ]);
+});
+
+test('smart-attach-daemon: no command after the pidfile, an empty line, %i and unset $(VAR) are errors', () => {
+  assert.deepEqual(problems('smart-attach-daemon = /usr/bin/redis-server\n'), [
+    at(2, `\`smart-attach-daemon\`: no command after the pidfile \`/usr/bin/redis-server\`; ${SMART_HINT}`),
+  ]);
+  assert.deepEqual(problems('smart-attach-daemon =\n'), [at(2, '`smart-attach-daemon` is empty; give it a value or remove the line')]);
+  const noI = 'can only be used in `command`, `directory`, `env`, `log`, `stdout-log`, `stderr-log` and `health-check`; write `%%i` for the literal text';
+  assert.deepEqual(problems('smart-attach-daemon = /run/x%i.pid cmd\n'), [at(2, `\`smart-attach-daemon\`: \`%i\` (the instance index) ${noI}`)]);
+  assert.deepEqual(problems('smart-attach-daemon = /run/x.pid cmd --id %i\n'), [at(2, `\`smart-attach-daemon\`: \`%i\` (the instance index) ${noI}`)]);
+  assert.deepEqual(problems('smart-attach-daemon = /run/x.pid cmd $(NOPE)\n'), [
+    at(2, "`smart-attach-daemon`: `$(NOPE)`: the environment variable NOPE is not set in the emperor's environment; set it where the emperor is started (e.g. its systemd unit) or write the value itself"),
+  ]);
+});
+
+test('smart-attach-daemon and command together are an error at the later line', () => {
+  const both = "holds the daemon's command after its pidfile; keep only one of them";
+  assert.deepEqual(problems('command = redis-server\nsmart-attach-daemon = /run/r.pid redis-server\n'), [
+    at(3, `\`smart-attach-daemon\` cannot be combined with \`command\` (line 2): \`smart-attach-daemon\` ${both}`),
+  ]);
+  assert.deepEqual(problems('smart-attach-daemon = /run/r.pid redis-server\ncommand = redis-server\n'), [
+    at(3, `\`command\` cannot be combined with \`smart-attach-daemon\` (line 2): \`smart-attach-daemon\` ${both}`),
+  ]);
+  assert.deepEqual(problems('smart-attach-daemon = /run/a.pid a\nsmart-attach-daemon = /run/b.pid b\n'), [
+    at(3, '`smart-attach-daemon` is already set on line 2'),
+  ]);
+});
+
+test('smart-attach-daemon: one daemon per pidfile, so instances above 1 is an error', () => {
+  assert.deepEqual(problems('smart-attach-daemon = /run/r.pid redis-server\ninstances = 2\n'), [
+    at(3, '`instances` must be 1 with `smart-attach-daemon` (line 2): one pidfile names one daemon; write one file per daemon'),
+  ]);
+  assert.equal(vassal('smart-attach-daemon = /run/r.pid redis-server\ninstances = 1\n').instances, 1);
+});
+
+test('smart-attach-daemon: start-secs is the time to write the pidfile, at least 10 s (raised with a warning)', () => {
+  assert.equal(vassal('smart-attach-daemon = /run/r.pid r\nstart-secs = 30s\n').startSecs, 30_000);
+  assert.equal(vassal('smart-attach-daemon = /run/r.pid r\nstart-secs = 10\n').startSecs, 10_000);
+  const r = parseVassalFile(FILE, '[vassal]\nsmart-attach-daemon = /run/r.pid r\nstart-secs = 2s\n', ENV);
+  assert.deepEqual(r.problems.map(formatProblem), [
+    at(3, 'warning: `start-secs` (2000 ms) is raised to 10s: a smart-attached daemon gets at least 10s to write its pidfile'),
+  ]);
+  assert.equal(r.vassals[0]?.startSecs, 10_000);
+  assert.equal(vassal('command = x\nstart-secs = 2s\n').startSecs, 2000, 'plain vassals keep their start-secs');
+});
+
+test('names operators bring from uWSGI point to the native keys', () => {
+  assert.deepEqual(problems('command = x\npidfile = /run/x.pid\nattach-daemon = y\nsmart-attach-daemon2 = /run/x.pid y\n'), [
+    at(3, 'unknown key `pidfile`; did you mean `smart-attach-daemon`?'),
+    at(4, 'unknown key `attach-daemon`; did you mean `command`?'),
+    at(5, 'unknown key `smart-attach-daemon2`; did you mean `smart-attach-daemon`?'),
+  ]);
 });

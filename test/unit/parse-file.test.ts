@@ -61,18 +61,21 @@ test('two dialects in one file are an error naming both sections and their lines
   ]);
 });
 
-test('uWSGI and supervisord files are recognised but not supported yet: one error each', () => {
+test('a uWSGI file is recognised and passed to uwsgi as it is', () => {
   const uwsgi = parse('; app\n[uwsgi]\nmaster\nmodule = app:wsgi\nfor = a b\n  print = %(_)\nendfor =\n');
   assert.equal(uwsgi.dialect, 'uwsgi');
-  assert.deepEqual(uwsgi.problems.map(formatProblem), [
-    `${DIR}/app.ini:2: the uWSGI dialect is not supported by this version of emperor yet`,
-  ]);
+  assert.deepEqual(uwsgi.problems.map(formatProblem), []);
+  assert.deepEqual(uwsgi.vassals.map((v) => [v.name, v.command, v.uwsgiApp]), [['app', ['uwsgi', '--ini', `${DIR}/app.ini`], true]]);
+});
+
+test('supervisord files are read by their dialect: a vassal per valid program, problems per section', () => {
   const supervisord = parse('[supervisord]\nnodaemon=true\n[program:web]\ncommand=x\nenvironment=A="1",\n  B="2"\n[program:api]\n', `${DIR}/apps.conf`);
   assert.equal(supervisord.dialect, 'supervisord');
   assert.deepEqual(supervisord.problems.map(formatProblem), [
-    `${DIR}/apps.conf:3: the supervisord dialect is not supported by this version of emperor yet`,
+    `${DIR}/apps.conf:1: warning: [supervisord] is ignored: emperor runs each [program:x] itself`,
+    `${DIR}/apps.conf:7: [program:api] has no \`command\`: supervisord needs the program to run, e.g. \`command = /usr/bin/python3 app.py\``,
   ]);
-  assert.deepEqual(supervisord.vassals, []);
+  assert.deepEqual(supervisord.vassals, [], 'an error anywhere in the file makes it unusable');
 });
 
 test('a binary file gets one error and no dialect', () => {

@@ -39,6 +39,9 @@ const SHAPING_CHANGES: Array<[keyof VassalSpec, Partial<VassalSpec>]> = [
   ['name', { name: 'web2' }],
   ['file', { file: '/etc/emperor/vassals/web.conf' }],
   ['dialect', { dialect: 'supervisord' }],
+  ['pidfile', { pidfile: '/run/web.pid', command: ['/bin/sh', '-c', 'web --daemon'] }],
+  ['pidfileBy', { pidfileBy: 'emperor' }],
+  ['uwsgiApp', { uwsgiApp: true }],
 ];
 
 test('identical specs (a touch) are a touch, even as fresh copies', () => {
@@ -107,6 +110,11 @@ test('every key of a spec is classified by one of these tables', () => {
     ...SUPERVISION_CHANGES.map(([key]) => key),
     ...SHAPING_CHANGES.map(([key]) => key),
     'lines',
+    'instanceNames',
   ]);
   for (const key of Object.keys(makeSpec())) assert.ok(known.has(key), `${key} is not covered by a test`);
+});
+
+test('display-only keys (process names) are a touch', () => {
+  assert.equal(classifyChange(makeSpec(), makeSpec({ instanceNames: ['web_00'] })), 'touch');
 });

@@ -1,0 +1,48 @@
+// The SPEC section 3 defaults of a vassal in one place, so every dialect starts from the same values.
+
+import type { Dialect, Templated, VassalSpec } from './spec.ts';
+
+/** What every vassal must be given; the rest has a default. */
+export interface SpecBasics {
+  name: string;
+  file: string;
+  dialect: Dialect;
+  command: Templated[];
+  directory: Templated;
+}
+
+/** A vassal with every optional key at its native default. */
+export function defaultSpec(basics: SpecBasics): VassalSpec {
+  return {
+    ...basics,
+    env: [],
+    user: null,
+    group: null,
+    umask: null,
+    autostart: true,
+    instances: 1,
+    restart: 'always',
+    exitCodes: [0],
+    startSecs: 1000,
+    startRetries: 0,
+    backoff: 1000,
+    backoffMax: 60_000,
+    stopSignal: 'SIGTERM',
+    stopTimeout: 10_000,
+    reloadSignal: null,
+    log: null,
+    stdoutLog: null,
+    stderrLog: null,
+    depends: [],
+    healthCheck: null,
+    healthInterval: 10_000,
+    healthTimeout: 2000,
+    healthRetries: 3,
+    maxRss: null,
+    pidfile: null,
+    pidfileBy: 'daemon',
+    uwsgiApp: false,
+    instanceNames: [],
+    lines: {},
+  };
+}

@@ -1,0 +1,21 @@
+// What an instance runner supervises: a plain child (its process group) or an attached daemon (its pid).
+
+/** A started process, however it is watched. */
+export interface Supervised {
+  pid: number;
+  /** signals the whole of it: a child's process group, a daemon's pid. */
+  signal(sig: string): void;
+  /** whether any of it is still alive (zombies excluded). */
+  alive(): boolean;
+  onExit(listener: (code: number | null, signal: string | null) => void): void;
+  /** the guardian kills it should the emperor die (plain children; never daemons). */
+  guarded: boolean;
+  /** stop watching and leave it running: the emperor shuts down, daemons live on (SPEC section 5). */
+  release?(): void;
+}
+
+/** A start that completes later (a daemon writing its pidfile); cancel ends it. */
+export interface PendingSpawn {
+  pending: Promise<Supervised | { error: string }>;
+  cancel(): void;
+}
