@@ -2,7 +2,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseVassalFile, formatProblem } from '../config/parse-file.ts';
-import { isIgnoredFileName } from '../config/vassal-files.ts';
+import { vassalNameOf } from '../config/vassal-files.ts';
 
 /** Prints `FILE:LINE: message` per problem; returns the exit code (1 when any file has an error). */
 export function runCheck(
@@ -20,7 +20,7 @@ export function runCheck(
     let targets: string[];
     try {
       targets = statSync(path).isDirectory()
-        ? readdirSync(path).sort().filter((n) => !isIgnoredFileName(n)).map((n) => join(path, n)).filter((p) => statSync(p, { throwIfNoEntry: false })?.isFile() ?? false)
+        ? readdirSync(path).sort().filter((n) => vassalNameOf(n) !== null).map((n) => join(path, n)).filter((p) => statSync(p, { throwIfNoEntry: false })?.isFile() ?? false)
         : [path];
     } catch (e) {
       out(`${path}:0: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);

@@ -83,12 +83,16 @@ export class EmperorUnderTest {
   exitSignal: string | null = null;
   private exited: Promise<void> | null = null;
 
-  constructor(private readonly extraArgs: string[] = []) {
-    this.root = mkdtempSync(join(tmpdir(), 'emperor-test-'));
+  /** With `after`, runs on that emperor's directories (the next emperor after it). */
+  constructor(
+    private readonly extraArgs: string[] = [],
+    after?: EmperorUnderTest,
+  ) {
+    this.root = after?.root ?? mkdtempSync(join(tmpdir(), 'emperor-test-'));
     this.vassals = join(this.root, 'vassals');
     this.stateDir = join(this.root, 'state');
     this.statsPath = join(this.stateDir, 'stats.sock');
-    mkdirSync(this.vassals);
+    if (after === undefined) mkdirSync(this.vassals);
   }
 
   /** Starts the emperor and waits until its stats socket answers. */
