@@ -31,7 +31,7 @@ async function measure(n: number, sampleInterval: string): Promise<Run> {
   const emperor = new EmperorProcess(COMPILED, ['--vassals', vassals, '--state-dir', state, '--metrics', 'off', '--sample-interval', sampleInterval]);
   try {
     await waitFor(`${n} RUNNING`, async () => ((await readStats(join(state, 'stats.sock')).catch(() => null))?.totals.RUNNING === n ? true : null), 120_000, 250);
-    await sleep(Number(process.env.SETTLE_MS ?? 20_000)); // past the start-up burst and V8's memory-reducing GCs that follow it
+    await sleep(Number(process.env.SETTLE_MS ?? 60_000)); // past the start-up burst and V8's memory-reducing GCs that follow it
     const t0 = performance.now();
     const c0 = cpuTicks(emperor.pid);
     await sleep(WINDOW_MS);

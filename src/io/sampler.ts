@@ -31,6 +31,8 @@ interface Member {
   seen: boolean;
 }
 
+/** Discoveries between two full scans of /proc (with children files). */
+const FULL_SCAN_EVERY = 10;
 const SPACE = 0x20;
 const CLOSE_PAREN = 0x29;
 const ZOMBIE = 0x5a; // 'Z'
@@ -86,8 +88,11 @@ export class Sampler {
       this.groups.set(g, members);
       this.follow(members, g);
     }
-    const discover = this.count++ % this.discoverEvery === 0;
-    if (discover && !this.childrenFiles) this.scanProc(wanted);
+    const discover = this.count % this.discoverEvery === 0;
+    // Children files list only the children of a process's main thread: a full scan now and then
+    // finds those forked by other threads (and works on kernels without children files).
+    if ((discover && !this.childrenFiles) || this.count % (this.discoverEvery * FULL_SCAN_EVERY) === 0) this.scanProc(wanted);
+    this.count++;
     const seconds = this.lastAt === null ? 0 : (now - this.lastAt) / 1000;
     this.lastAt = now;
     const out = new Map<number, GroupUsage>();
@@ -138,9 +143,18 @@ export class Sampler {
     }
   }
 
-  // Each member's direct children join the group's members (their stat check drops any that left it).
+  // Descendants join the group's members, level by level until no new one appears.
   private findChildren(members: Map<number, Member>): void {
-    for (const m of [...members.values()]) {
+    let next = [...members.values()];
+    for (let depth = 0; next.length > 0 && depth < 64; depth++) {
+      const before = members.size;
+      this.childrenOf(next, members);
+      next = [...members.values()].slice(before);
+    }
+  }
+
+  private childrenOf(parents: Member[], members: Map<number, Member>): void {
+    for (const m of parents) {
       try {
         m.childrenFd ??= openSync(`/proc/${m.pid}/task/${m.pid}/children`, 'r');
         const n = readSync(m.childrenFd, this.buf, 0, this.buf.length, 0);
@@ -192,9 +206,9 @@ export class Sampler {
     const paren = b.lastIndexOf(CLOSE_PAREN, n - 1);
     if (paren < 0) return null;
     const state = b[paren + 2] ?? 0;
-    // Field k (k >= 3) starts after the (k-2)th space following the parenthesis.
+    // `pos` is the space before field `field`: the one right after the parenthesis precedes field 3 (state).
     let pos = paren + 1;
-    let field = 2;
+    let field = 3;
     const at = (k: number): number => {
       while (field < k) {
         pos = b.indexOf(SPACE, pos + 1);

@@ -210,6 +210,32 @@ export class EmperorUnderTest {
   track(pgid: number): void {
     this.seenPgids.add(pgid);
   }
+
+  /** Forgets pids the test ends itself (daemons outlive the emperor by design): cleanup no longer reports them. */
+  forget(pgids: Iterable<number>): void {
+    for (const p of pgids) this.seenPgids.delete(p);
+  }
+
+  /** Every pid the stats have shown (or `track` recorded) so far. */
+  get seenPids(): number[] {
+    return [...this.seenPgids];
+  }
+
+  /** Sends `signal` to the emperor and waits for it to exit. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 20000): Promise<void> {
+    if (this.child === null || this.exitCode !== null || this.exitSignal !== null) return;
+    this.child.kill(signal);
+    await this.waitExit(timeoutMs);
+  }
+
+  /** Starts a new emperor on the same vassal and state directories, once the previous one has exited. */
+  async relaunch(): Promise<this> {
+    if (this.child !== null && this.exitCode === null && this.exitSignal === null) throw new Error('the previous emperor is still running');
+    this.exitCode = null;
+    this.exitSignal = null;
+    this.output += '\n--- relaunched ---\n';
+    return this.start();
+  }
 }
 
 /** A native vassal file with the given keys. */
