@@ -77,7 +77,11 @@ async function run(settings: EmperorSettings): Promise<void> {
   }
   if (settings.metrics !== 'off') {
     // Monitoring is never worth leaving the vassals unsupervised: a taken port is a warning.
-    const metrics = createMetrics({ snapshot: current, cpuSeconds: (name) => emperor.vassals.get(name)?.cpuSeconds ?? 0 });
+    const metrics = createMetrics({
+      snapshot: current,
+      cpuSeconds: (name) => emperor.vassals.get(name)?.cpuSeconds ?? 0,
+      droppedLogBytes: (name) => emperor.vassals.get(name)?.droppedBytes ?? 0,
+    });
     try {
       const http = await startMetricsServer(settings.metrics, metrics);
       closers.push(() => http.close());

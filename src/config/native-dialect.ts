@@ -14,12 +14,13 @@ import { configError, configWarning, quote } from './problems.ts';
 import type { Result } from './result.ts';
 import { splitShellWords } from './shell-words.ts';
 import type { ConfigProblem, Templated, VassalSpec } from './spec.ts';
-import { defaultSpec } from './spec-defaults.ts';
+import { defaultSpec, MAX_LOG_BACKUPS } from './spec-defaults.ts';
 import { parseBool, parseDuration, parseExitCodes, parseInteger, parseOctal, parseSignal, parseSize } from './values.ts';
 
 const SECTION = 'vassal';
 const COMMAND_EXAMPLE = '`command = /usr/bin/python3 app.py`';
 const HEALTH_TUNING = ['health-interval', 'health-timeout', 'health-retries'] as const;
+const ROTATION_KEYS = ['log-max-size', 'log-backups'] as const;
 
 /** The native dialect as parse-file plugs it in. */
 export const nativeDialect: DialectModule = {
@@ -87,6 +88,8 @@ export function buildNativeVassal(doc: IniDocument, ctx: DialectContext): Dialec
     log: one('log', asIs, true),
     stdoutLog: one('stdout-log', asIs, true),
     stderrLog: one('stderr-log', asIs, true),
+    logMaxSize: one('log-max-size', parseSize) ?? defaults.logMaxSize,
+    logBackups: one('log-backups', (s) => parseInteger(s, { min: 0, max: MAX_LOG_BACKUPS })) ?? defaults.logBackups,
     depends: readDepends(entries.get('depends') ?? [], values, name),
     healthCheck: one('health-check', parseHealthCheck, true),
     healthInterval: one('health-interval', (s) => positive(parseDuration(s), '`10s`')) ?? defaults.healthInterval,
@@ -106,6 +109,7 @@ export function buildNativeVassal(doc: IniDocument, ctx: DialectContext): Dialec
     warn(backoffLine, `\`backoff\` is longer than \`backoff-max\` (${spec.backoffMax} ms), so every retry waits \`backoff-max\``);
   }
   checkHealth(spec, entries, warn);
+  checkRotation(spec, warn);
   return { vassals: [spec], problems };
 }
 
@@ -136,6 +140,33 @@ function checkHealth(spec: VassalSpec, entries: ReadonlyMap<NativeKey, IniEntry[
     line,
     `\`health-timeout\` (${spec.healthTimeout} ms) is longer than \`health-interval\` (${spec.healthInterval} ms), so a slow probe outlasts the interval; make \`health-timeout\` at most \`health-interval\``,
   );
+}
+
+/**
+ * Warnings about `log-max-size` / `log-backups` that cannot act: a smart-attached daemon writes its
+ * own log file, a vassal without a log file logs to the emperor's output, and `log-max-size = 0`
+ * never rotates, so it keeps no backups.
+ */
+function checkRotation(spec: VassalSpec, warn: Fail): void {
+  const smartLine = spec.lines[fieldOf(SMART)];
+  const hasLogFile = spec.log !== null || spec.stdoutLog !== null || spec.stderrLog !== null;
+  for (const key of ROTATION_KEYS) {
+    const line = spec.lines[fieldOf(key)];
+    if (line === undefined) continue;
+    if (smartLine !== undefined) {
+      warn(
+        line,
+        `\`${key}\` has no effect with \`${SMART}\` (line ${smartLine}): the daemon writes its log file itself, so emperor does not rotate it; remove the line`,
+      );
+    } else if (!hasLogFile) {
+      warn(line, `\`${key}\` has no effect: the vassal logs to the emperor's output; add \`log = PATH\``);
+    }
+  }
+  const backupsLine = spec.lines['logBackups'];
+  const sizeLine = spec.lines['logMaxSize'];
+  if (smartLine === undefined && hasLogFile && backupsLine !== undefined && sizeLine !== undefined && spec.logMaxSize === 0) {
+    warn(backupsLine, `\`log-backups\` has no effect: \`log-max-size = 0\` (line ${sizeLine}) never rotates the log file`);
+  }
 }
 
 /** Reports repeated [vassal] headers and foreign sections; returns the first [vassal], or null. */

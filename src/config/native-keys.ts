@@ -23,6 +23,8 @@ export const NATIVE_KEYS = [
   'log',
   'stdout-log',
   'stderr-log',
+  'log-max-size',
+  'log-backups',
   'depends',
   'health-check',
   'health-interval',
@@ -38,11 +40,7 @@ export type NativeKey = (typeof NATIVE_KEYS)[number];
 export const REPEATABLE_KEYS: ReadonlySet<NativeKey> = new Set<NativeKey>(['env', 'depends']);
 
 /** Keys of SPEC section 3 that a later version adds: rejected as unsupported, not as unknown. */
-export const LATER_KEYS: ReadonlySet<string> = new Set([
-  'socket',
-  'log-max-size',
-  'log-backups',
-]);
+export const LATER_KEYS: ReadonlySet<string> = new Set(['socket']);
 
 /** Names operators bring from supervisord, uWSGI and systemd, mapped to the native key for "did you mean". */
 export const FAMILIAR_KEYS: Readonly<Record<string, NativeKey>> = {
@@ -58,6 +56,11 @@ export const FAMILIAR_KEYS: Readonly<Record<string, NativeKey>> = {
   logto: 'log',
   stdout_logfile: 'stdout-log',
   stderr_logfile: 'stderr-log',
+  stdout_logfile_maxbytes: 'log-max-size',
+  stderr_logfile_maxbytes: 'log-max-size',
+  stdout_logfile_backups: 'log-backups',
+  stderr_logfile_backups: 'log-backups',
+  'log-maxsize': 'log-max-size',
   exitcodes: 'exit-codes',
   execstart: 'command',
   killsignal: 'stop-signal',

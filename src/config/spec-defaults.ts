@@ -2,6 +2,13 @@
 
 import type { Dialect, Templated, VassalSpec } from './spec.ts';
 
+/** `log-max-size`: 50M. */
+export const DEFAULT_LOG_MAX_SIZE = 50 * 1024 * 1024;
+/** `log-backups`: 5. */
+export const DEFAULT_LOG_BACKUPS = 5;
+/** The most backups `log-backups` may keep. */
+export const MAX_LOG_BACKUPS = 1000;
+
 /** What every vassal must be given; the rest has a default. */
 export interface SpecBasics {
   name: string;
@@ -33,6 +40,8 @@ export function defaultSpec(basics: SpecBasics): VassalSpec {
     log: null,
     stdoutLog: null,
     stderrLog: null,
+    logMaxSize: DEFAULT_LOG_MAX_SIZE,
+    logBackups: DEFAULT_LOG_BACKUPS,
     depends: [],
     healthCheck: null,
     healthInterval: 10_000,

@@ -56,6 +56,13 @@ export interface VassalSpec {
   log: Templated | null;
   stdoutLog: Templated | null;
   stderrLog: Templated | null;
+  /**
+   * bytes: a log file is rotated (to PATH.1 ... PATH.N) before a line would make it pass this size;
+   * a longer line is written whole. 0 never rotates.
+   */
+  logMaxSize: number;
+  /** rotated files kept (PATH.1 ... PATH.N); 0 keeps none: a rotation starts PATH afresh. */
+  logBackups: number;
   depends: string[];
   /** `http://HOST:PORT/PATH` (a 2xx passes) or `tcp://HOST:PORT` (a connection passes); may hold `%i`. */
   healthCheck: Templated | null;
@@ -113,6 +120,8 @@ export const SUPERVISION_KEYS: ReadonlyArray<keyof VassalSpec> = [
   'stopSignal',
   'stopTimeout',
   'reloadSignal',
+  'logMaxSize',
+  'logBackups',
   'depends',
   'healthCheck',
   'healthInterval',

@@ -141,6 +141,9 @@ export function buildProgram(src: ProgramSource, scope: FileScope, fail: Report,
     log: logs.log,
     stdoutLog: logs.stdoutLog,
     stderrLog: logs.stderrLog,
+    // supervisord's defaults, not native ones, when the keys are not written: 50MB and 10 backups.
+    logMaxSize: logs.logMaxSize,
+    logBackups: logs.logBackups,
     instanceNames: names.instanceNames(entries.get('process_name'), entries.get('numprocs'), fail),
     lines,
   };

@@ -7,6 +7,7 @@ import { VASSAL_STATES } from '../core/states.ts';
 export interface MetricsSource {
   snapshot(): StatsDocument;
   cpuSeconds(name: string): number;
+  droppedLogBytes(name: string): number;
 }
 
 /** The registry and the one way to read it: a scrape computes one snapshot for every metric. */
@@ -87,6 +88,16 @@ export function createMetrics(source: MetricsSource): Metrics {
     collect() {
       this.reset();
       for (const v of doc().vassals) this.inc({ vassal: v.name }, source.cpuSeconds(v.name));
+    },
+  });
+  new Counter({
+    name: 'emperor_log_dropped_bytes_total',
+    help: 'Bytes of vassal output dropped because its log file could not be written (full disk, unwritable path).',
+    labelNames: ['vassal'],
+    registers,
+    collect() {
+      this.reset();
+      for (const v of doc().vassals) this.inc({ vassal: v.name }, source.droppedLogBytes(v.name));
     },
   });
   new Gauge({

@@ -222,6 +222,7 @@ export class Emperor {
       for (const v of batch) remaining.delete(v);
     }
     for (const v of this.vassals.values()) v.dispose();
+    await Promise.all([...this.vassals.values()].map((v) => v.closeLogs()));
     this.guardian.close();
   }
 
@@ -306,6 +307,7 @@ export class Emperor {
     this.opts.events.write({ level: 'info', vassal: name, message: `file removed: ${v.fileStatus.file}; stopping` });
     await v.stop();
     v.dispose();
+    await v.closeLogs();
     this.vassals.delete(name);
     this.versions.delete(name);
     this.removing.delete(name);

@@ -6,18 +6,32 @@ import { LinePrefixer } from '../io/line-prefixer.ts';
 import type { OutputTarget, SpawnedProcess, SpawnRequest } from '../io/spawner.ts';
 import type { VassalServices } from './vassal-services.ts';
 import type { OutputRing } from './output-ring.ts';
+import type { LogWriter } from '../io/log-writer.ts';
+import { pipeToLog } from '../io/log-pipe.ts';
 
 /** Variables the emperor never passes on: they belong to the emperor's own supervisor. */
 const PRIVATE_ENV = ['NOTIFY_SOCKET', 'LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES', 'WATCHDOG_USEC', 'WATCHDOG_PID'];
 
-/** A ready request, and the log descriptors to close once the child holds them. */
+/** A ready request, the log descriptors to close once the child holds them, and the log files its pipes feed. */
 export interface BuiltRequest {
   request: SpawnRequest;
   closeFds(): void;
+  /** absolute log paths of the streams that go through the emperor (pipes); null: the emperor's output. */
+  logs: { stdout: string | null; stderr: string | null };
 }
 
-/** Builds the spawn of one instance; opening a log file can fail, with a message naming it. */
-export function buildSpawnRequest(spec: VassalSpec, index: number, services: VassalServices): BuiltRequest | { error: string } {
+/** Where a vassal's log path lives: relative paths are under --log-dir. */
+export function resolveLogPath(path: string, index: number, logDir: string): string {
+  const p = expandInstance(path, index);
+  return isAbsolute(p) ? p : resolve(logDir, p);
+}
+
+/**
+ * Builds the spawn of one instance. Log files are fed through pipes by the emperor (rotation,
+ * never blocking), except with `direct`: then the child gets the file itself (daemons, which
+ * outlive the emperor). Opening a direct log file can fail, with a message naming it.
+ */
+export function buildSpawnRequest(spec: VassalSpec, index: number, services: VassalServices, direct = false): BuiltRequest | { error: string } {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(services.baseEnv)) if (v !== undefined) env[k] = v;
   for (const k of PRIVATE_ENV) delete env[k];
@@ -42,7 +56,12 @@ export function buildSpawnRequest(spec: VassalSpec, index: number, services: Vas
   };
   let stdout: OutputTarget | { error: string } = { kind: 'pipe' };
   let stderr: OutputTarget | { error: string } = { kind: 'pipe' };
-  if (spec.log !== null) {
+  const logs: BuiltRequest['logs'] = { stdout: null, stderr: null };
+  if (!direct) {
+    const both = spec.log !== null ? resolveLogPath(spec.log, index, services.logDir) : null;
+    logs.stdout = both ?? (spec.stdoutLog !== null ? resolveLogPath(spec.stdoutLog, index, services.logDir) : null);
+    logs.stderr = both ?? (spec.stderrLog !== null ? resolveLogPath(spec.stderrLog, index, services.logDir) : null);
+  } else if (spec.log !== null) {
     stdout = open(expandInstance(spec.log, index));
     stderr = stdout;
   } else {
@@ -63,18 +82,32 @@ export function buildSpawnRequest(spec: VassalSpec, index: number, services: Vas
       stderr,
     },
     closeFds,
+    logs,
   };
 }
 
-/** Prefixes piped output with `NAME: ` onto the emperor's own stdout and stderr. */
-export function attachOutput(proc: SpawnedProcess, name: string, services: VassalServices, ring: OutputRing): void {
-  const wire = (stream: SpawnedProcess['stdout'], sink: (t: string) => void): void => {
+/**
+ * Piped output goes to its log writer, or, without a log file, prefixed with `NAME: ` onto the
+ * emperor's own stdout and stderr (and into the ring that `emperorctl logs` reads).
+ */
+export function attachOutput(
+  proc: SpawnedProcess,
+  name: string,
+  services: VassalServices,
+  ring: OutputRing,
+  writers: { stdout: LogWriter | null; stderr: LogWriter | null },
+): void {
+  const wire = (stream: SpawnedProcess['stdout'], sink: (t: string) => void, writer: LogWriter | null): void => {
     if (stream === null) return;
+    if (writer !== null) {
+      pipeToLog(stream, writer);
+      return;
+    }
     const lines = new LinePrefixer(`${name}: `, sink, (text) => ring.push(text));
     stream.on('data', (chunk: Buffer) => lines.push(chunk));
     stream.on('end', () => lines.flush());
     stream.on('error', () => lines.flush());
   };
-  wire(proc.stdout, services.stdout);
-  wire(proc.stderr, services.stderr);
+  wire(proc.stdout, services.stdout, writers.stdout);
+  wire(proc.stderr, services.stderr, writers.stderr);
 }

@@ -8,6 +8,7 @@ import type { VassalServices } from './vassal-services.ts';
 import { buildSpawnRequest, attachOutput } from './spawn-request.ts';
 import { OutputRing } from './output-ring.ts';
 import { startDaemon } from './daemon.ts';
+import { LogWriter } from '../io/log-writer.ts';
 import type { PendingSpawn, Supervised } from './supervised.ts';
 
 /** A daemon gets at least this long to write its pidfile (SPEC section 5). */
@@ -38,6 +39,9 @@ export class Vassal {
   /** why the last rolling restart stopped, if it did. */
   rollError: string | null = null;
   private goneWaiters: Array<() => void> = [];
+  /** log bytes dropped because a log file could not be written (a counter). */
+  droppedBytes = 0;
+  private readonly writers = new Map<string, LogWriter>();
   /** CPU seconds its process groups used, summed over every sample (a counter: never goes down). */
   cpuSeconds = 0;
   /** recent lines printed to the emperor's output, for `emperorctl logs`. */
@@ -221,12 +225,36 @@ export class Vassal {
     this.roll = null;
   }
 
+  // One writer per log file, shared by every stream and instance that writes to it (whole lines only).
+  private writer(path: string): LogWriter {
+    const rotation = { maxSize: this.spec?.logMaxSize ?? 0, backups: this.spec?.logBackups ?? 0 };
+    let w = this.writers.get(path);
+    if (w === undefined) {
+      w = new LogWriter(path, rotation, {
+        dropped: (bytes, reason, first) => {
+          this.droppedBytes += bytes;
+          if (first) this.services.events.write({ level: 'error', vassal: this.name, message: `log lines dropped: ${reason}; counting them (emperor_log_dropped_bytes_total) until it works again` });
+        },
+        resumed: () => this.services.events.write({ level: 'info', vassal: this.name, message: `log ${path} is writable again` }),
+      });
+      this.writers.set(path, w);
+    }
+    w.rotation = rotation;
+    return w;
+  }
+
+  /** Writes what the log writers hold and closes them (the vassal is gone). */
+  async closeLogs(): Promise<void> {
+    await Promise.all([...this.writers.values()].map((w) => w.close()));
+    this.writers.clear();
+  }
+
   // One process for instance i: a plain child (watched through its group) or a smart-attached daemon.
   private spawnInstance(i: number): Supervised | PendingSpawn | { error: string } {
     const spec = this.spec;
     const s = this.services;
     if (spec === null) return { error: 'no usable vassal file' };
-    const built = buildSpawnRequest(spec, i, s);
+    const built = buildSpawnRequest(spec, i, s, spec.pidfile !== null);
     if ('error' in built) return built;
     const req = built.request;
     if (spec.uwsgiApp) req.argv[0] = s.uwsgi;
@@ -255,7 +283,10 @@ export class Vassal {
     if ('error' in proc) {
       return spec.uwsgiApp && /not in PATH|does not exist/.test(proc.error) ? { error: `${proc.error} (the uWSGI binary: install uwsgi or pass --uwsgi PATH)` } : proc;
     }
-    attachOutput(proc, this.name, s, this.output);
+    attachOutput(proc, this.name, s, this.output, {
+      stdout: built.logs.stdout === null ? null : this.writer(built.logs.stdout),
+      stderr: built.logs.stderr === null ? null : this.writer(built.logs.stderr),
+    });
     return {
       pid: proc.pid,
       guarded: true,

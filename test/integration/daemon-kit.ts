@@ -40,12 +40,6 @@ export function startTicks(pid: number): number | null {
   return f === null ? null : Number(f[19]);
 }
 
-/** A process's process group, or null when gone. */
-export function pgidOf(pid: number): number | null {
-  const f = procStat(pid);
-  return f === null ? null : Number(f[2]);
-}
-
 /** A process's real uid, or null when gone. */
 export function uidOf(pid: number): number | null {
   try {
@@ -120,29 +114,56 @@ export function unrelatedSleep(): ChildProcess {
 
 /**
  * Starts `sleep 100000` under the given (free) pid by setting the namespace's last pid first, as root;
- * a few tries, since another fork may come in between. Returns the process, whatever pid it got.
+ * a few tries, since another fork may come in between. The counter is put back at once, so pids freed
+ * since are not handed out again to other tests' processes. Returns the process (whatever pid it got)
+ * and whether the pid counter could be set at all (root, with /proc/sys/kernel/ns_last_pid writable).
  */
-export function sleepWithPid(pid: number): ChildProcess {
-  let child = unrelatedSleepIf(() => writeFileSync('/proc/sys/kernel/ns_last_pid', String(pid - 1)));
+export function sleepWithPid(pid: number): { child: ChildProcess; pidControl: boolean } {
+  const LAST = '/proc/sys/kernel/ns_last_pid';
+  let saved: number | null = null;
+  try {
+    saved = Number(readFileSync(LAST, 'latin1'));
+  } catch {
+    // no such file: any pid will do
+  }
+  let pidControl = false;
+  const rewind = (): void => {
+    try {
+      writeFileSync(LAST, String(pid - 1));
+      pidControl = true;
+    } catch {
+      // not allowed (not root): any pid will do
+    }
+  };
+  rewind();
+  let child = unrelatedSleep();
   for (let tries = 0; tries < 20 && child.pid !== pid; tries++) {
     if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-    child = unrelatedSleepIf(() => writeFileSync('/proc/sys/kernel/ns_last_pid', String(pid - 1)));
+    rewind();
+    child = unrelatedSleep();
   }
-  return child;
-}
-
-function unrelatedSleepIf(before: () => void): ChildProcess {
   try {
-    before();
+    if (saved !== null && Number(readFileSync(LAST, 'latin1')) < saved) writeFileSync(LAST, String(saved));
   } catch {
-    // not allowed (not root): any pid will do
+    // as above
   }
-  return unrelatedSleep();
+  return { child, pidControl };
 }
 
-/** Waits until a process has left /proc entirely (reaped), so its pid may be given out again. */
-export async function waitReaped(pid: number, timeoutMs = 20000): Promise<void> {
-  await waitFor(`pid ${pid} to be reaped`, () => !existsSync(`/proc/${pid}`), timeoutMs, 50);
+/**
+ * Waits until a pid may be given out again: the process has left /proc (reaped), and no process, zombies
+ * included, still has it as its process group or session (Linux keeps such a pid in use).
+ */
+export async function waitPidFree(pid: number, timeoutMs = 20000): Promise<void> {
+  const referenced = (): boolean => {
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      const f = procStat(Number(name));
+      if (f !== null && (Number(f[2]) === pid || Number(f[3]) === pid)) return true;
+    }
+    return false;
+  };
+  await waitFor(`pid ${pid} to be free`, () => !existsSync(`/proc/${pid}`) && !referenced(), timeoutMs, 50);
 }
 
 /**
@@ -179,26 +200,34 @@ export class Reaper {
       const pid = pidIn(f);
       if (pid !== null) candidates.add(pid);
     }
+    const ours = (pid: number): boolean => {
+      if (pid <= 1 || this.protectedPids.has(pid)) return false;
+      const started = startedAtMs(pid);
+      return started !== null && started >= this.since; // gone, or older than the test: not ours
+    };
     const handled: number[] = [];
     for (const pid of candidates) {
       if (pid <= 1 || this.protectedPids.has(pid)) continue;
-      const started = startedAtMs(pid);
-      if (started === null || started < this.since) continue; // gone, or not ours
-      handled.push(pid);
-      if (pgidOf(pid) === pid) {
+      // Its group may outlive it (a foreground daemon's children): end the group if all of it is ours.
+      const members = groupMembers(pid);
+      if (members.length > 0 && members.every(ours)) {
+        handled.push(pid);
         try {
           process.kill(-pid, 'SIGKILL');
         } catch {
           // gone
         }
       }
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
+      if (ours(pid)) {
+        handled.push(pid);
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
       }
     }
-    for (const pid of handled) await waitGone(pid, 'a daemon killed by the test').catch(() => {});
+    for (const pid of new Set(handled)) await waitGone(pid, 'a daemon killed by the test').catch(() => {});
     return [...candidates];
   }
 }

@@ -27,6 +27,8 @@ export function makeSpec(overrides: Partial<VassalSpec> = {}): VassalSpec {
     log: null,
     stdoutLog: null,
     stderrLog: null,
+    logMaxSize: 52_428_800,
+    logBackups: 5,
     depends: [],
     healthCheck: null,
     healthInterval: 10_000,

@@ -51,6 +51,8 @@ test('a minimal file gets every default of SPEC section 3', () => {
     log: null,
     stdoutLog: null,
     stderrLog: null,
+    logMaxSize: 52_428_800,
+    logBackups: 5,
     depends: [],
     healthCheck: null,
     healthInterval: 10_000,
@@ -96,6 +98,8 @@ test('every supported key is read, coerced and located', () => {
       'health-timeout = 500ms',
       'health-retries = 5',
       'max-rss = 512M',
+      'log-max-size = 10M',
+      'log-backups = 3',
     ].join('\n'),
   );
   assert.deepEqual(spec.command, [`${DIR}/bin/server`, '--port', '8080', '--id', INSTANCE_MARK]);
@@ -128,6 +132,8 @@ test('every supported key is read, coerced and located', () => {
   assert.equal(spec.healthTimeout, 500);
   assert.equal(spec.healthRetries, 5);
   assert.equal(spec.maxRss, 512 * 1024 * 1024);
+  assert.equal(spec.logMaxSize, 10 * 1024 * 1024);
+  assert.equal(spec.logBackups, 3);
   assert.deepEqual(spec.lines, {
     command: 2,
     directory: 3,
@@ -154,6 +160,8 @@ test('every supported key is read, coerced and located', () => {
     healthTimeout: 27,
     healthRetries: 28,
     maxRss: 29,
+    logMaxSize: 30,
+    logBackups: 31,
   });
 });
 
@@ -219,11 +227,7 @@ test('unknown keys suggest the closest known key, or point to the README', () =>
 });
 
 test('keys of later versions are refused as unsupported, not unknown', () => {
-  const later = [
-    'socket',
-    'log-max-size',
-    'log-backups',
-  ];
+  const later = ['socket'];
   const body = `command = x\n${later.map((k) => `${k} = 1`).join('\n')}\n`;
   assert.deepEqual(
     problems(body),
@@ -472,6 +476,68 @@ test('health keys are supervision keys in the spec, so changing them needs no re
   for (const key of ['healthCheck', 'healthInterval', 'healthTimeout', 'healthRetries', 'maxRss'] as const) {
     assert.ok(SUPERVISION_KEYS.includes(key), key);
   }
+});
+
+test('log-max-size is a size (0: never rotate), log-backups a whole number from 0 to 1000', () => {
+  const sized = (text: string): number => vassal(`command = x\nlog = web.log\nlog-max-size = ${text}\n`).logMaxSize;
+  assert.equal(sized('1G'), 1024 ** 3);
+  assert.equal(sized('512K'), 512 * 1024);
+  assert.equal(sized('10mb'), 10 * 1024 * 1024);
+  assert.equal(sized('4096'), 4096);
+  assert.equal(sized('0'), 0);
+  const kept = (text: string): number => vassal(`command = x\nlog = web.log\nlog-backups = ${text}\n`).logBackups;
+  assert.equal(kept('0'), 0);
+  assert.equal(kept('1000'), 1000);
+  assert.deepEqual(problems('command = x\nlog = web.log\nlog-max-size = 50 megs\nlog-backups = 1001\nlog-backups = 2\n'), [
+    at(4, '`log-max-size`: expected a size such as `512K`, `10M` or `1G` (a bare number is bytes), got `50 megs`'),
+    at(5, '`log-backups`: expected a whole number from 0 to 1000, got `1001`'),
+    at(6, '`log-backups` is already set on line 5'),
+  ]);
+  assert.deepEqual(problems('command = x\nlog = web.log\nlog-backups = -1\nlog-max-size = %i\n'), [
+    at(4, '`log-backups`: expected a whole number from 0 to 1000, got `-1`'),
+    at(5, '`log-max-size`: `%i` (the instance index) can only be used in `command`, `directory`, `env`, `log`, `stdout-log`, `stderr-log` and `health-check`; write `%%i` for the literal text'),
+  ]);
+  const both = vassal('command = x\nstdout-log = out.log\nstderr-log = err.log\nlog-max-size = 1M\nlog-backups = 2\n');
+  assert.deepEqual([both.logMaxSize, both.logBackups, both.lines['logMaxSize'], both.lines['logBackups']], [1024 * 1024, 2, 5, 6]);
+  assert.deepEqual([vassal('command = x\nstderr-log = err.log\nlog-backups = 0\n').logBackups], [0]);
+});
+
+test('rotation keys without a log file are a warning only: the vassal logs to the emperor\'s output', () => {
+  const r = parseVassalFile(FILE, '[vassal]\ncommand = x\nlog-max-size = 1M\nlog-backups = 2\n', ENV);
+  const none = "has no effect: the vassal logs to the emperor's output; add `log = PATH`";
+  assert.deepEqual(r.problems.map(formatProblem), [at(3, `warning: \`log-max-size\` ${none}`), at(4, `warning: \`log-backups\` ${none}`)]);
+  assert.deepEqual([r.vassals[0]?.logMaxSize, r.vassals[0]?.logBackups], [1024 * 1024, 2]);
+});
+
+test('log-backups with log-max-size = 0 is a warning only: nothing is rotated', () => {
+  const r = parseVassalFile(FILE, '[vassal]\ncommand = x\nlog = web.log\nlog-max-size = 0\nlog-backups = 3\n', ENV);
+  assert.deepEqual(r.problems.map(formatProblem), [
+    at(5, 'warning: `log-backups` has no effect: `log-max-size = 0` (line 4) never rotates the log file'),
+  ]);
+  assert.deepEqual([r.vassals[0]?.logMaxSize, r.vassals[0]?.logBackups], [0, 3]);
+  assert.deepEqual(problems('command = x\nlog = web.log\nlog-max-size = 0\n'), []);
+});
+
+test('rotation keys of a smart-attached daemon are a warning only: the daemon writes its log file itself', () => {
+  const r = parseVassalFile(FILE, '[vassal]\nsmart-attach-daemon = /run/r.pid redis-server\nlog = r.log\nlog-max-size = 0\nlog-backups = 3\n', ENV);
+  const daemon = 'has no effect with `smart-attach-daemon` (line 2): the daemon writes its log file itself, so emperor does not rotate it; remove the line';
+  assert.deepEqual(r.problems.map(formatProblem), [at(4, `warning: \`log-max-size\` ${daemon}`), at(5, `warning: \`log-backups\` ${daemon}`)]);
+  assert.equal(r.vassals.length, 1);
+  assert.deepEqual(problems('smart-attach-daemon = /run/r.pid redis-server\nlog-max-size = 1M\n'), [
+    at(3, `warning: \`log-max-size\` ${daemon}`),
+  ]);
+});
+
+test('rotation keys are supervision keys in the spec, so changing them needs no restart', () => {
+  for (const key of ['logMaxSize', 'logBackups'] as const) assert.ok(SUPERVISION_KEYS.includes(key), key);
+});
+
+test('rotation names operators bring from supervisord and uWSGI point to the native keys', () => {
+  assert.deepEqual(problems('command = x\nstdout_logfile_maxbytes = 1MB\nstderr_logfile_backups = 3\nlog-maxsize = 1M\n'), [
+    at(3, 'unknown key `stdout_logfile_maxbytes`; did you mean `log-max-size`?'),
+    at(4, 'unknown key `stderr_logfile_backups`; did you mean `log-backups`?'),
+    at(5, 'unknown key `log-maxsize`; did you mean `log-max-size`?'),
+  ]);
 });
 
 const SMART_HINT =

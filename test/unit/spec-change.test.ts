@@ -16,6 +16,8 @@ const SUPERVISION_CHANGES: Array<[keyof VassalSpec, Partial<VassalSpec>]> = [
   ['stopSignal', { stopSignal: 'SIGINT' }],
   ['stopTimeout', { stopTimeout: 30_000 }],
   ['reloadSignal', { reloadSignal: 'SIGHUP' }],
+  ['logMaxSize', { logMaxSize: 1024 * 1024 }],
+  ['logBackups', { logBackups: 0 }],
   ['depends', { depends: ['db'] }],
   ['healthCheck', { healthCheck: 'http://127.0.0.1:8080/health' }],
   ['healthInterval', { healthInterval: 30_000 }],

@@ -60,6 +60,8 @@ test('a minimal program gets supervisord defaults where they differ from native 
     log: null,
     stdoutLog: null,
     stderrLog: null,
+    logMaxSize: 52_428_800,
+    logBackups: 10,
     depends: [],
     healthCheck: null,
     healthInterval: 10_000,
@@ -317,15 +319,81 @@ test('logs: redirect_stderr, one shared path, AUTO, NONE and syslog', () => {
   ]);
 });
 
-test('logs: rotation keys are accepted, with a warning while rotation is not there', () => {
-  const body = 'command=x\nstdout_logfile=/var/log/a.log\nstdout_logfile_maxbytes=1MB\nstdout_logfile_backups=10\nstderr_logfile=/dev/stderr\nstderr_logfile_maxbytes=0\nstderr_logfile_backups=3\n';
-  assert.deepEqual(problems(`[program:web]\n${body}`), [
-    warnAt(4, '`stdout_logfile_maxbytes`: log rotation is not supported by this version of emperor yet; the file grows without limit'),
-    warnAt(5, '`stdout_logfile_backups`: log rotation is not supported by this version of emperor yet; no backups are kept'),
-  ]);
+const MB = 1024 * 1024;
+const rotation = (v: VassalSpec): [number, number, number | undefined, number | undefined] =>
+  [v.logMaxSize, v.logBackups, v.lines['logMaxSize'], v.lines['logBackups']];
+
+test('logs: rotation keys become log-max-size and log-backups, at supervisord\'s defaults (50MB, 10) when not written', () => {
+  const body = 'command=x\nstdout_logfile=/var/log/a.log\nstdout_logfile_maxbytes=1MB\nstdout_logfile_backups=4\nstderr_logfile=/dev/stderr\nstderr_logfile_maxbytes=0\nstderr_logfile_backups=3\n';
+  assert.deepEqual(problems(`[program:web]\n${body}`), []);
+  assert.deepEqual(rotation(web(body)), [MB, 4, 4, 5]);
+  assert.deepEqual(rotation(web('command=x\nstdout_logfile=/var/log/a.log\n')), [50 * MB, 10, undefined, undefined]);
+  assert.deepEqual(rotation(web('command=x\nstdout_logfile=/var/log/a.log\nstdout_logfile_maxbytes=0\nstdout_logfile_backups=0\n')), [0, 0, 4, 5]);
+  assert.deepEqual(rotation(web('command=x\nstdout_logfile=/var/log/a.log\nstdout_logfile_maxbytes=512KB\nstdout_logfile_backups=1000\n')), [512 * 1024, 1000, 4, 5]);
+  // supervisord rotates only with a positive maxbytes and keeps backups only above 0
+  assert.deepEqual(rotation(web('command=x\nstdout_logfile=/var/log/a.log\nstdout_logfile_maxbytes=-1\nstdout_logfile_backups=-5\n')), [0, 0, 4, 5]);
   assert.deepEqual(problems('[program:web]\ncommand=x\nstdout_logfile_maxbytes=50M\n'), [
     at(3, "`stdout_logfile_maxbytes`: expected a size such as `50MB`, `512KB` or `1GB` (supervisord's units; a bare number is bytes), got `50M`"),
   ]);
+  assert.deepEqual(problems('[program:web]\ncommand=x\nstderr_logfile_backups=many\n'), [
+    at(3, '`stderr_logfile_backups`: expected a whole number from -1000000 to 1000000, got `many`'),
+  ]);
+});
+
+test('logs: rotation follows the streams written to files, not the emperor\'s output or devices', () => {
+  // stdout goes to the emperor's output: stderr's file decides
+  assert.deepEqual(rotation(web('command=x\nstdout_logfile_maxbytes=0\nstderr_logfile=/var/log/e.log\nstderr_logfile_maxbytes=1KB\n')), [1024, 10, 5, undefined]);
+  // the docker idiom: /dev/stdout with maxbytes=0 beside a real stderr file keeps the file's rotation
+  const docker = 'command=x\nstdout_logfile=/dev/stdout\nstdout_logfile_maxbytes=0\nstderr_logfile=/var/log/e.log\n';
+  assert.deepEqual(problems(`[program:web]\n${docker}`), []);
+  assert.deepEqual(rotation(web(docker)), [50 * MB, 10, undefined, undefined]);
+  // redirect_stderr: the stderr_logfile_* keys mean nothing, as in supervisord
+  const redirected = 'command=x\nredirect_stderr=true\nstdout_logfile=/var/log/a.log\nstdout_logfile_maxbytes=2MB\nstderr_logfile_maxbytes=1KB\nstderr_logfile_backups=1\n';
+  assert.deepEqual(problems(`[program:web]\n${redirected}`), []);
+  assert.deepEqual(rotation(web(redirected)), [2 * MB, 10, 5, undefined]);
+  // only devices: their keys as written (stdout's first), silently, so `maxbytes=0` stays 0
+  const devices = 'command=x\nstdout_logfile=/dev/stdout\nstdout_logfile_maxbytes=0\nstderr_logfile=/dev/stderr\nstderr_logfile_maxbytes=1KB\n';
+  assert.deepEqual(problems(`[program:web]\n${devices}`), []);
+  assert.deepEqual(rotation(web(devices)), [0, 10, 4, undefined]);
+  assert.deepEqual(rotation(web('command=x\nstdout_logfile=NONE\nstderr_logfile_maxbytes=0\n')), [50 * MB, 10, undefined, undefined]);
+  // nothing written anywhere but the emperor's output: supervisord's defaults, silently
+  const none = 'command=x\nstdout_logfile_maxbytes=1KB\nstderr_logfile=AUTO\nstderr_logfile_backups=0\n';
+  assert.deepEqual(rotation(web(none)), [50 * MB, 10, undefined, undefined]);
+});
+
+test('logs: two log files with different rotation keys take stdout\'s values, with a warning', () => {
+  const body = 'command=x\nstdout_logfile=/var/log/a.out\nstdout_logfile_maxbytes=1MB\nstderr_logfile=/var/log/a.err\nstderr_logfile_maxbytes=2048\nstderr_logfile_backups=3\n';
+  const alike = "emperor rotates both log files of a vassal alike, so stdout's value applies to both";
+  assert.deepEqual(problems(`[program:web]\n${body}`), [
+    warnAt(6, `\`stderr_logfile_maxbytes\` (\`2KB\`) differs from \`stdout_logfile_maxbytes\` (\`1MB\`): ${alike}`),
+    warnAt(7, `\`stderr_logfile_backups\` (\`3\`) differs from \`stdout_logfile_backups\` (\`10\`, supervisord's default): ${alike}`),
+  ]);
+  assert.deepEqual(rotation(web(body)), [MB, 10, 4, undefined]);
+  // one shared file (one `log`): stdout's too
+  const shared = 'command=x\nstdout_logfile=/var/log/a.log\nstderr_logfile=/var/log/a.log\nstderr_logfile_maxbytes=1000\n';
+  assert.deepEqual(problems(`[program:web]\n${shared}`), [
+    warnAt(5, `\`stderr_logfile_maxbytes\` (\`1000\`) differs from \`stdout_logfile_maxbytes\` (\`50MB\`, supervisord's default): ${alike}`),
+  ]);
+  assert.deepEqual(rotation(web(shared)), [50 * MB, 10, undefined, undefined]);
+  // only stdout's written: the warning is at stdout's line
+  assert.deepEqual(problems('[program:web]\ncommand=x\nstdout_logfile=/a\nstdout_logfile_backups=0\nstderr_logfile=/b\n'), [
+    warnAt(4, `\`stderr_logfile_backups\` (\`10\`, supervisord's default) differs from \`stdout_logfile_backups\` (\`0\`): ${alike}`),
+  ]);
+  // equal meanings (-1 and 0) are no conflict; without rotation, backups are not compared
+  const unrotated = 'command=x\nstdout_logfile=/a\nstdout_logfile_backups=0\nstderr_logfile=/b\nstdout_logfile_maxbytes=-1\nstderr_logfile_maxbytes=0\nstderr_logfile_backups=5000\n';
+  assert.deepEqual(problems(`[program:web]\n${unrotated}`), []);
+  assert.deepEqual(rotation(web(unrotated)), [0, 0, 6, 4]);
+  const same = 'command=x\nstdout_logfile=/a\nstderr_logfile=/b\nstdout_logfile_maxbytes=1GB\nstderr_logfile_maxbytes=1024MB\nstdout_logfile_backups=2\nstderr_logfile_backups=2\n';
+  assert.deepEqual(problems(`[program:web]\n${same}`), []);
+  assert.deepEqual(rotation(web(same)), [1024 * MB, 2, 5, 7]);
+});
+
+test('logs: more than 1000 backups are kept as 1000, with a warning', () => {
+  const body = 'command=x\nstdout_logfile=/var/log/a.log\nstdout_logfile_backups=5000\n';
+  assert.deepEqual(problems(`[program:web]\n${body}`), [
+    warnAt(4, '`stdout_logfile_backups = 5000`: emperor keeps at most 1000 backups of a log file; 1000 are kept'),
+  ]);
+  assert.equal(web(body).logBackups, 1000);
 });
 
 test('supervisord keys with no equivalent are warnings, priority suggests depends, stopasgroup=false says why', () => {

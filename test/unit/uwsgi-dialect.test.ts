@@ -46,7 +46,7 @@ function uwsgiSpec(overrides: Partial<VassalSpec>): VassalSpec {
     name: 'jobs', file: FILE, dialect: 'uwsgi', command: [], directory: DIR, env: [], user: null, group: null,
     umask: null, autostart: true, instances: 1, restart: 'always', exitCodes: [0], startSecs: 1000, startRetries: 0,
     backoff: 1000, backoffMax: 60_000, stopSignal: 'SIGTERM', stopTimeout: 10_000, reloadSignal: null, log: null,
-    stdoutLog: null, stderrLog: null, depends: [], healthCheck: null, healthInterval: 10_000, healthTimeout: 2000,
+    stdoutLog: null, stderrLog: null, logMaxSize: 52_428_800, logBackups: 5, depends: [], healthCheck: null, healthInterval: 10_000, healthTimeout: 2000,
     healthRetries: 3, maxRss: null, pidfile: null, pidfileBy: 'daemon', uwsgiApp: false, instanceNames: [], lines: {},
     ...overrides,
   };
@@ -252,6 +252,8 @@ test('env, chdir, uid, gid and logto apply to every daemon; a relative chdir or 
     [spec.env, spec.directory, spec.user, spec.group, spec.log, spec.stdoutLog],
     [[['PATH', '/venv/bin:/usr/bin'], ['EMPTY', '']], '/etc/emperor/app', '1000', 'www-data', `${DIR}/logs/jobs.log`, null],
   );
+  // logto has no rotation of its own: the native defaults (50M, 5 backups) apply
+  assert.deepEqual([spec.logMaxSize, spec.logBackups], [50 * 1024 * 1024, 5]);
   assert.deepEqual(daemon('attach-daemon2 = command=w,uid=root,chdir=/tmp\nuid = app\nchdir = /srv').user, 'root');
   assert.deepEqual(daemon('attach-daemon2 = command=w,chdir=/tmp\nchdir = /srv').directory, '/tmp');
 });

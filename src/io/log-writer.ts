@@ -1,0 +1,225 @@
+// A vassal's log file: whole lines copied from its pipes, rotated exactly on line boundaries,
+// written asynchronously in batches, and never a reason for the vassal or the emperor to stall.
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, write, writev, fstatSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** Bytes queued in memory before the pipes feeding the writer are paused (the vassal then waits). */
+export const HIGH_WATER = 4 * 1024 * 1024;
+/** How often a failed log file is tried again. */
+export const RETRY_MS = 1000;
+
+/** What the writer reports to its owner. */
+export interface LogWriterEvents {
+  /** bytes dropped because the file could not be written (full disk, unwritable path); `first` once per outage. */
+  dropped(bytes: number, reason: string, first: boolean): void;
+  /** writing works again after an outage. */
+  resumed(): void;
+}
+
+/** Rotation settings: `maxSize` 0 never rotates. */
+export interface Rotation {
+  maxSize: number;
+  backups: number;
+}
+
+const NL = 0x0a;
+
+/**
+ * Appends whole lines to PATH. Before a line would take the file past `maxSize`, the file turns
+ * into PATH.1 (PATH.1 into PATH.2 ... up to `backups`) and a new PATH starts; a line longer than
+ * `maxSize` is written whole. Work per chunk is one newline search from the end, except near the
+ * rotation boundary. Writes are asynchronous and batched: while one is in flight, chunks queue up
+ * and go out together with writev.
+ */
+export class LogWriter {
+  private fd: number | null = null;
+  private size = 0;
+  private queue: Buffer[] = [];
+  private queued = 0;
+  private writing = false;
+  private failing: string | null = null;
+  private retryAt = 0;
+  private closed = false;
+  private regular = true;
+  private readonly drainWaiters: Array<() => void> = [];
+  /** called when the queue falls below HIGH_WATER after having passed it (resume the pipes). */
+  onDrain: (() => void) | null = null;
+
+  constructor(
+    readonly path: string,
+    public rotation: Rotation,
+    private readonly events: LogWriterEvents,
+    private readonly open: (path: string) => number = openAppend,
+  ) {}
+
+  /** Queues whole lines (the caller keeps a partial last line back). True while under the high-water mark. */
+  push(lines: Buffer): boolean {
+    if (this.closed || lines.length === 0) return true;
+    this.queue.push(lines);
+    this.queued += lines.length;
+    if (!this.writing) this.flush();
+    return this.queued < HIGH_WATER;
+  }
+
+  /** Resolves once everything queued is written (or dropped). */
+  drained(): Promise<void> {
+    if (!this.writing && this.queue.length === 0) return Promise.resolve();
+    return new Promise((r) => this.drainWaiters.push(r));
+  }
+
+  /** Writes what is queued, then closes the file. */
+  async close(): Promise<void> {
+    await this.drained();
+    this.closed = true;
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+
+  private ensureOpen(): boolean {
+    if (this.fd !== null) return true;
+    const now = Date.now();
+    if (this.failing !== null && now < this.retryAt) return false;
+    try {
+      mkdirSync(dirname(this.path), { recursive: true });
+      this.fd = this.open(this.path);
+      const st = fstatSync(this.fd);
+      this.size = st.size;
+      // Only a regular file is rotated: never /dev/stdout, a FIFO or a terminal.
+      this.regular = st.isFile();
+      return true;
+    } catch (err) {
+      this.fail(`cannot open ${this.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      return false;
+    }
+  }
+
+  private fail(reason: string, lost = 0): void {
+    const first = this.failing === null;
+    this.failing = reason;
+    this.retryAt = Date.now() + RETRY_MS;
+    if (this.fd !== null) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // already unusable
+      }
+      this.fd = null;
+    }
+    const bytes = this.queued + lost;
+    this.queue = [];
+    this.queued = 0;
+    this.events.dropped(bytes, reason, first);
+  }
+
+  // Takes everything queued, cut at rotation points, and writes it; loops until the queue is empty.
+  private flush(): void {
+    if (this.queue.length === 0) {
+      this.settle();
+      return;
+    }
+    if (!this.ensureOpen()) {
+      const bytes = this.queued;
+      this.queue = [];
+      this.queued = 0;
+      this.events.dropped(bytes, this.failing ?? 'log file unavailable', false);
+      this.settle();
+      return;
+    }
+    const batch = this.queue;
+    this.queue = [];
+    const { head, rest } = this.cut(batch);
+    const bytes = head.reduce((n, b) => n + b.length, 0);
+    this.queued -= bytes;
+    if (rest.length > 0) {
+      this.queue = [...rest, ...this.queue];
+    }
+    this.writing = true;
+    const fd = this.fd as number;
+    const done = (err: NodeJS.ErrnoException | null, written: number): void => {
+      this.writing = false;
+      if (err !== null || written < bytes) {
+        this.fail(`cannot write ${this.path}: ${err?.code ?? 'short write'}`, bytes - Math.max(0, written));
+        this.settle();
+        return;
+      }
+      this.size += bytes;
+      if (this.failing !== null) {
+        this.failing = null;
+        this.events.resumed();
+      }
+      if (rest.length > 0) this.rotate();
+      this.flush();
+    };
+    if (head.length === 1) write(fd, head[0] as Buffer, 0, bytes, null, done);
+    else writev(fd, head, null, done);
+  }
+
+  // Splits queued buffers at the last line that still fits the current file; the rest waits for the rotation.
+  private cut(batch: Buffer[]): { head: Buffer[]; rest: Buffer[] } {
+    const max = this.rotation.maxSize;
+    if (max <= 0 || !this.regular) return { head: batch, rest: [] };
+    let room = max - this.size;
+    const head: Buffer[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const buf = batch[i] as Buffer;
+      if (buf.length <= room) {
+        head.push(buf);
+        room -= buf.length;
+        continue;
+      }
+      // This buffer crosses the boundary: keep the lines that fit, rotate before the next one.
+      let end = room > 0 ? buf.lastIndexOf(NL, room - 1) + 1 : 0;
+      if (end === 0 && head.length === 0 && this.size === 0) {
+        // A fresh file and a first line longer than the limit: it goes in whole.
+        end = buf.indexOf(NL) + 1 || buf.length;
+      }
+      if (end > 0) head.push(buf.subarray(0, end));
+      const rest = [buf.subarray(end), ...batch.slice(i + 1)].filter((b) => b.length > 0);
+      if (head.length === 0) {
+        // Nothing fits: rotate first (the writes before it are done).
+        this.rotate();
+        return this.cut(rest);
+      }
+      return { head, rest };
+    }
+    return { head, rest: [] };
+  }
+
+  /** PATH.N-1 -> PATH.N ... PATH -> PATH.1, then a new, empty PATH. */
+  private rotate(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+    const { backups } = this.rotation;
+    try {
+      if (backups <= 0) rmSync(this.path, { force: true });
+      else {
+        for (let n = backups - 1; n >= 1; n--) renameQuiet(`${this.path}.${n}`, `${this.path}.${n + 1}`);
+        renameQuiet(this.path, `${this.path}.1`);
+      }
+    } catch (err) {
+      this.fail(`cannot rotate ${this.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      return;
+    }
+    this.size = 0;
+    this.ensureOpen();
+  }
+
+  private settle(): void {
+    if (this.writing || this.queue.length > 0) return;
+    if (this.onDrain !== null) this.onDrain();
+    for (const w of this.drainWaiters.splice(0)) w();
+  }
+}
+
+function renameQuiet(from: string, to: string): void {
+  try {
+    renameSync(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+/** Opens PATH for appending, creating it (mode 0640). */
+export function openAppend(path: string): number {
+  return openSync(path, 'a', 0o640);
+}

@@ -1,0 +1,83 @@
+// The log writer on real files: exact rotation on line boundaries, nothing lost, failures counted.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LogWriter } from '../../src/io/log-writer.ts';
+
+function lines(from: number, count: number, width = 20): Buffer {
+  let s = '';
+  for (let i = from; i < from + count; i++) s += `line ${i}`.padEnd(width - 1, '.') + '\n';
+  return Buffer.from(s);
+}
+
+function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'emperor-logw-'));
+  return fn(dir).finally(() => rmSync(dir, { recursive: true, force: true }));
+}
+
+test('rotation: every file ends on a line boundary, none passes the limit, nothing is lost', () =>
+  withDir(async (dir) => {
+    const path = join(dir, 'app.log');
+    const drops: number[] = [];
+    const w = new LogWriter(path, { maxSize: 1000, backups: 3 }, { dropped: (b) => drops.push(b), resumed: () => {} });
+    // 200 lines of 20 bytes in uneven chunks: 4000 bytes, so 4 files of 1000 (50 lines each).
+    let n = 0;
+    for (const size of [7, 33, 1, 60, 99]) {
+      w.push(lines(n, size));
+      n += size;
+    }
+    await w.close();
+    assert.deepEqual(drops, []);
+    const files = [`${path}.3`, `${path}.2`, `${path}.1`, path].map((p) => readFileSync(p, 'utf8'));
+    for (const f of files) {
+      assert.ok(f.length <= 1000 && f.endsWith('\n'), `${f.length} bytes`);
+    }
+    assert.equal(files.join(''), lines(0, 200).toString());
+    assert.ok(!existsSync(`${path}.4`), 'only `backups` old files are kept');
+  }));
+
+test('a line longer than the limit is written whole, into a file of its own', () =>
+  withDir(async (dir) => {
+    const path = join(dir, 'big.log');
+    const w = new LogWriter(path, { maxSize: 50, backups: 5 }, { dropped: () => {}, resumed: () => {} });
+    w.push(Buffer.from('short 1\n'));
+    w.push(Buffer.from(`${'x'.repeat(120)}\nshort 2\n`));
+    await w.close();
+    assert.equal(readFileSync(`${path}.2`, 'utf8'), 'short 1\n');
+    assert.equal(readFileSync(`${path}.1`, 'utf8'), `${'x'.repeat(120)}\n`);
+    assert.equal(readFileSync(path, 'utf8'), 'short 2\n');
+  }));
+
+test('a full disk (/dev/full) drops and counts, never throws, and says so once', async () => {
+  const drops: Array<[number, boolean]> = [];
+  const w = new LogWriter('/dev/full', { maxSize: 0, backups: 0 }, { dropped: (b, _r, first) => drops.push([b, first]), resumed: () => {} });
+  w.push(Buffer.from('a line\n'));
+  await w.drained();
+  w.push(Buffer.from('another\n'));
+  await w.drained();
+  assert.equal(drops.reduce((n, [b]) => n + b, 0), 'a line\nanother\n'.length);
+  assert.deepEqual(drops.map(([, first]) => first), [true, false]);
+  await w.close();
+});
+
+test('an unwritable path drops and counts; writing resumes once the path works', () =>
+  withDir(async (dir) => {
+    const blocker = join(dir, 'not-a-dir');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(blocker, '');
+    const path = join(blocker, 'app.log'); // a file where a directory should be: ENOTDIR
+    let dropped = 0;
+    let resumed = 0;
+    const w = new LogWriter(path, { maxSize: 0, backups: 0 }, { dropped: (b) => (dropped += b), resumed: () => resumed++ });
+    w.push(Buffer.from('lost\n'));
+    await w.drained();
+    assert.equal(dropped, 5);
+    await w.close();
+    rmSync(blocker);
+    const ok = new LogWriter(path, { maxSize: 0, backups: 0 }, { dropped: (b) => (dropped += b), resumed: () => resumed++ });
+    ok.push(Buffer.from('kept\n'));
+    await ok.close();
+    assert.equal(readFileSync(path, 'utf8'), 'kept\n');
+  }));
