@@ -29,9 +29,24 @@ export function pipeToLog(stream: Readable, writer: LogWriter): void {
       set.clear();
     };
   }
+  const pause = (): void => {
+    stream.pause();
+    paused.get(writer)?.add(stream);
+  };
   stream.on('data', (chunk: Buffer) => {
-    let buf = pending === null ? chunk : Buffer.concat([pending, chunk]);
-    pending = null;
+    let buf = chunk;
+    if (pending !== null) {
+      // Only the line that was cut is copied together; the rest of the chunk goes out as it came.
+      const first = chunk.indexOf(NL);
+      if (first < 0) {
+        buf = Buffer.concat([pending, chunk]);
+      } else {
+        const joined = Buffer.concat([pending, chunk.subarray(0, first + 1)]);
+        if (!writer.push(joined)) pause();
+        buf = chunk.subarray(first + 1);
+      }
+      pending = null;
+    }
     const last = buf.lastIndexOf(NL);
     let whole: Buffer | null = null;
     if (last >= 0) {
@@ -51,10 +66,7 @@ export function pipeToLog(stream: Readable, writer: LogWriter): void {
       clearTimeout(timer);
       timer = null;
     }
-    if (whole !== null && !writer.push(whole)) {
-      stream.pause();
-      paused.get(writer)?.add(stream);
-    }
+    if (whole !== null && whole.length > 0 && !writer.push(whole)) pause();
   });
   stream.on('end', flushPartial);
   stream.on('error', flushPartial);

@@ -132,7 +132,7 @@ test('smart-attach-daemon and attach-daemon2 pidfile=: supervised by pid, record
   });
 });
 
-test('smart-attach-daemon2 and attach-daemon2 daemonize=true: the command stays in the foreground, the emperor writes its pidfile; adopted after a restart; stopped whole', async () => {
+test('smart-attach-daemon2 and attach-daemon2 daemonize=true: the command stays in the foreground, the emperor writes its pidfile; adopted after SIGTERM and SIGKILL of the emperor; stopped whole', async () => {
   await withDaemons(async (e, r) => {
     const p1 = r.pidfile(join(e.root, 'fg1.pid'));
     const p2 = r.pidfile(join(e.root, 'fg2.pid'));
@@ -161,6 +161,14 @@ test('smart-attach-daemon2 and attach-daemon2 daemonize=true: the command stays 
     await e.relaunch();
     r.protect(e.pid);
     assert.deepEqual((await e.waitState('fg@1', 'RUNNING', 5000)).pids, [f1], 'adopted, not started again');
+    assert.deepEqual((await e.waitState('fg@2', 'RUNNING', 5000)).pids, [f2]);
+    // Though the emperor's own children, they outlive an emperor killed by SIGKILL too.
+    await e.stop('SIGKILL');
+    await sleep(500);
+    assert.ok(alive(f1) && alive(f2), 'foreground daemons outlive an emperor killed by SIGKILL');
+    await e.relaunch();
+    r.protect(e.pid);
+    assert.deepEqual((await e.waitState('fg@1', 'RUNNING', 5000)).pids, [f1], 'adopted again');
     assert.deepEqual((await e.waitState('fg@2', 'RUNNING', 5000)).pids, [f2]);
     await sleep(1500);
     assert.deepEqual(linesIn(l1), [String(f1)], 'never launched twice');
