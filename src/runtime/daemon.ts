@@ -47,8 +47,13 @@ export function notOurs(id: ProcessIdentity, mtimeMs: number, o: Pick<DaemonOpti
   return null;
 }
 
-/** A daemon being supervised through its pid. */
+/**
+ * A daemon being supervised through its pid. With `group`, signals go to its process group: a
+ * foreground command the emperor launched (smart-attach-daemon2) leads its own group, and
+ * `/bin/sh -c` may keep the real program as its child.
+ */
 function supervise(id: ProcessIdentity, o: DaemonOptions): Supervised {
+  const group = o.pidfileBy === 'emperor';
   const listeners: Array<(code: number | null, signal: string | null) => void> = [];
   let watcher: FSWatcher | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -80,14 +85,15 @@ function supervise(id: ProcessIdentity, o: DaemonOptions): Supervised {
     guarded: false,
     // Never a signal to a pid that now belongs to another process.
     signal: (sig) => {
-      if (!same()) return check();
+      // A group id cannot be reused while any member lives: its members are still the daemon's.
+      if (group ? !same() && !groupAlive(id.pid) : !same()) return check();
       try {
-        process.kill(id.pid, sig as NodeJS.Signals);
+        process.kill(group ? -id.pid : id.pid, sig as NodeJS.Signals);
       } catch {
         check();
       }
     },
-    alive: () => !done && same(),
+    alive: () => (!done && same()) || (group && groupAlive(id.pid)),
     onExit: (l) => listeners.push(l),
     release: () => {
       done = true;
@@ -147,7 +153,9 @@ export function startDaemon(o: DaemonOptions): Supervised | PendingSpawn | { err
   const poll = (): void => {
     if (cancelled) return;
     const r = readPidfile(o.pidfile);
-    if (r.ok && !(stale !== null && r.pid === stale.pid && r.mtimeMs === stale.mtimeMs)) {
+    if (r.ok && stale !== null && r.pid === stale.pid && r.mtimeMs === stale.mtimeMs) {
+      last = `pidfile ${o.pidfile} still names pid ${r.pid}, which is not this daemon (the command never rewrote it)`;
+    } else if (r.ok) {
       const id = identify(r.pid);
       if (id !== null && id.startMs + SLACK_MS >= launchedMs && id.uid === o.uid && id.pid !== o.emperorPid) {
         o.guard.untrack(launcher); // the daemon outlives the emperor, launcher group included
