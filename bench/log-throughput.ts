@@ -1,6 +1,6 @@
-// Log throughput: a child `cat`ing 200 MB of 100-byte lines straight to a file, through the emperor
-// (exact rotation, 50M x 4 files) and through supervisord; the child's wall time, the supervisor's CPU
-// seconds, whether every line arrived whole; then the stats socket's latency while a vassal floods.
+// Log throughput: a child `cat`ing 200 MB of 100-byte lines straight to a file (three ways), through the
+// emperor (exact rotation, 50M x 4 files) and through supervisord; the child's wall time, the supervisor's
+// CPU seconds, whether every line arrived whole; then the stats socket's latency while a vassal floods.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
@@ -40,6 +40,8 @@ const TOTAL_MB = TOTAL_BYTES / MIB;
 const BATCH_LINES = Math.floor((64 * 1024) / LINE_BYTES);
 /** The emperor's defaults (log-max-size 50M, log-backups 5); supervisord is given the same. */
 const MAX_LOG_BYTES = 50 * MIB;
+/** A size that is neither a multiple of 64 KiB nor of the 100-byte lines: one extra run of each supervisor. */
+const UNALIGNED_MAX = 50_000_050;
 /** Quiet time after a supervisor answers, before its CPU is read. */
 const SETTLE_MS = 500;
 /** Flood check: stats reads, their spacing, and idle reads before the flood for comparison. */
@@ -66,15 +68,75 @@ const CLK_TCK = ((): number => {
   return Number.isFinite(n) && n > 0 ? n : 100;
 })();
 
-/** utime + stime of a process (all its threads), in seconds; NaN when it is gone. */
-function cpuSeconds(pid: number): number {
+/** CPU time of a process (all its threads), in seconds; NaN when it is gone. */
+interface Cpu {
+  user: number;
+  sys: number;
+}
+
+/** utime and stime of a process (all its threads), from /proc/PID/stat. */
+function cpuOf(pid: number): Cpu {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+    return { user: Number(f[11]) / CLK_TCK, sys: Number(f[12]) / CLK_TCK };
   } catch {
-    return NaN;
+    return { user: NaN, sys: NaN };
   }
+}
+
+/** utime + stime of a process (all its threads), in seconds; NaN when it is gone. */
+function cpuSeconds(pid: number): number {
+  const c = cpuOf(pid);
+  return c.user + c.sys;
+}
+
+/** CPU used since `before`. */
+function cpuSince(pid: number, before: Cpu): Cpu {
+  const now = cpuOf(pid);
+  return { user: now.user - before.user, sys: now.sys - before.sys };
+}
+
+/** Counters of a process (all its threads) that explain its CPU time: syscalls, faults, context switches. */
+interface Counters {
+  /** read-type and write-type syscalls (/proc/PID/io syscr, syscw). */
+  reads: number;
+  writes: number;
+  /** minor page faults (/proc/PID/stat). */
+  minflt: number;
+  /** voluntary and involuntary context switches, summed over /proc/PID/task/*. */
+  voluntary: number;
+  involuntary: number;
+}
+
+function countersOf(pid: number): Counters {
+  const c: Counters = { reads: NaN, writes: NaN, minflt: NaN, voluntary: 0, involuntary: 0 };
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'latin1');
+    c.reads = Number(/^syscr:\s+(\d+)/m.exec(io)?.[1] ?? NaN);
+    c.writes = Number(/^syscw:\s+(\d+)/m.exec(io)?.[1] ?? NaN);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    c.minflt = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const st = readFileSync(`/proc/${pid}/task/${tid}/status`, 'latin1');
+      c.voluntary += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(st)?.[1] ?? 0);
+      c.involuntary += Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(st)?.[1] ?? 0);
+    }
+  } catch {
+    // gone: what was read stays
+  }
+  return c;
+}
+
+function countersSince(pid: number, before: Counters): Counters {
+  const now = countersOf(pid);
+  return {
+    reads: now.reads - before.reads,
+    writes: now.writes - before.writes,
+    minflt: now.minflt - before.minflt,
+    voluntary: now.voluntary - before.voluntary,
+    involuntary: now.involuntary - before.involuntary,
+  };
 }
 
 /** Bytes a process has passed to write() and friends (/proc/PID/io `wchar`); NaN when unreadable. */
@@ -194,7 +256,7 @@ function checkLog(dir: string, base: string, expectedSha1: string): LogCheck {
   const identical = bytes === TOTAL_BYTES && sha1Files(paths) === expectedSha1;
   if (identical) {
     // Lines are 100 bytes and files far longer: each file that does not end in '\n' cuts one line.
-    const cut = files.slice(0, -1).filter((f) => !f.endsWithNewline).length;
+    const cut = files.slice(0, -1).filter((f) => f.size > 0 && !f.endsWithNewline).length;
     return { files, bytes, identical, whole: LINES - cut, cut, lost: 0, bad: 0, maxFileBytes };
   }
   return { files, bytes, identical, ...lineByLine(paths), maxFileBytes };
@@ -247,7 +309,7 @@ function parseTestLine(all: Buffer, start: number, end: number): number | null {
 }
 
 function describeCheck(c: LogCheck): string {
-  const sizes = c.files.map((f) => `${f.name} ${f.size}${f.endsWithNewline ? '' : ' (ends mid-line)'}`).join(', ');
+  const sizes = c.files.map((f) => `${f.name} ${f.size}${f.size === 0 ? ' (empty)' : f.endsWithNewline ? '' : ' (ends mid-line)'}`).join(', ');
   return `${c.files.length} files [${sizes}]; ${c.identical ? 'identical to the test file' : `NOT identical (${c.bytes} of ${TOTAL_BYTES} bytes)`}; lines whole ${c.whole}, cut across files ${c.cut}, lost ${c.lost}${c.bad > 0 ? `, not test lines ${c.bad}` : ''}`;
 }
 
@@ -259,18 +321,40 @@ interface PlainRun {
   bytes: number;
 }
 
-async function plainRun(src: string, dir: string): Promise<PlainRun> {
+/** The no-supervisor baselines: each writes F to OUT with a shell command. */
+const PLAIN_VARIANTS = [
+  {
+    key: 'cat_file',
+    label: 'cat F > OUT (copy_file_range)',
+    note: 'GNU cat between two regular files copies in the kernel (copy_file_range): the child never write()s',
+    command: (src: string, out: string): string => `cat '${src}' > '${out}'`,
+  },
+  {
+    key: 'dd_file',
+    label: 'dd bs=128K (read/write)',
+    note: 'dd if=F of=OUT bs=128K: read() and write() of 128 KiB, as cat does into a pipe',
+    command: (src: string, out: string): string => `dd if='${src}' of='${out}' bs=128K status=none`,
+  },
+  {
+    key: 'cat_pipe_cat',
+    label: 'cat F | cat > OUT (C pipe reader)',
+    note: 'the same child writing into a pipe that a C reader (cat) copies to a file, for scale: a supervisor reads a pipe too (wall = the whole pipeline)',
+    command: (src: string, out: string): string => `cat '${src}' | cat > '${out}'`,
+  },
+] as const;
+
+async function plainRun(src: string, dir: string, command: (src: string, out: string) => string): Promise<PlainRun> {
   mkdirSync(dir);
   const out = join(dir, 'OUT');
   const t0 = nowMs();
-  const child = spawn('sh', ['-c', `cat '${src}' > '${out}'`], { stdio: 'ignore' });
+  const child = spawn('sh', ['-c', command(src, out)], { stdio: 'ignore' });
   const stop = onCleanup(async () => {
     if (child.pid !== undefined && child.exitCode === null) signal(child.pid, 'SIGKILL');
   });
   const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
   const wallS = (nowMs() - t0) / 1000;
   await stop();
-  if (code !== 0) throw new Error(`sh -c 'cat > OUT' exited with ${code}`);
+  if (code !== 0) throw new Error(`sh -c '${command(src, out)}' exited with ${code}`);
   const bytes = statSync(out).size;
   rmSync(dir, { recursive: true, force: true });
   return { wallS, mbps: TOTAL_MB / wallS, bytes };
@@ -282,8 +366,12 @@ interface SupervisedRun {
   wallS: number;
   mbps: number;
   cpuS: number;
+  cpu: Cpu;
+  counters: Counters;
   /** from the child's exit to the last byte in the log files (ms); polled every 5 ms. */
   drainMs: number;
+  /** from the child's start (event line) to the last byte in the log files, in seconds. */
+  lastByteS: number;
   check: LogCheck;
   problems: string[];
 }
@@ -313,9 +401,12 @@ function eventTime(emp: EmperorProcess, re: RegExp, what: string, timeoutMs: num
   );
 }
 
-/** Waits until the log files hold TOTAL_BYTES (or stop growing for 2 s); returns when, in Date.now() ms. */
+/**
+ * Polls (every 5 ms, from before the child starts) until the log files hold TOTAL_BYTES, or have
+ * stopped growing for 2 s once something was written (30 s if nothing ever is); returns when, in Date.now() ms.
+ */
 async function logComplete(dir: string, base: string): Promise<number> {
-  let last = -1;
+  let last = 0;
   let lastChange = Date.now();
   for (;;) {
     const size = totalSize(dir, base);
@@ -324,12 +415,53 @@ async function logComplete(dir: string, base: string): Promise<number> {
     if (size !== last) {
       last = size;
       lastChange = now;
-    } else if (now - lastChange > 2000) return lastChange;
+    } else if (now - lastChange > (size > 0 ? 2000 : 30000)) return lastChange;
     await sleep(5);
   }
 }
 
-async function emperorRun(src: string, srcSha1: string, dir: string): Promise<SupervisedRun> {
+/** log-max-size: the default (50M) unless given (bytes). */
+async function emperorRun(src: string, srcSha1: string, dir: string, maxBytes: number | null = null): Promise<SupervisedRun> {
+  const vassals = join(dir, 'vassals');
+  const staging = join(dir, 'staging');
+  const state = join(dir, 'state');
+  const logs = join(dir, 'logs');
+  for (const d of [vassals, staging, logs]) mkdirSync(d, { recursive: true });
+  const emp = new EmperorProcess(COMPILED, ['--vassals', vassals, '--state-dir', state, '--metrics', 'off']);
+  const problems: string[] = [];
+  try {
+    await waitFor('the emperor to serve stats', async () => ((await readStats(join(state, 'stats.sock'))).vassals.length === 0 ? true : null), 20000, 10);
+    await sleep(SETTLE_MS);
+    const cpu0 = cpuOf(emp.pid);
+    const n0 = countersOf(emp.pid);
+    const size = maxBytes === null ? '' : `log-max-size = ${maxBytes}\n`;
+    const completing = logComplete(logs, 'OUT');
+    dropVassal(staging, vassals, 'tp.ini', `[vassal]\ncommand = cat ${src}\nlog = ${join(logs, 'OUT')}\nrestart = never\nstart-secs = 0\n${size}`);
+    const running = await eventTime(emp, /^\S+ tp\[0\]: RUNNING /, 'tp RUNNING', 20000);
+    const exited = await eventTime(emp, /^\S+ tp\[0\]: (EXITED|FATAL|BACKOFF) /, 'tp EXITED', 120000);
+    const complete = await completing;
+    const cpu = cpuSince(emp.pid, cpu0);
+    const counters = countersSince(emp.pid, n0);
+    if (!/ EXITED pid=\d+ code=0 /.test(exited.line)) problems.push(`emperor: ${exited.line}`);
+    const wallS = (exited.at - running.at) / 1000;
+    const stop = await emp.stop();
+    problems.push(...emp.problems().map((l) => `emperor said: ${l}`));
+    if (stop.exitCode !== 0) problems.push(`emperor exit: code ${stop.exitCode} signal ${stop.exitSignal}`);
+    problems.push(...stop.leftovers.map((l) => `left behind by the emperor (killed): ${l}`));
+    const check = checkLog(logs, 'OUT', srcSha1);
+    const lastByteS = (complete - running.at) / 1000;
+    return { wallS, mbps: TOTAL_MB / wallS, cpuS: cpu.user + cpu.sys, cpu, counters, drainMs: complete - exited.at, lastByteS, check, problems };
+  } finally {
+    await emp.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The emperor's CPU for the same vassal with an empty file (`cat EMPTY`): the fixed cost of picking
+ * up the file, spawning, and handling the exit, without the copy. Fresh emperor, like emperorRun.
+ */
+async function emperorFixedCost(empty: string, dir: string): Promise<{ cpuS: number; problems: string[] }> {
   const vassals = join(dir, 'vassals');
   const staging = join(dir, 'staging');
   const state = join(dir, 'state');
@@ -341,19 +473,15 @@ async function emperorRun(src: string, srcSha1: string, dir: string): Promise<Su
     await waitFor('the emperor to serve stats', async () => ((await readStats(join(state, 'stats.sock'))).vassals.length === 0 ? true : null), 20000, 10);
     await sleep(SETTLE_MS);
     const cpu0 = cpuSeconds(emp.pid);
-    dropVassal(staging, vassals, 'tp.ini', `[vassal]\ncommand = cat ${src}\nlog = ${join(logs, 'OUT')}\nrestart = never\nstart-secs = 0\n`);
-    const running = await eventTime(emp, /^\S+ tp\[0\]: RUNNING /, 'tp RUNNING', 20000);
-    const exited = await eventTime(emp, /^\S+ tp\[0\]: (EXITED|FATAL|BACKOFF) /, 'tp EXITED', 120000);
-    const complete = await logComplete(logs, 'OUT');
+    dropVassal(staging, vassals, 'tp.ini', `[vassal]\ncommand = cat ${empty}\nlog = ${join(logs, 'OUT')}\nrestart = never\nstart-secs = 0\n`);
+    await eventTime(emp, /^\S+ tp\[0\]: (EXITED|FATAL|BACKOFF) /, 'tp EXITED', 20000);
+    await sleep(100);
     const cpuS = cpuSeconds(emp.pid) - cpu0;
-    if (!/ EXITED pid=\d+ code=0 /.test(exited.line)) problems.push(`emperor: ${exited.line}`);
-    const wallS = (exited.at - running.at) / 1000;
     const stop = await emp.stop();
     problems.push(...emp.problems().map((l) => `emperor said: ${l}`));
     if (stop.exitCode !== 0) problems.push(`emperor exit: code ${stop.exitCode} signal ${stop.exitSignal}`);
     problems.push(...stop.leftovers.map((l) => `left behind by the emperor (killed): ${l}`));
-    const check = checkLog(logs, 'OUT', srcSha1);
-    return { wallS, mbps: TOTAL_MB / wallS, cpuS, drainMs: complete - exited.at, check, problems };
+    return { cpuS, problems };
   } finally {
     await emp.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -387,7 +515,7 @@ function supervisordPids(): number[] {
   return processesMatching('supervisord').filter((p) => /(^|\/|\s)supervisord(\s|$)/.test(cmdline(p)));
 }
 
-/** Makes sure `supervisord` is on PATH (Debian's `supervisor` package); null when it is, else what happened. */
+/** Makes sure `supervisord` is on PATH (Debian's `supervisor` package); `note` says what was done, if anything. */
 function ensureSupervisord(): { ok: boolean; note: string | null } {
   const has = (): boolean => spawnSync('sh', ['-c', 'command -v supervisord && command -v supervisorctl'], { stdio: 'ignore' }).status === 0;
   if (has()) return { ok: true, note: null };
@@ -417,7 +545,8 @@ function supervisordTime(line: string): number {
   return new Date(n[0], n[1] - 1, n[2], n[3], n[4], n[5], n[6]).getTime();
 }
 
-async function supervisordRun(src: string, srcSha1: string, dir: string): Promise<SupervisedRun> {
+/** stdout_logfile_maxbytes: 50MB (what supervisord reads as 50 MiB) unless given (bytes). */
+async function supervisordRun(src: string, srcSha1: string, dir: string, maxBytes: number | null = null): Promise<SupervisedRun> {
   const logs = join(dir, 'logs');
   const childlogs = join(dir, 'childlogs');
   mkdirSync(logs, { recursive: true });
@@ -450,7 +579,7 @@ async function supervisordRun(src: string, srcSha1: string, dir: string): Promis
       'autorestart=false',
       'startsecs=0',
       `stdout_logfile=${join(logs, 'OUT')}`,
-      'stdout_logfile_maxbytes=50MB',
+      `stdout_logfile_maxbytes=${maxBytes ?? '50MB'}`,
       'stdout_logfile_backups=5',
       '',
     ].join('\n'),
@@ -510,20 +639,23 @@ async function supervisordRun(src: string, srcSha1: string, dir: string): Promis
       50,
     );
     await sleep(SETTLE_MS);
-    const cpu0 = cpuSeconds(supPid);
+    const cpu0 = cpuOf(supPid);
+    const n0 = countersOf(supPid);
+    const completing = logComplete(logs, 'OUT');
     const started = await run(['supervisorctl', '-c', conf, 'start', 'tp']);
     if (!/started/.test(started.out)) problems.push(`supervisorctl start tp: ${started.out.trim()}`);
     const spawned = await supEvent(/ spawned: 'tp' with pid \d+/, 'tp spawned', 20000);
     programPids.add(Number(/with pid (\d+)/.exec(spawned.line)?.[1]));
     const exited = await supEvent(/ exited: tp \(/, 'tp exited', 120000);
-    await logComplete(logs, 'OUT');
-    const complete = Date.now();
-    const cpuS = cpuSeconds(supPid) - cpu0;
+    const complete = await completing;
+    const cpu = cpuSince(supPid, cpu0);
+    const counters = countersSince(supPid, n0);
     if (!/exit status 0; expected/.test(exited.line)) problems.push(`supervisord: ${exited.line}`);
     const wallS = (exited.at - spawned.at) / 1000;
     await stop();
     const check = checkLog(logs, 'OUT', srcSha1);
-    return { wallS, mbps: TOTAL_MB / wallS, cpuS, drainMs: complete - exited.at, check, problems };
+    const lastByteS = (complete - spawned.at) / 1000;
+    return { wallS, mbps: TOTAL_MB / wallS, cpuS: cpu.user + cpu.sys, cpu, counters, drainMs: complete - exited.at, lastByteS, check, problems };
   } finally {
     await stop();
     rmSync(dir, { recursive: true, force: true });
@@ -656,65 +788,109 @@ async function main(): Promise<void> {
   const genMs = makeTestFile(src);
   const t = nowMs();
   const srcSha1 = sha1Files([src]);
+  const empty = join(root, 'empty.txt');
+  writeFileSync(empty, '');
   console.log(
     `test file: ${LINES} lines x ${LINE_BYTES} B = ${TOTAL_BYTES} B (${TOTAL_MB} MiB) written in ${fmt(genMs / 1000)} s (sha1 ${srcSha1.slice(0, 12)}, ${fmt((nowMs() - t) / 1000)} s)`,
   );
-  console.log(`MB/s below = ${TOTAL_MB} MiB / the child's wall time; CPU = utime+stime of the supervisor process (all threads, ${CLK_TCK} Hz ticks)`);
-  console.log('wall: plain = spawn -> exit of sh -c "cat F > OUT"; emperor = RUNNING -> EXITED event lines; supervisord = "spawned" -> "exited" lines of its log');
+  console.log(`MB/s below = ${TOTAL_MB} MiB / the child's wall time; CPU = utime+stime of the supervisor process (all threads, ${CLK_TCK} Hz ticks), user/sys split`);
+  console.log('wall: plain = spawn -> exit of sh -c "..."; emperor = its RUNNING -> EXITED event lines; supervisord = "spawned" -> "exited" lines of its log (all ms-precise)');
+  for (const v of PLAIN_VARIANTS) console.log(`plain "${v.label}": ${v.note}`);
 
-  const plain: PlainRun[] = [];
+  const plain = new Map<string, PlainRun[]>(PLAIN_VARIANTS.map((v) => [v.key, []]));
   const emperor: SupervisedRun[] = [];
   const supervisord: SupervisedRun[] = [];
+  const fixed: number[] = [];
   const problems: string[] = [];
+  const cpuText = (r: SupervisedRun): string =>
+    `CPU ${fmt(r.cpuS)} s (user ${fmt(r.cpu.user)}, sys ${fmt(r.cpu.sys)}; ${r.counters.reads} reads, ${r.counters.writes} writes, ` +
+    `${r.counters.minflt} minor faults, ${r.counters.voluntary}+${r.counters.involuntary} ctx switches)`;
+  const exactFor = (r: SupervisedRun, maxBytes: number): boolean =>
+    r.check.identical && r.check.files.every((f) => f.size === 0 || f.endsWithNewline) && r.check.maxFileBytes <= maxBytes;
+  const emperorLine = (label: string, r: SupervisedRun, maxBytes: number): string =>
+    `${label}: wall ${fmt(r.wallS, 3)} s = ${fmt(r.mbps, 1)} MB/s, ${cpuText(r)}, last byte ${fmt(r.lastByteS, 3)} s after start (${fmt(r.drainMs, 0)} ms from the exit line); ${describeCheck(r.check)}; ${exactFor(r, maxBytes) ? 'EXACT' : 'NOT EXACT'}`;
+  const supervisordLine = (label: string, r: SupervisedRun): string =>
+    `${label}: wall ${fmt(r.wallS, 3)} s = ${fmt(r.mbps, 1)} MB/s, ${cpuText(r)}, last byte ${fmt(r.lastByteS, 3)} s after start (${fmt(r.drainMs, 0)} ms from the exit line); ${describeCheck(r.check)}; largest file ${r.check.maxFileBytes} B`;
   for (let rep = 1; rep <= REPS; rep++) {
-    const p = await plainRun(src, join(root, `plain-${rep}`));
-    plain.push(p);
-    console.log(`rep ${rep} plain file : wall ${fmt(p.wallS, 3)} s = ${fmt(p.mbps, 1)} MB/s${p.bytes === TOTAL_BYTES ? '' : ` (OUT has ${p.bytes} bytes!)`}`);
+    for (const v of PLAIN_VARIANTS) {
+      const p = await plainRun(src, join(root, `plain-${v.key}-${rep}`), v.command);
+      plain.get(v.key)?.push(p);
+      console.log(`rep ${rep} plain ${v.label.padEnd(30)}: wall ${fmt(p.wallS, 3)} s = ${fmt(p.mbps, 1)} MB/s${p.bytes === TOTAL_BYTES ? '' : ` (OUT has ${p.bytes} bytes!)`}`);
+    }
     const e = await emperorRun(src, srcSha1, join(root, `emperor-${rep}`));
     emperor.push(e);
-    const eExact = e.check.identical && e.check.files.every((f) => f.endsWithNewline) && e.check.maxFileBytes <= MAX_LOG_BYTES;
-    console.log(
-      `rep ${rep} emperor    : wall ${fmt(e.wallS, 3)} s = ${fmt(e.mbps, 1)} MB/s, CPU ${fmt(e.cpuS)} s, log complete ${fmt(e.drainMs, 0)} ms after exit; ${describeCheck(e.check)}; ${eExact ? 'EXACT' : 'NOT EXACT'}`,
-    );
+    console.log(emperorLine(`rep ${rep} emperor    `, e, MAX_LOG_BYTES));
     problems.push(...e.problems.map((x) => `rep ${rep} emperor: ${x}`));
+    const z = await emperorFixedCost(empty, join(root, `emperor-empty-${rep}`));
+    fixed.push(z.cpuS);
+    console.log(`rep ${rep} emperor, 0-byte child: CPU ${fmt(z.cpuS)} s (pickup + spawn + exit, no copy)`);
+    problems.push(...z.problems.map((x) => `rep ${rep} emperor (0 bytes): ${x}`));
     if (sup.ok) {
-      const s = await supervisordRun(src, srcSha1, join(root, `supervisord-${rep}`));
-      supervisord.push(s);
-      console.log(
-        `rep ${rep} supervisord: wall ${fmt(s.wallS, 3)} s = ${fmt(s.mbps, 1)} MB/s, CPU ${fmt(s.cpuS)} s, log complete ${fmt(s.drainMs, 0)} ms after exit; ${describeCheck(s.check)}; largest file ${s.check.maxFileBytes} B`,
-      );
-      problems.push(...s.problems.map((x) => `rep ${rep} supervisord: ${x}`));
+      const r = await supervisordRun(src, srcSha1, join(root, `supervisord-${rep}`));
+      supervisord.push(r);
+      console.log(supervisordLine(`rep ${rep} supervisord`, r));
+      problems.push(...r.problems.map((x) => `rep ${rep} supervisord: ${x}`));
     }
   }
 
-  const row = (name: string, mbps: readonly number[], cpu: readonly number[] | null): string => {
+  // 50 MiB is a multiple of the 100-byte lines and of supervisord's 64 KiB pipe reads, so its rotation
+  // lands on a line boundary by luck; a size that is neither shows how each rotates (one run each).
+  console.log('');
+  console.log(`once each, max size ${UNALIGNED_MAX} bytes (not a multiple of 64 KiB nor of 100 B; 5 files):`);
+  const eOdd = await emperorRun(src, srcSha1, join(root, 'emperor-unaligned'), UNALIGNED_MAX);
+  console.log(emperorLine(`emperor     log-max-size = ${UNALIGNED_MAX}`, eOdd, UNALIGNED_MAX));
+  problems.push(...eOdd.problems.map((x) => `unaligned emperor: ${x}`));
+  let sOdd: SupervisedRun | null = null;
+  if (sup.ok) {
+    sOdd = await supervisordRun(src, srcSha1, join(root, 'supervisord-unaligned'), UNALIGNED_MAX);
+    console.log(supervisordLine(`supervisord stdout_logfile_maxbytes=${UNALIGNED_MAX}`, sOdd));
+    problems.push(...sOdd.problems.map((x) => `unaligned supervisord: ${x}`));
+  }
+
+  const row = (name: string, mbps: readonly number[], cpu: readonly Cpu[] | null): string => {
     const m = mmm(mbps);
-    const c = cpu === null ? null : mmm(cpu);
-    return `${name.padEnd(32)} ${fmt(m.median, 1).padStart(7)} MB/s (min ${fmt(m.min, 1)}, max ${fmt(m.max, 1)})   ${c === null ? '' : `CPU ${fmt(c.median)} s (min ${fmt(c.min)}, max ${fmt(c.max)})`}`;
+    const c = cpu === null ? null : mmm(cpu.map((x) => x.user + x.sys));
+    const u = cpu === null ? null : mmm(cpu.map((x) => x.user)).median;
+    const k = cpu === null ? null : mmm(cpu.map((x) => x.sys)).median;
+    return `${name.padEnd(34)} ${fmt(m.median, 1).padStart(7)} MB/s (min ${fmt(m.min, 1)}, max ${fmt(m.max, 1)})   ${c === null ? '' : `CPU ${fmt(c.median)} s (min ${fmt(c.min)}, max ${fmt(c.max)}; median user ${fmt(u ?? NaN)}, sys ${fmt(k ?? NaN)})`}`;
+  };
+  const perRun = (rs: readonly SupervisedRun[]): string => {
+    const med = (f: (c: Counters) => number): string => fmt(mmm(rs.map((r) => f(r.counters))).median, 0);
+    const lb = mmm(rs.map((r) => r.lastByteS)).median;
+    return `start -> last byte in the files: median ${fmt(lb, 3)} s = ${fmt(TOTAL_MB / lb, 1)} MB/s; per 200 MiB: ${med((c) => c.reads)} read syscalls (${fmt(TOTAL_BYTES / 1024 / mmm(rs.map((r) => r.counters.reads)).median, 1)} KiB each), ${med((c) => c.writes)} write syscalls, ${med((c) => c.minflt)} minor faults, ${med((c) => c.voluntary + c.involuntary)} context switches`;
   };
   console.log('');
   console.log(`median of ${REPS} (this machine):`);
-  console.log(row('plain file', plain.map((r) => r.mbps), null));
-  console.log(row('emperor (exact rotation)', emperor.map((r) => r.mbps), emperor.map((r) => r.cpuS)));
-  if (supervisord.length > 0) console.log(row(`supervisord ${supVersion ?? ''}`, supervisord.map((r) => r.mbps), supervisord.map((r) => r.cpuS)));
-  console.log('for scale, the issue\'s machine:');
-  for (const a of ANCHORS) console.log(`${a.name.padEnd(32)} ${fmt(a.mbps, 1).padStart(7)} MB/s${a.cpu === null ? '' : `${' '.repeat(26)}CPU ${fmt(a.cpu)} s`}`);
+  for (const v of PLAIN_VARIANTS) console.log(row(`plain: ${v.label}`, (plain.get(v.key) ?? []).map((r) => r.mbps), null));
+  console.log(row('emperor (exact rotation)', emperor.map((r) => r.mbps), emperor.map((r) => r.cpu)));
+  console.log(`${''.padEnd(35)}${perRun(emperor)}`);
+  const fixedM = mmm(fixed);
+  console.log(`${'emperor, 0-byte child'.padEnd(34)} ${' '.repeat(36)}CPU ${fmt(fixedM.median)} s (min ${fmt(fixedM.min)}, max ${fmt(fixedM.max)}): fixed cost, pickup + spawn + exit`);
+  if (supervisord.length > 0) {
+    console.log(row(`supervisord ${supVersion ?? ''}`, supervisord.map((r) => r.mbps), supervisord.map((r) => r.cpu)));
+    console.log(`${''.padEnd(35)}${perRun(supervisord)}`);
+  }
+  console.log("for scale, the issue's machine:");
+  for (const a of ANCHORS) console.log(`${a.name.padEnd(34)} ${fmt(a.mbps, 1).padStart(7)} MB/s${a.cpu === null ? '' : `${' '.repeat(26)}CPU ${fmt(a.cpu)} s`}`);
 
   const eMbps = mmm(emperor.map((r) => r.mbps)).median;
   const eCpu = mmm(emperor.map((r) => r.cpuS)).median;
   const sMbps = supervisord.length > 0 ? mmm(supervisord.map((r) => r.mbps)).median : NaN;
   const sCpu = supervisord.length > 0 ? mmm(supervisord.map((r) => r.cpuS)).median : NaN;
-  const allExact = emperor.every((r) => r.check.identical && r.check.files.every((f) => f.endsWithNewline) && r.check.maxFileBytes <= MAX_LOG_BYTES);
+  const allExact = emperor.every((r) => exactFor(r, MAX_LOG_BYTES)) && exactFor(eOdd, UNALIGNED_MAX);
   const rotating = ANCHORS.filter((a) => a.rotating);
   const aheadOfAnchors = rotating.every((a) => eMbps > a.mbps && (a.cpu === null || eCpu < a.cpu));
   const aheadOfSupervisord = supervisord.length > 0 ? eMbps > sMbps && eCpu < sCpu : null;
-  const plainMedian = mmm(plain.map((r) => r.mbps)).median;
+  const medianOf = (key: string): number => mmm((plain.get(key) ?? []).map((r) => r.mbps)).median;
   console.log('');
   console.log(
     `verdict (informational): emperor ${fmt(eMbps, 1)} MB/s ${eMbps >= TARGET.mbps ? '>=' : '<'} ${TARGET.mbps} target; CPU ${fmt(eCpu)} s ${eCpu <= TARGET.cpu ? '<=' : '>'} ${TARGET.cpu} s target; ` +
       `${allExact ? 'exact in every run' : 'NOT exact in every run'}; ${aheadOfAnchors ? 'ahead of' : 'NOT ahead of'} every rotating anchor of the issue on both; ` +
-      `${aheadOfSupervisord === null ? 'supervisord not measured' : `${aheadOfSupervisord ? 'ahead of' : 'NOT ahead of'} supervisord measured here on both`}; ` +
-      `emperor = ${fmt((eMbps / plainMedian) * 100, 0)}% of the plain-file speed here`,
+      `${aheadOfSupervisord === null ? 'supervisord not measured' : `${aheadOfSupervisord ? 'ahead of' : 'NOT ahead of'} supervisord measured here on both (${fmt(sMbps, 1)} MB/s, ${fmt(sCpu)} s)`}`,
+  );
+  console.log(
+    `emperor speed = ${fmt((eMbps / medianOf('dd_file')) * 100, 0)}% of dd to a file, ${fmt((eMbps / medianOf('cat_pipe_cat')) * 100, 0)}% of cat | cat > OUT` +
+      (supervisord.length > 0 ? `; supervisord = ${fmt((sMbps / medianOf('dd_file')) * 100, 0)}% of dd, ${fmt((sMbps / medianOf('cat_pipe_cat')) * 100, 0)}% of cat | cat > OUT` : ''),
   );
 
   console.log('');
@@ -744,7 +920,15 @@ async function main(): Promise<void> {
       wall_s: r.wallS,
       mbps: r.mbps,
       cpu_s: r.cpuS,
+      cpu_user_s: r.cpu.user,
+      cpu_sys_s: r.cpu.sys,
+      syscalls_read: r.counters.reads,
+      syscalls_write: r.counters.writes,
+      minor_faults: r.counters.minflt,
+      ctx_switches_voluntary: r.counters.voluntary,
+      ctx_switches_involuntary: r.counters.involuntary,
       drain_ms: r.drainMs,
+      last_byte_s: r.lastByteS,
       files: r.check.files,
       identical: r.check.identical,
       lines_whole: r.check.whole,
@@ -762,10 +946,19 @@ async function main(): Promise<void> {
       bytes: TOTAL_BYTES,
       lines: LINES,
       supervisord_version: supVersion,
-      plain: { mbps: mmm(plain.map((r) => r.mbps)), samples: plain.map((r) => ({ wall_s: r.wallS, mbps: r.mbps })) },
+      plain: Object.fromEntries(
+        PLAIN_VARIANTS.map((v) => {
+          const rs = plain.get(v.key) ?? [];
+          return [v.key, { command: v.command('F', 'OUT'), mbps: mmm(rs.map((r) => r.mbps)), samples: rs.map((r) => ({ wall_s: r.wallS, mbps: r.mbps })) }];
+        }),
+      ),
       emperor: { mbps: mmm(emperor.map((r) => r.mbps)), cpu_s: mmm(emperor.map((r) => r.cpuS)), exact: allExact, runs: runs(emperor) },
+      emperor_zero_bytes_cpu_s: { ...mmm(fixed), samples: fixed },
       supervisord:
         supervisord.length === 0 ? null : { mbps: mmm(supervisord.map((r) => r.mbps)), cpu_s: mmm(supervisord.map((r) => r.cpuS)), runs: runs(supervisord) },
+      unaligned_max_bytes: UNALIGNED_MAX,
+      emperor_unaligned: runs([eOdd]),
+      supervisord_unaligned: sOdd === null ? null : runs([sOdd]),
       anchors: ANCHORS,
       target: TARGET,
       verdict: { mbps_ok: eMbps >= TARGET.mbps, cpu_ok: eCpu <= TARGET.cpu, exact: allExact, ahead_of_anchors: aheadOfAnchors, ahead_of_supervisord: aheadOfSupervisord },
