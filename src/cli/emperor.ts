@@ -1,157 +1,10 @@
-// `emperor`: flags -> options, the real adapters, signals, and the `check` subcommand.
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
-import { parseEmperorArgs, UsageError, type EmperorSettings } from './emperor-options.ts';
+// `emperor`: flags -> options; `check`, `--help` and `--version` load nothing of the daemon.
+import { parseEmperorArgs, UsageError } from './emperor-options.ts';
+import { packageVersion } from './package-version.ts';
 import { runCheck } from './check.ts';
 import { HELP } from './emperor-help.ts';
-import { Emperor } from '../runtime/emperor.ts';
-import { EventLog } from '../runtime/event-log.ts';
-import { systemClock } from '../runtime/clock.ts';
-import { nodeSpawner } from '../io/spawner.ts';
-import { lockStateDir } from '../io/state-lock.ts';
-import { closeUnix, startStatsServer } from '../control/stats-server.ts';
-import { snapshot } from '../runtime/snapshot.ts';
-import { createMetrics } from '../metrics/registry.ts';
-import { startMetricsServer } from '../metrics/http-server.ts';
-import type { StatsDocument } from '../control/protocol.ts';
-import { startControlServer } from '../control/control-server.ts';
-import { runCommand, type CommandTarget } from '../runtime/commands.ts';
 
-/** The package version, read from package.json beside src/ and dist/. */
-export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
-
-async function run(settings: EmperorSettings): Promise<void> {
-  const events = new EventLog(settings.logFormat);
-  try {
-    if (!statSync(settings.vassals).isDirectory()) throw new Error('not a directory');
-  } catch (err) {
-    fail(`vassal directory ${settings.vassals} cannot be used (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); create it or pass --vassals DIR`);
-  }
-  if (settings.tyrant) fail('--tyrant is not supported by this version of emperor yet; run without it');
-  let lock: { release(): void };
-  try {
-    lock = lockStateDir(settings.stateDir);
-    mkdirSync(settings.logDir, { recursive: true });
-  } catch (err) {
-    fail((err as Error).message);
-  }
-  const emperor = new Emperor({
-    vassalsDir: settings.vassals,
-    logDir: settings.logDir,
-    stateDir: settings.stateDir,
-    uwsgi: settings.uwsgi,
-    rescanIntervalMs: settings.rescanIntervalMs,
-    sampleIntervalMs: settings.sampleIntervalMs,
-    env: process.env,
-    events,
-    clock: systemClock,
-    spawner: nodeSpawner,
-    stdout: (t) => process.stdout.write(t),
-    stderr: (t) => process.stderr.write(t),
-  });
-  const facts = { version: packageVersion(), pid: process.pid, startedAt: Math.round(Date.now()) / 1000, vassalsDir: settings.vassals };
-  const current = (): StatsDocument => snapshot(facts, emperor.vassals.values(), systemClock);
-  const target: CommandTarget = {
-    vassals: emperor.vassals,
-    logDir: settings.logDir,
-    snapshot: current,
-    rescan: () => emperor.reconcile(),
-    start: (v) => v.start(),
-  };
-  // Every listener opened so far is closed again if a later one cannot open.
-  const closers: Array<() => void> = [];
-  const closeAll = (): void => {
-    for (const close of closers.splice(0).reverse()) close();
-  };
-  try {
-    const stats = await startStatsServer(settings.stats, () => JSON.stringify(current()));
-    closers.push(() => closeUnix(stats, settings.stats));
-    const control = await startControlServer(settings.control, (req, conn) => runCommand(target, req, conn));
-    closers.push(() => closeUnix(control, settings.control));
-  } catch (err) {
-    closeAll();
-    lock.release();
-    fail((err as Error).message);
-  }
-  if (settings.metrics !== 'off') {
-    // Monitoring is never worth leaving the vassals unsupervised: a taken port is a warning.
-    const metrics = createMetrics({
-      snapshot: current,
-      cpuSeconds: (name) => emperor.vassals.get(name)?.cpuSeconds ?? 0,
-      droppedLogBytes: (name) => emperor.vassals.get(name)?.droppedBytes ?? 0,
-    });
-    try {
-      const http = await startMetricsServer(settings.metrics, metrics);
-      closers.push(() => http.close());
-    } catch (err) {
-      events.write({ level: 'error', message: `${(err as Error).message}; running without metrics` });
-    }
-  }
-  const closeSockets = closeAll;
-  events.info(
-    `emperor ${facts.version} pid ${process.pid}: vassals ${settings.vassals}, state ${settings.stateDir}, ` +
-      `control ${settings.control}, stats ${settings.stats}, metrics ${settings.metrics === 'off' ? 'off' : `http://${settings.metrics}/metrics`}`,
-  );
-  emperor.start();
-
-  let stopping = false;
-  const shutdown = async (signal: string): Promise<void> => {
-    if (stopping) {
-      if (signal !== 'SIGINT') return;
-      events.warn(`second ${signal}: killing every vassal now`);
-      emperor.killAll();
-      emperor.guardian.close();
-      closeSockets();
-      lock.release();
-      process.exit(1);
-    }
-    stopping = true;
-    events.info(`${signal}: stopping every vassal (send SIGINT again to kill them at once)`);
-    await emperor.shutdown();
-    closeSockets();
-    lock.release();
-    const daemons = [...emperor.vassals.values()].filter((v) => v.spec?.pidfile != null).length;
-    events.info(`all vassals stopped${daemons > 0 ? `; ${daemons} smart-attached daemon${daemons === 1 ? '' : 's'} left running for the next emperor` : ''}; bye`);
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGHUP', () => {
-    events.info(`SIGHUP: rescanning the vassal directory${settings.config !== null ? ` and re-reading ${settings.config}` : ''}`);
-    if (settings.config !== null) rereadConfig(settings, emperor, events);
-    emperor.reconcile();
-  });
-  // A closed terminal or log reader must not kill the emperor.
-  process.on('SIGPIPE', () => {});
-  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
-}
-
-// SIGHUP re-reads --config: the rescan interval applies at once; other changes need a restart.
-function rereadConfig(settings: EmperorSettings, emperor: Emperor, events: EventLog): void {
-  let fresh: EmperorSettings;
-  try {
-    const cmd = parseEmperorArgs(process.argv.slice(2), process.env, process.getuid?.() ?? 0);
-    if (cmd.kind !== 'run') return;
-    fresh = cmd.settings;
-  } catch (err) {
-    events.write({ level: 'error', message: `--config ${settings.config ?? ''} not applied: ${(err as Error).message}` });
-    return;
-  }
-  if (fresh.rescanIntervalMs !== settings.rescanIntervalMs) {
-    emperor.setRescanInterval(fresh.rescanIntervalMs);
-    settings.rescanIntervalMs = fresh.rescanIntervalMs;
-    events.info(`rescan-interval is now ${fresh.rescanIntervalMs / 1000}s`);
-  }
-  for (const key of Object.keys(fresh) as Array<keyof EmperorSettings>) {
-    if (key !== 'rescanIntervalMs' && JSON.stringify(fresh[key]) !== JSON.stringify(settings[key])) {
-      events.warn(`${key} changed in --config: restart the emperor to apply it`);
-    }
-  }
-}
-
-function fail(message: string, code = 1): never {
+function fail(message: string, code: number): never {
   process.stderr.write(`emperor: ${message}\n`);
   process.exit(code);
 }
@@ -175,8 +28,10 @@ export async function main(argv: readonly string[]): Promise<void> {
     case 'check':
       process.exitCode = runCheck(cmd.paths, process.env, (t) => process.stdout.write(t), (t) => process.stderr.write(t));
       return;
-    case 'run':
+    case 'run': {
+      const { run } = await import('./emperor-run.ts');
       await run(cmd.settings);
+    }
   }
 }
 

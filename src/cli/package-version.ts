@@ -1,0 +1,8 @@
+// The package's version, read from package.json beside src/ and dist/.
+import { readFileSync } from 'node:fs';
+
+/** The version in package.json. */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
