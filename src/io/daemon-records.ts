@@ -27,17 +27,29 @@ export class DaemonRecords {
     }
   }
 
-  /** Records a daemon (atomically: temp file, then rename). */
-  set(name: string, record: DaemonRecord): void {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const temp = `${this.path(name)}.tmp`;
-    writeFileSync(temp, JSON.stringify(record) + '\n', { mode: 0o600 });
-    renameSync(temp, this.path(name));
+  /**
+   * Records a daemon (atomically: temp file, then rename). Returns the error instead of throwing:
+   * a record only helps the next emperor adopt; supervision goes on without it.
+   */
+  set(name: string, record: DaemonRecord): string | null {
+    try {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      const temp = `${this.path(name)}.tmp`;
+      writeFileSync(temp, JSON.stringify(record) + '\n', { mode: 0o600 });
+      renameSync(temp, this.path(name));
+      return null;
+    } catch (err) {
+      return `cannot record the daemon in ${this.dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; the next emperor may not adopt it`;
+    }
   }
 
   /** Forgets a daemon that was stopped or died. */
   delete(name: string): void {
-    rmSync(this.path(name), { force: true });
+    try {
+      rmSync(this.path(name), { force: true });
+    } catch {
+      // a record left behind names a dead process: the next emperor ignores it
+    }
   }
 
   private path(name: string): string {

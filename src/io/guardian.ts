@@ -25,9 +25,18 @@ export class Guardian {
   /** Starts the guardian process (again, after it died, replaying every recorded group). */
   start(): void {
     if (this.closed) return;
-    const child = spawn('/bin/sh', ['-c', SCRIPT], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+    let child: ChildProcess;
+    try {
+      child = spawn('/bin/sh', ['-c', SCRIPT], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+    } catch (err) {
+      this.retry(`guardian could not start: ${(err as Error).message}`);
+      return;
+    }
     this.child = child;
-    child.on('error', (err) => this.onProblem(`guardian could not start: ${err.message}`));
+    child.on('error', (err) => {
+      if (this.child === child) this.child = null;
+      this.retry(`guardian could not start: ${err.message}`);
+    });
     child.stdin?.on('error', () => {});
     child.on('exit', () => {
       if (this.child !== child || this.closed) return;
@@ -37,6 +46,14 @@ export class Guardian {
     });
     child.unref();
     if (this.groups.size > 0) this.send([...this.groups].map((g) => `+${g}\n`).join(''));
+  }
+
+  // Without a guardian a crash of the emperor would leave vassals behind: keep trying.
+  private retry(message: string): void {
+    this.onProblem(`${message}; trying again in 1 s`);
+    setTimeout(() => {
+      if (this.child === null) this.start();
+    }, 1000).unref();
   }
 
   /** The guardian's pid, for tests and diagnostics. */

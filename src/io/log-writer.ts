@@ -134,6 +134,11 @@ export class LogWriter {
     this.queue = [];
     const { head, rest } = this.cut(batch);
     const bytes = head.reduce((n, b) => n + b.length, 0);
+    if (head.length === 0 || this.fd === null) {
+      this.queued = this.queue.reduce((n, b) => n + b.length, 0);
+      this.settle();
+      return;
+    }
     this.queued -= bytes;
     if (rest.length > 0) {
       this.queue = [...rest, ...this.queue];
@@ -198,8 +203,11 @@ export class LogWriter {
       if (end > 0) head.push(buf.subarray(0, end));
       const rest = [buf.subarray(end), ...batch.slice(i + 1)].filter((b) => b.length > 0);
       if (head.length === 0) {
-        // Nothing fits: rotate first (the writes before it are done).
-        this.rotate();
+        // Nothing fits: rotate first (the writes before it are done); a failed rotation drops the rest.
+        if (!this.rotate()) {
+          this.events.dropped(rest.reduce((n, b) => n + b.length, 0), this.failing ?? 'rotation failed', false);
+          return { head: [], rest: [] };
+        }
         return this.cut(rest);
       }
       return { head, rest };
@@ -207,8 +215,8 @@ export class LogWriter {
     return { head, rest: [] };
   }
 
-  /** PATH.N-1 -> PATH.N ... PATH -> PATH.1, then a new, empty PATH. */
-  private rotate(): void {
+  /** PATH.N-1 -> PATH.N ... PATH -> PATH.1, then a new, empty PATH; false when that failed. */
+  private rotate(): boolean {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
     const { backups } = this.rotation;
@@ -220,10 +228,10 @@ export class LogWriter {
       }
     } catch (err) {
       this.fail(`cannot rotate ${this.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-      return;
+      return false;
     }
     this.size = 0;
-    this.ensureOpen();
+    return this.ensureOpen();
   }
 
   private settle(): void {

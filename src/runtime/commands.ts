@@ -38,6 +38,7 @@ function pick(target: CommandTarget, names: string[], all: boolean): Vassal[] | 
 }
 
 function act(target: CommandTarget, cmd: 'start' | 'stop' | 'restart' | 'reload', v: Vassal): string {
+  if (v.retired) return cmd === 'stop' ? 'already stopping: its file was removed (or the emperor is shutting down)' : `not ${cmd === 'start' ? 'started' : cmd === 'restart' ? 'restarted' : 'reloaded'}: its file was removed (or the emperor is shutting down)`;
   if (v.spec === null) {
     if (cmd === 'stop') return 'nothing to stop: its file has never been valid';
     const done = { start: 'started', restart: 'restarted', reload: 'reloaded' }[cmd];

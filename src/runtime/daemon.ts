@@ -79,7 +79,8 @@ function supervise(id: ProcessIdentity, o: DaemonOptions): Supervised {
   } catch {
     // the pid check alone still runs every second
   }
-  o.records.set(o.name, { pid: id.pid, startTicks: id.startTicks, bootMs: bootTimeMs(), pidfile: o.pidfile });
+  const unrecorded = o.records.set(o.name, { pid: id.pid, startTicks: id.startTicks, bootMs: bootTimeMs(), pidfile: o.pidfile });
+  if (unrecorded !== null) o.note(unrecorded);
   return {
     pid: id.pid,
     guarded: false,
@@ -91,6 +92,16 @@ function supervise(id: ProcessIdentity, o: DaemonOptions): Supervised {
         process.kill(group ? -id.pid : id.pid, sig as NodeJS.Signals);
       } catch {
         check();
+      }
+    },
+    // Never to a pid that now belongs to another process.
+    signalMain: (sig) => {
+      if (!same()) return false;
+      try {
+        process.kill(id.pid, sig as NodeJS.Signals);
+        return true;
+      } catch {
+        return false;
       }
     },
     alive: () => (!done && same()) || (group && groupAlive(id.pid)),

@@ -21,6 +21,9 @@ import { planReconcile, type Current, type Desired } from '../core/reconcile.ts'
 /** Debounce between a watcher event and the reconcile it schedules: short, so pickup stays fast. */
 export const RECONCILE_DEBOUNCE_MS = 5;
 
+/** Larger vassal files are INVALID, never parsed. */
+export const MAX_VASSAL_FILE_BYTES = 1024 * 1024;
+
 /** New vassals started per event-loop turn. */
 export const START_BATCH = 16;
 
@@ -210,6 +213,8 @@ export class Emperor {
     if (this.sampling !== null) clearInterval(this.sampling);
     this.sampler.close();
     await this.watcher?.close();
+    // Nothing starts again from here on (a control request during shutdown included).
+    for (const v of this.vassals.values()) v.retired = true;
     // Smart-attached daemons live on, to be adopted by the next emperor (SPEC section 2).
     for (const v of this.vassals.values()) if (v.spec?.pidfile != null) v.release();
     const remaining = new Set([...this.vassals.values()].filter((v) => v.spec?.pidfile == null));
@@ -218,7 +223,7 @@ export class Emperor {
       for (const v of remaining) for (const d of v.spec?.depends ?? []) needed.add(d);
       let batch = [...remaining].filter((v) => !needed.has(v.name));
       if (batch.length === 0) batch = [...remaining]; // a cycle: stop them together
-      await Promise.all(batch.map((v) => v.stop()));
+      await Promise.all(batch.map((v) => v.stop(true)));
       for (const v of batch) remaining.delete(v);
     }
     for (const v of this.vassals.values()) v.dispose();
@@ -261,13 +266,28 @@ export class Emperor {
   private parse(entry: DirEntry): CachedFile | null {
     const cached = this.cache.get(entry.path);
     if (cached !== undefined && sameStamp(cached.stamp, entry.stamp)) return cached;
-    let text: string;
-    try {
-      text = readFileSync(entry.path, 'utf8');
-    } catch {
-      return cached ?? null; // vanished between list and read: the next reconcile decides
+    const unusable = (message: string): ParsedFile => ({
+      file: entry.path,
+      vassals: [],
+      problems: [{ file: entry.path, line: 1, message, warning: false }],
+      dialect: null,
+    });
+    let parsed: ParsedFile;
+    if (entry.stamp.size > MAX_VASSAL_FILE_BYTES) {
+      // Parsing a huge file would hold the event loop (and every vassal's supervision) for seconds.
+      parsed = unusable(`the file is ${entry.stamp.size} bytes; a vassal file may hold at most ${MAX_VASSAL_FILE_BYTES} bytes`);
+    } else {
+      let text: string;
+      try {
+        text = readFileSync(entry.path, 'utf8');
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') return cached ?? null; // vanished between list and read: the next reconcile decides
+        text = '';
+        parsed = unusable(`cannot read the file (${code ?? (err as Error).message}); make it readable by the emperor`);
+      }
+      parsed ??= parseVassalFile(entry.path, text, this.opts.env);
     }
-    const parsed = parseVassalFile(entry.path, text, this.opts.env);
     const fresh: CachedFile = { stamp: entry.stamp, version: `v${++this.stamps}`, parsed };
     this.cache.set(entry.path, fresh);
     for (const p of parsed.problems) if (p.warning) this.opts.events.warn(formatProblem(p));
@@ -305,7 +325,7 @@ export class Emperor {
     this.removing.add(name);
     this.waiting.delete(v);
     this.opts.events.write({ level: 'info', vassal: name, message: `file removed: ${v.fileStatus.file}; stopping` });
-    await v.stop();
+    await v.stop(true);
     v.dispose();
     await v.closeLogs();
     this.vassals.delete(name);

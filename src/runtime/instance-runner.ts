@@ -82,16 +82,10 @@ export class InstanceRunner {
     }
   }
 
-  /** Sends a signal to this instance's main process only (a reload signal). */
+  /** Sends a signal to this instance's main process only (a reload signal); never to a reused pid. */
   signalProcess(signal: string): boolean {
-    const pid = this.inst.pid;
-    if (pid === null) return false;
-    try {
-      process.kill(pid, signal as NodeJS.Signals);
-      return true;
-    } catch {
-      return false;
-    }
+    if (this.inst.pid === null || this.proc === null || this.proc.exited) return false;
+    return this.proc.sup.signalMain(signal);
   }
 
   /** Kills the whole group at once: the second SIGINT, or the last resort. */

@@ -5,6 +5,8 @@ export interface Supervised {
   pid: number;
   /** signals the whole of it: a child's process group, a daemon's pid. */
   signal(sig: string): void;
+  /** signals its main process only (a reload signal, `emperorctl signal`); false when it is gone. */
+  signalMain(sig: string): boolean;
   /** whether any of it is still alive (zombies excluded). */
   alive(): boolean;
   onExit(listener: (code: number | null, signal: string | null) => void): void;

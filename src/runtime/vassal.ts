@@ -93,8 +93,12 @@ export class Vassal {
     return this.allRunners().every((r) => r.state.state !== 'STARTING' && r.state.state !== 'RUNNING' && r.state.state !== 'STOPPING');
   }
 
+  /** Being removed, or the emperor shuts down: nothing starts it again. */
+  retired = false;
+
   /** Starts every instance that is not running, once its dependencies are RUNNING. */
   start(): void {
+    if (this.retired) return;
     this.wanted = true;
     this.waitingFor = this.services.missingDependencies(this);
     if (this.waitingFor.length > 0) return;
@@ -102,7 +106,8 @@ export class Vassal {
   }
 
   /** Stops every instance; resolves once no process of any group is left. */
-  stop(): Promise<void> {
+  stop(retire = false): Promise<void> {
+    if (retire) this.retired = true;
     this.wanted = false;
     this.roll = null;
     for (const r of this.allRunners()) r.dispatch({ type: 'stop' });
@@ -111,6 +116,7 @@ export class Vassal {
 
   /** Restarts every instance, one at a time, each RUNNING before the next. */
   rollingRestart(): void {
+    if (this.retired) return;
     this.wanted = true;
     this.rollError = null;
     this.roll = { queue: this.runners.map((r) => r.index), current: null };
@@ -119,6 +125,7 @@ export class Vassal {
 
   /** Applies a changed file: see SPEC section 4 for which change does what. */
   applyChange(spec: VassalSpec, kind: ChangeKind): void {
+    if (this.retired) return;
     const first = this.spec === null;
     this.spec = spec;
     this.fileStatus = { file: spec.file, error: null };
@@ -291,6 +298,14 @@ export class Vassal {
       pid: proc.pid,
       guarded: true,
       signal: (sig) => s.killGroup(proc.pid, sig),
+      signalMain: (sig) => {
+        try {
+          process.kill(proc.pid, sig as NodeJS.Signals);
+          return true;
+        } catch {
+          return false;
+        }
+      },
       alive: () => s.groupAlive(proc.pid),
       onExit: (l) => proc.onExit(l),
     };

@@ -123,3 +123,25 @@ test('300 files dropped at once are all RUNNING', async () => {
     assert.equal(new Set(doc.vassals.flatMap((v) => v.pids)).size, 300);
   });
 });
+
+test('a huge vassal file is INVALID without being parsed; the emperor stays responsive', async () => {
+  await withEmperor(async (e) => {
+    writeFileSync(join(e.vassals, 'huge.ini'), `[vassal]\ncommand = sleep 1\n${'; padding\n'.repeat(150_000)}`);
+    const v = await e.waitState('huge', 'INVALID');
+    assert.match(v.error ?? '', /huge\.ini:1: the file is \d+ bytes; a vassal file may hold at most 1048576 bytes/);
+  });
+});
+
+test('emperorctl start cannot bring back a vassal whose file is being removed', async () => {
+  await withEmperor(async (e) => {
+    const { spawnSync } = await import('node:child_process');
+    e.write('going.ini', vassalFile({ command: `sh -c 'trap "" TERM; while :; do sleep 0.1; done'`, 'stop-timeout': '2s', 'start-secs': '100ms' }));
+    const pid = (await e.waitState('going', 'RUNNING')).pids[0] ?? 0;
+    e.remove('going.ini');
+    await e.waitState('going', 'STOPPING');
+    const r = spawnSync(process.execPath, [join(FIXTURES, '../../bin/emperorctl.js'), 'start', 'going', '--no-wait'], { encoding: 'utf8', env: { ...process.env, EMPEROR_STATE_DIR: e.stateDir } });
+    assert.match(r.stdout, /going: not started: its file was removed/);
+    await waitFor('going to disappear', async () => (await e.vassal('going')) === undefined, 10000);
+    assert.ok(!alive(pid));
+  });
+});

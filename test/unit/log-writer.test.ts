@@ -81,3 +81,18 @@ test('an unwritable path drops and counts; writing resumes once the path works',
     await ok.close();
     assert.equal(readFileSync(path, 'utf8'), 'kept\n');
   }));
+
+test('a rotation that cannot rename drops and counts the lines, and never throws', () =>
+  withDir(async (dir) => {
+    const { mkdirSync } = await import('node:fs');
+    const path = join(dir, 'app.log');
+    mkdirSync(`${path}.1`); // renaming app.log onto a directory fails (EISDIR)
+    mkdirSync(join(`${path}.1`, 'keep'));
+    let dropped = 0;
+    const reasons: string[] = [];
+    const w = new LogWriter(path, { maxSize: 100, backups: 1 }, { dropped: (b, r) => ((dropped += b), reasons.push(r)), resumed: () => {} });
+    for (let i = 0; i < 20; i++) w.push(lines(i * 10, 10));
+    await w.close();
+    assert.ok(dropped > 0, 'the lines that could not go anywhere are counted');
+    assert.match(reasons[0] ?? '', /cannot rotate .*app\.log: E(ISDIR|NOTEMPTY|EXIST)/);
+  }));
