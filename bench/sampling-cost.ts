@@ -1,7 +1,7 @@
 // The idle emperor's CPU cost with N vassals, sampling at the default 5 s against sampling (almost) never.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { COMPILED, EmperorProcess, cleanupOnInterrupt, distWarning, readStats, sleep, tempRoot, waitFor } from './support.ts';
+import { COMPILED, EmperorProcess, cleanupAll, cleanupOnInterrupt, distWarning, readStats, sleep, tempRoot, waitFor } from './support.ts';
 
 const sizes = process.argv.slice(2).map(Number).filter((n) => Number.isInteger(n) && n > 0);
 const SIZES = sizes.length > 0 ? sizes : [500, 1000];
@@ -68,3 +68,4 @@ for (const n of SIZES) {
   if (on && off) console.log(`${n} vassals: sampling every 5 s adds ${(on.percentOfCore - off.percentOfCore).toFixed(3)} points; whole emperor ${on.percentOfCore.toFixed(3)}%`);
 }
 console.log(JSON.stringify({ bench: 'sampling-cost', window_ms: WINDOW_MS, runs }));
+await cleanupAll(); // temp dirs
