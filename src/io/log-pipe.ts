@@ -68,6 +68,14 @@ export function pipeToLog(stream: Readable, writer: LogWriter): void {
     }
     if (whole !== null && whole.length > 0 && !writer.push(whole)) pause();
   });
-  stream.on('end', flushPartial);
-  stream.on('error', flushPartial);
+  writer.attach();
+  let ended = false;
+  const end = (): void => {
+    flushPartial();
+    if (!ended) writer.detach();
+    ended = true;
+  };
+  stream.on('end', end);
+  stream.on('error', end);
+  stream.on('close', end);
 }

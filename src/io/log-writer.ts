@@ -49,6 +49,25 @@ export class LogWriter {
   private readonly drainWaiters: Array<() => void> = [];
   /** called when the queue falls below HIGH_WATER after having passed it (resume the pipes). */
   onDrain: (() => void) | null = null;
+  private streams = 0;
+  private idleWaiters: Array<() => void> = [];
+
+  /** A stream starts feeding this writer. */
+  attach(): void {
+    this.streams++;
+  }
+
+  /** A stream that fed this writer ended. */
+  detach(): void {
+    this.streams = Math.max(0, this.streams - 1);
+    if (this.streams === 0) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** Resolves once no stream feeds this writer any more. */
+  idle(): Promise<void> {
+    if (this.streams === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
 
   constructor(
     readonly path: string,

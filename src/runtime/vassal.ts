@@ -5,7 +5,7 @@ import type { Instance, LifecyclePolicy } from '../core/lifecycle.ts';
 import { expandInstance, type VassalSpec } from '../config/spec.ts';
 import type { ChangeKind } from '../core/spec-change.ts';
 import type { VassalServices } from './vassal-services.ts';
-import { buildSpawnRequest, attachOutput } from './spawn-request.ts';
+import { buildSpawnRequest, attachOutput, resolveLogPath } from './spawn-request.ts';
 import { OutputRing } from './output-ring.ts';
 import { startDaemon } from './daemon.ts';
 import { LogWriter } from '../io/log-writer.ts';
@@ -126,6 +126,7 @@ export class Vassal {
   /** Applies a changed file: see SPEC section 4 for which change does what. */
   applyChange(spec: VassalSpec, kind: ChangeKind): void {
     if (this.retired) return;
+    queueMicrotask(() => this.pruneWriters());
     const first = this.spec === null;
     this.spec = spec;
     this.fileStatus = { file: spec.file, error: null };
@@ -248,6 +249,21 @@ export class Vassal {
     }
     w.rotation = rotation;
     return w;
+  }
+
+  // A log path no instance uses any more: its writer closes once the old processes' streams end.
+  private pruneWriters(): void {
+    const spec = this.spec;
+    if (spec === null) return;
+    const live = new Set<string>();
+    for (let i = 0; i < spec.instances; i++) {
+      for (const p of [spec.log, spec.stdoutLog, spec.stderrLog]) if (p !== null) live.add(resolveLogPath(p, i, this.services.logDir));
+    }
+    for (const [path, w] of this.writers) {
+      if (live.has(path)) continue;
+      this.writers.delete(path);
+      void w.idle().then(() => w.close());
+    }
   }
 
   /** Writes what the log writers hold and closes them (the vassal is gone). */

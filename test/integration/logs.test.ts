@@ -106,3 +106,26 @@ test('emperorctl logs -f follows a log file across a rotation', async () => {
     }
   });
 });
+
+test('a log path that changes closes the old file once its process is gone', async () => {
+  const { readdirSync, readlinkSync } = await import('node:fs');
+  await withEmperor(async (e) => {
+    const openLogs = (): string[] =>
+      readdirSync(`/proc/${e.pid}/fd`).flatMap((fd) => {
+        try {
+          const target = readlinkSync(`/proc/${e.pid}/fd/${fd}`);
+          return target.endsWith('.log') ? [target] : [];
+        } catch {
+          return [];
+        }
+      });
+    for (const n of [1, 2, 3]) {
+      e.write('moving.ini', vassalFile({ command: `sh -c 'echo hello ${n}; exec sleep 100000'`, log: join(e.root, `l${n}.log`), 'start-secs': '100ms' }));
+      await waitFor(`l${n}.log written`, () => existsSync(join(e.root, `l${n}.log`)) && readFileSync(join(e.root, `l${n}.log`), 'utf8') === `hello ${n}\n`, 10000);
+    }
+    await waitFor('only the current log file open', () => {
+      const open = openLogs();
+      return open.length === 1 && open[0] === join(e.root, 'l3.log');
+    }, 10000);
+  });
+});
