@@ -31,6 +31,9 @@ export interface DaemonOptions {
   emperorPid: number;
   guard: { track(pgid: number): void; untrack(pgid: number): void };
   note(message: string): void;
+  /** what stops the daemon, should one appear after its start was cancelled. */
+  stopSignal: string;
+  stopTimeoutMs: number;
 }
 
 /** Why the process a pidfile names is not this daemon, or null when it is. */
@@ -191,11 +194,31 @@ export function startDaemon(o: DaemonOptions): Supervised | PendingSpawn | { err
   setTimeout(poll, 0);
   return {
     pending,
-    cancel: () => {
+    cancel: (stopDaemon = true) => {
       if (cancelled) return;
       cancelled = true;
       endLauncher();
       settle({ error: 'start cancelled' });
+      if (!stopDaemon) return; // the emperor shuts down: a daemon that appears is the next emperor's
+      // The launcher may have forked the daemon already: it gets stopped when its pidfile names it.
+      const sweep = (): void => {
+        const r = readPidfile(o.pidfile);
+        const id = r.ok && !(stale !== null && r.pid === stale.pid && r.mtimeMs === stale.mtimeMs) ? identify(r.pid) : null;
+        if (id !== null && id.startMs + SLACK_MS >= launchedMs && id.uid === o.uid && id.pid !== o.emperorPid && id.pid !== 1) {
+          o.note(`stopping pid ${id.pid} (${id.name}), the daemon of a start that was cancelled`);
+          try {
+            process.kill(id.pid, o.stopSignal as NodeJS.Signals);
+          } catch {
+            return;
+          }
+          setTimeout(() => {
+            if (identify(id.pid)?.startTicks === id.startTicks) process.kill(id.pid, 'SIGKILL');
+          }, o.stopTimeoutMs).unref();
+          return;
+        }
+        if (Date.now() < deadline) setTimeout(sweep, WAIT_POLL_MS * 4).unref();
+      };
+      sweep();
     },
   };
 }

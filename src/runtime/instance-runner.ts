@@ -97,7 +97,7 @@ export class InstanceRunner {
   /** Leaves a daemon running and stops watching it: the emperor goes away, the daemon lives on. */
   release(): void {
     this.proc?.sup.release?.();
-    this.pending?.cancel();
+    this.pending?.cancel(false);
     this.dispose();
   }
 

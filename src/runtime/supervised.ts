@@ -19,5 +19,6 @@ export interface Supervised {
 /** A start that completes later (a daemon writing its pidfile); cancel ends it. */
 export interface PendingSpawn {
   pending: Promise<Supervised | { error: string }>;
-  cancel(): void;
+  /** `stopDaemon` false leaves a daemon that appears anyway running (the emperor shuts down). */
+  cancel(stopDaemon?: boolean): void;
 }

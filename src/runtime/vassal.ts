@@ -297,6 +297,8 @@ export class Vassal {
         emperorPid: process.pid,
         guard: s.guardian,
         note: (message) => s.events.write({ level: message.startsWith('adopted') ? 'info' : 'warn', vassal: this.name, instance: i, message }),
+        stopSignal: spec.stopSignal,
+        stopTimeoutMs: spec.stopTimeout,
       });
       built.closeFds();
       return started;
