@@ -1,11 +1,11 @@
 // The emperor: owns every vassal, keeps them in step with the directory, and shuts them down in order.
-import { readFileSync } from 'node:fs';
 import { Vassal } from './vassal.ts';
 import type { VassalServices } from './vassal-services.ts';
 import type { EventLog } from './event-log.ts';
 import type { Clock } from './clock.ts';
 import type { Spawner } from '../io/spawner.ts';
-import { listVassalFiles, sameStamp, watchVassalDir, type DirEntry, type DirWatch, type FileStamp } from '../io/vassal-dir.ts';
+import { listVassalFiles, watchVassalDir, type DirEntry, type DirWatch } from '../io/vassal-dir.ts';
+import { VassalFileReader } from './vassal-file-reader.ts';
 import { groupAlive, killGroup } from '../io/process-group.ts';
 import { Guardian } from '../io/guardian.ts';
 import { Sampler } from '../io/sampler.ts';
@@ -13,16 +13,10 @@ import { DaemonRecords } from '../io/daemon-records.ts';
 import { join } from 'node:path';
 import type { InstanceRunner } from './instance-runner.ts';
 import { probe } from '../io/health-probe.ts';
-import { parseVassalFile, formatProblem } from '../config/parse-file.ts';
-import { vassalNameOf } from '../config/vassal-files.ts';
-import type { ParsedFile } from '../config/spec.ts';
 import { planReconcile, type Current, type Desired } from '../core/reconcile.ts';
 
 /** Debounce between a watcher event and the reconcile it schedules: short, so pickup stays fast. */
 export const RECONCILE_DEBOUNCE_MS = 5;
-
-/** Larger vassal files are INVALID, never parsed. */
-export const MAX_VASSAL_FILE_BYTES = 1024 * 1024;
 
 /** New vassals started per event-loop turn. */
 export const START_BATCH = 16;
@@ -46,12 +40,6 @@ export interface EmperorOptions {
   stderr(text: string): void;
 }
 
-// A file as last read: its stamp, and what parsing it gave.
-interface CachedFile {
-  stamp: FileStamp;
-  version: string;
-  parsed: ParsedFile;
-}
 
 /** Owns the fleet. */
 export class Emperor {
@@ -60,7 +48,7 @@ export class Emperor {
   private readonly versions = new Map<string, string>();
   private readonly removing = new Set<string>();
   private readonly waiting = new Set<Vassal>();
-  private readonly cache = new Map<string, CachedFile>();
+  private readonly files: VassalFileReader;
   private readonly missingSince = new Map<string, number>();
   private readonly services: VassalServices;
   private watcher: DirWatch | null = null;
@@ -69,7 +57,6 @@ export class Emperor {
   private rescan: NodeJS.Timeout | null = null;
   private sampling: NodeJS.Timeout | null = null;
   private readonly sampler = new Sampler();
-  private stamps = 0;
   private dirError: string | null = null;
   private lastReconcile = -Infinity;
   private readonly startQueue: Vassal[] = [];
@@ -77,6 +64,7 @@ export class Emperor {
 
   constructor(private readonly opts: EmperorOptions) {
     this.guardian = new Guardian((m) => opts.events.warn(m));
+    this.files = new VassalFileReader(opts.env, (warning) => opts.events.warn(warning));
     this.services = {
       clock: opts.clock,
       spawner: opts.spawner,
@@ -161,7 +149,7 @@ export class Emperor {
       this.dirError = msg;
       return;
     }
-    const desired = this.readDesired(entries);
+    const desired = this.files.read(entries);
     const current: Current[] = [...this.vassals.values()].map((v) => ({
       name: v.name,
       file: v.fileStatus.file,
@@ -235,63 +223,6 @@ export class Emperor {
   killAll(): void {
     this.shuttingDown = true;
     for (const v of this.vassals.values()) v.killNow();
-  }
-
-  private readDesired(entries: DirEntry[]): Desired[] {
-    const desired = new Map<string, Desired>();
-    const alive = new Set<string>();
-    for (const entry of entries) {
-      alive.add(entry.path);
-      const parsed = this.parse(entry);
-      if (parsed === null) continue;
-      const { version } = parsed;
-      const errors = parsed.parsed.problems.filter((p) => !p.warning).map(formatProblem);
-      const names = parsed.parsed.vassals.length > 0 ? parsed.parsed.vassals.map((s) => s.name) : [vassalNameOf(entry.fileName) ?? entry.fileName];
-      for (const name of names) {
-        const spec = parsed.parsed.vassals.find((s) => s.name === name) ?? null;
-        const prior = desired.get(name);
-        if (prior !== undefined) {
-          const error = `${entry.path}:1: vassal name ${name} is also defined by ${prior.file}; rename one of the files`;
-          desired.set(name, { ...prior, spec: null, error, version: `${prior.version}+${version}` });
-          continue;
-        }
-        desired.set(name, { name, file: entry.path, version, spec: errors.length > 0 ? null : spec, error: errors.length > 0 ? errors.join('\n') : null });
-      }
-    }
-    for (const path of [...this.cache.keys()]) if (!alive.has(path)) this.cache.delete(path);
-    return [...desired.values()];
-  }
-
-  // Reads and parses a file when its stamp changed; every new stamp is a new version (a touch too).
-  private parse(entry: DirEntry): CachedFile | null {
-    const cached = this.cache.get(entry.path);
-    if (cached !== undefined && sameStamp(cached.stamp, entry.stamp)) return cached;
-    const unusable = (message: string): ParsedFile => ({
-      file: entry.path,
-      vassals: [],
-      problems: [{ file: entry.path, line: 1, message, warning: false }],
-      dialect: null,
-    });
-    let parsed: ParsedFile;
-    if (entry.stamp.size > MAX_VASSAL_FILE_BYTES) {
-      // Parsing a huge file would hold the event loop (and every vassal's supervision) for seconds.
-      parsed = unusable(`the file is ${entry.stamp.size} bytes; a vassal file may hold at most ${MAX_VASSAL_FILE_BYTES} bytes`);
-    } else {
-      let text: string;
-      try {
-        text = readFileSync(entry.path, 'utf8');
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') return cached ?? null; // vanished between list and read: the next reconcile decides
-        text = '';
-        parsed = unusable(`cannot read the file (${code ?? (err as Error).message}); make it readable by the emperor`);
-      }
-      parsed ??= parseVassalFile(entry.path, text, this.opts.env);
-    }
-    const fresh: CachedFile = { stamp: entry.stamp, version: `v${++this.stamps}`, parsed };
-    this.cache.set(entry.path, fresh);
-    for (const p of parsed.problems) if (p.warning) this.opts.events.warn(formatProblem(p));
-    return fresh;
   }
 
   private add(d: Desired): void {

@@ -5,10 +5,10 @@ import type { Instance, LifecyclePolicy } from '../core/lifecycle.ts';
 import { expandInstance, type VassalSpec } from '../config/spec.ts';
 import type { ChangeKind } from '../core/spec-change.ts';
 import type { VassalServices } from './vassal-services.ts';
-import { buildSpawnRequest, attachOutput, resolveLogPath } from './spawn-request.ts';
+import { buildSpawnRequest, attachOutput } from './spawn-request.ts';
 import { OutputRing } from './output-ring.ts';
 import { startDaemon } from './daemon.ts';
-import { LogWriter } from '../io/log-writer.ts';
+import { VassalLogs } from './vassal-logs.ts';
 import type { PendingSpawn, Supervised } from './supervised.ts';
 
 /** A daemon gets at least this long to write its pidfile (SPEC section 5). */
@@ -40,8 +40,10 @@ export class Vassal {
   rollError: string | null = null;
   private goneWaiters: Array<() => void> = [];
   /** log bytes dropped because a log file could not be written (a counter). */
-  droppedBytes = 0;
-  private readonly writers = new Map<string, LogWriter>();
+  get droppedBytes(): number {
+    return this.logs.droppedBytes;
+  }
+  private readonly logs: VassalLogs;
   /** CPU seconds its process groups used, summed over every sample (a counter: never goes down). */
   cpuSeconds = 0;
   /** recent lines printed to the emperor's output, for `emperorctl logs`. */
@@ -54,6 +56,7 @@ export class Vassal {
     public fileStatus: FileStatus,
     private readonly services: VassalServices,
   ) {
+    this.logs = new VassalLogs(name, services);
     if (spec !== null) this.resize(spec.instances);
   }
 
@@ -126,7 +129,7 @@ export class Vassal {
   /** Applies a changed file: see SPEC section 4 for which change does what. */
   applyChange(spec: VassalSpec, kind: ChangeKind): void {
     if (this.retired) return;
-    queueMicrotask(() => this.pruneWriters());
+    queueMicrotask(() => this.logs.prune(spec));
     const first = this.spec === null;
     this.spec = spec;
     this.fileStatus = { file: spec.file, error: null };
@@ -233,43 +236,9 @@ export class Vassal {
     this.roll = null;
   }
 
-  // One writer per log file, shared by every stream and instance that writes to it (whole lines only).
-  private writer(path: string): LogWriter {
-    const rotation = { maxSize: this.spec?.logMaxSize ?? 0, backups: this.spec?.logBackups ?? 0 };
-    let w = this.writers.get(path);
-    if (w === undefined) {
-      w = new LogWriter(path, rotation, {
-        dropped: (bytes, reason, first) => {
-          this.droppedBytes += bytes;
-          if (first) this.services.events.write({ level: 'error', vassal: this.name, message: `log lines dropped: ${reason}; counting them (emperor_log_dropped_bytes_total) until it works again` });
-        },
-        resumed: () => this.services.events.write({ level: 'info', vassal: this.name, message: `log ${path} is writable again` }),
-      });
-      this.writers.set(path, w);
-    }
-    w.rotation = rotation;
-    return w;
-  }
-
-  // A log path no instance uses any more: its writer closes once the old processes' streams end.
-  private pruneWriters(): void {
-    const spec = this.spec;
-    if (spec === null) return;
-    const live = new Set<string>();
-    for (let i = 0; i < spec.instances; i++) {
-      for (const p of [spec.log, spec.stdoutLog, spec.stderrLog]) if (p !== null) live.add(resolveLogPath(p, i, this.services.logDir));
-    }
-    for (const [path, w] of this.writers) {
-      if (live.has(path)) continue;
-      this.writers.delete(path);
-      void w.idle().then(() => w.close());
-    }
-  }
-
   /** Writes what the log writers hold and closes them (the vassal is gone). */
-  async closeLogs(): Promise<void> {
-    await Promise.all([...this.writers.values()].map((w) => w.close()));
-    this.writers.clear();
+  closeLogs(): Promise<void> {
+    return this.logs.closeAll();
   }
 
   // One process for instance i: a plain child (watched through its group) or a smart-attached daemon.
@@ -309,8 +278,8 @@ export class Vassal {
       return spec.uwsgiApp && /not in PATH|does not exist/.test(proc.error) ? { error: `${proc.error} (the uWSGI binary: install uwsgi or pass --uwsgi PATH)` } : proc;
     }
     attachOutput(proc, this.name, s, this.output, {
-      stdout: built.logs.stdout === null ? null : this.writer(built.logs.stdout),
-      stderr: built.logs.stderr === null ? null : this.writer(built.logs.stderr),
+      stdout: built.logs.stdout === null ? null : this.logs.writer(built.logs.stdout, spec),
+      stderr: built.logs.stderr === null ? null : this.logs.writer(built.logs.stderr, spec),
     });
     return {
       pid: proc.pid,
