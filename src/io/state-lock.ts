@@ -1,7 +1,8 @@
 // One emperor per state directory: a pid file taken atomically, refusing while its owner lives.
-import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { processAlive } from './process-group.ts';
+import { identify } from './pidfile.ts';
 
 /** Takes `<stateDir>/emperor.pid`, or throws an error saying which emperor holds it. */
 export function lockStateDir(stateDir: string): { release(): void } {
@@ -26,7 +27,10 @@ export function lockStateDir(stateDir: string): { release(): void } {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
       const owner = Number.parseInt(readFileSync(pidFile, 'utf8'), 10);
-      if (Number.isInteger(owner) && owner !== process.pid && processAlive(owner) && looksLikeEmperor(owner)) {
+      // After a crash the pid may belong to someone else by now: an emperor wrote its pid file after it started.
+      const id = Number.isInteger(owner) ? identify(owner) : null;
+      const same = id !== null && id.startMs <= statSync(pidFile).mtimeMs + 1000 && looksLikeEmperor(owner);
+      if (owner !== process.pid && processAlive(owner) && same) {
         throw new Error(
           `another emperor (pid ${owner}) is running with state dir ${stateDir}; stop it first, or give this one its own --state-dir`,
         );

@@ -120,3 +120,24 @@ test('SIGHUP re-reads --config: a new rescan-interval applies, other changes ask
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a stale emperor.pid whose pid now belongs to a newer process (even one named like an emperor) is taken over', async () => {
+  const { copyFileSync, utimesSync } = await import('node:fs');
+  const { spawn } = await import('node:child_process');
+  const e = new EmperorUnderTest();
+  mkdirSync(e.stateDir, { recursive: true });
+  const lookalike = join(e.root, 'emperor-lookalike');
+  copyFileSync('/bin/sleep', lookalike);
+  const impostor = spawn(lookalike, ['100000'], { stdio: 'ignore' });
+  try {
+    const pidFile = join(e.stateDir, 'emperor.pid');
+    writeFileSync(pidFile, `${impostor.pid}\n`);
+    const past = new Date(Date.now() - 60_000); // written long before that process started: a reused pid
+    utimesSync(pidFile, past, past);
+    await e.start();
+    assert.equal((await e.stats()).pid, e.pid);
+  } finally {
+    impostor.kill('SIGKILL');
+    assert.deepEqual(await e.cleanup(), []);
+  }
+});
