@@ -27,8 +27,8 @@ export interface SpawnedProcess {
 
 /** Starts processes; injected so unit tests can use a fake. */
 export interface Spawner {
-  /** Returns the process, or an error message an operator can act on. */
-  spawn(req: SpawnRequest): SpawnedProcess | { error: string };
+  /** Returns the process, or an error message an operator can act on (`reason`: a better one, a tick later). */
+  spawn(req: SpawnRequest): SpawnedProcess | { error: string; reason?: Promise<string> };
 }
 
 const stdio = (t: OutputTarget): 'pipe' | 'ignore' | number => (t.kind === 'pipe' ? 'pipe' : t.kind === 'fd' ? t.fd : 'ignore');
@@ -78,6 +78,14 @@ function missingInterpreter(path: string): string | null {
   }
 }
 
+// What an operator can do about the usual reasons a fork fails.
+const SPAWN_HINTS: Record<string, string> = {
+  EMFILE: ' (the emperor is out of file descriptors: raise its limit, e.g. LimitNOFILE= in its unit)',
+  ENFILE: ' (the system is out of file descriptors)',
+  EAGAIN: ' (out of processes or memory: check the process limit, e.g. TasksMax= or ulimit -u)',
+  ENOMEM: ' (out of memory)',
+};
+
 /** The real spawner: setsid (detached), stdin on /dev/null, umask applied around the fork. */
 export const nodeSpawner: Spawner = {
   spawn(req) {
@@ -100,9 +108,13 @@ export const nodeSpawner: Spawner = {
       if (previous !== null) process.umask(previous);
     }
     if (child.pid === undefined) {
-      // The error event follows on the next tick; swallow it, the message is ours.
-      child.on('error', () => {});
-      return explain(`cannot start ${file}`);
+      // Node reports why on the next tick: a missing program is explained by a look at the disk,
+      // anything else (EMFILE, EAGAIN...) by the error's code.
+      const known = explainUnrunnable(file, req.cwd, req.env.PATH);
+      const reason = new Promise<string>((resolve) => {
+        child.once('error', (err: NodeJS.ErrnoException) => resolve(known ?? `cannot start ${file}: ${err.code ?? err.message}${SPAWN_HINTS[err.code ?? ''] ?? ''}`));
+      });
+      return { error: known ?? `cannot start ${file}`, reason };
     }
     child.on('error', () => {});
     const pid = child.pid;

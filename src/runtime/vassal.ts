@@ -275,7 +275,9 @@ export class Vassal {
     const proc = s.spawner.spawn(req);
     built.closeFds();
     if ('error' in proc) {
-      return spec.uwsgiApp && /not in PATH|does not exist/.test(proc.error) ? { error: `${proc.error} (the uWSGI binary: install uwsgi or pass --uwsgi PATH)` } : proc;
+      const hint = (e: string): string => (spec.uwsgiApp && /not in PATH|does not exist/.test(e) ? `${e} (the uWSGI binary: install uwsgi or pass --uwsgi PATH)` : e);
+      if (proc.reason === undefined) return { error: hint(proc.error) };
+      return { pending: proc.reason.then((e) => ({ error: hint(e) })), cancel: () => {} };
     }
     attachOutput(proc, this.name, s, this.output, {
       stdout: built.logs.stdout === null ? null : this.logs.writer(built.logs.stdout, spec),
