@@ -38,8 +38,7 @@ export function buildSupervisordFile(doc: IniDocument, ctx: DialectContext): Dia
 
   const sections = readSections(doc.sections, fail, warn);
   const dir = dirname(ctx.file);
-  const envNames = new Map<string, string>();
-  for (const [key, value] of Object.entries(ctx.env)) if (value !== undefined) envNames.set(key, value);
+  const envNames = new EnvNames(ctx.env);
   const baseEnv = readSupervisordEnv(sections.supervisordEnv?.value ?? null, sections.supervisordEnv?.line ?? 1, dir, envNames, fail);
   for (const [key, value] of baseEnv) envNames.set(key, value);
 
@@ -71,4 +70,19 @@ function readSupervisordEnv(
 function withDefaults(program: ProgramSource, defaults: ProgramSource['entries']): ProgramSource {
   if (defaults.size === 0) return program;
   return { ...program, entries: new Map([...defaults, ...program.entries]) };
+}
+
+/** `%(ENV_X)s` names: [supervisord] `environment` over the emperor's environment, read as asked. */
+class EnvNames extends Map<string, string> {
+  constructor(private readonly env: Record<string, string | undefined>) {
+    super();
+  }
+
+  override get(key: string): string | undefined {
+    return super.get(key) ?? this.env[key];
+  }
+
+  override has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
 }

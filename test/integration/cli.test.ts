@@ -141,3 +141,11 @@ test('a stale emperor.pid whose pid now belongs to a newer process (even one nam
     assert.deepEqual(await e.cleanup(), []);
   }
 });
+
+test('every file of the shared corpus passes emperor check (variables unset here are warnings)', () => {
+  const corpus = join(ROOT, '../shared/corpus');
+  const r = run(['check', join(corpus, 'supervisord'), join(corpus, 'uwsgi')]);
+  assert.equal(r.status, 0, r.stdout);
+  assert.match(r.stderr, /checked 31 files: \d+ vassals, 0 errors/);
+  assert.doesNotMatch(r.stdout, /^(?!.*warning:).+$/m, 'warnings only');
+});
