@@ -80,7 +80,6 @@ export class Emperor {
       stateChanged: (v) => this.stateChanged(v),
       probe,
       records: new DaemonRecords(join(opts.stateDir, 'daemons')),
-      uid: process.getuid?.() ?? 0,
       uwsgi: opts.uwsgi,
     };
   }

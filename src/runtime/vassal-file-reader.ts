@@ -6,6 +6,7 @@ import { parseVassalFile, formatProblem } from '../config/parse-file.ts';
 import { vassalNameOf } from '../config/vassal-files.ts';
 import type { ParsedFile } from '../config/spec.ts';
 import type { Desired } from '../core/reconcile.ts';
+import { accountProblem } from '../io/accounts.ts';
 
 /** Larger vassal files are INVALID, never parsed. */
 export const MAX_VASSAL_FILE_BYTES = 1024 * 1024;
@@ -15,6 +16,17 @@ interface CachedFile {
   stamp: FileStamp;
   version: string;
   parsed: ParsedFile;
+}
+
+// An unknown `user` or `group` makes the file unusable here (INVALID), at the key's line.
+function withAccounts(parsed: ParsedFile): ParsedFile {
+  const problems = parsed.vassals.flatMap((v) => {
+    const message = accountProblem(v.user, v.group);
+    if (message === null) return [];
+    const line = (v.user !== null ? v.lines.user : undefined) ?? v.lines.group ?? 1;
+    return [{ file: parsed.file, line, message, warning: false }];
+  });
+  return problems.length === 0 ? parsed : { ...parsed, vassals: [], problems: [...parsed.problems, ...problems] };
 }
 
 /** Reads the vassal files of a directory listing into desired vassals, caching by stamp. */
@@ -77,7 +89,7 @@ export class VassalFileReader {
         text = '';
         parsed = unusable(`cannot read the file (${code ?? (err as Error).message}); make it readable by the emperor`);
       }
-      parsed ??= parseVassalFile(entry.path, text, this.env);
+      parsed ??= withAccounts(parseVassalFile(entry.path, text, this.env));
     }
     const fresh: CachedFile = { stamp: entry.stamp, version: `v${++this.stamps}`, parsed };
     this.cache.set(entry.path, fresh);

@@ -27,8 +27,6 @@ export interface VassalServices {
   stateChanged(v: Vassal): void;
   /** what the emperor remembers of each daemon, for the next emperor. */
   records: DaemonRecords;
-  /** the uid daemons must run as (the emperor's, until `user` applies). */
-  uid: number;
   /** the uWSGI binary for `[uwsgi]` app files (--uwsgi). */
   uwsgi: string;
   /** one health probe (injected so tests can fake it). */

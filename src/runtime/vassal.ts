@@ -8,6 +8,7 @@ import type { VassalServices } from './vassal-services.ts';
 import { buildSpawnRequest, attachOutput } from './spawn-request.ts';
 import { OutputRing } from './output-ring.ts';
 import { startDaemon } from './daemon.ts';
+import { runAs } from './run-as.ts';
 import { VassalLogs } from './vassal-logs.ts';
 import type { PendingSpawn, Supervised } from './supervised.ts';
 
@@ -250,6 +251,11 @@ export class Vassal {
     if ('error' in built) return built;
     const req = built.request;
     if (spec.uwsgiApp) req.argv[0] = s.uwsgi;
+    const as = runAs(req, spec.user, spec.group);
+    if ('error' in as) {
+      built.closeFds();
+      return as;
+    }
     // A daemon's output never goes through a pipe the emperor holds: it outlives the emperor.
     if (spec.pidfile !== null) {
       if (req.stdout.kind === 'pipe') req.stdout = { kind: 'null' };
@@ -262,7 +268,7 @@ export class Vassal {
         spawner: s.spawner,
         records: s.records,
         startTimeoutMs: Math.max(spec.startSecs, DAEMON_MIN_START_MS),
-        uid: s.uid,
+        uid: as.uid,
         emperorPid: process.pid,
         guard: s.guardian,
         note: (message) => s.events.write({ level: message.startsWith('adopted') ? 'info' : 'warn', vassal: this.name, instance: i, message }),

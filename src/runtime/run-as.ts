@@ -1,0 +1,32 @@
+// Running a vassal as its `user`/`group`: setpriv (util-linux) drops to them, supplementary groups
+// as at login, and execs the command, so the vassal's pid is the command's own.
+import { lookupGroup, lookupUser } from '../io/accounts.ts';
+import type { SpawnRequest } from '../io/spawner.ts';
+
+/** The setpriv binary (util-linux, on every Debian system). */
+export const SETPRIV = '/usr/bin/setpriv';
+
+/** Wraps a request to run as `user`/`group`; returns the uid the process will have, or an error. */
+export function runAs(req: SpawnRequest, user: string | null, group: string | null): { uid: number } | { error: string } {
+  const ownUid = process.getuid?.() ?? 0;
+  if (user === null && group === null) return { uid: ownUid };
+  const account = user === null ? null : lookupUser(user);
+  if (user !== null && account === null) return { error: `unknown user \`${user}\`; create it (useradd) or fix \`user\`` };
+  const gid = group !== null ? lookupGroup(group) : (account?.gid ?? null);
+  if (group !== null && gid === null) return { error: `unknown group \`${group}\`; create it (groupadd) or fix \`group\`` };
+  const args: string[] = [];
+  if (account !== null) {
+    args.push(`--reuid=${account.uid}`);
+    // With a passwd entry, the user's supplementary groups as at login; a bare uid gets none.
+    args.push(lookupUser(account.name) !== null && !/^\d+$/.test(account.name) ? '--init-groups' : '--clear-groups');
+    req.env.HOME = account.home;
+    req.env.USER = account.name;
+    req.env.LOGNAME = account.name;
+    req.env.SHELL = account.shell;
+  } else {
+    args.push('--keep-groups');
+  }
+  if (gid !== null) args.push(`--regid=${gid}`);
+  req.argv = [SETPRIV, ...args, '--', ...req.argv];
+  return { uid: account?.uid ?? ownUid };
+}
