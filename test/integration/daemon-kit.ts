@@ -1,10 +1,11 @@
 // Helpers for smart-attached daemon tests: daemons outlive the emperor by design, so every test ends
 // the daemons it saw itself, and never a process it did not start (pid 1, the test runner, the machine's).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { EmperorUnderTest, alive, groupMembers, waitFor } from './harness.ts';
+import { EmperorUnderTest, alive, groupMembers, startTicks, waitFor } from './harness.ts';
+
 
 /** The pid a pidfile names, or null (missing, empty, garbage). */
 export function pidIn(file: string): number | null {
@@ -32,12 +33,6 @@ function procStat(pid: number): string[] | null {
   } catch {
     return null;
   }
-}
-
-/** A process's start time in clock ticks since boot (field 22 of /proc/PID/stat), or null when gone. */
-export function startTicks(pid: number): number | null {
-  const f = procStat(pid);
-  return f === null ? null : Number(f[19]);
 }
 
 /** A process's real uid, or null when gone. */
@@ -177,9 +172,22 @@ export class Reaper {
   private readonly pidfiles = new Set<string>();
   private readonly protectedPids = new Set<number>([1, process.pid, process.ppid]);
 
+  /** start ticks of each added pid when added: a pid reused since by another test is left alone. */
+  private readonly ticks = new Map<number, number>();
+
   /** A process the test started or saw: killed at the end. */
   add(pid: number | undefined): void {
-    if (pid !== undefined) this.pids.add(pid);
+    if (pid === undefined) return;
+    this.pids.add(pid);
+    const t = startTicks(pid);
+    if (t !== null && !this.ticks.has(pid)) this.ticks.set(pid, t);
+  }
+
+  // Tests run side by side: a pid (or group id) whose process is not the one this test saw belongs to someone else now.
+  private reused(pid: number): boolean {
+    const then = this.ticks.get(pid);
+    const now = startTicks(pid);
+    return then !== undefined && now !== null && now !== then;
   }
 
   /** A pidfile whose daemon is killed at the end (read then). */
@@ -195,10 +203,18 @@ export class Reaper {
 
   /** Kills every known daemon and its group; returns the pids it handled, once they are gone. */
   async killAll(): Promise<number[]> {
-    const candidates = new Set(this.pids);
+    const candidates = new Set([...this.pids].filter((p) => !this.reused(p)));
     for (const f of this.pidfiles) {
       const pid = pidIn(f);
-      if (pid !== null) candidates.add(pid);
+      // A pid the pidfile names that started after the file was written is a reused one: not ours.
+      let written = Infinity;
+      try {
+        written = statSync(f).mtimeMs;
+      } catch {
+        // gone
+      }
+      const started = pid === null ? null : startedAtMs(pid);
+      if (pid !== null && !(started !== null && started > written + 1000)) candidates.add(pid);
     }
     const ours = (pid: number): boolean => {
       if (pid <= 1 || this.protectedPids.has(pid)) return false;

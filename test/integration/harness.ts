@@ -62,6 +62,16 @@ export function groupMembers(pgid: number): number[] {
   return out;
 }
 
+/** A process's start time in clock ticks since boot (field 22 of /proc/PID/stat), or null when gone. */
+export function startTicks(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  } catch {
+    return null;
+  }
+}
+
 function readdirSafe(dir: string): string[] {
   try {
     return readdirSync(dir);
@@ -79,6 +89,8 @@ export class EmperorUnderTest {
   child: ChildProcess | null = null;
   output = '';
   private readonly seenPgids = new Set<number>();
+  /** start time (clock ticks) of each seen group's leader when first seen, to tell a reused pid. */
+  private readonly leaderTicks = new Map<number, number>();
   exitCode: number | null = null;
   exitSignal: string | null = null;
   private exited: Promise<void> | null = null;
@@ -149,7 +161,7 @@ export class EmperorUnderTest {
       sock.on('end', () => {
         try {
           const doc = JSON.parse(text) as StatsDocument;
-          for (const v of doc.vassals) for (const p of v.pids) this.seenPgids.add(p);
+          for (const v of doc.vassals) for (const p of v.pids) this.remember(p);
           resolveDoc(doc);
         } catch (err) {
           reject(err as Error);
@@ -192,6 +204,7 @@ export class EmperorUnderTest {
     }
     const leftovers: string[] = [];
     for (const pgid of this.seenPgids) {
+      if (this.reused(pgid)) continue;
       const members = groupMembers(pgid);
       if (members.length > 0) {
         leftovers.push(`group ${pgid}: ${members.join(',')}`);
@@ -208,7 +221,23 @@ export class EmperorUnderTest {
 
   /** Remembers a pid (as its own group) so cleanup ends it if the emperor did not. */
   track(pgid: number): void {
+    this.remember(pgid);
+  }
+
+  private remember(pgid: number): void {
     this.seenPgids.add(pgid);
+    if (!this.leaderTicks.has(pgid)) {
+      const ticks = startTicks(pgid);
+      if (ticks !== null) this.leaderTicks.set(pgid, ticks);
+    }
+  }
+
+  // Tests run side by side: a group id whose leader is now a different process (started at another
+  // time) was freed and reused by someone else, and is none of this emperor's business.
+  private reused(pgid: number): boolean {
+    const then = this.leaderTicks.get(pgid);
+    const now = startTicks(pgid);
+    return then !== undefined && now !== null && now !== then;
   }
 
   /** Forgets pids the test ends itself (daemons outlive the emperor by design): cleanup no longer reports them. */
