@@ -179,8 +179,9 @@ export class Reaper {
   add(pid: number | undefined): void {
     if (pid === undefined) return;
     this.pids.add(pid);
+    // The process the test names now (a pid reused by the test itself is the test's again).
     const t = startTicks(pid);
-    if (t !== null && !this.ticks.has(pid)) this.ticks.set(pid, t);
+    if (t !== null) this.ticks.set(pid, t);
   }
 
   // Tests run side by side: a pid (or group id) whose process is not the one this test saw belongs to someone else now.

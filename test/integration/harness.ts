@@ -89,7 +89,7 @@ export class EmperorUnderTest {
   child: ChildProcess | null = null;
   output = '';
   private readonly seenPgids = new Set<number>();
-  /** start time (clock ticks) of each seen group's leader when first seen, to tell a reused pid. */
+  /** start time (clock ticks) of each seen group's leader when last seen, to tell a reused pid. */
   private readonly leaderTicks = new Map<number, number>();
   exitCode: number | null = null;
   exitSignal: string | null = null;
@@ -226,10 +226,9 @@ export class EmperorUnderTest {
 
   private remember(pgid: number): void {
     this.seenPgids.add(pgid);
-    if (!this.leaderTicks.has(pgid)) {
-      const ticks = startTicks(pgid);
-      if (ticks !== null) this.leaderTicks.set(pgid, ticks);
-    }
+    // The latest sighting counts: the emperor itself may have been handed a reused pid.
+    const ticks = startTicks(pgid);
+    if (ticks !== null) this.leaderTicks.set(pgid, ticks);
   }
 
   // Tests run side by side: a group id whose leader is now a different process (started at another
