@@ -3,7 +3,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseVassalFile, formatProblem } from '../config/parse-file.ts';
 import { vassalNameOf } from '../config/vassal-files.ts';
-import { accountProblem } from '../io/accounts.ts';
+import { accountProblemAt } from '../io/accounts.ts';
 
 /** What an unset environment variable reads as while checking: valid as a word and as a number. */
 const STAND_IN = '1';
@@ -60,9 +60,9 @@ export function runCheck(
       }
       // Users are the machine's: one missing here may exist where the emperor runs.
       for (const v of parsed.vassals) {
-        const missing = accountProblem(v.user, v.group);
-        if (missing === null) continue;
-        out(`${file}:${(v.user !== null ? v.lines.user : undefined) ?? v.lines.group ?? 1}: warning: ${missing} (on this machine)\n`);
+        const at = accountProblemAt(v);
+        if (at === null) continue;
+        out(`${file}:${at.line}: warning: ${at.message} (on this machine)\n`);
         warnings++;
       }
       for (const p of parsed.problems) {

@@ -8,6 +8,8 @@ export interface Account {
   gid: number;
   home: string;
   shell: string;
+  /** found in /etc/passwd (a bare uid is not): only then has it login groups. */
+  known: boolean;
 }
 
 function lines(path: string): string[][] {
@@ -27,9 +29,9 @@ export function lookupUser(who: string, passwd = '/etc/passwd'): Account | null 
   for (const f of lines(passwd)) {
     const [name, , uid, gid, , home, shell] = f;
     if (name === undefined || uid === undefined || gid === undefined) continue;
-    if (numeric ? uid === who : name === who) return { name, uid: Number(uid), gid: Number(gid), home: home ?? '/', shell: shell ?? '/bin/sh' };
+    if (numeric ? uid === who : name === who) return { name, uid: Number(uid), gid: Number(gid), home: home ?? '/', shell: shell ?? '/bin/sh', known: true };
   }
-  return numeric ? { name: who, uid: Number(who), gid: Number(who), home: '/', shell: '/bin/sh' } : null;
+  return numeric ? { name: who, uid: Number(who), gid: Number(who), home: '/', shell: '/bin/sh', known: false } : null;
 }
 
 /** The gid of the group named (or numbered) `which`, or null when there is none. */
@@ -37,6 +39,13 @@ export function lookupGroup(which: string, group = '/etc/group'): number | null 
   if (/^\d+$/.test(which)) return Number(which);
   for (const f of lines(group)) if (f[0] === which && f[2] !== undefined) return Number(f[2]);
   return null;
+}
+
+/** Why a vassal's `user`/`group` cannot be used, at the line that names it; null when both exist. */
+export function accountProblemAt(spec: { user: string | null; group: string | null; lines: Record<string, number> }): { line: number; message: string } | null {
+  const message = accountProblem(spec.user, spec.group);
+  if (message === null) return null;
+  return { line: (spec.user !== null ? spec.lines.user : undefined) ?? spec.lines.group ?? 1, message };
 }
 
 /** Why a vassal's `user`/`group` cannot be used, or null. */

@@ -1,10 +1,9 @@
 // What each control request does to the fleet (SPEC section 8); replies are built here, sent by the server.
-import { isAbsolute, resolve } from 'node:path';
 import { constants } from 'node:os';
 import { PROTOCOL_VERSION, type ActionResult, type ControlRequest, type ControlResponse, type LogsResult, type StatsDocument } from '../control/protocol.ts';
 import type { ControlConnection } from '../control/control-server.ts';
 import { hasProcess } from '../core/states.ts';
-import { expandInstance } from '../config/spec.ts';
+import { resolveLogPath } from './spawn-request.ts';
 import type { Vassal } from './vassal.ts';
 
 /** Bytes queued for a `logs -f` reader before its lines are dropped. */
@@ -75,7 +74,7 @@ export function logFiles(v: Vassal, logDir: string): string[] {
   const spec = v.spec;
   if (spec === null) return [];
   const paths = spec.log !== null ? [spec.log] : [spec.stdoutLog, spec.stderrLog].filter((p): p is string => p !== null);
-  return [...new Set(paths.map((p) => expandInstance(p, 0)).map((p) => (isAbsolute(p) ? p : resolve(logDir, p))))];
+  return [...new Set(paths.map((p) => resolveLogPath(p, 0, logDir)))];
 }
 
 /** Carries out one request. */

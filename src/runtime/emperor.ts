@@ -45,7 +45,6 @@ export interface EmperorOptions {
 export class Emperor {
   readonly vassals = new Map<string, Vassal>();
   readonly guardian: Guardian;
-  private readonly versions = new Map<string, string>();
   private readonly removing = new Set<string>();
   private readonly waiting = new Set<Vassal>();
   private readonly files: VassalFileReader;
@@ -152,7 +151,7 @@ export class Emperor {
     const current: Current[] = [...this.vassals.values()].map((v) => ({
       name: v.name,
       file: v.fileStatus.file,
-      version: this.versions.get(v.name) ?? '',
+      version: v.fileStatus.version,
       spec: v.spec,
       error: v.fileStatus.error,
       removing: this.removing.has(v.name),
@@ -165,16 +164,14 @@ export class Emperor {
         case 'change': {
           const v = this.vassals.get(op.desired.name);
           if (v === undefined) break;
-          this.versions.set(v.name, op.desired.version);
           this.opts.events.write({ level: 'info', vassal: v.name, message: `file changed (${op.kind}): ${op.desired.file}` });
-          v.applyChange(op.desired.spec, op.kind);
+          v.applyChange(op.desired.spec, op.kind, op.desired.version);
           break;
         }
         case 'invalid': {
           const v = this.vassals.get(op.desired.name);
           if (v === undefined) break;
-          this.versions.set(v.name, op.desired.version);
-          v.markInvalid(op.desired.file, op.desired.error ?? 'unusable file');
+          v.markInvalid(op.desired.file, op.desired.error ?? 'unusable file', op.desired.version);
           this.reportInvalid(v.name, op.desired.error ?? '', v.instanceState !== 'STOPPED');
           break;
         }
@@ -225,9 +222,8 @@ export class Emperor {
   }
 
   private add(d: Desired): void {
-    const v = new Vassal(d.name, d.spec, { file: d.file, error: d.error }, this.services);
+    const v = new Vassal(d.name, d.spec, { file: d.file, error: d.error, version: d.version }, this.services);
     this.vassals.set(d.name, v);
-    this.versions.set(d.name, d.version);
     if (d.error !== null) {
       this.reportInvalid(d.name, d.error, false);
       return;
@@ -259,7 +255,6 @@ export class Emperor {
     v.dispose();
     await v.closeLogs();
     this.vassals.delete(name);
-    this.versions.delete(name);
     this.removing.delete(name);
     this.opts.events.write({ level: 'info', vassal: name, message: 'removed' });
     this.stateChanged(v);

@@ -1,6 +1,6 @@
 // Running a vassal as its `user`/`group`: setpriv (util-linux) drops to them, supplementary groups
 // as at login, and execs the command, so the vassal's pid is the command's own.
-import { lookupGroup, lookupUser } from '../io/accounts.ts';
+import { accountProblem, lookupGroup, lookupUser } from '../io/accounts.ts';
 import type { SpawnRequest } from '../io/spawner.ts';
 
 /** The setpriv binary (util-linux, on every Debian system). */
@@ -10,15 +10,16 @@ export const SETPRIV = '/usr/bin/setpriv';
 export function runAs(req: SpawnRequest, user: string | null, group: string | null): { uid: number } | { error: string } {
   const ownUid = process.getuid?.() ?? 0;
   if (user === null && group === null) return { uid: ownUid };
+  // Reconcile makes a file with an unknown account INVALID; this covers /etc/passwd changing since.
+  const problem = accountProblem(user, group);
+  if (problem !== null) return { error: problem };
   const account = user === null ? null : lookupUser(user);
-  if (user !== null && account === null) return { error: `unknown user \`${user}\`; create it (useradd) or fix \`user\`` };
   const gid = group !== null ? lookupGroup(group) : (account?.gid ?? null);
-  if (group !== null && gid === null) return { error: `unknown group \`${group}\`; create it (groupadd) or fix \`group\`` };
   const args: string[] = [];
   if (account !== null) {
     args.push(`--reuid=${account.uid}`);
     // With a passwd entry, the user's supplementary groups as at login; a bare uid gets none.
-    args.push(lookupUser(account.name) !== null && !/^\d+$/.test(account.name) ? '--init-groups' : '--clear-groups');
+    args.push(account.known ? '--init-groups' : '--clear-groups');
     req.env.HOME = account.home;
     req.env.USER = account.name;
     req.env.LOGNAME = account.name;

@@ -41,7 +41,7 @@ export function buildSpawnRequest(spec: VassalSpec, index: number, services: Vas
 
   const fds: number[] = [];
   const open = (path: string): OutputTarget | { error: string } => {
-    const full = isAbsolute(path) ? path : resolve(services.logDir, path);
+    const full = resolveLogPath(path, index, services.logDir);
     try {
       mkdirSync(dirname(full), { recursive: true });
       const fd = openSync(full, 'a', 0o640);
@@ -62,11 +62,11 @@ export function buildSpawnRequest(spec: VassalSpec, index: number, services: Vas
     logs.stdout = both ?? (spec.stdoutLog !== null ? resolveLogPath(spec.stdoutLog, index, services.logDir) : null);
     logs.stderr = both ?? (spec.stderrLog !== null ? resolveLogPath(spec.stderrLog, index, services.logDir) : null);
   } else if (spec.log !== null) {
-    stdout = open(expandInstance(spec.log, index));
+    stdout = open(spec.log);
     stderr = stdout;
   } else {
-    if (spec.stdoutLog !== null) stdout = open(expandInstance(spec.stdoutLog, index));
-    if (spec.stderrLog !== null) stderr = open(expandInstance(spec.stderrLog, index));
+    if (spec.stdoutLog !== null) stdout = open(spec.stdoutLog);
+    if (spec.stderrLog !== null) stderr = open(spec.stderrLog);
   }
   if ('error' in stdout || 'error' in stderr) {
     closeFds();

@@ -6,7 +6,7 @@ import { parseVassalFile, formatProblem } from '../config/parse-file.ts';
 import { vassalNameOf } from '../config/vassal-files.ts';
 import type { ParsedFile } from '../config/spec.ts';
 import type { Desired } from '../core/reconcile.ts';
-import { accountProblem } from '../io/accounts.ts';
+import { accountProblemAt } from '../io/accounts.ts';
 
 /** Larger vassal files are INVALID, never parsed. */
 export const MAX_VASSAL_FILE_BYTES = 1024 * 1024;
@@ -21,10 +21,8 @@ interface CachedFile {
 // An unknown `user` or `group` makes the file unusable here (INVALID), at the key's line.
 function withAccounts(parsed: ParsedFile): ParsedFile {
   const problems = parsed.vassals.flatMap((v) => {
-    const message = accountProblem(v.user, v.group);
-    if (message === null) return [];
-    const line = (v.user !== null ? v.lines.user : undefined) ?? v.lines.group ?? 1;
-    return [{ file: parsed.file, line, message, warning: false }];
+    const at = accountProblemAt(v);
+    return at === null ? [] : [{ file: parsed.file, line: at.line, message: at.message, warning: false }];
   });
   return problems.length === 0 ? parsed : { ...parsed, vassals: [], problems: [...parsed.problems, ...problems] };
 }

@@ -20,6 +20,8 @@ export interface FileStatus {
   file: string;
   /** every problem, one `FILE:LINE: message` per line; null when the file is usable. */
   error: string | null;
+  /** which version of the file this is (a new stamp is a new version), to tell a change from none. */
+  version: string;
 }
 
 // A rolling restart in progress: instances still to replace, and the one being replaced now.
@@ -94,7 +96,7 @@ export class Vassal {
 
   /** True when every instance and retired instance has no process left. */
   get quiet(): boolean {
-    return this.allRunners().every((r) => r.state.state !== 'STARTING' && r.state.state !== 'RUNNING' && r.state.state !== 'STOPPING');
+    return this.allRunners().every((r) => !hasProcess(r.state.state));
   }
 
   /** Being removed, or the emperor shuts down: nothing starts it again. */
@@ -128,12 +130,12 @@ export class Vassal {
   }
 
   /** Applies a changed file: see SPEC section 4 for which change does what. */
-  applyChange(spec: VassalSpec, kind: ChangeKind): void {
+  applyChange(spec: VassalSpec, kind: ChangeKind, version: string): void {
     if (this.retired) return;
     queueMicrotask(() => this.logs.prune(spec));
     const first = this.spec === null;
     this.spec = spec;
-    this.fileStatus = { file: spec.file, error: null };
+    this.fileStatus = { file: spec.file, error: null, version };
     this.resize(spec.instances);
     const live = this.runners.some((r) => hasProcess(r.state.state));
     const wants = this.wanted || spec.autostart;
@@ -154,8 +156,8 @@ export class Vassal {
   }
 
   /** Marks the file unusable; running processes are left exactly as they are. */
-  markInvalid(file: string, error: string): void {
-    this.fileStatus = { file, error };
+  markInvalid(file: string, error: string, version: string): void {
+    this.fileStatus = { file, error, version };
   }
 
   /** Leaves its daemons running and stops watching them (the emperor shuts down). */
