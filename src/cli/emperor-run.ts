@@ -12,6 +12,8 @@ import { snapshot } from '../runtime/snapshot.ts';
 import type { StatsDocument } from '../control/protocol.ts';
 import { startControlServer } from '../control/control-server.ts';
 import { runCommand, type CommandTarget } from '../runtime/commands.ts';
+import { NOTIFY_VARIABLES, SystemdNotifier } from '../runtime/systemd-notifier.ts';
+import { statusLine } from '../runtime/status-line.ts';
 
 /** Runs the emperor until a signal ends it. */
 export async function run(settings: EmperorSettings): Promise<void> {
@@ -29,6 +31,11 @@ export async function run(settings: EmperorSettings): Promise<void> {
   } catch (err) {
     fail((err as Error).message);
   }
+  // systemd's variables are for the emperor alone: vassals never see them (a vassal that called
+  // sd_notify with them would speak for the emperor).
+  const vassalEnv = { ...process.env };
+  for (const name of NOTIFY_VARIABLES) delete vassalEnv[name];
+  let notifier: SystemdNotifier | null = null;
   const emperor = new Emperor({
     vassalsDir: settings.vassals,
     logDir: settings.logDir,
@@ -36,12 +43,13 @@ export async function run(settings: EmperorSettings): Promise<void> {
     uwsgi: settings.uwsgi,
     rescanIntervalMs: settings.rescanIntervalMs,
     sampleIntervalMs: settings.sampleIntervalMs,
-    env: process.env,
+    env: vassalEnv,
     events,
     clock: systemClock,
     spawner: nodeSpawner,
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
+    onChange: () => notifier?.changed(),
   });
   const facts = { version: packageVersion(), pid: process.pid, startedAt: Math.round(Date.now()) / 1000, vassalsDir: settings.vassals };
   const current = (): StatsDocument => snapshot(facts, emperor.vassals.values(), systemClock);
@@ -89,7 +97,17 @@ export async function run(settings: EmperorSettings): Promise<void> {
     `emperor ${facts.version} pid ${process.pid}: vassals ${settings.vassals}, state ${settings.stateDir}, ` +
       `control ${settings.control}, stats ${settings.stats}, metrics ${settings.metrics === 'off' ? 'off' : `http://${settings.metrics}/metrics`}`,
   );
+  notifier = SystemdNotifier.fromEnv(process.env, process.pid, {
+    status: () => statusLine(emperor.vassals.values()),
+    warn: (m) => events.warn(m),
+    monotonicUsec: () => process.hrtime.bigint() / 1000n,
+  });
+  if (notifier !== null) {
+    const dog = notifier.watchdogMs;
+    events.info(`notifying systemd at ${process.env.NOTIFY_SOCKET ?? ''}${dog !== null ? `; watchdog ping every ${dog} ms` : ''}`);
+  }
   emperor.start();
+  void emperor.startsQueued().then(() => notifier?.markReady());
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
@@ -103,6 +121,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
       process.exit(1);
     }
     stopping = true;
+    notifier?.stopping();
     events.info(`${signal}: stopping every vassal (send SIGINT again to kill them at once)`);
     await emperor.shutdown();
     closeSockets();
@@ -115,8 +134,12 @@ export async function run(settings: EmperorSettings): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGHUP', () => {
     events.info(`SIGHUP: rescanning the vassal directory${settings.config !== null ? ` and re-reading ${settings.config}` : ''}`);
+    notifier?.reloading();
     if (settings.config !== null) rereadConfig(settings, emperor, events);
     emperor.reconcile();
+    void emperor.startsQueued().then(() => {
+      if (!stopping) notifier?.markReady();
+    });
   });
   // A closed terminal or log reader must not kill the emperor.
   process.on('SIGPIPE', () => {});

@@ -38,6 +38,8 @@ export interface EmperorOptions {
   spawner: Spawner;
   stdout(text: string): void;
   stderr(text: string): void;
+  /** A vassal appeared, went or changed state (for systemd's STATUS=). */
+  onChange?(): void;
 }
 
 
@@ -59,6 +61,7 @@ export class Emperor {
   private dirError: string | null = null;
   private lastReconcile = -Infinity;
   private readonly startQueue: Vassal[] = [];
+  private queueDrained: Array<() => void> = [];
   shuttingDown = false;
 
   constructor(private readonly opts: EmperorOptions) {
@@ -90,6 +93,14 @@ export class Emperor {
     this.watcher = watchVassalDir(this.opts.vassalsDir, () => this.schedule(), (err) => this.opts.events.warn(`watcher: ${err.message}`));
     this.rescan = setInterval(() => this.reconcile(), this.opts.rescanIntervalMs);
     if (this.opts.sampleIntervalMs > 0) this.sampling = setInterval(() => this.sample(), this.opts.sampleIntervalMs);
+  }
+
+  /** Resolves once every vassal the last reconcile found to start has been started (spawned). */
+  startsQueued(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.startQueue.length === 0) setImmediate(resolve);
+      else this.queueDrained.push(resolve);
+    });
   }
 
   /** Samples CPU and memory of every live instance's process group; enforces max-rss. */
@@ -224,6 +235,7 @@ export class Emperor {
   private add(d: Desired): void {
     const v = new Vassal(d.name, d.spec, { file: d.file, error: d.error, version: d.version }, this.services);
     this.vassals.set(d.name, v);
+    this.opts.onChange?.();
     if (d.error !== null) {
       this.reportInvalid(d.name, d.error, false);
       return;
@@ -241,6 +253,7 @@ export class Emperor {
         if (!this.shuttingDown && this.vassals.get(next.name) === next && !this.removing.has(next.name)) next.start();
       }
       if (this.startQueue.length > 0) setImmediate(drain);
+      else for (const done of this.queueDrained.splice(0)) done();
     };
     setImmediate(drain);
   }
@@ -275,6 +288,7 @@ export class Emperor {
   }
 
   private stateChanged(changed: Vassal): void {
+    this.opts.onChange?.();
     if (this.shuttingDown || this.waiting.size === 0 || changed.instanceState !== 'RUNNING') return;
     for (const v of [...this.waiting]) {
       if (!v.wanted || v.spec === null) {

@@ -93,6 +93,8 @@ export class EmperorUnderTest {
   private readonly leaderTicks = new Map<number, number>();
   exitCode: number | null = null;
   exitSignal: string | null = null;
+  /** Extra environment for the emperor (set before start). */
+  readonly env: Record<string, string | undefined> = {};
   private exited: Promise<void> | null = null;
 
   /** With `after`, runs on that emperor's directories (the next emperor after it). */
@@ -113,7 +115,7 @@ export class EmperorUnderTest {
     const metrics = this.extraArgs.some((a) => a.startsWith('--metrics')) ? [] : ['--metrics', 'off'];
     const child = spawn(process.execPath, [EMPEROR_BIN, '--vassals', this.vassals, '--state-dir', this.stateDir, ...metrics, ...this.extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, EMPEROR_STATE_DIR: undefined },
+      env: { ...process.env, EMPEROR_STATE_DIR: undefined, ...this.env },
     });
     this.child = child;
     child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));

@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "emperor_native",
+      "sources": ["native/emperor-native.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2"]
+    }
+  ]
+}

@@ -1,0 +1,132 @@
+// emperor's native helper: the two things Node cannot do (N-API, so one build serves every Node >= 20).
+//  - sendDatagram: one AF_UNIX datagram to a path or an abstract address, for sd_notify. Node has no
+//    Unix datagram sockets, and the notification must come from the emperor's own pid (NotifyAccess=main).
+//  - setFsCreds / restoreFsCreds: per-thread filesystem credentials (setfsuid, setfsgid and a raw
+//    setgroups, which glibc would otherwise broadcast to every thread), so that the main thread can
+//    open a vassal's log file or pidfile with that vassal's rights while libuv's pool threads keep root's.
+#define _GNU_SOURCE
+#include <node_api.h>
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define MAX_GROUPS 1024
+
+static gid_t saved_groups[MAX_GROUPS];
+static int saved_count = -1;
+static uid_t saved_fsuid;
+static gid_t saved_fsgid;
+
+static napi_value int_value(napi_env env, int v) {
+  napi_value out;
+  napi_create_int32(env, v, &out);
+  return out;
+}
+
+static napi_value type_error(napi_env env, const char* message) {
+  napi_throw_type_error(env, NULL, message);
+  return NULL;
+}
+
+// sendDatagram(address: Buffer, message: Buffer): number -- 0, or the errno of socket/sendto.
+// The address is the socket path's bytes, or a NUL then the name for an abstract socket; it is
+// passed with its exact length (an abstract name is length-sensitive). Never blocks.
+static napi_value send_datagram(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2) return type_error(env, "sendDatagram(address, message)");
+  void* addr;
+  size_t addr_len;
+  void* msg;
+  size_t msg_len;
+  if (napi_get_buffer_info(env, argv[0], &addr, &addr_len) != napi_ok) return type_error(env, "address must be a Buffer");
+  if (napi_get_buffer_info(env, argv[1], &msg, &msg_len) != napi_ok) return type_error(env, "message must be a Buffer");
+  struct sockaddr_un sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sun_family = AF_UNIX;
+  if (addr_len == 0 || addr_len > sizeof sa.sun_path) return int_value(env, ENAMETOOLONG);
+  memcpy(sa.sun_path, addr, addr_len);
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return int_value(env, errno);
+  ssize_t n = sendto(fd, msg, msg_len, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr*)&sa, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + addr_len));
+  int err = n < 0 ? errno : 0;
+  close(fd);
+  return int_value(env, err);
+}
+
+static int get_u32(napi_env env, napi_value v, uint32_t* out) {
+  return napi_get_value_uint32(env, v, out) == napi_ok ? 0 : -1;
+}
+
+// setFsCreds(uid: number, gid: number, groups: number[]): number -- 0 or an errno. Changes only the
+// calling thread's filesystem uid/gid and supplementary groups; restoreFsCreds() undoes it.
+static napi_value set_fs_creds(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3) return type_error(env, "setFsCreds(uid, gid, groups)");
+  uint32_t uid, gid, count;
+  if (get_u32(env, argv[0], &uid) || get_u32(env, argv[1], &gid)) return type_error(env, "uid and gid must be numbers");
+  bool is_array = false;
+  if (napi_is_array(env, argv[2], &is_array) != napi_ok || !is_array) return type_error(env, "groups must be an array");
+  napi_get_array_length(env, argv[2], &count);
+  if (count > MAX_GROUPS) return int_value(env, EINVAL);
+  gid_t groups[MAX_GROUPS];
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value item;
+    uint32_t g;
+    if (napi_get_element(env, argv[2], i, &item) != napi_ok || get_u32(env, item, &g)) return type_error(env, "groups must be numbers");
+    groups[i] = (gid_t)g;
+  }
+  if (saved_count >= 0) return int_value(env, EBUSY);  // not nested: restore first
+  int n = getgroups(MAX_GROUPS, saved_groups);
+  if (n < 0) return int_value(env, errno);
+  saved_count = n;
+  saved_fsuid = (uid_t)setfsuid((uid_t)-1);
+  saved_fsgid = (gid_t)setfsgid((gid_t)-1);
+  if (syscall(SYS_setgroups, (size_t)count, groups) != 0) {
+    int err = errno;
+    saved_count = -1;
+    return int_value(env, err);
+  }
+  setfsgid((gid_t)gid);
+  setfsuid((uid_t)uid);
+  // setfs*id report the previous id whatever happened; read them back to know they took.
+  if ((uid_t)setfsuid((uid_t)-1) != (uid_t)uid || (gid_t)setfsgid((gid_t)-1) != (gid_t)gid) {
+    setfsuid(saved_fsuid);
+    setfsgid(saved_fsgid);
+    syscall(SYS_setgroups, (size_t)saved_count, saved_groups);
+    saved_count = -1;
+    return int_value(env, EPERM);
+  }
+  return int_value(env, 0);
+}
+
+// restoreFsCreds(): number -- 0, or an errno when the thread could not get its own rights back.
+static napi_value restore_fs_creds(napi_env env, napi_callback_info info) {
+  (void)info;
+  if (saved_count < 0) return int_value(env, 0);
+  setfsuid(saved_fsuid);
+  setfsgid(saved_fsgid);
+  int err = syscall(SYS_setgroups, (size_t)saved_count, saved_groups) != 0 ? errno : 0;
+  if ((uid_t)setfsuid((uid_t)-1) != saved_fsuid || (gid_t)setfsgid((gid_t)-1) != saved_fsgid) err = EPERM;
+  saved_count = -1;
+  return int_value(env, err);
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"sendDatagram", NULL, send_datagram, NULL, NULL, NULL, napi_default, NULL},
+      {"setFsCreds", NULL, set_fs_creds, NULL, NULL, NULL, napi_default, NULL},
+      {"restoreFsCreds", NULL, restore_fs_creds, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,34 @@
+// The native helper (native/emperor-native.c, built by `npm install`), loaded on first use.
+import { createRequire } from 'node:module';
+import { constants } from 'node:os';
+
+/** What the helper does; see native/emperor-native.c. Each returns 0 or an errno. */
+export interface NativeHelper {
+  sendDatagram(address: Buffer, message: Buffer): number;
+  setFsCreds(uid: number, gid: number, groups: number[]): number;
+  restoreFsCreds(): number;
+}
+
+const ADDON = new URL('../../build/Release/emperor_native.node', import.meta.url);
+
+let loaded: NativeHelper | string | undefined;
+
+/** The helper, or why it cannot be loaded (not built on this machine). */
+export function nativeHelper(): NativeHelper | string {
+  if (loaded === undefined) {
+    try {
+      loaded = createRequire(import.meta.url)(ADDON.pathname) as NativeHelper;
+    } catch (err) {
+      loaded =
+        `the native helper ${ADDON.pathname} cannot be loaded (${(err as Error).message.split('\n')[0]}); ` +
+        'run `npm rebuild` in the emperor package with a C compiler, make and python3 installed';
+    }
+  }
+  return loaded;
+}
+
+/** The symbolic name of an errno number (ECONNREFUSED), for messages. */
+export function errnoName(errno: number): string {
+  for (const [name, value] of Object.entries(constants.errno)) if (value === errno) return name;
+  return `errno ${errno}`;
+}
