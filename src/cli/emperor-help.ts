@@ -3,6 +3,7 @@
 /** Usage, options and subcommands of `emperor`. */
 export const HELP = `Usage: emperor [options]
        emperor check PATH...
+       emperor systemd-unit [options] [--timeout-stop DUR] [--watchdog DUR|off]
 
 Runs in the foreground and keeps every vassal (one INI file each in --vassals) alive:
 a new file starts its program, an edit reloads it, a removed file stops it.
@@ -27,6 +28,9 @@ Options (each may also be set in the [emperor] section of --config; flags win):
 Subcommands:
   check PATH...            validate vassal files or directories; prints FILE:LINE: message
                            per problem and exits 1 if any is an error
+  systemd-unit [options]   print a systemd unit (Type=notify) that runs this emperor with
+                           these options; --timeout-stop (300s) sets TimeoutStopSec,
+                           --watchdog (30s, or off) WatchdogSec. Reads no vassal file.
 
 Signals: TERM/INT stop every vassal and exit 0 (a second INT kills at once); HUP rescans.
 Vassal file reference: README.md.

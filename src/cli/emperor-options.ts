@@ -1,5 +1,5 @@
 // Flags and the `[emperor]` section of --config -> the emperor's options, with SPEC section 2's defaults.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readIni } from '../config/ini-source.ts';
 import { parseDuration } from '../config/values.ts';
@@ -7,6 +7,7 @@ import { closestWord } from '../config/suggest.ts';
 import { formatProblem } from '../config/parse-file.ts';
 import type { LogFormat } from '../runtime/event-log.ts';
 import { defaultStateDir } from '../control/paths.ts';
+import { UNIT_DEFAULTS, type UnitOptions } from './systemd-unit-options.ts';
 
 /** Every option of `emperor`, resolved. Durations in ms. */
 export interface EmperorSettings {
@@ -28,6 +29,7 @@ export interface EmperorSettings {
 export type EmperorCommand =
   | { kind: 'run'; settings: EmperorSettings }
   | { kind: 'check'; paths: string[] }
+  | { kind: 'systemd-unit'; args: string[]; settings: EmperorSettings; unit: UnitOptions }
   | { kind: 'help' }
   | { kind: 'version' };
 
@@ -46,6 +48,10 @@ const VALUE_OPTIONS = [
 ] as const;
 const FLAG_OPTIONS = ['tyrant'] as const;
 const ALL_OPTIONS: readonly string[] = [...VALUE_OPTIONS, ...FLAG_OPTIONS];
+/** Options of `emperor systemd-unit` alone. */
+const UNIT_ONLY = ['timeout-stop', 'watchdog'] as const;
+/** Options whose values are paths: made absolute in a unit's ExecStart. */
+const PATH_OPTIONS = new Set(['vassals', 'config', 'state-dir', 'stats', 'control', 'log-dir']);
 
 /** A usage error: exit code 2 with the message. */
 export class UsageError extends Error {}
@@ -73,7 +79,7 @@ export function parseEmperorArgs(argv: readonly string[], env: Record<string, st
       given.set(name, eq < 0 ? 'true' : arg.slice(eq + 1));
       continue;
     }
-    if (!(VALUE_OPTIONS as readonly string[]).includes(name)) throw unknown(name);
+    if (!(VALUE_OPTIONS as readonly string[]).includes(name) && !(UNIT_ONLY as readonly string[]).includes(name)) throw unknown(name);
     const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
     if (value === undefined || (eq < 0 && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
     given.set(name, value);
@@ -82,10 +88,42 @@ export function parseEmperorArgs(argv: readonly string[], env: Record<string, st
     if (rest.length < 2) throw new UsageError('emperor check needs at least one file or directory');
     return { kind: 'check', paths: rest.slice(1) };
   }
-  if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}; subcommands are: check (see emperor --help)`);
+  if (rest[0] === 'systemd-unit') {
+    if (rest.length > 1) throw new UsageError(`unexpected argument ${rest[1]} after systemd-unit`);
+    return systemdUnitCommand(given);
+  }
+  for (const name of UNIT_ONLY) if (given.has(name)) throw new UsageError(`--${name} is an option of \`emperor systemd-unit\``);
+  if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}; subcommands are: check, systemd-unit (see emperor --help)`);
   const config = given.get('config') ?? null;
   const merged = config === null ? given : new Map([...readConfigSection(config), ...given]);
   return { kind: 'run', settings: resolveSettings(merged, config, env, uid) };
+}
+
+// `systemd-unit`: the emperor's options as the service will get them (paths absolute, values checked
+// as the emperor would), and the unit's own. --config is read when it exists, for the state directory.
+function systemdUnitCommand(given: Map<string, string>): EmperorCommand {
+  const unit: UnitOptions = {
+    timeoutStop: unitDuration('timeout-stop', given.get('timeout-stop') ?? UNIT_DEFAULTS.timeoutStop),
+    watchdog: given.get('watchdog') === 'off' ? '0' : unitDuration('watchdog', given.get('watchdog') ?? UNIT_DEFAULTS.watchdog),
+  };
+  const own = new Map([...given].filter(([k]) => !(UNIT_ONLY as readonly string[]).includes(k)));
+  const config = own.get('config') ?? null;
+  const fromConfig = config !== null && existsSync(config) ? readConfigSection(config) : new Map<string, string>();
+  const settings = resolveSettings(new Map([...fromConfig, ...own]), config, {}, 0);
+  const args: string[] = [];
+  for (const [name, value] of own) {
+    if ((FLAG_OPTIONS as readonly string[]).includes(name)) {
+      if (settings.tyrant) args.push(`--${name}`);
+    } else {
+      args.push(`--${name}`, PATH_OPTIONS.has(name) ? resolve(value) : value);
+    }
+  }
+  return { kind: 'systemd-unit', args, settings, unit };
+}
+
+// A duration for the unit, in systemd's syntax: `30s` from 30s, 30000ms, 0.5m...
+function unitDuration(name: string, text: string): string {
+  return `${Math.ceil(duration(name, text) / 1000)}s`;
 }
 
 /** Reads the `[emperor]` section of a --config file; flags given on the command line win. */

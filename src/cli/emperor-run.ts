@@ -14,6 +14,7 @@ import { startControlServer } from '../control/control-server.ts';
 import { runCommand, type CommandTarget } from '../runtime/commands.ts';
 import { NOTIFY_VARIABLES, SystemdNotifier } from '../runtime/systemd-notifier.ts';
 import { statusLine } from '../runtime/status-line.ts';
+import { directoryTrustProblem } from '../runtime/directory-trust.ts';
 
 /** Runs the emperor until a signal ends it. */
 export async function run(settings: EmperorSettings): Promise<void> {
@@ -23,7 +24,11 @@ export async function run(settings: EmperorSettings): Promise<void> {
   } catch (err) {
     fail(`vassal directory ${settings.vassals} cannot be used (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); create it or pass --vassals DIR`);
   }
-  if (settings.tyrant) fail('--tyrant is not supported by this version of emperor yet; run without it');
+  const root = process.geteuid?.() === 0;
+  if (settings.tyrant && !root) fail('--tyrant needs root: only root can run each vassal as its file\'s owner; run the emperor as root or without --tyrant');
+  // As root, a directory others can write to would let them run anything: refuse to start on it.
+  const untrusted = root ? directoryTrustProblem(settings.vassals, settings.tyrant) : null;
+  if (untrusted !== null) fail(untrusted);
   let lock: { release(): void };
   try {
     lock = lockStateDir(settings.stateDir);
@@ -50,6 +55,8 @@ export async function run(settings: EmperorSettings): Promise<void> {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     onChange: () => notifier?.changed(),
+    tyrant: settings.tyrant,
+    root,
   });
   const facts = { version: packageVersion(), pid: process.pid, startedAt: Math.round(Date.now()) / 1000, vassalsDir: settings.vassals };
   const current = (): StatsDocument => snapshot(facts, emperor.vassals.values(), systemClock);

@@ -28,6 +28,11 @@ export async function main(argv: readonly string[]): Promise<void> {
     case 'check':
       process.exitCode = runCheck(cmd.paths, process.env, (t) => process.stdout.write(t), (t) => process.stderr.write(t));
       return;
+    case 'systemd-unit': {
+      const { systemdUnit } = await import('./systemd-unit.ts');
+      process.stdout.write(systemdUnit(cmd.args, cmd.settings.vassals, cmd.settings.stateDir, cmd.unit));
+      return;
+    }
     case 'run': {
       const { run } = await import('./emperor-run.ts');
       await run(cmd.settings);

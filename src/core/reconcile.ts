@@ -13,6 +13,8 @@ export interface Desired {
   version: string;
   spec: VassalSpec | null;
   error: string | null;
+  /** unusable in a way that must also stop what runs (with --tyrant, the file changed owner). */
+  stop?: boolean;
 }
 
 /** One vassal as the emperor runs it. */

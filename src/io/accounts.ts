@@ -41,6 +41,27 @@ export function lookupGroup(which: string, group = '/etc/group'): number | null 
   return null;
 }
 
+/** The groups `account` has at login: its primary group and every /etc/group entry naming it. */
+export function loginGroups(account: Account, group = '/etc/group'): number[] {
+  const out = new Set([account.gid]);
+  if (!account.known) return [...out];
+  for (const f of lines(group)) {
+    if (f[2] !== undefined && (f[3] ?? '').split(',').includes(account.name)) out.add(Number(f[2]));
+  }
+  return [...out];
+}
+
+/** The name of a uid or gid, or null (for messages). */
+export function userName(uid: number): string | null {
+  const a = lookupUser(String(uid));
+  return a?.known === true ? a.name : null;
+}
+
+export function groupName(gid: number, group = '/etc/group'): string | null {
+  for (const f of lines(group)) if (f[2] === String(gid) && f[0] !== undefined) return f[0];
+  return null;
+}
+
 /** Why a vassal's `user`/`group` cannot be used, at the line that names it; null when both exist. */
 export function accountProblemAt(spec: { user: string | null; group: string | null; lines: Record<string, number> }): { line: number; message: string } | null {
   const message = accountProblem(spec.user, spec.group);

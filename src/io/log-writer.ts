@@ -1,6 +1,7 @@
 // A vassal's log file: whole lines copied from its pipes, rotated exactly on line boundaries,
 // written asynchronously in batches, and never a reason for the vassal or the emperor to stall.
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, write, writev, writeSync, writevSync, fstatSync } from 'node:fs';
+import { asWho, withRights, type FsRights } from './fs-rights.ts';
 import { dirname } from 'node:path';
 
 /** Bytes queued in memory before the pipes feeding the writer are paused (the vassal then waits). */
@@ -47,6 +48,8 @@ export class LogWriter {
   private regular = true;
   private asyncUntil = 0;
   private readonly drainWaiters: Array<() => void> = [];
+  /** whose rights open, create and rotate the file (a vassal's user); null: the emperor's own. */
+  rights: FsRights | null = null;
   /** called when the queue falls below HIGH_WATER after having passed it (resume the pipes). */
   onDrain: (() => void) | null = null;
   private streams = 0;
@@ -104,15 +107,17 @@ export class LogWriter {
     const now = Date.now();
     if (this.failing !== null && now < this.retryAt) return false;
     try {
-      mkdirSync(dirname(this.path), { recursive: true });
-      this.fd = this.open(this.path);
+      this.fd = withRights(this.rights, () => {
+        mkdirSync(dirname(this.path), { recursive: true });
+        return this.open(this.path);
+      });
       const st = fstatSync(this.fd);
       this.size = st.size;
       // Only a regular file is rotated: never /dev/stdout, a FIFO or a terminal.
       this.regular = st.isFile();
       return true;
     } catch (err) {
-      this.fail(`cannot open ${this.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      this.fail(`cannot open ${this.path}${asWho(this.rights)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       return false;
     }
   }
@@ -240,13 +245,15 @@ export class LogWriter {
     this.fd = null;
     const { backups } = this.rotation;
     try {
-      if (backups <= 0) rmSync(this.path, { force: true });
-      else {
-        for (let n = backups - 1; n >= 1; n--) renameQuiet(`${this.path}.${n}`, `${this.path}.${n + 1}`);
-        renameQuiet(this.path, `${this.path}.1`);
-      }
+      withRights(this.rights, () => {
+        if (backups <= 0) rmSync(this.path, { force: true });
+        else {
+          for (let n = backups - 1; n >= 1; n--) renameQuiet(`${this.path}.${n}`, `${this.path}.${n + 1}`);
+          renameQuiet(this.path, `${this.path}.1`);
+        }
+      });
     } catch (err) {
-      this.fail(`cannot rotate ${this.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      this.fail(`cannot rotate ${this.path}${asWho(this.rights)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       return false;
     }
     this.size = 0;

@@ -1,20 +1,22 @@
 // Pidfiles and the facts that tell a daemon from an impostor: pid, start time, owner, boot.
 import { readFileSync, statSync } from 'node:fs';
 import { readProcStat } from './process-group.ts';
+import { asWho, withRights, type FsRights } from './fs-rights.ts';
 
 /** What a pidfile says, and when it was written. */
 export type PidfileReading = { ok: true; pid: number; mtimeMs: number } | { ok: false; missing: boolean; message: string };
 
 /** Reads a pidfile: a missing file, an empty one and garbage are told apart. */
-export function readPidfile(path: string): PidfileReading {
+export function readPidfile(path: string, rights: FsRights | null = null): PidfileReading {
   let text: string;
   let mtimeMs: number;
   try {
-    mtimeMs = statSync(path).mtimeMs;
-    text = readFileSync(path, 'latin1');
+    // With the vassal's rights: a pidfile naming /etc/shadow shows nothing of it in an error.
+    [mtimeMs, text] = withRights(rights, () => [statSync(path).mtimeMs, readFileSync(path, 'latin1')] as const);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return { ok: false, missing: code === 'ENOENT', message: code === 'ENOENT' ? `pidfile ${path} does not exist` : `cannot read pidfile ${path}: ${code}` };
+    const why = code ?? (err as Error).message;
+    return { ok: false, missing: code === 'ENOENT', message: code === 'ENOENT' ? `pidfile ${path} does not exist` : `cannot read pidfile ${path}${asWho(rights)}: ${why}` };
   }
   const first = text.trim().split(/\s+/)[0] ?? '';
   if (!/^\d{1,10}$/.test(first) || Number(first) < 1) {

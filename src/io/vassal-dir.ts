@@ -11,6 +11,10 @@ export interface FileStamp {
   size: number;
   ino: number;
   dev: number;
+  /** owner, group and mode: what a root emperor checks before trusting the file. */
+  uid: number;
+  gid: number;
+  mode: number;
 }
 
 /** One candidate vassal file. */
@@ -22,12 +26,13 @@ export interface DirEntry {
 
 /** The stamp of a stat result. */
 export function stampOf(st: Stats): FileStamp {
-  return { mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, size: st.size, ino: st.ino, dev: st.dev };
+  return { mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, size: st.size, ino: st.ino, dev: st.dev, uid: st.uid, gid: st.gid, mode: st.mode };
 }
 
 /** True when two stamps describe the same version of a file. */
 export function sameStamp(a: FileStamp, b: FileStamp): boolean {
-  return a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.size === b.size && a.ino === b.ino && a.dev === b.dev;
+  // A chown or chmod changes ctime, so it is a new version too (trust is checked again).
+  return a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.size === b.size && a.ino === b.ino && a.dev === b.dev && a.uid === b.uid && a.gid === b.gid && a.mode === b.mode;
 }
 
 /** Lists the vassal files of a directory, sorted by name; throws when the directory cannot be read. */

@@ -2,6 +2,7 @@
 // then supervise that pid, never a reused one, never someone else's process.
 import { watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import { withRights, type FsRights } from '../io/fs-rights.ts';
 import { bootTimeMs, identify, readPidfile, type ProcessIdentity } from '../io/pidfile.ts';
 import { groupAlive, killGroup } from '../io/process-group.ts';
 import type { DaemonRecords } from '../io/daemon-records.ts';
@@ -28,6 +29,8 @@ export interface DaemonOptions {
   startTimeoutMs: number;
   /** uid the daemon must run as: the vassal's user, else the emperor's. */
   uid: number;
+  /** whose rights read (and, with pidfileBy emperor, write) the pidfile; null: the emperor's own. */
+  rights: FsRights | null;
   emperorPid: number;
   guard: { track(pgid: number): void; untrack(pgid: number): void };
   note(message: string): void;
@@ -119,7 +122,7 @@ function supervise(id: ProcessIdentity, o: DaemonOptions): Supervised {
 
 /** Adopts the live daemon its pidfile names, or launches the command and waits for the pidfile. */
 export function startDaemon(o: DaemonOptions): Supervised | PendingSpawn | { error: string } {
-  const before = readPidfile(o.pidfile);
+  const before = readPidfile(o.pidfile, o.rights);
   let stale: { pid: number; mtimeMs: number } | null = null;
   if (before.ok) {
     const id = identify(before.pid);
@@ -148,7 +151,7 @@ export function startDaemon(o: DaemonOptions): Supervised | PendingSpawn | { err
     o.guard.untrack(launcher);
     if (id === null) return { error: `${o.name}: the command exited at once` };
     try {
-      writePidfile(o.pidfile, launcher);
+      writePidfile(o.pidfile, launcher, o.rights);
     } catch (err) {
       killGroup(launcher, 'SIGKILL');
       return { error: `cannot write pidfile ${o.pidfile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
@@ -166,7 +169,7 @@ export function startDaemon(o: DaemonOptions): Supervised | PendingSpawn | { err
   };
   const poll = (): void => {
     if (cancelled) return;
-    const r = readPidfile(o.pidfile);
+    const r = readPidfile(o.pidfile, o.rights);
     if (r.ok && stale !== null && r.pid === stale.pid && r.mtimeMs === stale.mtimeMs) {
       last = `pidfile ${o.pidfile} still names pid ${r.pid}, which is not this daemon (the command never rewrote it)`;
     } else if (r.ok) {
@@ -202,7 +205,7 @@ export function startDaemon(o: DaemonOptions): Supervised | PendingSpawn | { err
       if (!stopDaemon) return; // the emperor shuts down: a daemon that appears is the next emperor's
       // The launcher may have forked the daemon already: it gets stopped when its pidfile names it.
       const sweep = (): void => {
-        const r = readPidfile(o.pidfile);
+        const r = readPidfile(o.pidfile, o.rights);
         const id = r.ok && !(stale !== null && r.pid === stale.pid && r.mtimeMs === stale.mtimeMs) ? identify(r.pid) : null;
         if (id !== null && id.startMs + SLACK_MS >= launchedMs && id.uid === o.uid && id.pid !== o.emperorPid && id.pid !== 1) {
           o.note(`stopping pid ${id.pid} (${id.name}), the daemon of a start that was cancelled`);
@@ -223,6 +226,6 @@ export function startDaemon(o: DaemonOptions): Supervised | PendingSpawn | { err
   };
 }
 
-function writePidfile(path: string, pid: number): void {
-  writeFileSync(path, `${pid}\n`);
+function writePidfile(path: string, pid: number, rights: FsRights | null): void {
+  withRights(rights, () => writeFileSync(path, `${pid}\n`));
 }

@@ -13,6 +13,7 @@ import { DaemonRecords } from '../io/daemon-records.ts';
 import { join } from 'node:path';
 import type { InstanceRunner } from './instance-runner.ts';
 import { probe } from '../io/health-probe.ts';
+import { directoryTrustProblem } from './directory-trust.ts';
 import { planReconcile, type Current, type Desired } from '../core/reconcile.ts';
 
 /** Debounce between a watcher event and the reconcile it schedules: short, so pickup stays fast. */
@@ -38,6 +39,10 @@ export interface EmperorOptions {
   spawner: Spawner;
   stdout(text: string): void;
   stderr(text: string): void;
+  /** --tyrant: each vassal runs as its file's owner. */
+  tyrant?: boolean;
+  /** the emperor runs as root: it trusts only root's files (SPEC section 10); defaults to its euid. */
+  root?: boolean;
   /** A vassal appeared, went or changed state (for systemd's STATUS=). */
   onChange?(): void;
 }
@@ -61,12 +66,14 @@ export class Emperor {
   private dirError: string | null = null;
   private lastReconcile = -Infinity;
   private readonly startQueue: Vassal[] = [];
+  private readonly root: boolean;
   private queueDrained: Array<() => void> = [];
   shuttingDown = false;
 
   constructor(private readonly opts: EmperorOptions) {
     this.guardian = new Guardian((m) => opts.events.warn(m));
-    this.files = new VassalFileReader(opts.env, (warning) => opts.events.warn(warning));
+    this.root = opts.root ?? process.geteuid?.() === 0;
+    this.files = new VassalFileReader(opts.env, (warning) => opts.events.warn(warning), { root: this.root, tyrant: opts.tyrant === true });
     this.services = {
       clock: opts.clock,
       spawner: opts.spawner,
@@ -150,10 +157,12 @@ export class Emperor {
     let entries: DirEntry[];
     try {
       entries = listVassalFiles(this.opts.vassalsDir);
+      const untrusted = this.root ? directoryTrustProblem(this.opts.vassalsDir, this.opts.tyrant === true) : null;
+      if (untrusted !== null) throw new Error(untrusted);
       if (this.dirError !== null) this.opts.events.info(`vassal directory ${this.opts.vassalsDir} is readable again`);
       this.dirError = null;
     } catch (err) {
-      const msg = `cannot read vassal directory ${this.opts.vassalsDir}: ${(err as Error).message}; running vassals are kept`;
+      const msg = `cannot use vassal directory ${this.opts.vassalsDir}: ${(err as Error).message}; running vassals are kept, and no file is read until it is fixed`;
       if (msg !== this.dirError) this.opts.events.write({ level: 'error', message: msg });
       this.dirError = msg;
       return;
@@ -183,6 +192,11 @@ export class Emperor {
           const v = this.vassals.get(op.desired.name);
           if (v === undefined) break;
           v.markInvalid(op.desired.file, op.desired.error ?? 'unusable file', op.desired.version);
+          if (op.desired.stop === true) {
+            this.reportInvalid(v.name, op.desired.error ?? '', false);
+            void v.stop();
+            break;
+          }
           this.reportInvalid(v.name, op.desired.error ?? '', v.instanceState !== 'STOPPED');
           break;
         }

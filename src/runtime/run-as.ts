@@ -1,6 +1,7 @@
 // Running a vassal as its `user`/`group`: setpriv (util-linux) drops to them, supplementary groups
 // as at login, and execs the command, so the vassal's pid is the command's own.
-import { accountProblem, lookupGroup, lookupUser } from '../io/accounts.ts';
+import { accountProblem, loginGroups, lookupGroup, lookupUser } from '../io/accounts.ts';
+import type { FsRights } from '../io/fs-rights.ts';
 import type { SpawnRequest } from '../io/spawner.ts';
 
 /** The setpriv binary (util-linux, on every Debian system). */
@@ -30,4 +31,14 @@ export function runAs(req: SpawnRequest, user: string | null, group: string | nu
   if (gid !== null) args.push(`--regid=${gid}`);
   req.argv = [SETPRIV, ...args, '--', ...req.argv];
   return { uid: account?.uid ?? ownUid };
+}
+
+/** The filesystem rights the vassal runs with (for paths opened on its behalf); null: the emperor's own. */
+export function vassalRights(spec: { user: string | null; group: string | null }): FsRights | null {
+  if (spec.user === null) return null;
+  const account = lookupUser(spec.user);
+  if (account === null) return null; // INVALID before it gets here
+  const gid = spec.group !== null ? (lookupGroup(spec.group) ?? account.gid) : account.gid;
+  const groups = loginGroups(account);
+  return { name: account.name, uid: account.uid, gid, groups: groups.includes(gid) ? groups : [...groups, gid] };
 }

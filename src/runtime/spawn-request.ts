@@ -1,5 +1,7 @@
 // Turns a vassal spec and an instance index into a concrete spawn: argv, env, directory and outputs.
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { accessSync, closeSync, constants, mkdirSync, openSync } from 'node:fs';
+import { asWho, withRights } from '../io/fs-rights.ts';
+import { vassalRights } from './run-as.ts';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { expandInstance, type VassalSpec } from '../config/spec.ts';
 import { LinePrefixer } from '../io/line-prefixer.ts';
@@ -40,17 +42,30 @@ export function buildSpawnRequest(spec: VassalSpec, index: number, services: Vas
   env.EMPEROR_INSTANCE = String(index);
 
   const fds: number[] = [];
+  // Paths are opened with the vassal's rights: it gets no file it could not open itself.
+  const rights = vassalRights(spec);
   const open = (path: string): OutputTarget | { error: string } => {
     const full = resolveLogPath(path, index, services.logDir);
     try {
-      mkdirSync(dirname(full), { recursive: true });
-      const fd = openSync(full, 'a', 0o640);
+      const fd = withRights(rights, () => {
+        mkdirSync(dirname(full), { recursive: true });
+        return openSync(full, 'a', 0o640);
+      });
       fds.push(fd);
       return { kind: 'fd', fd };
     } catch (err) {
-      return { error: `cannot open log file ${full}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+      return { error: `cannot open log file ${full}${asWho(rights)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
     }
   };
+  const cwd = expandInstance(spec.directory, index);
+  if (rights !== null && spec.lines.directory !== undefined) {
+    // The child changes into `directory` before it drops to its user: check it could do so itself.
+    try {
+      withRights(rights, () => accessSync(cwd, constants.X_OK));
+    } catch (err) {
+      return { error: `directory ${cwd} cannot be entered${asWho(rights)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); fix \`directory\` or its permissions` };
+    }
+  }
   const closeFds = (): void => {
     for (const fd of fds.splice(0)) closeSync(fd);
   };
@@ -75,7 +90,7 @@ export function buildSpawnRequest(spec: VassalSpec, index: number, services: Vas
   return {
     request: {
       argv: spec.command.map((w) => expandInstance(w, index)),
-      cwd: expandInstance(spec.directory, index),
+      cwd,
       env,
       umask: spec.umask,
       stdout,

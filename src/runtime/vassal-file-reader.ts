@@ -6,7 +6,9 @@ import { parseVassalFile, formatProblem } from '../config/parse-file.ts';
 import { vassalNameOf } from '../config/vassal-files.ts';
 import type { ParsedFile } from '../config/spec.ts';
 import type { Desired } from '../core/reconcile.ts';
-import { accountProblemAt } from '../io/accounts.ts';
+import { accountProblemAt, groupName, userName } from '../io/accounts.ts';
+import { trustProblem } from '../config/file-trust.ts';
+import { asFileOwner } from './tyrant.ts';
 
 /** Larger vassal files are INVALID, never parsed. */
 export const MAX_VASSAL_FILE_BYTES = 1024 * 1024;
@@ -16,6 +18,30 @@ interface CachedFile {
   stamp: FileStamp;
   version: string;
   parsed: ParsedFile;
+  /** the file must stop what runs from it (with --tyrant, its owner changed). */
+  stop: boolean;
+}
+
+/** Who reads: a root emperor trusts only root's files; with --tyrant, files run as their owners. */
+export interface ReaderTrust {
+  root: boolean;
+  tyrant: boolean;
+}
+
+const ID_NAMES = { user: userName, group: groupName };
+
+// With --tyrant, each spec runs as the file's owner; `user`/`group` that would differ are problems.
+function asOwner(parsed: ParsedFile, stamp: FileStamp): ParsedFile {
+  const problems: ParsedFile['problems'] = [];
+  const vassals = parsed.vassals.flatMap((v) => {
+    const r = asFileOwner(v, parsed.file, stamp);
+    if ('message' in r) {
+      problems.push({ file: parsed.file, line: r.line, message: r.message, warning: false });
+      return [];
+    }
+    return [r];
+  });
+  return problems.length === 0 ? { ...parsed, vassals } : { ...parsed, vassals: [], problems: [...parsed.problems, ...problems] };
 }
 
 // An unknown `user` or `group` makes the file unusable here (INVALID), at the key's line.
@@ -30,11 +56,14 @@ function withAccounts(parsed: ParsedFile): ParsedFile {
 /** Reads the vassal files of a directory listing into desired vassals, caching by stamp. */
 export class VassalFileReader {
   private readonly cache = new Map<string, CachedFile>();
+  /** With --tyrant: each file's owner when last read (`uid:gid`). */
+  private readonly owners = new Map<string, string>();
   private stamps = 0;
 
   constructor(
     private readonly env: Record<string, string | undefined>,
     private readonly warn: (message: string) => void,
+    private readonly trust: ReaderTrust = { root: false, tyrant: false },
   ) {}
 
   /** The desired vassals of these entries (a name defined twice is an error naming both files). */
@@ -56,10 +85,18 @@ export class VassalFileReader {
           desired.set(name, { ...prior, spec: null, error, version: `${prior.version}+${version}` });
           continue;
         }
-        desired.set(name, { name, file: entry.path, version, spec: errors.length > 0 ? null : spec, error: errors.length > 0 ? errors.join('\n') : null });
+        desired.set(name, {
+          name,
+          file: entry.path,
+          version,
+          spec: errors.length > 0 ? null : spec,
+          error: errors.length > 0 ? errors.join('\n') : null,
+          ...(parsed.stop ? { stop: true } : {}),
+        });
       }
     }
     for (const path of [...this.cache.keys()]) if (!alive.has(path)) this.cache.delete(path);
+    for (const path of [...this.owners.keys()]) if (!alive.has(path)) this.owners.delete(path);
     return [...desired.values()];
   }
 
@@ -74,7 +111,19 @@ export class VassalFileReader {
       dialect: null,
     });
     let parsed: ParsedFile;
-    if (entry.stamp.size > MAX_VASSAL_FILE_BYTES) {
+    let stop = false;
+    const owner = `${entry.stamp.uid}:${entry.stamp.gid}`;
+    const formerOwner = this.owners.get(entry.path);
+    if (this.trust.tyrant) this.owners.set(entry.path, owner);
+    const untrusted = this.trust.root ? trustProblem('file', entry.path, entry.stamp, this.trust.tyrant, ID_NAMES) : null;
+    if (this.trust.tyrant && formerOwner !== undefined && formerOwner !== owner) {
+      // uWSGI's tyrant rule: a vassal whose file changes hands stops; it starts as the new owner only
+      // once the file is touched (or edited) again, so a chown never silently switches identities.
+      stop = true;
+      parsed = unusable(`the file's owner changed from ${ownerText(formerOwner)} to ${ownerText(owner)}; its vassal is stopped. touch ${entry.path} to run it as ${ownerText(owner)}`);
+    } else if (untrusted !== null) {
+      parsed = unusable(untrusted);
+    } else if (entry.stamp.size > MAX_VASSAL_FILE_BYTES) {
       // Parsing a huge file would hold the event loop (and every vassal's supervision) for seconds.
       parsed = unusable(`the file is ${entry.stamp.size} bytes; a vassal file may hold at most ${MAX_VASSAL_FILE_BYTES} bytes`);
     } else {
@@ -88,10 +137,17 @@ export class VassalFileReader {
         parsed = unusable(`cannot read the file (${code ?? (err as Error).message}); make it readable by the emperor`);
       }
       parsed ??= withAccounts(parseVassalFile(entry.path, text, this.env));
+      if (this.trust.tyrant) parsed = asOwner(parsed, entry.stamp);
     }
-    const fresh: CachedFile = { stamp: entry.stamp, version: `v${++this.stamps}`, parsed };
+    const fresh: CachedFile = { stamp: entry.stamp, version: `v${++this.stamps}`, parsed, stop };
     this.cache.set(entry.path, fresh);
     for (const p of parsed.problems) if (p.warning) this.warn(formatProblem(p));
     return fresh;
   }
+}
+
+// `1001:1001` -> `alice:alice` where the names are known.
+function ownerText(owner: string): string {
+  const [uid, gid] = owner.split(':').map(Number);
+  return `${userName(uid ?? -1) ?? uid}:${groupName(gid ?? -1) ?? gid}`;
 }

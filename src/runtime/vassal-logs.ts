@@ -2,6 +2,7 @@
 import { LogWriter } from '../io/log-writer.ts';
 import type { VassalSpec } from '../config/spec.ts';
 import { resolveLogPath } from './spawn-request.ts';
+import { vassalRights } from './run-as.ts';
 import type { VassalServices } from './vassal-services.ts';
 
 /** Owns the log writers of one vassal and counts what they had to drop. */
@@ -31,6 +32,7 @@ export class VassalLogs {
       this.writers.set(path, w);
     }
     w.rotation = rotation;
+    w.rights = vassalRights(spec);
     return w;
   }
 

@@ -8,7 +8,7 @@ import type { VassalServices } from './vassal-services.ts';
 import { buildSpawnRequest, attachOutput } from './spawn-request.ts';
 import { OutputRing } from './output-ring.ts';
 import { startDaemon } from './daemon.ts';
-import { runAs } from './run-as.ts';
+import { runAs, vassalRights } from './run-as.ts';
 import { VassalLogs } from './vassal-logs.ts';
 import type { PendingSpawn, Supervised } from './supervised.ts';
 
@@ -271,6 +271,7 @@ export class Vassal {
         records: s.records,
         startTimeoutMs: Math.max(spec.startSecs, DAEMON_MIN_START_MS),
         uid: as.uid,
+        rights: vassalRights(spec),
         emperorPid: process.pid,
         guard: s.guardian,
         note: (message) => s.events.write({ level: message.startsWith('adopted') ? 'info' : 'warn', vassal: this.name, instance: i, message }),

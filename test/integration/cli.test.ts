@@ -149,3 +149,46 @@ test('every file of the shared corpus passes emperor check (variables unset here
   assert.match(r.stderr, /checked 31 files: \d+ vassals, 0 errors/);
   assert.doesNotMatch(r.stdout, /^(?!.*warning:).+$/m, 'warnings only');
 });
+
+test('emperor systemd-unit prints a Type=notify unit for this installation that systemd-analyze accepts', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'emperor-unit-'));
+  try {
+    // No directory named needs to exist; relative paths become absolute; % and spaces are escaped.
+    const vassals = join(dir, 'not yet', '100%');
+    const r = spawnSync(process.execPath, [EMPEROR_BIN, 'systemd-unit', '--vassals', vassals, '--metrics', '127.0.0.1:9500', '--state-dir', 'rel', '--timeout-stop', '2m', '--watchdog', '10s'], {
+      encoding: 'utf8',
+      cwd: dir,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const unit = r.stdout;
+    const exec = `ExecStart=${process.execPath} ${join(ROOT, 'bin/emperor.js')} --vassals "${join(dir, 'not yet', '100%%')}" --metrics 127.0.0.1:9500 --state-dir ${join(dir, 'rel')}`;
+    const lines = unit.split('\n');
+    assert.ok(lines.includes(exec), `${exec}\nin\n${unit}`);
+    for (const line of ['Type=notify', 'NotifyAccess=main', 'KillMode=process', 'ExecReload=/bin/kill -HUP $MAINPID', 'Restart=always', 'WatchdogSec=10s', 'TimeoutStopSec=120s', 'WantedBy=multi-user.target']) {
+      assert.ok(lines.includes(line), `${line} in the unit`);
+    }
+    // /run/emperor is systemd's to make only when the emperor uses it.
+    assert.ok(!unit.includes('RuntimeDirectory='));
+    const file = join(dir, 'emperor.service');
+    writeFileSync(file, unit);
+    const verify = spawnSync('systemd-analyze', ['verify', file], { encoding: 'utf8' });
+    assert.equal(verify.status, 0, `systemd-analyze verify: ${verify.stderr}`);
+    assert.doesNotMatch(verify.stderr, /emperor\.service/, verify.stderr);
+    // Defaults: /run/emperor as a preserved RuntimeDirectory, a generous stop timeout, a 30 s watchdog.
+    const plain = run(['systemd-unit']);
+    assert.equal(plain.status, 0, plain.stderr);
+    for (const line of ['RuntimeDirectory=emperor', 'RuntimeDirectoryPreserve=yes', 'TimeoutStopSec=300s', 'WatchdogSec=30s', `ExecStart=${process.execPath} ${join(ROOT, 'bin/emperor.js')}`]) {
+      assert.ok(plain.stdout.split('\n').includes(line), `${line} in\n${plain.stdout}`);
+    }
+    assert.ok(run(['systemd-unit', '--watchdog', 'off']).stdout.split('\n').includes('WatchdogSec=0'));
+    // Unit options belong to systemd-unit only; bad values are usage errors.
+    const misplaced = run(['--watchdog', '10s']);
+    assert.equal(misplaced.status, 2);
+    assert.match(misplaced.stderr, /--watchdog is an option of `emperor systemd-unit`/);
+    const badValue = run(['systemd-unit', '--metrics', 'nowhere']);
+    assert.equal(badValue.status, 2);
+    assert.match(badValue.stderr, /--metrics must be HOST:PORT or off/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

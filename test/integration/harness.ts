@@ -1,6 +1,6 @@
 // Drives a real emperor on temp dirs: start it, drop files, read its stats socket, wait for conditions.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync, renameSync, readFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync, renameSync, readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -139,10 +139,15 @@ export class EmperorUnderTest {
   }
 
   /** Writes a vassal file atomically (temp file, then rename), as deploy tools do. */
-  write(fileName: string, text: string): string {
+  write(fileName: string, text: string, owner?: { uid: number; gid: number; mode?: number }): string {
     const path = join(this.vassals, fileName);
     const temp = join(this.vassals, `.${fileName}.tmp-${process.pid}`);
     writeFileSync(temp, text);
+    // Owner and mode are set before the rename: the emperor never sees the file any other way.
+    if (owner !== undefined) {
+      chownSync(temp, owner.uid, owner.gid);
+      if (owner.mode !== undefined) chmodSync(temp, owner.mode);
+    }
     renameSync(temp, path);
     return path;
   }

@@ -1,0 +1,35 @@
+// --tyrant (SPEC section 2 and 10): each vassal runs as its file's owner and group. `user` and
+// `group` may only repeat what the owner already is: they never raise a vassal's privileges.
+import type { VassalSpec } from '../config/spec.ts';
+import { groupName, loginGroups, lookupGroup, lookupUser } from '../io/accounts.ts';
+import type { FileOwnership } from '../config/file-trust.ts';
+
+/** The spec with `user`/`group` set to the file's owner, or the problem at the key's line. */
+export function asFileOwner(spec: VassalSpec, file: string, owner: FileOwnership): VassalSpec | { line: number; message: string } {
+  const account = lookupUser(String(owner.uid));
+  const ownerName = account?.known === true ? `${account.name} (uid ${owner.uid})` : `uid ${owner.uid}`;
+  if (spec.user !== null) {
+    const asked = lookupUser(spec.user);
+    if (asked !== null && asked.uid !== owner.uid) {
+      return {
+        line: spec.lines.user ?? 1,
+        message: `\`user = ${spec.user}\` is not allowed with --tyrant: ${file} runs as its owner ${ownerName}; remove \`user\`, or chown ${spec.user} ${file}`,
+      };
+    }
+  }
+  let gid = owner.gid;
+  if (spec.group !== null) {
+    const asked = lookupGroup(spec.group);
+    const allowed = account === null ? [owner.gid] : [owner.gid, ...loginGroups(account)];
+    if (asked !== null && (asked === 0 || !allowed.includes(asked))) {
+      return {
+        line: spec.lines.group ?? 1,
+        message:
+          `\`group = ${spec.group}\` is not allowed with --tyrant: ${ownerName} is not in it` +
+          `${asked === 0 ? ' (and no vassal runs with gid 0)' : ''}; remove \`group\` (the file's group ${groupName(owner.gid) ?? owner.gid} applies)`,
+      };
+    }
+    if (asked !== null) gid = asked;
+  }
+  return { ...spec, user: String(owner.uid), group: String(gid) };
+}
