@@ -14,6 +14,7 @@ Options (each may also be set in the [emperor] section of --config; flags win):
   --state-dir DIR          sockets and runtime state            ($EMPEROR_STATE_DIR, /run/emperor as root,
                                                                  else $XDG_RUNTIME_DIR/emperor or /tmp/emperor-$UID)
   --stats PATH             stats socket                         (<state-dir>/stats.sock)
+  --stats-group GROUP      group owning the stats socket (0664): its members can read it
   --control PATH           control socket                       (<state-dir>/control.sock)
   --metrics HOST:PORT|off  Prometheus endpoint                  (127.0.0.1:9393)
   --log-dir DIR            base for relative vassal log paths   (<state-dir>/logs)

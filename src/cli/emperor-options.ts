@@ -23,6 +23,8 @@ export interface EmperorSettings {
   rescanIntervalMs: number;
   tyrant: boolean;
   uwsgi: string;
+  /** group that owns the stats socket, so its members can read it; null: the emperor's. */
+  statsGroup: string | null;
 }
 
 /** What the command line asks for. */
@@ -45,6 +47,7 @@ const VALUE_OPTIONS = [
   'sample-interval',
   'rescan-interval',
   'uwsgi',
+  'stats-group',
 ] as const;
 const FLAG_OPTIONS = ['tyrant'] as const;
 const ALL_OPTIONS: readonly string[] = [...VALUE_OPTIONS, ...FLAG_OPTIONS];
@@ -181,5 +184,6 @@ function resolveSettings(given: Map<string, string>, config: string | null, env:
     rescanIntervalMs: duration('rescan-interval', given.get('rescan-interval') ?? '30s'),
     tyrant: tyrant === undefined ? false : !['false', 'no', 'off', '0'].includes(tyrant.toLowerCase()),
     uwsgi: given.get('uwsgi') ?? 'uwsgi',
+    statsGroup: given.get('stats-group') ?? null,
   };
 }

@@ -14,11 +14,14 @@ import { startControlServer } from '../control/control-server.ts';
 import { runCommand, type CommandTarget } from '../runtime/commands.ts';
 import { NOTIFY_VARIABLES, SystemdNotifier } from '../runtime/systemd-notifier.ts';
 import { statusLine } from '../runtime/status-line.ts';
+import { lookupGroup } from '../io/accounts.ts';
 import { directoryTrustProblem } from '../runtime/directory-trust.ts';
 
 /** Runs the emperor until a signal ends it. */
 export async function run(settings: EmperorSettings): Promise<void> {
   const events = new EventLog(settings.logFormat);
+  const statsGid = settings.statsGroup === null ? null : lookupGroup(settings.statsGroup);
+  if (statsGid === null && settings.statsGroup !== null) fail(`--stats-group ${settings.statsGroup}: no such group in /etc/group; create it (groupadd) or fix the option`);
   try {
     if (!statSync(settings.vassals).isDirectory()) throw new Error('not a directory');
   } catch (err) {
@@ -73,7 +76,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
     for (const close of closers.splice(0).reverse()) close();
   };
   try {
-    const stats = await startStatsServer(settings.stats, () => JSON.stringify(current()));
+    const stats = await startStatsServer(settings.stats, () => JSON.stringify(current()), statsGid);
     closers.push(() => closeUnix(stats, settings.stats));
     const control = await startControlServer(settings.control, (req, conn) => runCommand(target, req, conn));
     closers.push(() => closeUnix(control, settings.control));

@@ -1,6 +1,6 @@
 // The stats socket: every connection gets one JSON document, then the emperor closes it (as uWSGI's does).
 import { createServer, createConnection, type Server } from 'node:net';
-import { chmodSync, unlinkSync, existsSync } from 'node:fs';
+import { chmodSync, chownSync, unlinkSync, existsSync } from 'node:fs';
 
 /** True when something answers on the Unix socket at `path` (another live emperor). */
 export function socketAnswers(path: string, timeoutMs = 500): Promise<boolean> {
@@ -39,13 +39,15 @@ export async function listenUnix(server: Server, path: string, mode: number): Pr
 }
 
 /** Serves `render()` to every connection on the stats socket. */
-export async function startStatsServer(path: string, render: () => string): Promise<Server> {
+export async function startStatsServer(path: string, render: () => string, gid: number | null = null): Promise<Server> {
   const server = createServer((sock) => {
     sock.on('error', () => {});
     sock.end(render());
   });
   server.on('error', () => {});
   await listenUnix(server, path, 0o664);
+  // --stats-group: its members may connect (a socket needs write permission to connect).
+  if (gid !== null) chownSync(path, process.geteuid?.() ?? 0, gid);
   return server;
 }
 

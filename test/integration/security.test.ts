@@ -148,3 +148,26 @@ test('user = nobody: a pidfile the user cannot read is an error that shows none 
     rmSync(box, { recursive: true, force: true });
   }
 });
+
+test('--stats-group: the stats socket (0664) belongs to that group, whose members can read it; the control socket stays root\'s 0600', async () => {
+  const { a, b, groupGid } = testUsers();
+  await withEmperor(['--stats-group', TEST_GROUP], async (e) => {
+    chmodSync(e.root, 0o755);
+    chmodSync(e.stateDir, 0o755);
+    const stats = statSync(e.statsPath);
+    assert.equal(stats.gid, groupGid);
+    assert.equal(stats.uid, 0);
+    assert.equal(stats.mode & 0o777, 0o664);
+    const control = statSync(join(e.stateDir, 'control.sock'));
+    assert.equal(control.mode & 0o777, 0o600);
+    assert.equal(control.uid, 0);
+    const read = (uid: number, gid: number): number | null =>
+      spawnSync('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--init-groups', process.execPath, '-e',
+        `require('net').createConnection(${JSON.stringify(e.statsPath)}).on('data', () => process.exit(0)).on('error', () => process.exit(3))`], { timeout: 10000 }).status;
+    assert.equal(read(a.uid, a.gid), 0, `${USER_A} (in ${TEST_GROUP}) reads the stats`);
+    assert.equal(read(b.uid, b.gid), 3, `${USER_B} cannot`);
+  });
+  const r = spawnSync(process.execPath, [EMPEROR_BIN, '--stats-group', 'no-such-group-xyz', '--metrics', 'off', '--vassals', tmpdir()], { encoding: 'utf8' });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /--stats-group no-such-group-xyz: no such group in \/etc\/group/);
+});
