@@ -3,7 +3,8 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseVassalFile, formatProblem } from '../config/parse-file.ts';
 import { vassalNameOf } from '../config/vassal-files.ts';
-import { accountProblemAt } from '../io/accounts.ts';
+import { accountProblemAt, groupName, userName } from '../io/accounts.ts';
+import { trustProblem } from '../config/file-trust.ts';
 
 /** What an unset environment variable reads as while checking: valid as a word and as a number. */
 const STAND_IN = '1';
@@ -52,6 +53,14 @@ export function runCheck(
           return STAND_IN;
         },
       });
+      // Run as root, check also says what a root emperor (without --tyrant) would refuse to run.
+      if (process.geteuid?.() === 0) {
+        const untrusted = trustProblem('file', file, statSync(file), false, { user: userName, group: groupName });
+        if (untrusted !== null) {
+          out(`${file}:1: warning: a root emperor would not run this file: ${untrusted}\n`);
+          warnings++;
+        }
+      }
       const parsed = parseVassalFile(file, text, lenient);
       vassals += parsed.vassals.length;
       for (const name of [...unset].sort()) {

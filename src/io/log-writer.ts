@@ -117,7 +117,10 @@ export class LogWriter {
       this.regular = st.isFile();
       return true;
     } catch (err) {
-      this.fail(`cannot open ${this.path}${asWho(this.rights)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      const code = (err as NodeJS.ErrnoException).code;
+      // A vassal with `user` writes only where that user may: say how to give it a place.
+      const hint = code === 'EACCES' && asWho(this.rights) !== '' ? `; give ${this.rights?.name} a directory it can write (install -d -o ${this.rights?.name} DIR) and point the log there` : '';
+      this.fail(`cannot open ${this.path}${asWho(this.rights)}: ${code ?? (err as Error).message}${hint}`);
       return false;
     }
   }
