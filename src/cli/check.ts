@@ -15,6 +15,7 @@ export function runCheck(
   env: Record<string, string | undefined>,
   out: (text: string) => void,
   err: (text: string) => void,
+  tyrant = false,
 ): number {
   let files = 0;
   let errors = 0;
@@ -53,9 +54,9 @@ export function runCheck(
           return STAND_IN;
         },
       });
-      // Run as root, check also says what a root emperor (without --tyrant) would refuse to run.
+      // Run as root, check also says what a root emperor (with --tyrant if given) would refuse to run.
       if (process.geteuid?.() === 0) {
-        const untrusted = trustProblem('file', file, statSync(file), false, { user: userName, group: groupName });
+        const untrusted = trustProblem('file', file, statSync(file), tyrant, { user: userName, group: groupName });
         if (untrusted !== null) {
           out(`${file}:1: warning: a root emperor would not run this file: ${untrusted}\n`);
           warnings++;

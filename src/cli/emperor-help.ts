@@ -2,7 +2,7 @@
 
 /** Usage, options and subcommands of `emperor`. */
 export const HELP = `Usage: emperor [options]
-       emperor check PATH...
+       emperor check [--tyrant] PATH...
        emperor systemd-unit [options] [--timeout-stop DUR] [--watchdog DUR|off]
 
 Runs in the foreground and keeps every vassal (one INI file each in --vassals) alive:

@@ -15,6 +15,7 @@ import { runCommand, type CommandTarget } from '../runtime/commands.ts';
 import { NOTIFY_VARIABLES, SystemdNotifier } from '../runtime/systemd-notifier.ts';
 import { statusLine } from '../runtime/status-line.ts';
 import { lookupGroup } from '../io/accounts.ts';
+import { nativeHelper } from '../io/native.ts';
 import { directoryTrustProblem } from '../runtime/directory-trust.ts';
 
 /** Runs the emperor until a signal ends it. */
@@ -28,6 +29,10 @@ export async function run(settings: EmperorSettings): Promise<void> {
     fail(`vassal directory ${settings.vassals} cannot be used (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); create it or pass --vassals DIR`);
   }
   const root = process.geteuid?.() === 0;
+  // Under systemd's Type=notify, an emperor that cannot say READY=1 would be killed at the start
+  // timeout and restarted forever: better to say why at once.
+  const helper = process.env.NOTIFY_SOCKET ? nativeHelper() : null;
+  if (typeof helper === 'string') fail(`NOTIFY_SOCKET is set (systemd Type=notify) but ${helper}`);
   if (settings.tyrant && !root) fail('--tyrant needs root: only root can run each vassal as its file\'s owner; run the emperor as root or without --tyrant');
   // As root, a directory others can write to would let them run anything: refuse to start on it.
   const untrusted = root ? directoryTrustProblem(settings.vassals, settings.tyrant) : null;

@@ -26,10 +26,13 @@ export async function main(argv: readonly string[]): Promise<void> {
       process.stdout.write(`emperor ${packageVersion()}\n`);
       return;
     case 'check':
-      process.exitCode = runCheck(cmd.paths, process.env, (t) => process.stdout.write(t), (t) => process.stderr.write(t));
+      process.exitCode = runCheck(cmd.paths, process.env, (t) => process.stdout.write(t), (t) => process.stderr.write(t), cmd.tyrant);
       return;
     case 'systemd-unit': {
       const { systemdUnit } = await import('./systemd-unit.ts');
+      const { nativeHelper } = await import('../io/native.ts');
+      const helper = nativeHelper();
+      if (typeof helper === 'string') process.stderr.write(`emperor: warning: this unit needs sd_notify, and ${helper}\n`);
       process.stdout.write(systemdUnit(cmd.args, cmd.settings.vassals, cmd.settings.stateDir, cmd.unit));
       return;
     }

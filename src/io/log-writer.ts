@@ -2,6 +2,7 @@
 // written asynchronously in batches, and never a reason for the vassal or the emperor to stall.
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, write, writev, writeSync, writevSync, fstatSync } from 'node:fs';
 import { asWho, withRights, type FsRights } from './fs-rights.ts';
+import { openLogFile } from './log-file-open.ts';
 import { dirname } from 'node:path';
 
 /** Bytes queued in memory before the pipes feeding the writer are paused (the vassal then waits). */
@@ -76,7 +77,7 @@ export class LogWriter {
     readonly path: string,
     public rotation: Rotation,
     private readonly events: LogWriterEvents,
-    private readonly open: (path: string) => number = openAppend,
+    private readonly open: (path: string, strict: boolean) => number = openLogFile,
   ) {}
 
   /** Queues whole lines (the caller keeps a partial last line back). True while under the high-water mark. */
@@ -109,7 +110,7 @@ export class LogWriter {
     try {
       this.fd = withRights(this.rights, () => {
         mkdirSync(dirname(this.path), { recursive: true });
-        return this.open(this.path);
+        return this.open(this.path, this.rights !== null && this.rights.uid !== 0);
       });
       const st = fstatSync(this.fd);
       this.size = st.size;
@@ -120,7 +121,8 @@ export class LogWriter {
       const code = (err as NodeJS.ErrnoException).code;
       // A vassal with `user` writes only where that user may: say how to give it a place.
       const hint = code === 'EACCES' && asWho(this.rights) !== '' ? `; give ${this.rights?.name} a directory it can write (install -d -o ${this.rights?.name} DIR) and point the log there` : '';
-      this.fail(`cannot open ${this.path}${asWho(this.rights)}: ${code ?? (err as Error).message}${hint}`);
+      const why = code === 'EINVAL' ? (err as Error).message : (code ?? (err as Error).message);
+      this.fail(`cannot open ${this.path}${asWho(this.rights)}: ${why}${hint}`);
       return false;
     }
   }
@@ -276,9 +278,4 @@ function renameQuiet(from: string, to: string): void {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-}
-
-/** Opens PATH for appending, creating it (mode 0640). */
-export function openAppend(path: string): number {
-  return openSync(path, 'a', 0o640);
 }

@@ -1,5 +1,5 @@
 // Pidfiles and the facts that tell a daemon from an impostor: pid, start time, owner, boot.
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { readProcStat } from './process-group.ts';
 import { asWho, withRights, type FsRights } from './fs-rights.ts';
 
@@ -12,10 +12,10 @@ export function readPidfile(path: string, rights: FsRights | null = null): Pidfi
   let mtimeMs: number;
   try {
     // With the vassal's rights: a pidfile naming /etc/shadow shows nothing of it in an error.
-    [mtimeMs, text] = withRights(rights, () => [statSync(path).mtimeMs, readFileSync(path, 'latin1')] as const);
+    [mtimeMs, text] = withRights(rights, () => readSmallFile(path));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code ?? (err as Error).message;
+    const why = code === 'EINVAL' || code === undefined ? (err as Error).message : code;
     return { ok: false, missing: code === 'ENOENT', message: code === 'ENOENT' ? `pidfile ${path} does not exist` : `cannot read pidfile ${path}${asWho(rights)}: ${why}` };
   }
   const first = text.trim().split(/\s+/)[0] ?? '';
@@ -24,6 +24,23 @@ export function readPidfile(path: string, rights: FsRights | null = null): Pidfi
     return { ok: false, missing: text.trim() === '', message: `pidfile ${path} does not hold a pid: ${shown}` };
   }
   return { ok: true, pid: Number(first), mtimeMs };
+}
+
+/** A pidfile holds a pid: more than this is not read (a pidfile naming /dev/zero never fills memory). */
+const PIDFILE_MAX_BYTES = 64;
+
+// Reads a pidfile from one descriptor: O_NONBLOCK (a FIFO never hangs the emperor), a regular file only.
+function readSmallFile(path: string): readonly [number, string] {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EINVAL' });
+    const buf = Buffer.alloc(PIDFILE_MAX_BYTES);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return [st.mtimeMs, buf.subarray(0, n).toString('latin1')] as const;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Boot time in Unix milliseconds, to 10 ms: now less /proc/uptime (btime in /proc/stat is whole seconds). */

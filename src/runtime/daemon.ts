@@ -1,8 +1,8 @@
 // Smart-attached daemons (SPEC section 5): adopt the live one, or launch and wait for its pidfile;
 // then supervise that pid, never a reused one, never someone else's process.
-import { watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { withRights, type FsRights } from '../io/fs-rights.ts';
+import { asWho, withRights, type FsRights } from '../io/fs-rights.ts';
 import { bootTimeMs, identify, readPidfile, type ProcessIdentity } from '../io/pidfile.ts';
 import { groupAlive, killGroup } from '../io/process-group.ts';
 import type { DaemonRecords } from '../io/daemon-records.ts';
@@ -154,7 +154,8 @@ export function startDaemon(o: DaemonOptions): Supervised | PendingSpawn | { err
       writePidfile(o.pidfile, launcher, o.rights);
     } catch (err) {
       killGroup(launcher, 'SIGKILL');
-      return { error: `cannot write pidfile ${o.pidfile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+      const code = (err as NodeJS.ErrnoException).code;
+      return { error: `cannot write pidfile ${o.pidfile}${asWho(o.rights)}: ${code === 'EINVAL' || code === undefined ? (err as Error).message : code}` };
     }
     return supervise(id, o);
   }
@@ -227,5 +228,15 @@ export function startDaemon(o: DaemonOptions): Supervised | PendingSpawn | { err
 }
 
 function writePidfile(path: string, pid: number, rights: FsRights | null): void {
-  withRights(rights, () => writeFileSync(path, `${pid}\n`));
+  withRights(rights, () => {
+    // O_NONBLOCK: a FIFO in the pidfile's place fails (ENXIO) rather than hanging the emperor.
+    const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NONBLOCK | constants.O_NOCTTY, 0o644);
+    try {
+      if (!fstatSync(fd).isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EINVAL' });
+      ftruncateSync(fd, 0);
+      writeSync(fd, `${pid}\n`);
+    } finally {
+      closeSync(fd);
+    }
+  });
 }

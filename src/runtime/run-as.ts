@@ -39,6 +39,7 @@ export function vassalRights(spec: { user: string | null; group: string | null }
   const account = lookupUser(spec.user);
   if (account === null) return null; // INVALID before it gets here
   const gid = spec.group !== null ? (lookupGroup(spec.group) ?? account.gid) : account.gid;
-  const groups = loginGroups(account);
-  return { name: account.name, uid: account.uid, gid, groups: groups.includes(gid) ? groups : [...groups, gid] };
+  // As setpriv runs it: login groups with --init-groups, none with --clear-groups (a bare uid).
+  const groups = account.known ? loginGroups(account) : [];
+  return { name: account.name, uid: account.uid, gid, groups };
 }

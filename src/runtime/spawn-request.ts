@@ -1,5 +1,6 @@
 // Turns a vassal spec and an instance index into a concrete spawn: argv, env, directory and outputs.
-import { accessSync, closeSync, constants, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, statSync } from 'node:fs';
+import { openLogFile } from '../io/log-file-open.ts';
 import { asWho, withRights } from '../io/fs-rights.ts';
 import { vassalRights } from './run-as.ts';
 import { dirname, isAbsolute, resolve } from 'node:path';
@@ -49,19 +50,21 @@ export function buildSpawnRequest(spec: VassalSpec, index: number, services: Vas
     try {
       const fd = withRights(rights, () => {
         mkdirSync(dirname(full), { recursive: true });
-        return openSync(full, 'a', 0o640);
+        return openLogFile(full, rights !== null && rights.uid !== 0);
       });
       fds.push(fd);
       return { kind: 'fd', fd };
     } catch (err) {
-      return { error: `cannot open log file ${full}${asWho(rights)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+      const code = (err as NodeJS.ErrnoException).code;
+      return { error: `cannot open log file ${full}${asWho(rights)}: ${code === 'EINVAL' || code === undefined ? (err as Error).message : code}` };
     }
   };
   const cwd = expandInstance(spec.directory, index);
   if (rights !== null && spec.lines.directory !== undefined) {
     // The child changes into `directory` before it drops to its user: check it could do so itself.
     try {
-      withRights(rights, () => accessSync(cwd, constants.X_OK));
+      // access(2) would judge by the real uid (root): a lookup of `.` inside needs the search right itself.
+      withRights(rights, () => statSync(`${cwd}/.`));
     } catch (err) {
       return { error: `directory ${cwd} cannot be entered${asWho(rights)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); fix \`directory\` or its permissions` };
     }

@@ -6,6 +6,9 @@ import { notifyAddress, SdNotify } from '../io/sd-notify.ts';
 /** The shortest gap between two STATUS= lines. */
 export const STATUS_MIN_GAP_MS = 1000;
 
+/** READY, RELOADING and STOPPING are tried again this many times (100 ms apart) on a full queue. */
+const STATE_RETRIES = 20;
+
 /** The variables that are systemd's message to the emperor alone; vassals never inherit them. */
 export const NOTIFY_VARIABLES = ['NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID'] as const;
 
@@ -67,13 +70,13 @@ export class SystemdNotifier {
     this.ready = true;
     this.lastStatus = this.hooks.status();
     this.lastStatusAt = performance.now();
-    this.sd.send(['READY=1', `STATUS=${this.lastStatus}`]);
+    this.sd.send(['READY=1', `STATUS=${this.lastStatus}`], STATE_RETRIES);
   }
 
   /** SIGHUP: reloading until the next markReady(). */
   reloading(): void {
     this.ready = false;
-    this.sd.send(['RELOADING=1', `MONOTONIC_USEC=${this.hooks.monotonicUsec()}`, 'STATUS=reloading']);
+    this.sd.send(['RELOADING=1', `MONOTONIC_USEC=${this.hooks.monotonicUsec()}`, 'STATUS=reloading'], STATE_RETRIES);
   }
 
   /** Shutdown has begun. */
@@ -81,7 +84,7 @@ export class SystemdNotifier {
     this.ready = false;
     if (this.statusTimer !== null) clearTimeout(this.statusTimer);
     this.statusTimer = null;
-    this.sd.send(['STOPPING=1', 'STATUS=stopping every vassal']);
+    this.sd.send(['STOPPING=1', 'STATUS=stopping every vassal'], STATE_RETRIES);
   }
 
   /** Some vassal changed state: a STATUS= line soon, when the counts differ. */

@@ -20,7 +20,8 @@ export function asFileOwner(spec: VassalSpec, file: string, owner: FileOwnership
   let gid = owner.gid;
   if (spec.group !== null) {
     const asked = lookupGroup(spec.group);
-    const allowed = account === null ? [owner.gid] : [owner.gid, ...loginGroups(account)];
+    // A uid with no passwd entry has no login groups: only the file's own group.
+    const allowed = account?.known === true ? [owner.gid, ...loginGroups(account)] : [owner.gid];
     if (asked !== null && (asked === 0 || !allowed.includes(asked))) {
       return {
         line: spec.lines.group ?? 1,

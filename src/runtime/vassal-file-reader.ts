@@ -1,6 +1,7 @@
 // Vassal files as the directory holds them now: read and parsed only when their stamp changed,
 // each version numbered, names checked for clashes; what reconcile compares with what runs.
-import { readFileSync } from 'node:fs';
+import type { Stats } from 'node:fs';
+import { readWalked, unsafeDirectory, walkPath, type Walk } from '../io/trusted-path.ts';
 import { sameStamp, type DirEntry, type FileStamp } from '../io/vassal-dir.ts';
 import { parseVassalFile, formatProblem } from '../config/parse-file.ts';
 import { vassalNameOf } from '../config/vassal-files.ts';
@@ -110,35 +111,52 @@ export class VassalFileReader {
       problems: [{ file: entry.path, line: 1, message, warning: false }],
       dialect: null,
     });
-    let parsed: ParsedFile;
-    let stop = false;
-    const owner = `${entry.stamp.uid}:${entry.stamp.gid}`;
+    // The file is read once, from one descriptor, and judged by that descriptor's owner and mode:
+    // what is checked is what is parsed, whatever happens to the path meanwhile.
+    let file: { stat: Stats; bytes: Buffer };
+    let walk: Walk;
+    try {
+      walk = walkPath(entry.path);
+      file = readWalked(walk, MAX_VASSAL_FILE_BYTES + 1);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // Vanished or replaced between list and read: the next reconcile decides.
+      if (code === 'ENOENT' || code === 'EAGAIN') return cached ?? null;
+      return this.keep(entry, unusable(`cannot read the file (${code ?? (err as Error).message}); make it a regular file the emperor can read`), false);
+    }
+    const owner = `${file.stat.uid}:${file.stat.gid}`;
     const formerOwner = this.owners.get(entry.path);
-    if (this.trust.tyrant) this.owners.set(entry.path, owner);
-    const untrusted = this.trust.root ? trustProblem('file', entry.path, entry.stamp, this.trust.tyrant, ID_NAMES) : null;
+    const through = this.trust.root ? unsafeDirectory(walk, this.trust.tyrant ? file.stat.uid : 0) : null;
+    const untrusted = this.trust.root ? trustProblem('file', entry.path, file.stat, this.trust.tyrant, ID_NAMES) : null;
     if (this.trust.tyrant && formerOwner !== undefined && formerOwner !== owner) {
       // uWSGI's tyrant rule: a vassal whose file changes hands stops; it starts as the new owner only
       // once the file is touched (or edited) again, so a chown never silently switches identities.
-      stop = true;
-      parsed = unusable(`the file's owner changed from ${ownerText(formerOwner)} to ${ownerText(owner)}; its vassal is stopped. touch ${entry.path} to run it as ${ownerText(owner)}`);
-    } else if (untrusted !== null) {
-      parsed = unusable(untrusted);
-    } else if (entry.stamp.size > MAX_VASSAL_FILE_BYTES) {
-      // Parsing a huge file would hold the event loop (and every vassal's supervision) for seconds.
-      parsed = unusable(`the file is ${entry.stamp.size} bytes; a vassal file may hold at most ${MAX_VASSAL_FILE_BYTES} bytes`);
-    } else {
-      let text: string;
-      try {
-        text = readFileSync(entry.path, 'utf8');
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') return cached ?? null; // vanished between list and read: the next reconcile decides
-        text = '';
-        parsed = unusable(`cannot read the file (${code ?? (err as Error).message}); make it readable by the emperor`);
-      }
-      parsed ??= withAccounts(parseVassalFile(entry.path, text, this.env));
-      if (this.trust.tyrant) parsed = asOwner(parsed, entry.stamp);
+      this.owners.delete(entry.path);
+      const msg = `the file's owner changed from ${ownerText(formerOwner)} to ${ownerText(owner)}; its vassal is stopped. touch ${entry.path} to run it as ${ownerText(owner)}`;
+      return this.keep(entry, unusable(msg), true);
     }
+    if (through !== null) {
+      const who = `${userName(through.stat.uid) ?? `uid ${through.stat.uid}`}`;
+      return this.keep(entry, unusable(
+        `the file is reached through ${through.path}, which someone other than root${this.trust.tyrant ? ' or the file\'s owner' : ''} can change ` +
+          `(owner ${who}, mode 0${(through.stat.mode & 0o7777).toString(8)}); make it root's and not writable by others: chown root ${through.path}; chmod go-w ${through.path}`,
+      ), false);
+    }
+    if (untrusted !== null) return this.keep(entry, unusable(untrusted), false);
+    if (file.bytes.length > MAX_VASSAL_FILE_BYTES) {
+      // Parsing a huge file would hold the event loop (and every vassal's supervision) for seconds.
+      return this.keep(entry, unusable(`the file is ${file.stat.size} bytes; a vassal file may hold at most ${MAX_VASSAL_FILE_BYTES} bytes`), false);
+    }
+    let parsed = withAccounts(parseVassalFile(entry.path, file.bytes.toString('utf8'), this.env));
+    if (this.trust.tyrant) {
+      parsed = asOwner(parsed, file.stat);
+      // The owner counts for the rule above only once a version of the file was usable.
+      if (parsed.vassals.length > 0) this.owners.set(entry.path, owner);
+    }
+    return this.keep(entry, parsed, false);
+  }
+
+  private keep(entry: DirEntry, parsed: ParsedFile, stop: boolean): CachedFile {
     const fresh: CachedFile = { stamp: entry.stamp, version: `v${++this.stamps}`, parsed, stop };
     this.cache.set(entry.path, fresh);
     for (const p of parsed.problems) if (p.warning) this.warn(formatProblem(p));

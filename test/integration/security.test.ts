@@ -171,3 +171,83 @@ test('--stats-group: the stats socket (0664) belongs to that group, whose member
   assert.equal(r.status, 1);
   assert.match(r.stderr, /--stats-group no-such-group-xyz: no such group in \/etc\/group/);
 });
+
+test('as root: a vassal file reached through a directory someone else can change is refused; with --tyrant, the owner\'s own directory is fine', async () => {
+  const { a, b } = testUsers();
+  const box = mkdtempSync(join(tmpdir(), 'emperor-chain-'));
+  chmodSync(box, 0o755);
+  const home = join(box, 'home-a');
+  mkdirSync(home, { mode: 0o755 });
+  chownSync(home, a.uid, a.gid);
+  const mine = join(home, 'app.ini');
+  writeFileSync(mine, vassalFile({ command: 'sleep 100000', 'start-secs': '100ms' }));
+  chownSync(mine, a.uid, a.gid);
+  const theirs = join(home, 'theirs.ini');
+  writeFileSync(theirs, vassalFile({ command: 'sleep 100000' }));
+  chownSync(theirs, b.uid, b.gid);
+  const rootFile = join(home, 'rootfile.ini');
+  writeFileSync(rootFile, vassalFile({ command: 'sleep 100000' }));
+  try {
+    // Without --tyrant: a root-owned file in alice's directory could be swapped by alice.
+    await withEmperor([], async (e) => {
+      symlinkSync(rootFile, join(e.vassals, 'via.ini'));
+      const via = await e.waitState('via', 'INVALID');
+      assert.match(via.error ?? '', new RegExp(`via\\.ini:1: the file is reached through ${home}, which someone other than root can change \\(owner ${USER_A}, mode 0755\\).*chown root ${home}`));
+    });
+    // With --tyrant: alice's file through alice's directory runs as alice; bob's file there does not.
+    await withEmperor(['--tyrant'], async (e) => {
+      symlinkSync(mine, join(e.vassals, 'mine.ini'));
+      symlinkSync(theirs, join(e.vassals, 'theirs.ini'));
+      const run = await e.waitState('mine', 'RUNNING');
+      assert.equal(status(run.pids[0] ?? 0, 'Uid')[0], String(a.uid));
+      const refused = await e.waitState('theirs', 'INVALID');
+      assert.match(refused.error ?? '', /reached through .*home-a, which someone other than root or the file's owner can change/);
+      // cp then chown (the file is first seen as root's): refused, then run as its owner, no "owner changed".
+      writeFileSync(join(e.vassals, 'late.ini'), vassalFile({ command: 'sleep 100000', 'start-secs': '100ms' }));
+      await e.waitState('late', 'INVALID');
+      chownSync(join(e.vassals, 'late.ini'), a.uid, a.gid);
+      const late = await e.waitState('late', 'RUNNING');
+      assert.equal(status(late.pids[0] ?? 0, 'Uid')[0], String(a.uid));
+    });
+  } finally {
+    rmSync(box, { recursive: true, force: true });
+  }
+});
+
+test('user vassals: a FIFO or device as log or pidfile never hangs the emperor; directory needs the user\'s rights; rotation as the user', async () => {
+  const { a } = testUsers();
+  const box = mkdtempSync(join(tmpdir(), 'emperor-fifo-'));
+  chmodSync(box, 0o755);
+  const fifo = join(box, 'fifo');
+  spawnSync('mkfifo', ['-m', '0666', fifo]);
+  const own = join(box, 'own');
+  mkdirSync(own);
+  chownSync(own, a.uid, a.gid);
+  const locked = join(box, 'locked');
+  mkdirSync(locked, { mode: 0o700 });
+  try {
+    await withEmperor([], async (e) => {
+      const talker = `sh -c 'i=0; while :; do i=$((i+1)); echo "line $i xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"; sleep 0.01; done'`;
+      e.write('fifo.ini', vassalFile({ command: talker, log: fifo, user: USER_A }));
+      e.write('dev.ini', vassalFile({ command: talker, log: '/dev/zero', user: USER_A }));
+      e.write('zero.ini', vassalFile({ 'smart-attach-daemon': `/dev/zero sleep 100000`, user: USER_A }));
+      e.write('fifopid.ini', vassalFile({ 'smart-attach-daemon': `${fifo} sleep 100000`, user: USER_A }));
+      e.write('cwd.ini', vassalFile({ command: 'sleep 100000', user: USER_A, directory: locked }));
+      e.write('rot.ini', vassalFile({ command: talker, user: USER_A, log: join(own, 'rot.log'), 'log-max-size': '2K', 'log-backups': '2' }));
+      // A FIFO with no reader fails at once (ENXIO) instead of waiting for one; a device is refused.
+      await waitFor('the FIFO log refused', () => /fifo: ERROR log lines dropped: cannot open .*fifo as emperor-test-a: ENXIO/.test(e.output));
+      await waitFor('the device log refused', () => /dev: ERROR log lines dropped: cannot open \/dev\/zero as emperor-test-a: not a regular file/.test(e.output));
+      await waitFor('the /dev/zero pidfile refused', () => /cannot read pidfile \/dev\/zero as emperor-test-a: not a regular file/.test(e.output), 20000);
+      await waitFor('the FIFO pidfile refused', () => /cannot read pidfile .*fifo as emperor-test-a: not a regular file/.test(e.output), 20000);
+      const cwd = await e.waitVassal('cwd', 'refused its directory', (v) => /directory .*locked cannot be entered as emperor-test-a \(EACCES\)/.test(v.error ?? ''));
+      assert.equal(cwd.pids.length, 0);
+      // Rotated files are the user's, made with the user's rights.
+      await waitFor('two rotations', () => existsSync(join(own, 'rot.log.2')));
+      for (const f of ['rot.log', 'rot.log.1', 'rot.log.2']) assert.equal(statSync(join(own, f)).uid, a.uid, `${f} is the user's`);
+      // All along, the emperor answers.
+      assert.equal((await e.stats()).vassals.length, 6);
+    });
+  } finally {
+    rmSync(box, { recursive: true, force: true });
+  }
+});
