@@ -11,6 +11,8 @@ import { EmperorUnderTest, FIXTURES, vassalFile, waitFor } from './harness.ts';
 
 interface Note {
   t: number;
+  /** the sender's pid, from its credentials */
+  pid: number;
   msg: string;
 }
 
@@ -88,9 +90,12 @@ test('sd_notify on an abstract socket: READY once every autostart vassal started
     assert.ok(Math.abs(usec / 1e6 - (reloading?.t ?? 0)) < 5, `MONOTONIC_USEC ${usec} near the receiver's monotonic clock ${reloading?.t}`);
     const readies = await rx.waitFor('READY=1', 2);
     assert.ok((readies[1]?.t ?? 0) >= (reloading?.t ?? Infinity), 'READY=1 follows RELOADING=1');
+    const emperorPid = e.pid;
     await e.stop('SIGTERM');
     await rx.waitFor('STOPPING=1');
     assert.equal(e.exitCode, 0);
+    // Every message came from the emperor's own pid: what NotifyAccess=main accepts.
+    assert.deepEqual([...new Set(rx.notes.map((n) => n.pid))], [emperorPid]);
   } catch (err) {
     process.stderr.write(`--- emperor output ---\n${e.output}\n---\n`);
     throw err;
