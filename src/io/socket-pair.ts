@@ -48,6 +48,14 @@ export class PairMaker {
   private listening: Promise<string> | null = null;
   /** accepted connections not yet claimed, by token, with the timer that closes them. */
   private readonly unclaimed = new Map<string, { socket: Socket; timer: NodeJS.Timeout }>();
+  private name: string | null = null;
+
+  constructor(private readonly claimTimeoutMs = CLAIM_TIMEOUT_MS) {}
+
+  /** The abstract socket name listened on, once listening (tests connect to it as a stranger would). */
+  get address(): string | null {
+    return this.name;
+  }
 
   /** A new pair, or an error (out of file descriptors...). */
   async pair(): Promise<OutputPair> {
@@ -100,6 +108,7 @@ export class PairMaker {
     this.server?.close();
     this.server = null;
     this.listening = null;
+    this.name = null;
     for (const { socket, timer } of this.unclaimed.values()) {
       clearTimeout(timer);
       socket.destroy();
@@ -118,7 +127,10 @@ export class PairMaker {
         this.listening = null;
         reject(err);
       });
-      server.listen(name, () => resolve(name));
+      server.listen(name, () => {
+        this.name = name;
+        resolve(name);
+      });
     });
     server.unref();
     return this.listening;
@@ -132,7 +144,7 @@ export class PairMaker {
     const timer = setTimeout(() => {
       this.unclaimed.delete(hex);
       s.destroy();
-    }, CLAIM_TIMEOUT_MS);
+    }, this.claimTimeoutMs);
     timer.unref();
     this.unclaimed.set(hex, { socket: s, timer });
     s.write(key);
