@@ -83,6 +83,7 @@ export class PairMaker {
         }
         this.unclaimed.delete(key);
         clearTimeout(found.timer);
+        clearTimeout(timer);
         const end = found.socket;
         childEnd = end;
         resolve(pairOf(reader, end, (s) => {
@@ -94,10 +95,17 @@ export class PairMaker {
         return true;
       };
       const reader = connect({ path: name, onread: { buffer: readBuffer(), callback: deliver } });
+      const timer = setTimeout(() => {
+        if (childEnd !== null) return;
+        reader.destroy();
+        reject(new Error('output pipe handshake timed out'));
+      }, this.claimTimeoutMs);
+      timer.unref();
       reader.once('error', (err) => {
         if (childEnd === null) reject(err);
       });
       reader.once('close', () => {
+        clearTimeout(timer);
         if (childEnd === null) reject(new Error('output pipe closed during its handshake'));
       });
     });
@@ -122,9 +130,15 @@ export class PairMaker {
     const server = createServer({ pauseOnConnect: true }, (s) => this.accept(s));
     this.server = server;
     this.listening = new Promise<string>((resolve, reject) => {
-      server.once('error', (err) => {
-        this.server = null;
-        this.listening = null;
+      // Before listening: the pair fails (and the next one tries again). After: a failed accept
+      // (out of descriptors) leaves its connection unanswered, and that pair's handshake times out.
+      server.on('error', (err) => {
+        if (this.name !== null) return;
+        server.close();
+        if (this.server === server) {
+          this.server = null;
+          this.listening = null;
+        }
         reject(err);
       });
       server.listen(name, () => {
