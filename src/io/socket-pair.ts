@@ -9,6 +9,9 @@ export const READ_BUFFER_BYTES = 256 * 1024;
 /** How long an accepted connection may wait to be claimed by its token before it is closed. */
 export const CLAIM_TIMEOUT_MS = 5000;
 
+/** Handshakes in flight at once; more wait their turn (the listener's backlog is 511, past it connect fails with EAGAIN). */
+export const MAX_HANDSHAKES = 128;
+
 const TOKEN_BYTES = 16;
 
 /**
@@ -49,6 +52,8 @@ export class PairMaker {
   /** accepted connections not yet claimed, by token, with the timer that closes them. */
   private readonly unclaimed = new Map<string, { socket: Socket; timer: NodeJS.Timeout }>();
   private name: string | null = null;
+  private inFlight = 0;
+  private readonly turns: Array<() => void> = [];
 
   constructor(private readonly claimTimeoutMs = CLAIM_TIMEOUT_MS) {}
 
@@ -60,6 +65,17 @@ export class PairMaker {
   /** A new pair, or an error (out of file descriptors...). */
   async pair(): Promise<OutputPair> {
     const name = await this.listen();
+    if (this.inFlight >= MAX_HANDSHAKES) await new Promise<void>((r) => this.turns.push(r));
+    this.inFlight++;
+    try {
+      return await this.handshake(name);
+    } finally {
+      this.inFlight--;
+      this.turns.shift()?.();
+    }
+  }
+
+  private handshake(name: string): Promise<OutputPair> {
     return new Promise<OutputPair>((resolve, reject) => {
       let sink: ChunkSink | null = null;
       let held: Buffer[] = [];
