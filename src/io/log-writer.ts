@@ -1,5 +1,5 @@
 // A vassal's log file: whole lines copied from its pipes, rotated exactly on line boundaries,
-// written asynchronously in batches, and never a reason for the vassal or the emperor to stall.
+// written in place when the disk is fast, and never a reason for the vassal or the emperor to stall.
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, write, writev, writeSync, writevSync, fstatSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -32,8 +32,9 @@ const NL = 0x0a;
  * Appends whole lines to PATH. Before a line would take the file past `maxSize`, the file turns
  * into PATH.1 (PATH.1 into PATH.2 ... up to `backups`) and a new PATH starts; a line longer than
  * `maxSize` is written whole. Work per chunk is one newline search from the end, except near the
- * rotation boundary. Writes go straight to the page cache; after a slow one, they go through the
- * thread pool for a while, batched: while one is in flight, chunks queue up and go out together.
+ * rotation boundary. Writes go straight to the page cache from the caller's buffer (one writev per
+ * push); after a slow one, they go through the thread pool for a while, batched: while one is in
+ * flight, chunks are copied into a queue and go out together.
  */
 export class LogWriter {
   private fd: number | null = null;
