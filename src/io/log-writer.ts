@@ -1,5 +1,5 @@
 // A vassal's log file: whole lines copied from its pipes, rotated exactly on line boundaries,
-// written asynchronously in batches, and never a reason for the vassal or the emperor to stall.
+// written in place when the disk is fast, and never a reason for the vassal or the emperor to stall.
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, write, writev, writeSync, writevSync, fstatSync } from 'node:fs';
 import { asWho, withRights, type FsRights } from './fs-rights.ts';
 import { openLogFile } from './log-file-open.ts';
@@ -34,8 +34,9 @@ const NL = 0x0a;
  * Appends whole lines to PATH. Before a line would take the file past `maxSize`, the file turns
  * into PATH.1 (PATH.1 into PATH.2 ... up to `backups`) and a new PATH starts; a line longer than
  * `maxSize` is written whole. Work per chunk is one newline search from the end, except near the
- * rotation boundary. Writes go straight to the page cache; after a slow one, they go through the
- * thread pool for a while, batched: while one is in flight, chunks queue up and go out together.
+ * rotation boundary. Writes go straight to the page cache from the caller's buffer (one writev per
+ * push); after a slow one, they go through the thread pool for a while, batched: while one is in
+ * flight, chunks are copied into a queue and go out together.
  */
 export class LogWriter {
   private fd: number | null = null;
@@ -48,6 +49,8 @@ export class LogWriter {
   private closed = false;
   private regular = true;
   private asyncUntil = 0;
+  /** something queued or waited for since the last settle: the next one has work to do. */
+  private waiting = false;
   private readonly drainWaiters: Array<() => void> = [];
   /** whose rights open, create and rotate the file (a vassal's user); null: the emperor's own. */
   rights: FsRights | null = null;
@@ -80,18 +83,69 @@ export class LogWriter {
     private readonly open: (path: string, strict: boolean) => number = openLogFile,
   ) {}
 
-  /** Queues whole lines (the caller keeps a partial last line back). True while under the high-water mark. */
-  push(lines: Buffer): boolean {
-    if (this.closed || lines.length === 0) return true;
-    this.queue.push(lines);
-    this.queued += lines.length;
+  /**
+   * Takes whole lines (the caller keeps a partial last line back), given as consecutive parts that
+   * may be views of a buffer the caller reuses: they are written before this returns, or copied.
+   * True while under the high-water mark.
+   */
+  push(...parts: Buffer[]): boolean {
+    if (this.closed) return true;
+    if (!this.writing && this.queue.length === 0 && performance.now() >= this.asyncUntil) {
+      this.writeNow(parts);
+      if (this.waiting) this.settle();
+      return true;
+    }
+    const copy = parts.length === 1 ? Buffer.from(parts[0] as Buffer) : Buffer.concat(parts);
+    if (copy.length === 0) return true;
+    this.queue.push(copy);
+    this.queued += copy.length;
+    this.waiting = true;
     if (!this.writing) this.flush();
     return this.queued < HIGH_WATER;
+  }
+
+  // The common case: nothing queued, the disk fast. Writes every part in place (one writev per
+  // file), rotating between two lines where the size says so; on failure, drops and counts.
+  private writeNow(parts: Buffer[]): void {
+    let rest = parts.filter((b) => b.length > 0);
+    while (rest.length > 0) {
+      if (!this.ensureOpen()) {
+        this.events.dropped(total(rest), this.failing ?? 'log file unavailable', false);
+        return;
+      }
+      const cut = this.cut(rest);
+      if (cut.head.length === 0 || this.fd === null) return;
+      const bytes = total(cut.head);
+      const t0 = performance.now();
+      let written = 0;
+      let error: NodeJS.ErrnoException | null = null;
+      try {
+        written = cut.head.length === 1 ? writeSync(this.fd, cut.head[0] as Buffer, 0, bytes) : writevSync(this.fd, cut.head);
+      } catch (err) {
+        error = err as NodeJS.ErrnoException;
+      }
+      if (performance.now() - t0 > SLOW_WRITE_MS) this.asyncUntil = performance.now() + ASYNC_FOR_MS;
+      if (error !== null || written < bytes) {
+        this.fail(`cannot write ${this.path}: ${error?.code ?? 'short write'}`, bytes - Math.max(0, written) + total(cut.rest));
+        return;
+      }
+      this.size += bytes;
+      if (this.failing !== null) {
+        this.failing = null;
+        this.events.resumed();
+      }
+      rest = cut.rest;
+      if (rest.length > 0 && !this.rotate()) {
+        this.events.dropped(total(rest), this.failing ?? 'rotation failed', false);
+        return;
+      }
+    }
   }
 
   /** Resolves once everything queued is written (or dropped). */
   drained(): Promise<void> {
     if (!this.writing && this.queue.length === 0) return Promise.resolve();
+    this.waiting = true;
     return new Promise((r) => this.drainWaiters.push(r));
   }
 
@@ -267,9 +321,16 @@ export class LogWriter {
 
   private settle(): void {
     if (this.writing || this.queue.length > 0) return;
+    this.waiting = false;
     if (this.onDrain !== null) this.onDrain();
     for (const w of this.drainWaiters.splice(0)) w();
   }
+}
+
+function total(bufs: readonly Buffer[]): number {
+  let n = 0;
+  for (const b of bufs) n += b.length;
+  return n;
 }
 
 function renameQuiet(from: string, to: string): void {

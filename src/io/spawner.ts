@@ -2,10 +2,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync, readSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
+import { PairMaker, type OutputPair } from './socket-pair.ts';
 
-/** Where one output stream of a child goes. */
-export type OutputTarget = { kind: 'pipe' } | { kind: 'fd'; fd: number } | { kind: 'null' };
+/** Where one output stream of a child goes: `socket` is the child's end of an output pair. */
+export type OutputTarget = { kind: 'pipe' } | { kind: 'fd'; fd: number } | { kind: 'null' } | { kind: 'socket'; socket: Socket };
 
 /** Everything needed to start one process. */
 export interface SpawnRequest {
@@ -29,9 +31,14 @@ export interface SpawnedProcess {
 export interface Spawner {
   /** Returns the process, or an error message an operator can act on (`reason`: a better one, a tick later). */
   spawn(req: SpawnRequest): SpawnedProcess | { error: string; reason?: Promise<string> };
+  /** A pipe whose emperor end reads into a shared buffer (log files); rejects with the system's error. */
+  outputPair(): Promise<OutputPair>;
 }
 
-const stdio = (t: OutputTarget): 'pipe' | 'ignore' | number => (t.kind === 'pipe' ? 'pipe' : t.kind === 'fd' ? t.fd : 'ignore');
+const stdio = (t: OutputTarget): 'pipe' | 'ignore' | number | Socket =>
+  t.kind === 'pipe' ? 'pipe' : t.kind === 'fd' ? t.fd : t.kind === 'socket' ? t.socket : 'ignore';
+
+const pairs = new PairMaker();
 
 /** Explains why a command cannot run, checked before the spawn so the error is precise. */
 export function explainUnrunnable(argv0: string, cwd: string, pathVar: string | undefined): string | null {
@@ -120,11 +127,12 @@ export const nodeSpawner: Spawner = {
     const pid = child.pid;
     return {
       pid,
-      stdout: child.stdout,
-      stderr: child.stderr,
+      stdout: child.stdout ?? null,
+      stderr: child.stderr ?? null,
       onExit(listener) {
         child.once('exit', (code, signal) => listener(code, signal));
       },
     };
   },
+  outputPair: () => pairs.pair(),
 };

@@ -7,6 +7,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { expandInstance, type VassalSpec } from '../config/spec.ts';
 import { LinePrefixer } from '../io/line-prefixer.ts';
 import type { OutputTarget, SpawnedProcess, SpawnRequest } from '../io/spawner.ts';
+import type { OutputPair } from '../io/socket-pair.ts';
 import type { VassalServices } from './vassal-services.ts';
 import type { OutputRing } from './output-ring.ts';
 import type { LogWriter } from '../io/log-writer.ts';
@@ -104,28 +105,35 @@ export function buildSpawnRequest(spec: VassalSpec, index: number, services: Vas
   };
 }
 
+/** The log side of one output stream: the pipe the emperor reads and the writer of its file. */
+export interface LogFeed {
+  pair: OutputPair;
+  writer: LogWriter;
+}
+
 /**
- * Piped output goes to its log writer, or, without a log file, prefixed with `NAME: ` onto the
- * emperor's own stdout and stderr (and into the ring that `emperorctl logs` reads).
+ * Output with a log file arrives through its output pair into the log writer; piped output without
+ * one goes, prefixed with `NAME: `, onto the emperor's own stdout and stderr (and into the ring
+ * that `emperorctl logs` reads).
  */
 export function attachOutput(
   proc: SpawnedProcess,
   name: string,
   services: VassalServices,
   ring: OutputRing,
-  writers: { stdout: LogWriter | null; stderr: LogWriter | null },
+  feeds: { stdout: LogFeed | null; stderr: LogFeed | null },
 ): void {
-  const wire = (stream: SpawnedProcess['stdout'], sink: (t: string) => void, writer: LogWriter | null): void => {
-    if (stream === null) return;
-    if (writer !== null) {
-      pipeToLog(stream, writer);
+  const wire = (stream: SpawnedProcess['stdout'], sink: (t: string) => void, feed: LogFeed | null): void => {
+    if (feed !== null) {
+      pipeToLog(feed.pair, feed.writer);
       return;
     }
+    if (stream === null) return;
     const lines = new LinePrefixer(`${name}: `, sink, (text) => ring.push(text));
     stream.on('data', (chunk: Buffer) => lines.push(chunk));
     stream.on('end', () => lines.flush());
     stream.on('error', () => lines.flush());
   };
-  wire(proc.stdout, services.stdout, writers.stdout);
-  wire(proc.stderr, services.stderr, writers.stderr);
+  wire(proc.stdout, services.stdout, feeds.stdout);
+  wire(proc.stderr, services.stderr, feeds.stderr);
 }

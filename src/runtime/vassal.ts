@@ -9,6 +9,7 @@ import { buildSpawnRequest, attachOutput } from './spawn-request.ts';
 import { OutputRing } from './output-ring.ts';
 import { startDaemon } from './daemon.ts';
 import { runAs, vassalRights } from './run-as.ts';
+import { spawnPiped } from './piped-spawn.ts';
 import { VassalLogs } from './vassal-logs.ts';
 import type { PendingSpawn, Supervised } from './supervised.ts';
 
@@ -281,31 +282,51 @@ export class Vassal {
       built.closeFds();
       return started;
     }
+    const hint = (e: string): string => (spec.uwsgiApp && /not in PATH|does not exist/.test(e) ? `${e} (the uWSGI binary: install uwsgi or pass --uwsgi PATH)` : e);
+    const writers = {
+      stdout: built.logs.stdout === null ? null : this.logs.writer(built.logs.stdout, spec),
+      stderr: built.logs.stderr === null ? null : this.logs.writer(built.logs.stderr, spec),
+    };
+    if (writers.stdout !== null || writers.stderr !== null) {
+      return spawnPiped({
+        request: req,
+        spawner: s.spawner,
+        writers,
+        closeFds: () => built.closeFds(),
+        explain: hint,
+        started: (proc, feeds) => {
+          attachOutput(proc, this.name, s, this.output, feeds);
+          return this.supervised(proc.pid, proc.onExit.bind(proc));
+        },
+      });
+    }
     const proc = s.spawner.spawn(req);
     built.closeFds();
     if ('error' in proc) {
-      const hint = (e: string): string => (spec.uwsgiApp && /not in PATH|does not exist/.test(e) ? `${e} (the uWSGI binary: install uwsgi or pass --uwsgi PATH)` : e);
       if (proc.reason === undefined) return { error: hint(proc.error) };
       return { pending: proc.reason.then((e) => ({ error: hint(e) })), cancel: () => {} };
     }
-    attachOutput(proc, this.name, s, this.output, {
-      stdout: built.logs.stdout === null ? null : this.logs.writer(built.logs.stdout, spec),
-      stderr: built.logs.stderr === null ? null : this.logs.writer(built.logs.stderr, spec),
-    });
+    attachOutput(proc, this.name, s, this.output, { stdout: null, stderr: null });
+    return this.supervised(proc.pid, proc.onExit.bind(proc));
+  }
+
+  // A plain child, watched through its process group.
+  private supervised(pid: number, onExit: Supervised['onExit']): Supervised {
+    const s = this.services;
     return {
-      pid: proc.pid,
+      pid,
       guarded: true,
-      signal: (sig) => s.killGroup(proc.pid, sig),
+      signal: (sig) => s.killGroup(pid, sig),
       signalMain: (sig) => {
         try {
-          process.kill(proc.pid, sig as NodeJS.Signals);
+          process.kill(pid, sig as NodeJS.Signals);
           return true;
         } catch {
           return false;
         }
       },
-      alive: () => s.groupAlive(proc.pid),
-      onExit: (l) => proc.onExit(l),
+      alive: () => s.groupAlive(pid),
+      onExit,
     };
   }
 

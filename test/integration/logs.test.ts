@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { EMPEROR_BIN, EmperorUnderTest, ROOT, vassalFile, waitFor } from './harness.ts';
 import { freePort, httpGet } from './prom.ts';
@@ -127,5 +127,25 @@ test('a log path that changes closes the old file once its process is gone', asy
       const open = openLogs();
       return open.length === 1 && open[0] === join(e.root, 'l3.log');
     }, 10000);
+  });
+});
+
+test('a logged vassal respawning again and again leaves no descriptor behind, and every run reaches the file', async () => {
+  await withEmperor(async (e) => {
+    const log = join(e.root, 'churn.log');
+    const fds = (): number => readdirSync(`/proc/${e.pid}/fd`).length;
+    // A first vassal makes the output-pair listener (one descriptor for the emperor's life).
+    e.write('warm.ini', vassalFile({ command: 'sh -c "echo warm"', log: join(e.root, 'warm.log'), restart: 'never', 'start-secs': '0' }));
+    await e.waitState('warm', 'EXITED');
+    await waitFor('warm.log', () => existsSync(join(e.root, 'warm.log')) && readFileSync(join(e.root, 'warm.log'), 'utf8') === 'warm\n');
+    const before = fds();
+    e.write('churn.ini', vassalFile({ command: 'sh -c "echo out; echo err >&2"', log, 'start-secs': '0', backoff: '10ms', 'backoff-max': '20ms', instances: 2 }));
+    await e.waitVassal('churn', '60 restarts', (v) => v.restarts >= 60, 30000);
+    e.remove('churn.ini');
+    await waitFor('churn gone', async () => (await e.vassal('churn')) === undefined, 10000);
+    await waitFor(`the descriptors back to ${before}`, () => fds() <= before, 10000);
+    const lines = readFileSync(log, 'utf8').split('\n').filter((l) => l !== '');
+    assert.ok(lines.length >= 120, `${lines.length} lines`);
+    assert.ok(lines.every((l) => l === 'out' || l === 'err'), 'whole lines only');
   });
 });

@@ -1,7 +1,8 @@
 // The log writer on real files: exact rotation on line boundaries, nothing lost, failures counted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LogWriter } from '../../src/io/log-writer.ts';
@@ -95,4 +96,29 @@ test('a rotation that cannot rename drops and counts the lines, and never throws
     await w.close();
     assert.ok(dropped > 0, 'the lines that could not go anywhere are counted');
     assert.match(reasons[0] ?? '', /cannot rotate .*app\.log: E(ISDIR|NOTEMPTY|EXIST)/);
+  }));
+
+test('parts that are views of a reused buffer are written in place, or copied when they must wait for a slow write', () =>
+  withDir(async (dir) => {
+    // The "file" is a FIFO whose reader starts late: the first write blocks, so the next ones queue up.
+    const fifo = join(dir, 'slow');
+    const out = join(dir, 'out');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    const reader = spawn('sh', ['-c', `sleep 0.3; exec cat '${fifo}' > '${out}'`], { stdio: 'ignore' });
+    const readerDone = new Promise((r) => reader.once('exit', r));
+    const w = new LogWriter(fifo, { maxSize: 0, backups: 0 }, { dropped: () => assert.fail('nothing dropped'), resumed: () => {} }, (p) => openSync(p, 'r+'));
+    const expected: Buffer[] = [];
+    const shared = Buffer.alloc(256 * 1024);
+    for (let i = 0; i < 40; i++) {
+      const n = i === 0 ? shared.length : 1000 + i * 37;
+      const body = lines(i * 10000, Math.floor(n / 20)).subarray(0, Math.floor(n / 20) * 20);
+      body.copy(shared);
+      const half = Math.floor(body.length / 40) * 20;
+      w.push(shared.subarray(0, half), shared.subarray(half, body.length));
+      expected.push(Buffer.from(body));
+      shared.fill(0x23); // the caller reuses its buffer as soon as push returns
+    }
+    await w.close();
+    await readerDone;
+    assert.ok(readFileSync(out).equals(Buffer.concat(expected)), 'every part arrived as it was when pushed');
   }));

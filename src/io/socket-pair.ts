@@ -1,0 +1,198 @@
+// Output pipes made with public APIs only, so the emperor's end can read into one shared buffer
+// (net.Socket `onread`): no stream machinery and no fresh Buffer per read.
+import { randomBytes } from 'node:crypto';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+
+/** Size of the one buffer every piped read lands in: a read takes whatever the socket holds, up to this. */
+export const READ_BUFFER_BYTES = 256 * 1024;
+
+/** How long an accepted connection may wait to be claimed by its token before it is closed. */
+export const CLAIM_TIMEOUT_MS = 5000;
+
+/** Handshakes in flight at once; more wait their turn (the listener's backlog is 511, past it connect fails with EAGAIN). */
+export const MAX_HANDSHAKES = 128;
+
+const TOKEN_BYTES = 16;
+
+/**
+ * Takes each chunk read by the emperor's end: `len` bytes at the start of `buf`, a buffer that is
+ * reused by the next read (so copy what you keep). Return false to stop reading until `resume()`.
+ */
+export type ChunkSink = (buf: Buffer, len: number) => boolean;
+
+/** A connected pair of Unix stream sockets: one end for the child, one the emperor reads. */
+export interface OutputPair {
+  /** give it to the child as stdout or stderr, then `closeChildEnd()` (the child holds a copy). */
+  readonly childEnd: Socket;
+  /** the emperor's end; 'close' once every copy of the child end is closed and the data is read. */
+  readonly reader: Socket;
+  /** where chunks go from now on. */
+  setSink(sink: ChunkSink): void;
+  /** reading starts again after the sink returned false. */
+  resume(): void;
+  closeChildEnd(): void;
+  /** closes both ends (a spawn that did not happen). */
+  destroy(): void;
+}
+
+// One buffer for every reader: a read and its callback run back to back on the main thread, and
+// every sink consumes or copies the bytes before it returns.
+let shared: Buffer | null = null;
+const readBuffer = (): Buffer => (shared ??= Buffer.allocUnsafe(READ_BUFFER_BYTES));
+
+/**
+ * Makes output pairs: a listener on a random abstract Unix socket name, a connection to it, and
+ * the accepted end. Each accepted connection is sent a random token; a pair is the connecting
+ * end and the accepted connection whose token arrived on it, so a stranger connecting to the
+ * name can never be handed to a child.
+ */
+export class PairMaker {
+  private server: Server | null = null;
+  private listening: Promise<string> | null = null;
+  /** accepted connections not yet claimed, by token, with the timer that closes them. */
+  private readonly unclaimed = new Map<string, { socket: Socket; timer: NodeJS.Timeout }>();
+  private name: string | null = null;
+  private inFlight = 0;
+  private readonly turns: Array<() => void> = [];
+
+  constructor(private readonly claimTimeoutMs = CLAIM_TIMEOUT_MS) {}
+
+  /** The abstract socket name listened on, once listening (tests connect to it as a stranger would). */
+  get address(): string | null {
+    return this.name;
+  }
+
+  /** A new pair, or an error (out of file descriptors...). */
+  async pair(): Promise<OutputPair> {
+    const name = await this.listen();
+    if (this.inFlight >= MAX_HANDSHAKES) await new Promise<void>((r) => this.turns.push(r));
+    this.inFlight++;
+    try {
+      return await this.handshake(name);
+    } finally {
+      this.inFlight--;
+      this.turns.shift()?.();
+    }
+  }
+
+  private handshake(name: string): Promise<OutputPair> {
+    return new Promise<OutputPair>((resolve, reject) => {
+      let sink: ChunkSink | null = null;
+      let held: Buffer[] = [];
+      let token = Buffer.alloc(0);
+      let childEnd: Socket | null = null;
+      const deliver = (n: number, buf: Buffer): boolean => {
+        if (childEnd === null) return handshake(buf.subarray(0, n));
+        if (sink !== null) return sink(buf, n);
+        held.push(Buffer.from(buf.subarray(0, n)));
+        return true;
+      };
+      const handshake = (bytes: Buffer): boolean => {
+        token = Buffer.concat([token, bytes]);
+        if (token.length < TOKEN_BYTES) return true;
+        const key = token.subarray(0, TOKEN_BYTES).toString('hex');
+        const found = this.unclaimed.get(key);
+        if (found === undefined || token.length > TOKEN_BYTES) {
+          reader.destroy();
+          reject(new Error('output pipe handshake failed'));
+          return false;
+        }
+        this.unclaimed.delete(key);
+        clearTimeout(found.timer);
+        clearTimeout(timer);
+        const end = found.socket;
+        childEnd = end;
+        resolve(pairOf(reader, end, (s) => {
+          sink = s;
+          const early = held;
+          held = [];
+          for (const b of early) s(b, b.length);
+        }));
+        return true;
+      };
+      const reader = connect({ path: name, onread: { buffer: readBuffer(), callback: deliver } });
+      const timer = setTimeout(() => {
+        if (childEnd !== null) return;
+        reader.destroy();
+        reject(new Error('output pipe handshake timed out'));
+      }, this.claimTimeoutMs);
+      timer.unref();
+      reader.once('error', (err) => {
+        if (childEnd === null) reject(err);
+      });
+      reader.once('close', () => {
+        clearTimeout(timer);
+        if (childEnd === null) reject(new Error('output pipe closed during its handshake'));
+      });
+    });
+  }
+
+  /** Stops listening (the emperor shuts down); pairs already made keep working. */
+  close(): void {
+    this.server?.close();
+    this.server = null;
+    this.listening = null;
+    this.name = null;
+    for (const { socket, timer } of this.unclaimed.values()) {
+      clearTimeout(timer);
+      socket.destroy();
+    }
+    this.unclaimed.clear();
+  }
+
+  private listen(): Promise<string> {
+    if (this.listening !== null) return this.listening;
+    const name = `\0emperor-${process.pid}-${randomBytes(8).toString('hex')}`;
+    const server = createServer({ pauseOnConnect: true }, (s) => this.accept(s));
+    this.server = server;
+    this.listening = new Promise<string>((resolve, reject) => {
+      // Before listening: the pair fails (and the next one tries again). After: a failed accept
+      // (out of descriptors) leaves its connection unanswered, and that pair's handshake times out.
+      server.on('error', (err) => {
+        if (this.name !== null) return;
+        server.close();
+        if (this.server === server) {
+          this.server = null;
+          this.listening = null;
+        }
+        reject(err);
+      });
+      server.listen(name, () => {
+        this.name = name;
+        resolve(name);
+      });
+    });
+    server.unref();
+    return this.listening;
+  }
+
+  private accept(s: Socket): void {
+    const key = randomBytes(TOKEN_BYTES);
+    const hex = key.toString('hex');
+    // Nothing is ever read from or written to this end after the token: its errors are the child's business.
+    s.on('error', () => {});
+    const timer = setTimeout(() => {
+      this.unclaimed.delete(hex);
+      s.destroy();
+    }, this.claimTimeoutMs);
+    timer.unref();
+    this.unclaimed.set(hex, { socket: s, timer });
+    s.write(key);
+  }
+}
+
+function pairOf(reader: Socket, childEnd: Socket, setSink: (s: ChunkSink) => void): OutputPair {
+  // A reset from the child's side ends the reader like an EOF does ('close' follows).
+  reader.on('error', () => {});
+  return {
+    childEnd,
+    reader,
+    setSink,
+    resume: () => reader.resume(),
+    closeChildEnd: () => childEnd.destroy(),
+    destroy: () => {
+      childEnd.destroy();
+      reader.destroy();
+    },
+  };
+}
