@@ -1,6 +1,8 @@
 // emperor's native helper: the two things Node cannot do (N-API, so one build serves every Node >= 20).
 //  - sendDatagram: one AF_UNIX datagram to a path or an abstract address, for sd_notify. Node has no
 //    Unix datagram sockets, and the notification must come from the emperor's own pid (NotifyAccess=main).
+//  - socketPair: a connected pair of Unix stream sockets for a child's output, with no listener any
+//    local user could reach (Node can only make one by connecting to a listening socket).
 //  - setFsCreds / restoreFsCreds: per-thread filesystem credentials (setfsuid, setfsgid and a raw
 //    setgroups, which glibc would otherwise broadcast to every thread), so that the main thread can
 //    open a vassal's log file or pidfile with that vassal's rights while libuv's pool threads keep root's.
@@ -58,6 +60,18 @@ static napi_value send_datagram(napi_env env, napi_callback_info info) {
   int err = n < 0 ? errno : 0;
   close(fd);
   return int_value(env, err);
+}
+
+// socketPair(): [fd, fd] (close-on-exec), or the errno number.
+static napi_value socket_pair(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fds[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) return int_value(env, errno);
+  napi_value out;
+  napi_create_array_with_length(env, 2, &out);
+  napi_set_element(env, out, 0, int_value(env, fds[0]));
+  napi_set_element(env, out, 1, int_value(env, fds[1]));
+  return out;
 }
 
 static int get_u32(napi_env env, napi_value v, uint32_t* out) {
@@ -122,6 +136,7 @@ static napi_value restore_fs_creds(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"sendDatagram", NULL, send_datagram, NULL, NULL, NULL, napi_default, NULL},
+      {"socketPair", NULL, socket_pair, NULL, NULL, NULL, napi_default, NULL},
       {"setFsCreds", NULL, set_fs_creds, NULL, NULL, NULL, napi_default, NULL},
       {"restoreFsCreds", NULL, restore_fs_creds, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -5,6 +5,8 @@ import { constants } from 'node:os';
 /** What the helper does; see native/emperor-native.c. Each returns 0 or an errno. */
 export interface NativeHelper {
   sendDatagram(address: Buffer, message: Buffer): number;
+  /** two connected AF_UNIX stream sockets (close-on-exec), or an errno. */
+  socketPair(): [number, number] | number;
   setFsCreds(uid: number, gid: number, groups: number[]): number;
   restoreFsCreds(): number;
 }

@@ -1,7 +1,8 @@
 // Output pipes made with public APIs only, so the emperor's end can read into one shared buffer
 // (net.Socket `onread`): no stream machinery and no fresh Buffer per read.
 import { randomBytes } from 'node:crypto';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, Socket, type Server, type SocketConstructorOpts } from 'node:net';
+import { errnoName, nativeHelper, type NativeHelper } from './native.ts';
 
 /** Size of the one buffer every piped read lands in: a read takes whatever the socket holds, up to this. */
 export const READ_BUFFER_BYTES = 256 * 1024;
@@ -55,7 +56,14 @@ export class PairMaker {
   private inFlight = 0;
   private readonly turns: Array<() => void> = [];
 
-  constructor(private readonly claimTimeoutMs = CLAIM_TIMEOUT_MS) {}
+  /**
+   * With the native helper (and `native`), pairs come from socketpair(2): no listener at all, so no
+   * local user can crowd the backlog or take descriptors. Without it, the token handshake below.
+   */
+  constructor(
+    private readonly claimTimeoutMs = CLAIM_TIMEOUT_MS,
+    private readonly native = true,
+  ) {}
 
   /** The abstract socket name listened on, once listening (tests connect to it as a stranger would). */
   get address(): string | null {
@@ -64,6 +72,8 @@ export class PairMaker {
 
   /** A new pair, or an error (out of file descriptors...). */
   async pair(): Promise<OutputPair> {
+    const helper = this.native ? nativeHelper() : 'not asked for';
+    if (typeof helper !== 'string') return nativePair(helper);
     const name = await this.listen();
     if (this.inFlight >= MAX_HANDSHAKES) await new Promise<void>((r) => this.turns.push(r));
     this.inFlight++;
@@ -179,6 +189,39 @@ export class PairMaker {
     this.unclaimed.set(hex, { socket: s, timer });
     s.write(key);
   }
+}
+
+// A pair from socketpair(2): the emperor's end reads into the shared buffer from the start; what
+// arrives before a sink is set is held for it.
+function nativePair(helper: NativeHelper): OutputPair {
+  const fds = helper.socketPair();
+  if (typeof fds === 'number') throw Object.assign(new Error(`socketpair: ${errnoName(fds)}`), { code: errnoName(fds) });
+  const [mine, theirs] = fds;
+  let sink: ChunkSink | null = null;
+  let held: Buffer[] = [];
+  const deliver = (n: number, buf: Buffer): boolean => {
+    if (sink !== null) return sink(buf, n);
+    held.push(Buffer.from(buf.subarray(0, n)));
+    return true;
+  };
+  // `onread` is honoured by the constructor (net.connect passes it through there); @types/node lists it
+  // only for connect, hence the widened type.
+  const opts: SocketConstructorOpts & { onread: { buffer: Buffer; callback: (n: number, buf: Buffer) => boolean } } = {
+    fd: mine,
+    readable: true,
+    writable: false,
+    onread: { buffer: readBuffer(), callback: deliver },
+  };
+  const reader = new Socket(opts);
+  // Never read or written here: it only travels to the child as its stdout or stderr.
+  const childEnd = new Socket({ fd: theirs, readable: false, writable: false });
+  childEnd.on('error', () => {});
+  return pairOf(reader, childEnd, (s) => {
+    sink = s;
+    const early = held;
+    held = [];
+    for (const b of early) s(b, b.length);
+  });
 }
 
 function pairOf(reader: Socket, childEnd: Socket, setSink: (s: ChunkSink) => void): OutputPair {

@@ -16,8 +16,15 @@ function collect(pair: OutputPair): Promise<Buffer> {
   return new Promise((resolve) => pair.reader.once('close', () => resolve(Buffer.concat(chunks))));
 }
 
-test('a child writes into its end; the reader gets every byte, then closes when the child exits', async () => {
-  const maker = new PairMaker();
+// Both ways of making pairs: socketpair(2) through the native helper, and the listener handshake.
+const MODES = [
+  { name: 'socketpair', native: true },
+  { name: 'handshake', native: false },
+];
+
+for (const mode of MODES) {
+test(`${mode.name}: a child writes into its end; the reader gets every byte, then closes when the child exits`, async () => {
+  const maker = new PairMaker(undefined, mode.native);
   try {
     const [a, b] = await Promise.all([maker.pair(), maker.pair()]);
     const child = spawn('sh', ['-c', 'head -c 3000000 /dev/zero; printf end; printf err >&2'], { stdio: ['ignore', a.childEnd, b.childEnd] });
@@ -33,8 +40,8 @@ test('a child writes into its end; the reader gets every byte, then closes when 
   }
 });
 
-test('a sink returning false stops reading until resume()', async () => {
-  const maker = new PairMaker();
+test(`${mode.name}: a sink returning false stops reading until resume()`, async () => {
+  const maker = new PairMaker(undefined, mode.native);
   try {
     const pair = await maker.pair();
     const child = spawn('head', ['-c', '2000000', '/dev/zero'], { stdio: ['ignore', pair.childEnd, 'ignore'] });
@@ -58,8 +65,21 @@ test('a sink returning false stops reading until resume()', async () => {
   }
 });
 
-test('a stranger connecting to the listener is never handed out as a pair, and is closed unclaimed', async () => {
-  const maker = new PairMaker(200);
+}
+
+test('socketpair: the native helper makes the pairs (no listener anyone could reach)', async () => {
+  const maker = new PairMaker();
+  try {
+    const pair = await maker.pair();
+    assert.equal(maker.address, null);
+    pair.destroy();
+  } finally {
+    maker.close();
+  }
+});
+
+test('handshake: a stranger connecting to the listener is never handed out as a pair, and is closed unclaimed', async () => {
+  const maker = new PairMaker(200, false);
   try {
     const first = await maker.pair();
     const address = maker.address;
@@ -82,8 +102,8 @@ test('a stranger connecting to the listener is never handed out as a pair, and i
   }
 });
 
-test('more pairs at once than the listen backlog holds all succeed (handshakes take turns)', async () => {
-  const maker = new PairMaker();
+test('handshake: more pairs at once than the listen backlog holds all succeed (handshakes take turns)', async () => {
+  const maker = new PairMaker(undefined, false);
   try {
     // Each pair is closed as soon as it is made, so the test needs few descriptors at a time.
     const results = await Promise.allSettled(Array.from({ length: 700 }, () => maker.pair().then((p) => p.destroy())));
