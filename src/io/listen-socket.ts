@@ -19,6 +19,7 @@ export interface ListenSocket {
 interface ServerHandle {
   fd: number;
   close(): void;
+  getsockname?(out: { port?: number }): number;
 }
 type CreateServerHandle = (address: string | null, port: number, addressType: number, fd?: number, flags?: number) => ServerHandle | number;
 // `net._createServerHandle` is Node's own (cluster), not in @types/node: the one way to bind without an accept loop.
@@ -49,6 +50,15 @@ export function openListenSocket(a: SocketAddress): ListenSocket | { error: stri
   }
   const handle = a.kind === 'tcp' ? createServerHandle(a.host, a.port, a.host.includes(':') ? 6 : 4, undefined, 0) : createServerHandle(a.path, -1, -1);
   if (typeof handle === 'number') return failure(a, 'bind', handle);
+  if (a.kind === 'tcp') {
+    // libuv defers EADDRINUSE from bind() to listen(): a socket left unbound has port 0 here.
+    const out: { port?: number } = {};
+    handle.getsockname?.(out);
+    if (out.port !== a.port) {
+      handle.close();
+      return failure(a, 'bind', 'EADDRINUSE');
+    }
+  }
   let ino: number | null = null;
   const unixPath = a.kind === 'unix' ? a.path : null;
   if (a.kind === 'unix') {
