@@ -138,7 +138,7 @@ export class Vassal {
     if (retire) this.retired = true;
     this.wanted = false;
     this.roll = null;
-    this.dropReplacement();
+    this.retireReplacement();
     for (const r of this.allRunners()) r.dispatch({ type: 'stop' });
     return this.whenQuiet();
   }
@@ -152,8 +152,7 @@ export class Vassal {
     this.wanted = true;
     this.rollError = null;
     // A replacement still starting runs the version before this one: it goes too.
-    const outdated = this.dropReplacement();
-    outdated?.dispatch({ type: 'stop' });
+    this.retireReplacement()?.dispatch({ type: 'stop' });
     this.roll = { queue: this.runners.map((r) => r.index), current: null, surge: (this.spec?.socket ?? null) !== null };
     this.advanceRoll();
   }
@@ -195,7 +194,7 @@ export class Vassal {
   release(): void {
     this.wanted = false;
     this.roll = null;
-    this.dropReplacement();
+    this.retireReplacement();
     for (const r of this.allRunners()) r.release();
   }
 
@@ -206,7 +205,7 @@ export class Vassal {
 
   /** Drops timers and closes its socket; the vassal is gone. */
   dispose(): void {
-    this.dropReplacement();
+    this.retireReplacement();
     for (const r of this.allRunners()) r.dispose();
     this.socket.close();
   }
@@ -309,7 +308,7 @@ export class Vassal {
       this.failReplacement(rep, rep.runner.state.error ?? s);
       return false;
     }
-    this.dropReplacement();
+    this.takeReplacement();
     const old = this.runners[rep.index];
     if (rep.index >= this.runners.length || old === undefined) {
       // Its index went away (fewer instances): it is not needed.
@@ -328,17 +327,22 @@ export class Vassal {
   }
 
   private failReplacement(rep: Replacement, why: string): void {
-    this.dropReplacement();
-    rep.runner.dispatch({ type: 'stop' });
+    this.retireReplacement()?.dispatch({ type: 'stop' });
     this.stopRoll(`the replacement of instance ${rep.index} failed (${why}); it was stopped`, (this.roll?.queue.length ?? 0) + 1);
   }
 
-  // Forgets the replacement in progress, if any, and keeps it among the retiring until its process is gone.
-  private dropReplacement(): InstanceRunner | null {
+  // Ends the replacement in progress, if any: it takes over its index, or retires.
+  private takeReplacement(): Replacement | null {
     const rep = this.replacement;
-    if (rep === null) return null;
-    clearTimeout(rep.deadline);
+    if (rep !== null) clearTimeout(rep.deadline);
     this.replacement = null;
+    return rep;
+  }
+
+  // A replacement that will not take over joins the retiring until its process is gone (the caller stops it).
+  private retireReplacement(): InstanceRunner | null {
+    const rep = this.takeReplacement();
+    if (rep === null) return null;
     this.retiring.add(rep.runner);
     return rep.runner;
   }
