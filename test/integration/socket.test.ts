@@ -110,6 +110,33 @@ test('fd 3 is the emperor-held listening socket, with LISTEN_FDS=1, LISTEN_PID =
   }
 });
 
+test('bound before dropping to `user`: an unprivileged vassal serves a port below 1024', async () => {
+  assert.equal(process.getuid?.(), 0, 'this test runs as root (as CI does)');
+  // A free privileged port: try a few on loopback.
+  let port = 0;
+  for (let p = 981; p < 1024 && port === 0; p++) {
+    const s = createServer();
+    const ok = await new Promise<boolean>((r) => {
+      s.once('error', () => r(false));
+      s.listen(p, '127.0.0.1', () => r(true));
+    });
+    if (ok) {
+      port = p;
+      await new Promise((r) => s.close(r));
+    }
+  }
+  assert.ok(port > 0, 'a free port below 1024');
+  await withEmperor(async (e) => {
+    e.write('low.ini', vassalFile({ command: `node ${APP}`, user: 'nobody', directory: '/', socket: `tcp://127.0.0.1:${port}`, 'start-secs': '300ms' }));
+    const pid = (await e.waitState('low', 'RUNNING')).pids[0] ?? 0;
+    await waitFor('the program itself (shim, then setpriv, exec it)', () => readFileSync(`/proc/${pid}/cmdline`, 'latin1').startsWith('node\0'));
+    const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    assert.notEqual(uid, '0');
+    assert.equal(environ(pid).LISTEN_PID, String(pid));
+    assert.match(await get(port), new RegExp(`^hello from pid ${pid} `));
+  });
+});
+
 test('the emperor never accepts: while the vassal is stopped a connection waits in the backlog, and is served once it starts', async () => {
   await withEmperor(async (e) => {
     const port = await freePort();
