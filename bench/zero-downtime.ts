@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   cleanupOnInterrupt();
   const seconds = Number(process.argv[2] ?? 20);
   const edits = Number(process.argv[3] ?? 5);
-  if (!(seconds > 0) || !Number.isInteger(edits) || edits < 1) throw new Error('usage: node --import tsx bench/zero-downtime.ts [SECONDS=20] [EDITS=5]');
+  if (!(seconds > 0) || !Number.isInteger(edits) || edits < 1) throw new Error('usage: node --import tsx bench/zero-downtime.ts [SECONDS=20] [EDITS=5] [ONLY: part of a scenario label]');
   const warning = distWarning();
   if (warning !== null) console.log(`warning: ${warning}`);
   console.log(`${platform()} ${arch()}, ${cpus().length} CPUs, node ${process.version}, load ${loadavg()[0]?.toFixed(2)}`);
@@ -90,7 +90,8 @@ async function main(): Promise<void> {
     { label: 'no socket, 1 instance (the app binds PORT: stop, then start)', instances: 1, socket: false, keepAlive: false },
   ];
   const results: Array<Record<string, unknown>> = [];
-  for (const sc of scenarios) {
+  const only = process.argv[4];
+  for (const sc of scenarios.filter((x) => only === undefined || x.label.includes(only))) {
     const r = await run(sc, seconds, edits);
     const failures = r.report.httpFailures + r.report.connectionErrors;
     console.log(`${sc.label.padEnd(62)} ${r.rolls} reloads in ${r.seconds.toFixed(1)} s: ${formatLoad(r.report)}`);

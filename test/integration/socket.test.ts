@@ -232,13 +232,17 @@ test('rolling reloads under load: 20 s of requests, 5 edits of 3 instances, zero
     e.write('web.ini', file(1));
     await e.waitVassal('web', 'RUNNING', (v) => v.state === 'RUNNING' && v.pids.length === 3);
     const started = Date.now();
-    const load = startLoad({ port, concurrency: 4 });
+    // A fresh connection per request (every refused or reset connection counts), and keep-alive clients beside them.
+    const load = startLoad({ port, concurrency: 3 });
+    const kept = startLoad({ port, concurrency: 2, keepAlive: true });
     const sets = await rollUnderLoad(e, 'web', file, 3, 5);
     await waitFor('20 s of load', () => Date.now() - started >= 20_000, 30_000, 100);
-    const report = await load.stop();
-    process.stdout.write(`# with socket, 3 instances, 5 rolling reloads in ${((Date.now() - started) / 1000).toFixed(1)} s: ${formatLoad(report)}\n`);
+    const [report, keptReport] = await Promise.all([load.stop(), kept.stop()]);
+    const secs = ((Date.now() - started) / 1000).toFixed(1);
+    process.stdout.write(`# with socket, 3 instances, 5 rolling reloads in ${secs} s: ${formatLoad(report)}; keep-alive: ${formatLoad(keptReport)}\n`);
     assert.equal(report.httpFailures + report.connectionErrors, 0, `failures: ${report.samples.join('; ')}`);
-    assert.ok(report.ok > 1000, formatLoad(report));
+    assert.equal(keptReport.httpFailures + keptReport.connectionErrors, 0, `keep-alive failures: ${keptReport.samples.join('; ')}`);
+    assert.ok(report.ok > 1000 && keptReport.ok > 1000, `${formatLoad(report)}; keep-alive: ${formatLoad(keptReport)}`);
     const all = sets.flat();
     assert.equal(new Set(all).size, all.length, 'every roll started new processes');
     assert.ok((report.versions.get('6') ?? 0) > 0, 'the last version serves');
