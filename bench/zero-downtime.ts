@@ -1,5 +1,6 @@
 // Requests lost to reloads: continuous HTTP load on loopback while the vassal file is edited,
 // with an emperor-held `socket` (rolling replacement) and without one (the app binds its own port).
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { arch, cpus, loadavg, platform } from 'node:os';
@@ -8,6 +9,7 @@ import { COMPILED, EmperorProcess, ROOT, cleanupAll, cleanupOnInterrupt, distWar
 import { formatLoad, startLoad, type LoadReport } from '../test/integration/load-client.ts';
 
 const APP = join(ROOT, 'vassals.example/apps/socket-http.mjs');
+const WSGI_DIR = join(ROOT, 'vassals.example/gunicorn');
 
 /** One scenario: how the vassal is written, and how many instances it runs. */
 interface Scenario {
@@ -15,6 +17,21 @@ interface Scenario {
   instances: number;
   socket: boolean;
   keepAlive: boolean;
+  /** the Node example app, or gunicorn (Debian's python3-gunicorn) with the example WSGI app. */
+  app: 'node' | 'gunicorn';
+}
+
+// The command and keys of the vassal for a scenario.
+function appLines(sc: Scenario, port: number): string[] {
+  if (sc.app === 'node') return [`command = node ${APP}`, sc.socket ? `socket = tcp://127.0.0.1:${port}` : `env = PORT=${port}`, 'start-secs = 500ms', 'stop-timeout = 10s'];
+  const bind = sc.socket ? '' : ` --bind 127.0.0.1:${port}`;
+  return [
+    `command = /usr/bin/python3 -m gunicorn --workers 1 --graceful-timeout 20${bind} app:app`,
+    `directory = ${WSGI_DIR}`,
+    ...(sc.socket ? [`socket = tcp://127.0.0.1:${port}`] : []),
+    'start-secs = 1s',
+    'stop-timeout = 25s',
+  ];
 }
 
 async function freePort(): Promise<number> {
@@ -34,12 +51,9 @@ async function run(sc: Scenario, seconds: number, edits: number): Promise<{ repo
   const file = (version: number): string =>
     [
       '[vassal]',
-      `command = node ${APP}`,
-      sc.socket ? `socket = tcp://127.0.0.1:${port}` : `env = PORT=${port}`,
+      ...appLines(sc, port),
       `instances = ${sc.instances}`,
       `env = APP_VERSION=${version}`,
-      'start-secs = 500ms',
-      'stop-timeout = 10s',
       '',
     ].join('\n');
   const write = (version: number): void => {
@@ -84,14 +98,18 @@ async function main(): Promise<void> {
   console.log(`${platform()} ${arch()}, ${cpus().length} CPUs, node ${process.version}, load ${loadavg()[0]?.toFixed(2)}`);
   console.log(`${seconds} s of GET / over loopback (4 in flight, a fresh connection per request unless keep-alive) while the file is edited ${edits} times`);
   const scenarios: Scenario[] = [
-    { label: 'socket, 3 instances (rolling replacement)', instances: 3, socket: true, keepAlive: false },
-    { label: 'socket, 1 instance (replacement first)', instances: 1, socket: true, keepAlive: false },
-    { label: 'socket, 3 instances, keep-alive client', instances: 3, socket: true, keepAlive: true },
-    { label: 'no socket, 1 instance (the app binds PORT: stop, then start)', instances: 1, socket: false, keepAlive: false },
+    { label: 'node: socket, 3 instances (rolling replacement)', instances: 3, socket: true, keepAlive: false, app: 'node' },
+    { label: 'node: socket, 1 instance (replacement first)', instances: 1, socket: true, keepAlive: false, app: 'node' },
+    { label: 'node: socket, 3 instances, keep-alive client', instances: 3, socket: true, keepAlive: true, app: 'node' },
+    { label: 'node: no socket, 1 instance (binds PORT; stop, then start)', instances: 1, socket: false, keepAlive: false, app: 'node' },
+    { label: 'gunicorn: socket, 3 instances (rolling replacement)', instances: 3, socket: true, keepAlive: false, app: 'gunicorn' },
+    { label: 'gunicorn: no socket, 1 instance (--bind; stop, then start)', instances: 1, socket: false, keepAlive: false, app: 'gunicorn' },
   ];
   const results: Array<Record<string, unknown>> = [];
   const only = process.argv[4];
-  for (const sc of scenarios.filter((x) => only === undefined || x.label.includes(only))) {
+  const gunicorn = spawnSync('/usr/bin/python3', ['-c', 'import gunicorn']).status === 0;
+  if (!gunicorn) console.log('gunicorn scenarios skipped: no gunicorn module for /usr/bin/python3 (apt-get install python3-gunicorn)');
+  for (const sc of scenarios.filter((x) => (only === undefined || x.label.includes(only)) && (x.app === 'node' || gunicorn))) {
     const r = await run(sc, seconds, edits);
     const failures = r.report.httpFailures + r.report.connectionErrors;
     console.log(`${sc.label.padEnd(62)} ${r.rolls} reloads in ${r.seconds.toFixed(1)} s: ${formatLoad(r.report)}`);
