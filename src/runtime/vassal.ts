@@ -366,7 +366,8 @@ export class Vassal {
     if (spec.uwsgiApp) req.argv[0] = s.uwsgi;
     if (listen.fd !== null) {
       // Behind the shim a missing program would only show as exit 127: say why before the spawn.
-      const why = explainUnrunnable(req.argv[0] ?? '', req.cwd, req.env.PATH);
+      const argv0 = req.argv[0] ?? '';
+      const why = argv0.includes('/') || req.env.PATH !== undefined ? explainUnrunnable(argv0, req.cwd, req.env.PATH) : null;
       if (why !== null) {
         built.closeFds();
         return { error: why };
@@ -438,7 +439,8 @@ export class Vassal {
       untrackGroup: (g) => s.guardian.untrack(g),
       healthTarget: (i) => {
         const runner = self();
-        const check = (runner === null ? undefined : this.startedFrom.get(runner))?.healthCheck ?? this.spec?.healthCheck ?? null;
+        const from = runner === null ? undefined : this.startedFrom.get(runner);
+        const check = from !== undefined ? from.healthCheck : (this.spec?.healthCheck ?? null);
         return check === null ? null : expandInstance(check, i);
       },
       healthTiming: () => ({ intervalMs: this.spec?.healthInterval ?? 10000, timeoutMs: this.spec?.healthTimeout ?? 2000 }),
