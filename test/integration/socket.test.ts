@@ -312,3 +312,25 @@ test('a replacement that fails (its health check, or a crash) stops the roll; th
     assert.match(e.output, /rolling restart stopped: the replacement of instance 0 failed/);
   });
 });
+
+test('an edit during a roll stops the outdated replacement and rolls again; a stop during a roll stops the replacement too', async () => {
+  await withEmperor(async (e) => {
+    const port = await freePort();
+    const file = (version: number): string =>
+      vassalFile({ command: `node ${APP}`, socket: `tcp://127.0.0.1:${port}`, instances: 3, env: `APP_VERSION=${version}`, 'start-secs': '2s' });
+    e.write('web.ini', file(1));
+    const v1 = await e.waitVassal('web', 'RUNNING', (v) => v.state === 'RUNNING' && v.pids.length === 3, 15000);
+    e.write('web.ini', file(2));
+    const during = await e.waitVassal('web', 'a replacement beside the 3 instances', (v) => v.pids.length === 4);
+    const replacement = during.pids.find((p) => !v1.pids.includes(p)) ?? 0;
+    assert.deepEqual(during.instances.map((i) => i.pid), v1.instances.map((i) => i.pid), 'instances list the old processes during the overlap');
+    e.write('web.ini', file(3));
+    const v3 = await e.waitVassal('web', 'all replaced by version 3', (v) => v.state === 'RUNNING' && v.pids.length === 3 && v.pids.every((p) => !v1.pids.includes(p)), 30000);
+    assert.ok(!v3.pids.includes(replacement), 'the version 2 replacement was stopped');
+    assert.match(await get(port), /version 3\)/);
+    e.write('web.ini', file(4));
+    await e.waitVassal('web', 'a replacement again', (v) => v.pids.length === 4);
+    assert.equal((await ctl(e.stateDir, ['stop', 'web'])).status, 0);
+    await e.waitVassal('web', 'STOPPED with no process', (v) => v.state === 'STOPPED' && v.pids.length === 0);
+  });
+});
