@@ -1,6 +1,6 @@
 // A listening socket the emperor holds for its children but never accepts on (socket activation).
 import net from 'node:net';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, lstatSync, mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { getSystemErrorName } from 'node:util';
@@ -9,11 +9,18 @@ import type { SocketAddress } from '../config/socket-address.ts';
 /** The backlog asked for; the kernel caps it at net.core.somaxconn. A child may set its own with listen(). */
 export const LISTEN_BACKLOG = 4096;
 
-/** A bound, listening socket: its descriptor is handed to children, the emperor itself never accepts on it. */
+/**
+ * A bound socket: its descriptor is handed to children, the emperor itself never accepts on it.
+ * `ready` settles once it listens: null, or why it cannot (then it is closed).
+ */
 export interface ListenSocket {
   fd: number;
+  ready: Promise<string | null>;
   close(): void;
 }
+
+/** A listen() helper that has not exited by then is killed and the socket counts as failed. */
+export const LISTEN_HELPER_TIMEOUT_MS = 30_000;
 
 // The libuv handle Node's cluster module binds with: bound, not listening, so no accept loop is attached.
 interface ServerHandle {
@@ -42,7 +49,37 @@ function failure(a: SocketAddress, what: string, errno: number | string): { erro
   return { error: `cannot ${what} (${code})${hint === undefined ? '' : `: ${hint}`}` };
 }
 
-/** Binds and listens on `a`; a Unix path's stale socket file is replaced, a live one never. */
+// One helper at a time: many sockets at once (a fleet's first start) never fork many Node processes together.
+let helpers: Promise<unknown> = Promise.resolve();
+
+// Makes the socket listen through the helper, without blocking the event loop; `open()` says whether fd is still ours.
+function listenLater(fd: number, open: () => boolean): Promise<string | null> {
+  const run = (): Promise<string | null> =>
+    new Promise((resolve) => {
+      // The descriptor number could be reused once closed: never hand a closed one to the helper.
+      if (!open()) {
+        resolve('the socket was closed before it listened');
+        return;
+      }
+      const child = spawn(process.execPath, ['-e', LISTEN_CODE], { stdio: ['ignore', 'ignore', 'pipe', fd], env: {} });
+      let stderr = '';
+      const timer = setTimeout(() => child.kill('SIGKILL'), LISTEN_HELPER_TIMEOUT_MS);
+      child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.once('error', (err) => {
+        clearTimeout(timer);
+        resolve(`cannot listen: cannot run ${process.execPath} (${err.message})`);
+      });
+      child.once('close', (code) => {
+        clearTimeout(timer);
+        resolve(code === 0 ? null : `cannot listen: ${stderr.trim().split('\n').pop() || 'listen() failed'}`);
+      });
+    });
+  const done = helpers.then(run);
+  helpers = done;
+  return done;
+}
+
+/** Binds `a` at once (bind errors are immediate) and listens soon after; a Unix path's stale socket file is replaced, a live one never. */
 export function openListenSocket(a: SocketAddress): ListenSocket | { error: string } {
   if (a.kind === 'unix') {
     const problem = prepareUnixPath(a.path);
@@ -71,23 +108,19 @@ export function openListenSocket(a: SocketAddress): ListenSocket | { error: stri
       return failure(a, `set up ${a.path}`, (err as NodeJS.ErrnoException).code ?? 'EIO');
     }
   }
-  const helper = spawnSync(process.execPath, ['-e', LISTEN_CODE], { stdio: ['ignore', 'ignore', 'pipe', handle.fd], env: {}, timeout: 30_000 });
-  if (helper.status !== 0) {
+  let open = true;
+  const close = (): void => {
+    if (!open) return;
+    open = false;
     handle.close();
     if (unixPath !== null && ino !== null) removeIfSame(unixPath, ino);
-    const why = helper.error?.message ?? helper.stderr?.toString().trim().split('\n').pop() ?? `exit ${helper.status}`;
-    return { error: `cannot listen: ${why || 'listen() failed'}` };
-  }
-  let open = true;
-  return {
-    fd: handle.fd,
-    close() {
-      if (!open) return;
-      open = false;
-      handle.close();
-      if (unixPath !== null && ino !== null) removeIfSame(unixPath, ino);
-    },
   };
+  const fd = handle.fd;
+  const ready = listenLater(fd, () => open).then((why) => {
+    if (why !== null) close();
+    return why;
+  });
+  return { fd, ready, close };
 }
 
 // A socket file that no process listens on is stale (a crash left it): remove it; anything else is refused.

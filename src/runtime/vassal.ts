@@ -355,16 +355,32 @@ export class Vassal {
   // One process for instance i: a plain child (watched through its group) or a smart-attached daemon.
   private spawnInstance(i: number, runner: InstanceRunner | null): Supervised | PendingSpawn | { error: string } {
     const spec = this.spec;
-    const s = this.services;
     if (spec === null) return { error: 'no usable vassal file' };
     if (runner !== null) this.startedFrom.set(runner, spec);
     const listen = this.socket.acquire(spec);
     if ('error' in listen) return listen;
+    if (listen.ready === null) return this.spawnProcess(spec, i, listen.fd);
+    // A socket just bound listens a moment later (a helper process): the spawn waits for it.
+    let cancelled = false;
+    const pending = listen.ready.then((why): Promise<Supervised | { error: string }> | Supervised | { error: string } => {
+      if (why !== null) return { error: why };
+      if (cancelled) return { error: 'stopped before its socket was listening' };
+      // Closed meanwhile (the vassal went, its address changed): its number may be another file's now.
+      if (listen.fd === null || !this.socket.holds(listen.fd)) return { error: 'its socket was closed before it listened' };
+      const started = this.spawnProcess(spec, i, listen.fd);
+      return 'pending' in started ? started.pending : started;
+    });
+    return { pending, cancel: () => void (cancelled = true) };
+  }
+
+  // The process itself, with the socket's descriptor (null without `socket`).
+  private spawnProcess(spec: VassalSpec, i: number, listenFd: number | null): Supervised | PendingSpawn | { error: string } {
+    const s = this.services;
     const built = buildSpawnRequest(spec, i, s, spec.pidfile !== null);
     if ('error' in built) return built;
     const req = built.request;
     if (spec.uwsgiApp) req.argv[0] = s.uwsgi;
-    if (listen.fd !== null) {
+    if (listenFd !== null) {
       // Behind the shim a missing program would only show as exit 127: say why before the spawn.
       const argv0 = req.argv[0] ?? '';
       const why = argv0.includes('/') || req.env.PATH !== undefined ? explainUnrunnable(argv0, req.cwd, req.env.PATH) : null;
@@ -372,7 +388,7 @@ export class Vassal {
         built.closeFds();
         return { error: why };
       }
-      handOverSocket(req, listen.fd, this.name);
+      handOverSocket(req, listenFd, this.name);
     }
     const as = runAs(req, spec.user, spec.group);
     if ('error' in as) {
