@@ -20,7 +20,7 @@ function ipFamily(host: string): 0 | 4 | 6 {
   }
 }
 
-/** The address written back the way an operator writes it (for messages and LISTEN_FDNAMES-free display). */
+/** The address written back the way an operator writes it, for messages and to tell one address from another. */
 export function formatSocketAddress(a: SocketAddress): string {
   if (a.kind === 'unix') return `unix:${a.path}`;
   return `tcp://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;

@@ -61,7 +61,13 @@ function listenLater(fd: number, open: () => boolean): Promise<string | null> {
         resolve('the socket was closed before it listened');
         return;
       }
-      const child = spawn(process.execPath, ['-e', LISTEN_CODE], { stdio: ['ignore', 'ignore', 'pipe', fd], env: {} });
+      let child: ReturnType<typeof spawn>;
+      try {
+        child = spawn(process.execPath, ['-e', LISTEN_CODE], { stdio: ['ignore', 'ignore', 'pipe', fd], env: {} });
+      } catch (err) {
+        resolve(`cannot listen: cannot run ${process.execPath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+        return;
+      }
       let stderr = '';
       const timer = setTimeout(() => child.kill('SIGKILL'), LISTEN_HELPER_TIMEOUT_MS);
       child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -74,8 +80,8 @@ function listenLater(fd: number, open: () => boolean): Promise<string | null> {
         resolve(code === 0 ? null : `cannot listen: ${stderr.trim().split('\n').pop() || 'listen() failed'}`);
       });
     });
-  const done = helpers.then(run);
-  helpers = done;
+  const done = helpers.then(run, run);
+  helpers = done.catch(() => null);
   return done;
 }
 
