@@ -369,7 +369,7 @@ export class Vassal {
       if (listen.fd === null || !this.socket.holds(listen.fd)) return { error: 'its socket was closed before it listened' };
       const started = this.spawnProcess(spec, i, listen.fd);
       return 'pending' in started ? started.pending : started;
-    });
+    }).catch((err: unknown) => ({ error: `cannot start: ${err instanceof Error ? err.message : String(err)}` }));
     return { pending, cancel: () => void (cancelled = true) };
   }
 
