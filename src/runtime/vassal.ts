@@ -51,6 +51,8 @@ export class Vassal {
   private readonly retiring = new Set<InstanceRunner>();
   private roll: Roll | null = null;
   private replacement: Replacement | null = null;
+  /** a replacement until it takes over, and the process it replaced while that drains: pids, not instances. */
+  private readonly surplus = new WeakSet<InstanceRunner>();
   /** the spec each instance's process was started from: an instance not yet replaced keeps its health check. */
   private readonly startedFrom = new WeakMap<InstanceRunner, VassalSpec>();
   private readonly socket: VassalSocket;
@@ -101,9 +103,9 @@ export class Vassal {
     return this.instanceState;
   }
 
-  /** The instances' worst state, ignoring the file. */
+  /** The instances' worst state, ignoring the file (a rolling replacement's surplus process is no instance). */
   get instanceState(): InstanceStateName {
-    return worstState(this.allRunners().map((r) => r.state.state));
+    return worstState(this.allRunners().filter((r) => !this.surplus.has(r)).map((r) => r.state.state));
   }
 
   /** The error to show: the file's, the dependency wait, the roll's, or an instance's. */
@@ -286,6 +288,7 @@ export class Vassal {
     let self: InstanceRunner | null = null;
     const runner = new InstanceRunner(index, this.host(() => self));
     self = runner;
+    this.surplus.add(runner);
     const spec = this.spec;
     const healthMs = spec?.healthCheck != null ? spec.healthRetries * (spec.healthInterval + spec.healthTimeout) : 0;
     const boundMs = (spec?.startSecs ?? 1000) + healthMs + REPLACEMENT_SLACK_MS;
@@ -317,6 +320,8 @@ export class Vassal {
       return true;
     }
     this.runners[rep.index] = rep.runner;
+    this.surplus.delete(rep.runner);
+    this.surplus.add(old);
     this.retiring.add(old);
     this.services.events.write({
       level: 'info', vassal: this.name, instance: rep.index,

@@ -324,6 +324,7 @@ test('an edit during a roll stops the outdated replacement and rolls again; a st
     const during = await e.waitVassal('web', 'a replacement beside the 3 instances', (v) => v.pids.length === 4);
     const replacement = during.pids.find((p) => !v1.pids.includes(p)) ?? 0;
     assert.deepEqual(during.instances.map((i) => i.pid), v1.instances.map((i) => i.pid), 'instances list the old processes during the overlap');
+    assert.equal(during.state, 'RUNNING', 'a surplus process is no instance: the vassal stays RUNNING');
     e.write('web.ini', file(3));
     const v3 = await e.waitVassal('web', 'all replaced by version 3', (v) => v.state === 'RUNNING' && v.pids.length === 3 && v.pids.every((p) => !v1.pids.includes(p)), 30000);
     assert.ok(!v3.pids.includes(replacement), 'the version 2 replacement was stopped');
