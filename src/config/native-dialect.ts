@@ -13,6 +13,7 @@ import { parseAccount, parseDependsList, parseEnvPair, parseHealthCheck, parseRe
 import { configError, configWarning, quote } from './problems.ts';
 import type { Result } from './result.ts';
 import { splitShellWords } from './shell-words.ts';
+import { parseSocketAddress } from './socket-address.ts';
 import type { ConfigProblem, Templated, VassalSpec } from './spec.ts';
 import { defaultSpec, MAX_LOG_BACKUPS } from './spec-defaults.ts';
 import { parseBool, parseDuration, parseExitCodes, parseInteger, parseOctal, parseSignal, parseSize } from './values.ts';
@@ -97,6 +98,7 @@ export function buildNativeVassal(doc: IniDocument, ctx: DialectContext): Dialec
     healthRetries: one('health-retries', (s) => parseInteger(s, { min: 1, max: 1_000_000 })) ?? defaults.healthRetries,
     maxRss: one('max-rss', (s) => positive(parseSize(s), '`512M`')),
     pidfile: smart?.pidfile ?? null,
+    socket: one('socket', parseSocketAddress),
     lines,
   };
   checkCombinations(spec, fail);
@@ -237,6 +239,14 @@ function readDepends(entries: readonly IniEntry[], values: ValueReader, self: st
 
 /** Keys that contradict each other. */
 function checkCombinations(spec: VassalSpec, fail: Fail): void {
+  const socketLine = spec.lines['socket'];
+  const smartLine = spec.lines[fieldOf(SMART)];
+  if (socketLine !== undefined && smartLine !== undefined) {
+    fail(
+      socketLine,
+      `\`socket\` cannot be combined with \`${SMART}\` (line ${smartLine}): a daemon outlives the emperor, which holds the socket; let the daemon open its own socket, or run it in the foreground with \`command\``,
+    );
+  }
   const logLine = spec.lines['log'];
   if (logLine === undefined) return;
   for (const key of ['stdout-log', 'stderr-log'] as const) {

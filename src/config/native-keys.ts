@@ -31,6 +31,7 @@ export const NATIVE_KEYS = [
   'health-timeout',
   'health-retries',
   'max-rss',
+  'socket',
 ] as const;
 
 /** One key of NATIVE_KEYS. */
@@ -40,7 +41,7 @@ export type NativeKey = (typeof NATIVE_KEYS)[number];
 export const REPEATABLE_KEYS: ReadonlySet<NativeKey> = new Set<NativeKey>(['env', 'depends']);
 
 /** Keys of SPEC section 3 that a later version adds: rejected as unsupported, not as unknown. */
-export const LATER_KEYS: ReadonlySet<string> = new Set(['socket']);
+export const LATER_KEYS: ReadonlySet<string> = new Set<string>();
 
 /** Names operators bring from supervisord, uWSGI and systemd, mapped to the native key for "did you mean". */
 export const FAMILIAR_KEYS: Readonly<Record<string, NativeKey>> = {
@@ -67,6 +68,8 @@ export const FAMILIAR_KEYS: Readonly<Record<string, NativeKey>> = {
   'attach-daemon': 'command',
   'smart-attach-daemon2': 'smart-attach-daemon',
   pidfile: 'smart-attach-daemon',
+  listenstream: 'socket',
+  'http-socket': 'socket',
 };
 
 /** `exit-codes` -> `exitCodes`: the VassalSpec field (and `lines` entry) a key sets. */

@@ -51,6 +51,7 @@ export function defaultSpec(basics: SpecBasics): VassalSpec {
     pidfile: null,
     pidfileBy: 'daemon',
     uwsgiApp: false,
+    socket: null,
     instanceNames: [],
     lines: {},
   };

@@ -1,5 +1,7 @@
 // The validated shape of one vassal, as every dialect produces it and the runtime consumes it.
 
+import type { SocketAddress } from './socket-address.ts';
+
 /** Which file format a vassal came from. */
 export type Dialect = 'vassal' | 'uwsgi' | 'supervisord';
 
@@ -84,6 +86,11 @@ export interface VassalSpec {
   pidfileBy: 'daemon' | 'emperor';
   /** `command[0]` stands for the uWSGI binary (`--uwsgi`), for `[uwsgi]` app files. */
   uwsgiApp: boolean;
+  /**
+   * The listening socket the emperor binds and holds, handed to every instance as fd 3 with
+   * LISTEN_FDS/LISTEN_PID/LISTEN_FDNAMES (systemd's socket activation); null without `socket`.
+   */
+  socket: SocketAddress | null;
   /** supervisord `process_name` per instance, for display only (empty otherwise). */
   instanceNames: string[];
   /** line of each key that was set, for messages about it. */

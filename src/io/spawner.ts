@@ -17,6 +17,8 @@ export interface SpawnRequest {
   umask: number | null;
   stdout: OutputTarget;
   stderr: OutputTarget;
+  /** a listening socket the child gets as its fd 3 (socket activation); absent: none. */
+  listenFd?: number;
 }
 
 /** A started process: its pid (also its process group) and its piped outputs. */
@@ -107,7 +109,7 @@ export const nodeSpawner: Spawner = {
         cwd: req.cwd,
         env: req.env,
         detached: true,
-        stdio: ['ignore', stdio(req.stdout), stdio(req.stderr)],
+        stdio: req.listenFd === undefined ? ['ignore', stdio(req.stdout), stdio(req.stderr)] : ['ignore', stdio(req.stdout), stdio(req.stderr), req.listenFd],
       });
     } catch (err) {
       return explain(`cannot start ${file}: ${(err as Error).message}`);

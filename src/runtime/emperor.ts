@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { InstanceRunner } from './instance-runner.ts';
 import { probe } from '../io/health-probe.ts';
 import { directoryTrustProblem } from './directory-trust.ts';
+import { openListenSocket } from '../io/listen-socket.ts';
 import { planReconcile, type Current, type Desired } from '../core/reconcile.ts';
 
 /** Debounce between a watcher event and the reconcile it schedules: short, so pickup stays fast. */
@@ -88,6 +89,7 @@ export class Emperor {
       missingDependencies: (v) => this.missingDependencies(v),
       stateChanged: (v) => this.stateChanged(v),
       probe,
+      openSocket: openListenSocket,
       records: new DaemonRecords(join(opts.stateDir, 'daemons')),
       uwsgi: opts.uwsgi,
     };

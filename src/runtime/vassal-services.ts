@@ -5,6 +5,7 @@ import type { EventLog } from './event-log.ts';
 import type { Vassal } from './vassal.ts';
 import type { ProbeResult } from '../io/health-probe.ts';
 import type { DaemonRecords } from '../io/daemon-records.ts';
+import type { OpenSocket } from './vassal-socket.ts';
 
 /** Shared services, built once by the emperor and handed to each vassal. */
 export interface VassalServices {
@@ -31,4 +32,6 @@ export interface VassalServices {
   uwsgi: string;
   /** one health probe (injected so tests can fake it). */
   probe(target: string, timeoutMs: number): Promise<ProbeResult>;
+  /** binds and listens on a vassal's `socket` (injected so tests can fake it). */
+  openSocket: OpenSocket;
 }

@@ -12,6 +12,9 @@ import { runAs, vassalRights } from './run-as.ts';
 import { spawnPiped } from './piped-spawn.ts';
 import { VassalLogs } from './vassal-logs.ts';
 import type { PendingSpawn, Supervised } from './supervised.ts';
+import { VassalSocket } from './vassal-socket.ts';
+import { handOverSocket } from './socket-activation.ts';
+import { explainUnrunnable } from '../io/spawner.ts';
 
 /** A daemon gets at least this long to write its pidfile (SPEC section 5). */
 export const DAEMON_MIN_START_MS = 10_000;
@@ -25,17 +28,35 @@ export interface FileStatus {
   version: string;
 }
 
-// A rolling restart in progress: instances still to replace, and the one being replaced now.
+// A rolling restart in progress: instances still to replace, the one being replaced now, and whether
+// replacements start first (with `socket`: old and new share the socket, so nothing stops serving).
 interface Roll {
   queue: number[];
   current: number | null;
+  surge: boolean;
 }
+
+// A replacement started beside the instance it replaces, which it takes over once RUNNING.
+interface Replacement {
+  index: number;
+  runner: InstanceRunner;
+  deadline: NodeJS.Timeout;
+}
+
+/** Slack over start-secs (and the health probes) before a replacement that is still STARTING counts as failed. */
+export const REPLACEMENT_SLACK_MS = 1000;
 
 /** Owns a vassal's instances and turns operator intent and file changes into lifecycle events. */
 export class Vassal {
   private runners: InstanceRunner[] = [];
   private readonly retiring = new Set<InstanceRunner>();
   private roll: Roll | null = null;
+  private replacement: Replacement | null = null;
+  /** a replacement until it takes over, and the process it replaced while that drains: pids, not instances. */
+  private readonly surplus = new WeakSet<InstanceRunner>();
+  /** the spec each instance's process was started from: an instance not yet replaced keeps its health check. */
+  private readonly startedFrom = new WeakMap<InstanceRunner, VassalSpec>();
+  private readonly socket: VassalSocket;
   /** should be running: autostart or an explicit start; false after a stop. */
   wanted = false;
   /** names of dependencies not RUNNING yet; the vassal waits STOPPED meanwhile. */
@@ -61,6 +82,7 @@ export class Vassal {
     private readonly services: VassalServices,
   ) {
     this.logs = new VassalLogs(name, services);
+    this.socket = new VassalSocket(services.openSocket);
     if (spec !== null) this.resize(spec.instances);
   }
 
@@ -71,7 +93,9 @@ export class Vassal {
 
   /** Every instance that may still have a process, retiring ones included. */
   allRunners(): InstanceRunner[] {
-    return [...this.runners, ...this.retiring];
+    const all = [...this.runners, ...this.retiring];
+    if (this.replacement !== null) all.push(this.replacement.runner);
+    return all;
   }
 
   /** The state an operator sees: INVALID when the file is unusable, else the instances' worst. */
@@ -80,9 +104,9 @@ export class Vassal {
     return this.instanceState;
   }
 
-  /** The instances' worst state, ignoring the file. */
+  /** The instances' worst state, ignoring the file (a rolling replacement's surplus process is no instance). */
   get instanceState(): InstanceStateName {
-    return worstState(this.allRunners().map((r) => r.state.state));
+    return worstState(this.allRunners().filter((r) => !this.surplus.has(r)).map((r) => r.state.state));
   }
 
   /** The error to show: the file's, the dependency wait, the roll's, or an instance's. */
@@ -117,16 +141,22 @@ export class Vassal {
     if (retire) this.retired = true;
     this.wanted = false;
     this.roll = null;
+    this.retireReplacement();
     for (const r of this.allRunners()) r.dispatch({ type: 'stop' });
     return this.whenQuiet();
   }
 
-  /** Restarts every instance, one at a time, each RUNNING before the next. */
+  /**
+   * Restarts every instance, one at a time, each RUNNING before the next. With `socket`, each
+   * replacement starts beside the instance it replaces, which stops once the replacement is RUNNING.
+   */
   rollingRestart(): void {
     if (this.retired) return;
     this.wanted = true;
     this.rollError = null;
-    this.roll = { queue: this.runners.map((r) => r.index), current: null };
+    // A replacement still starting runs the version before this one: it goes too.
+    this.retireReplacement()?.dispatch({ type: 'stop' });
+    this.roll = { queue: this.runners.map((r) => r.index), current: null, surge: (this.spec?.socket ?? null) !== null };
     this.advanceRoll();
   }
 
@@ -138,6 +168,8 @@ export class Vassal {
     this.spec = spec;
     this.fileStatus = { file: spec.file, error: null, version };
     this.resize(spec.instances);
+    // Supervision keys apply to running instances at once; a restart's new version comes with each replacement.
+    if (kind !== 'restart') for (const r of this.allRunners()) this.startedFrom.set(r, spec);
     const live = this.runners.some((r) => hasProcess(r.state.state));
     const wants = this.wanted || spec.autostart;
     if (kind === 'restart' || first || (kind === 'touch' && spec.reloadSignal === null)) {
@@ -165,6 +197,7 @@ export class Vassal {
   release(): void {
     this.wanted = false;
     this.roll = null;
+    this.retireReplacement();
     for (const r of this.allRunners()) r.release();
   }
 
@@ -173,9 +206,11 @@ export class Vassal {
     for (const r of this.allRunners()) r.killNow();
   }
 
-  /** Drops timers; the vassal is gone. */
+  /** Drops timers and closes its socket; the vassal is gone. */
   dispose(): void {
+    this.retireReplacement();
     for (const r of this.allRunners()) r.dispose();
+    this.socket.close();
   }
 
   /** Resolves once no instance has a process. */
@@ -213,16 +248,14 @@ export class Vassal {
   private advanceRoll(): void {
     const roll = this.roll;
     if (roll === null) return;
-    if (roll.current !== null) {
+    if (this.replacement !== null) {
+      if (!this.settleReplacement(this.replacement)) return;
+    } else if (roll.current !== null) {
       const cur = this.runners[roll.current];
       const s = cur?.state.state;
       if (s === 'STARTING' || s === 'STOPPING') return;
       if (cur !== undefined && s !== 'RUNNING') {
-        const left = roll.queue.length;
-        this.rollError = `rolling restart stopped: instance ${cur.index} did not start (${cur.state.error ?? s})` +
-          (left > 0 ? `; ${left} instance${left === 1 ? '' : 's'} still run${left === 1 ? 's' : ''} the previous version` : '');
-        this.roll = null;
-        this.services.events.write({ level: 'error', vassal: this.name, message: this.rollError });
+        this.stopRoll(`instance ${cur.index} did not start (${cur.state.error ?? s})`, roll.queue.length);
         return;
       }
     }
@@ -231,6 +264,10 @@ export class Vassal {
       if (r === undefined) continue;
       const s = r.state.state;
       roll.current = idx;
+      if (roll.surge && (s === 'RUNNING' || s === 'STARTING')) {
+        this.startReplacement(idx);
+        return;
+      }
       r.dispatch({ type: 'restart' });
       // Only a live instance is waited for; a stopped or failed one just starts.
       if (s === 'RUNNING' || s === 'STARTING' || s === 'STOPPING') {
@@ -240,20 +277,125 @@ export class Vassal {
     this.roll = null;
   }
 
+  private stopRoll(why: string, left: number): void {
+    this.rollError = `rolling restart stopped: ${why}` +
+      (left > 0 ? `; ${left} instance${left === 1 ? '' : 's'} still run${left === 1 ? 's' : ''} the previous version` : '');
+    this.roll = null;
+    this.services.events.write({ level: 'error', vassal: this.name, message: this.rollError });
+  }
+
+  // Starts a new process for instance `index` beside the old one; both take connections from the socket.
+  private startReplacement(index: number): void {
+    let self: InstanceRunner | null = null;
+    const runner = new InstanceRunner(index, this.host(() => self));
+    self = runner;
+    this.surplus.add(runner);
+    const spec = this.spec;
+    const healthMs = spec?.healthCheck != null ? spec.healthRetries * (spec.healthInterval + spec.healthTimeout) : 0;
+    const boundMs = (spec?.startSecs ?? 1000) + healthMs + REPLACEMENT_SLACK_MS;
+    const deadline = setTimeout(() => {
+      const r = this.replacement;
+      if (r?.runner !== runner || runner.state.state === 'RUNNING') return;
+      this.failReplacement(r, `not RUNNING ${(boundMs / 1000).toFixed(1)}s after its start (start-secs + health-retries x (health-interval + health-timeout) + 1s)${runner.state.error === null ? '' : `: ${runner.state.error}`}`);
+    }, boundMs);
+    deadline.unref();
+    this.replacement = { index, runner, deadline };
+    this.services.events.write({ level: 'info', vassal: this.name, instance: index, message: `rolling restart: starting a replacement beside pid ${this.runners[index]?.state.pid ?? '-'}` });
+    runner.dispatch({ type: 'start' });
+  }
+
+  // True once the replacement took over its index (the roll goes on); false while it starts or after it failed.
+  private settleReplacement(rep: Replacement): boolean {
+    const s = rep.runner.state.state;
+    if (s === 'STARTING') return false;
+    if (s !== 'RUNNING') {
+      this.failReplacement(rep, rep.runner.state.error ?? s);
+      return false;
+    }
+    this.takeReplacement();
+    const old = this.runners[rep.index];
+    if (rep.index >= this.runners.length || old === undefined) {
+      // Its index went away (fewer instances): it is not needed.
+      this.retiring.add(rep.runner);
+      rep.runner.dispatch({ type: 'stop' });
+      return true;
+    }
+    this.runners[rep.index] = rep.runner;
+    this.surplus.delete(rep.runner);
+    this.surplus.add(old);
+    this.retiring.add(old);
+    this.services.events.write({
+      level: 'info', vassal: this.name, instance: rep.index,
+      message: `rolling restart: replacement pid ${rep.runner.state.pid ?? '-'} is RUNNING; stopping pid ${old.state.pid ?? '-'}`,
+    });
+    old.dispatch({ type: 'stop' });
+    return true;
+  }
+
+  private failReplacement(rep: Replacement, why: string): void {
+    this.retireReplacement()?.dispatch({ type: 'stop' });
+    this.stopRoll(`the replacement of instance ${rep.index} failed (${why}); it was stopped`, (this.roll?.queue.length ?? 0) + 1);
+  }
+
+  // Ends the replacement in progress, if any: it takes over its index, or retires.
+  private takeReplacement(): Replacement | null {
+    const rep = this.replacement;
+    if (rep !== null) clearTimeout(rep.deadline);
+    this.replacement = null;
+    return rep;
+  }
+
+  // A replacement that will not take over joins the retiring until its process is gone (the caller stops it).
+  private retireReplacement(): InstanceRunner | null {
+    const rep = this.takeReplacement();
+    if (rep === null) return null;
+    this.retiring.add(rep.runner);
+    return rep.runner;
+  }
+
   /** Writes what the log writers hold and closes them (the vassal is gone). */
   closeLogs(): Promise<void> {
     return this.logs.closeAll();
   }
 
   // One process for instance i: a plain child (watched through its group) or a smart-attached daemon.
-  private spawnInstance(i: number): Supervised | PendingSpawn | { error: string } {
+  private spawnInstance(i: number, runner: InstanceRunner | null): Supervised | PendingSpawn | { error: string } {
     const spec = this.spec;
-    const s = this.services;
     if (spec === null) return { error: 'no usable vassal file' };
+    if (runner !== null) this.startedFrom.set(runner, spec);
+    const listen = this.socket.acquire(spec);
+    if ('error' in listen) return listen;
+    if (listen.ready === null) return this.spawnProcess(spec, i, listen.fd);
+    // A socket just bound listens a moment later (a helper process): the spawn waits for it.
+    let cancelled = false;
+    const pending = listen.ready.then((why): Promise<Supervised | { error: string }> | Supervised | { error: string } => {
+      if (why !== null) return { error: why };
+      if (cancelled) return { error: 'stopped before its socket was listening' };
+      // Closed meanwhile (the vassal went, its address changed): its number may be another file's now.
+      if (listen.fd === null || !this.socket.holds(listen.fd)) return { error: 'its socket was closed before it listened' };
+      const started = this.spawnProcess(spec, i, listen.fd);
+      return 'pending' in started ? started.pending : started;
+    }).catch((err: unknown) => ({ error: `cannot start: ${err instanceof Error ? err.message : String(err)}` }));
+    return { pending, cancel: () => void (cancelled = true) };
+  }
+
+  // The process itself, with the socket's descriptor (null without `socket`).
+  private spawnProcess(spec: VassalSpec, i: number, listenFd: number | null): Supervised | PendingSpawn | { error: string } {
+    const s = this.services;
     const built = buildSpawnRequest(spec, i, s, spec.pidfile !== null);
     if ('error' in built) return built;
     const req = built.request;
     if (spec.uwsgiApp) req.argv[0] = s.uwsgi;
+    if (listenFd !== null) {
+      // Behind the shim a missing program would only show as exit 127: say why before the spawn.
+      const argv0 = req.argv[0] ?? '';
+      const why = argv0.includes('/') || req.env.PATH !== undefined ? explainUnrunnable(argv0, req.cwd, req.env.PATH) : null;
+      if (why !== null) {
+        built.closeFds();
+        return { error: why };
+      }
+      handOverSocket(req, listenFd, this.name);
+    }
     const as = runAs(req, spec.user, spec.group);
     if ('error' in as) {
       built.closeFds();
@@ -335,10 +477,15 @@ export class Vassal {
     return {
       clock: s.clock,
       policy: () => policyOf(this.spec),
-      spawn: (i) => this.spawnInstance(i),
+      spawn: (i) => this.spawnInstance(i, self()),
       trackGroup: (g) => s.guardian.track(g),
       untrackGroup: (g) => s.guardian.untrack(g),
-      healthTarget: (i) => (this.spec?.healthCheck ? expandInstance(this.spec.healthCheck, i) : null),
+      healthTarget: (i) => {
+        const runner = self();
+        const from = runner === null ? undefined : this.startedFrom.get(runner);
+        const check = from !== undefined ? from.healthCheck : (this.spec?.healthCheck ?? null);
+        return check === null ? null : expandInstance(check, i);
+      },
       healthTiming: () => ({ intervalMs: this.spec?.healthInterval ?? 10000, timeoutMs: this.spec?.healthTimeout ?? 2000 }),
       probe: (t, ms) => s.probe(t, ms),
       changed: (i, before, after, note) => {
@@ -368,7 +515,7 @@ export class Vassal {
       });
     }
     if (retired) this.dropRetired();
-    if (!retired && this.roll !== null && this.roll.current === index) this.advanceRoll();
+    if (this.replacement?.runner === runner || (!retired && this.roll !== null && this.roll.current === index)) this.advanceRoll();
     if (this.quiet && this.goneWaiters.length > 0) {
       const waiters = this.goneWaiters;
       this.goneWaiters = [];

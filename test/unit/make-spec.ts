@@ -38,6 +38,7 @@ export function makeSpec(overrides: Partial<VassalSpec> = {}): VassalSpec {
     pidfile: null,
     pidfileBy: 'daemon',
     uwsgiApp: false,
+    socket: null,
     instanceNames: [],
     lines: { command: 2 },
     ...overrides,

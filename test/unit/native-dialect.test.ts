@@ -62,6 +62,7 @@ test('a minimal file gets every default of SPEC section 3', () => {
     pidfile: null,
     pidfileBy: 'daemon',
     uwsgiApp: false,
+    socket: null,
     instanceNames: [],
     lines: { command: 2 },
   });
@@ -226,13 +227,25 @@ test('unknown keys suggest the closest known key, or point to the README', () =>
   ]);
 });
 
-test('keys of later versions are refused as unsupported, not unknown', () => {
-  const later = ['socket'];
-  const body = `command = x\n${later.map((k) => `${k} = 1`).join('\n')}\n`;
-  assert.deepEqual(
-    problems(body),
-    later.map((k, i) => at(i + 3, `\`${k}\` is not supported by this version of emperor`)),
-  );
+test('socket: tcp://HOST:PORT or unix:PATH, checked and located', () => {
+  assert.deepEqual(vassal('command = x\nsocket = tcp://127.0.0.1:8080\n').socket, { kind: 'tcp', host: '127.0.0.1', port: 8080 });
+  assert.deepEqual(vassal('command = x\nsocket = tcp://[::1]:80\n').socket, { kind: 'tcp', host: '::1', port: 80 });
+  assert.deepEqual(vassal('command = x\nsocket = unix:/run/app.sock\n').socket, { kind: 'unix', path: '/run/app.sock' });
+  assert.equal(vassal('command = x\n').socket, null);
+  assert.deepEqual(problems('command = x\nsocket = localhost:80\n'), [
+    at(3, '`socket`: expected `tcp://HOST:PORT` or `unix:PATH`, e.g. `tcp://127.0.0.1:8080`, `tcp://[::1]:8080` or `unix:/run/app.sock`, got `localhost:80`'),
+  ]);
+  assert.deepEqual(problems('command = x\nsocket = tcp://localhost:80\n'), [
+    at(3, '`socket`: `localhost` is not an IP address: the emperor binds at once, without a name lookup; write e.g. `tcp://127.0.0.1:80`'),
+  ]);
+  assert.deepEqual(problems('command = x\nsocket = tcp://127.0.0.1:70000\n'), [at(3, '`socket`: port 70000 is out of range: a port goes from 1 to 65535')]);
+  assert.deepEqual(problems('command = x\nsocket = unix:app.sock\n'), [
+    at(3, '`socket`: `app.sock` is not an absolute path; write `unix:/ABSOLUTE/PATH` (`%d` is the file\'s directory)'),
+  ]);
+  assert.deepEqual(problems('smart-attach-daemon = /run/d.pid d\nsocket = tcp://127.0.0.1:80\n'), [
+    at(3, '`socket` cannot be combined with `smart-attach-daemon` (line 2): a daemon outlives the emperor, which holds the socket; let the daemon open its own socket, or run it in the foreground with `command`'),
+  ]);
+  assert.deepEqual(problems('command = x\nlistenstream = 80\n'), [at(3, 'unknown key `listenstream`; did you mean `socket`?')]);
 });
 
 test('a key given twice is reported on the second line; env and depends repeat freely', () => {

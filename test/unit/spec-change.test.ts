@@ -44,6 +44,8 @@ const SHAPING_CHANGES: Array<[keyof VassalSpec, Partial<VassalSpec>]> = [
   ['pidfile', { pidfile: '/run/web.pid', command: ['/bin/sh', '-c', 'web --daemon'] }],
   ['pidfileBy', { pidfileBy: 'emperor' }],
   ['uwsgiApp', { uwsgiApp: true }],
+  // A new address is a new socket: the instances must get its descriptor.
+  ['socket', { socket: { kind: 'tcp', host: '127.0.0.1', port: 8080 } }],
 ];
 
 test('identical specs (a touch) are a touch, even as fresh copies', () => {

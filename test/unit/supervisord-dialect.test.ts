@@ -71,6 +71,7 @@ test('a minimal program gets supervisord defaults where they differ from native 
     pidfile: null,
     pidfileBy: 'daemon',
     uwsgiApp: false,
+    socket: null,
     instanceNames: ['web'],
     lines: { command: 2 },
   });
