@@ -3,12 +3,16 @@
 //    Unix datagram sockets, and the notification must come from the emperor's own pid (NotifyAccess=main).
 //  - socketPair: a connected pair of Unix stream sockets for a child's output, with no listener any
 //    local user could reach (Node can only make one by connecting to a listening socket).
+//  - listenSocket: a bound, listening TCP or Unix socket that nothing in the emperor accepts on, for
+//    socket activation (Node binds only with an accept loop attached).
 //  - setFsCreds / restoreFsCreds: per-thread filesystem credentials (setfsuid, setfsgid and a raw
 //    setgroups, which glibc would otherwise broadcast to every thread), so that the main thread can
 //    open a vassal's log file or pidfile with that vassal's rights while libuv's pool threads keep root's.
 #define _GNU_SOURCE
 #include <node_api.h>
 #include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/fsuid.h>
@@ -74,6 +78,64 @@ static napi_value socket_pair(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// listenSocket(host: string, port: number, backlog: number): fd, or -errno (-EAI... for a bad
+// address as -EINVAL). listenSocket(path: string, -1, backlog): a Unix socket at path. The socket is
+// close-on-exec (children get it as fd 3 through dup2), with SO_REUSEADDR for TCP as every server does.
+static napi_value listen_socket(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3) return type_error(env, "listenSocket(host|path, port, backlog)");
+  char where[sizeof(((struct sockaddr_un*)0)->sun_path) + 1];
+  size_t len = 0;
+  int32_t port, backlog;
+  size_t full = 0;
+  if (napi_get_value_string_utf8(env, argv[0], NULL, 0, &full) != napi_ok) return type_error(env, "host or path must be a string");
+  if (full >= sizeof where) return int_value(env, -ENAMETOOLONG);
+  napi_get_value_string_utf8(env, argv[0], where, sizeof where, &len);
+  if (napi_get_value_int32(env, argv[1], &port) != napi_ok || napi_get_value_int32(env, argv[2], &backlog) != napi_ok) return type_error(env, "port and backlog must be numbers");
+  int fd;
+  if (port < 0) {
+    struct sockaddr_un sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    if (len == 0 || len >= sizeof sa.sun_path) return int_value(env, -ENAMETOOLONG);
+    memcpy(sa.sun_path, where, len);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return int_value(env, -errno);
+    if (bind(fd, (struct sockaddr*)&sa, sizeof sa) != 0 || listen(fd, backlog) != 0) {
+      int err = errno;
+      close(fd);
+      return int_value(env, -err);
+    }
+    return int_value(env, fd);
+  }
+  if (port > 65535) return int_value(env, -EINVAL);
+  char service[8];
+  snprintf(service, sizeof service, "%d", port);
+  struct addrinfo hints, *res = NULL;
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+  if (getaddrinfo(where, service, &hints, &res) != 0 || res == NULL) return int_value(env, -EINVAL);
+  fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    int err = errno;
+    freeaddrinfo(res);
+    return int_value(env, -err);
+  }
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  int rc = bind(fd, res->ai_addr, res->ai_addrlen);
+  freeaddrinfo(res);
+  if (rc != 0 || listen(fd, backlog) != 0) {
+    int err = errno;
+    close(fd);
+    return int_value(env, -err);
+  }
+  return int_value(env, fd);
+}
+
 static int get_u32(napi_env env, napi_value v, uint32_t* out) {
   return napi_get_value_uint32(env, v, out) == napi_ok ? 0 : -1;
 }
@@ -137,6 +199,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"sendDatagram", NULL, send_datagram, NULL, NULL, NULL, napi_default, NULL},
       {"socketPair", NULL, socket_pair, NULL, NULL, NULL, napi_default, NULL},
+      {"listenSocket", NULL, listen_socket, NULL, NULL, NULL, napi_default, NULL},
       {"setFsCreds", NULL, set_fs_creds, NULL, NULL, NULL, napi_default, NULL},
       {"restoreFsCreds", NULL, restore_fs_creds, NULL, NULL, NULL, napi_default, NULL},
   };

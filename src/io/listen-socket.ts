@@ -1,7 +1,8 @@
 // A listening socket the emperor holds for its children but never accepts on (socket activation).
 import net from 'node:net';
 import { spawn } from 'node:child_process';
-import { chmodSync, lstatSync, mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { chmodSync, closeSync, lstatSync, mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { nativeHelper } from './native.ts';
 import { dirname } from 'node:path';
 import { getSystemErrorName } from 'node:util';
 import type { SocketAddress } from '../config/socket-address.ts';
@@ -29,7 +30,8 @@ interface ServerHandle {
   getsockname?(out: { port?: number }): number;
 }
 type CreateServerHandle = (address: string | null, port: number, addressType: number, fd?: number, flags?: number) => ServerHandle | number;
-// `net._createServerHandle` is Node's own (cluster), not in @types/node: the one way to bind without an accept loop.
+// `net._createServerHandle` is Node's own (cluster), not in @types/node: without the native helper, the
+// one way to bind without an accept loop.
 const createServerHandle = (net as unknown as { _createServerHandle: CreateServerHandle })._createServerHandle;
 
 // Runs in a throwaway Node process holding the socket as fd 3: listen(), then exit in the same tick,
@@ -85,22 +87,41 @@ function listenLater(fd: number, open: () => boolean): Promise<string | null> {
   return done;
 }
 
-/** Binds `a` at once (bind errors are immediate) and listens soon after; a Unix path's stale socket file is replaced, a live one never. */
+/**
+ * Binds `a` and makes it listen; a Unix path's stale socket file is replaced, a live one never.
+ * With the native helper this is one synchronous socket/bind/listen (`ready` is settled at once);
+ * without it, Node binds (cluster's handle) and a helper process listens soon after.
+ */
 export function openListenSocket(a: SocketAddress): ListenSocket | { error: string } {
   if (a.kind === 'unix') {
     const problem = prepareUnixPath(a.path);
     if (problem !== null) return { error: problem };
   }
-  const handle = a.kind === 'tcp' ? createServerHandle(a.host, a.port, a.host.includes(':') ? 6 : 4, undefined, 0) : createServerHandle(a.path, -1, -1);
-  if (typeof handle === 'number') return failure(a, 'bind', handle);
-  if (a.kind === 'tcp') {
-    // libuv defers EADDRINUSE from bind() to listen(): a socket left unbound has port 0 here.
-    const out: { port?: number } = {};
-    handle.getsockname?.(out);
-    if (out.port !== a.port) {
-      handle.close();
-      return failure(a, 'bind', 'EADDRINUSE');
+  const helper = nativeHelper();
+  let fd: number;
+  let closeHandle: () => void;
+  let listening: boolean;
+  if (typeof helper !== 'string') {
+    const r = a.kind === 'tcp' ? helper.listenSocket(a.host, a.port, LISTEN_BACKLOG) : helper.listenSocket(a.path, -1, LISTEN_BACKLOG);
+    if (r < 0) return failure(a, 'bind', r); // -errno, as getSystemErrorName wants
+    fd = r;
+    closeHandle = () => closeSync(r);
+    listening = true;
+  } else {
+    const handle = a.kind === 'tcp' ? createServerHandle(a.host, a.port, a.host.includes(':') ? 6 : 4, undefined, 0) : createServerHandle(a.path, -1, -1);
+    if (typeof handle === 'number') return failure(a, 'bind', handle);
+    if (a.kind === 'tcp') {
+      // libuv defers EADDRINUSE from bind() to listen(): a socket left unbound has port 0 here.
+      const out: { port?: number } = {};
+      handle.getsockname?.(out);
+      if (out.port !== a.port) {
+        handle.close();
+        return failure(a, 'bind', 'EADDRINUSE');
+      }
     }
+    fd = handle.fd;
+    closeHandle = () => handle.close();
+    listening = false;
   }
   let ino: number | null = null;
   const unixPath = a.kind === 'unix' ? a.path : null;
@@ -110,7 +131,7 @@ export function openListenSocket(a: SocketAddress): ListenSocket | { error: stri
       chmodSync(a.path, 0o666);
       ino = statSync(a.path).ino;
     } catch (err) {
-      handle.close();
+      closeHandle();
       return failure(a, `set up ${a.path}`, (err as NodeJS.ErrnoException).code ?? 'EIO');
     }
   }
@@ -118,14 +139,15 @@ export function openListenSocket(a: SocketAddress): ListenSocket | { error: stri
   const close = (): void => {
     if (!open) return;
     open = false;
-    handle.close();
+    closeHandle();
     if (unixPath !== null && ino !== null) removeIfSame(unixPath, ino);
   };
-  const fd = handle.fd;
-  const ready = listenLater(fd, () => open).then((why) => {
-    if (why !== null) close();
-    return why;
-  });
+  const ready = listening
+    ? Promise.resolve(null)
+    : listenLater(fd, () => open).then((why) => {
+        if (why !== null) close();
+        return why;
+      });
   return { fd, ready, close };
 }
 
