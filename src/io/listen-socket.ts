@@ -92,12 +92,12 @@ function listenLater(fd: number, open: () => boolean): Promise<string | null> {
  * With the native helper this is one synchronous socket/bind/listen (`ready` is settled at once);
  * without it, Node binds (cluster's handle) and a helper process listens soon after.
  */
-export function openListenSocket(a: SocketAddress): ListenSocket | { error: string } {
+export function openListenSocket(a: SocketAddress, native = true): ListenSocket | { error: string } {
   if (a.kind === 'unix') {
     const problem = prepareUnixPath(a.path);
     if (problem !== null) return { error: problem };
   }
-  const helper = nativeHelper();
+  const helper = native ? nativeHelper() : 'not asked for';
   let fd: number;
   let closeHandle: () => void;
   let listening: boolean;
