@@ -1,4 +1,5 @@
 // Drives a real emperor on temp dirs: start it, drop files, read its stats socket, wait for conditions.
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync, renameSync, readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
@@ -270,6 +271,20 @@ export class EmperorUnderTest {
     this.exitSignal = null;
     this.output += '\n--- relaunched ---\n';
     return this.start();
+  }
+}
+
+/** Runs `fn` on a fresh emperor (with `args`); prints its output if `fn` fails; checks nothing is left behind. */
+export async function withEmperor(args: string[], fn: (e: EmperorUnderTest) => Promise<void>): Promise<void> {
+  const e = new EmperorUnderTest(args);
+  try {
+    await e.start();
+    await fn(e);
+  } catch (err) {
+    process.stderr.write(`--- emperor output ---\n${e.output}\n---\n`);
+    throw err;
+  } finally {
+    assert.deepEqual(await e.cleanup(), []);
   }
 }
 

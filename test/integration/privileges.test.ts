@@ -2,27 +2,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { EmperorUnderTest, vassalFile, waitFor } from './harness.ts';
+import { vassalFile, waitFor, withEmperor } from './harness.ts';
 
 const status = (pid: number, field: string): string => new RegExp(`^${field}:\\s+(.*)$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]?.trim() ?? '';
 const environ = (pid: number): Record<string, string> =>
   Object.fromEntries(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 
-async function withEmperor(fn: (e: EmperorUnderTest) => Promise<void>): Promise<void> {
-  const e = await new EmperorUnderTest().start();
-  try {
-    await fn(e);
-  } catch (err) {
-    process.stderr.write(`--- emperor output ---\n${e.output}\n---\n`);
-    throw err;
-  } finally {
-    assert.deepEqual(await e.cleanup(), []);
-  }
-}
-
 test('user = nobody runs with nobody\'s uid, gid, groups and environment; the pid is the command\'s own', async () => {
   assert.equal(process.getuid?.(), 0, 'this test runs as root (as CI does)');
-  await withEmperor(async (e) => {
+  await withEmperor([], async (e) => {
     e.write('low.ini', vassalFile({ command: 'sleep 100000', user: 'nobody', 'start-secs': '100ms' }));
     const pid = (await e.waitState('low', 'RUNNING')).pids[0] ?? 0;
     await waitFor('the command itself (setpriv execs it)', () => readFileSync(`/proc/${pid}/cmdline`, 'latin1').startsWith('sleep\0'));
@@ -39,7 +27,7 @@ test('user = nobody runs with nobody\'s uid, gid, groups and environment; the pi
 });
 
 test('an unknown user or group makes the vassal INVALID with a clear error', async () => {
-  await withEmperor(async (e) => {
+  await withEmperor([], async (e) => {
     e.write('ghost.ini', vassalFile({ command: 'sleep 100000', user: 'no-such-user-xyz' }));
     e.write('ghostg.ini', vassalFile({ command: 'sleep 100000', group: 'no-such-group-xyz' }));
     const u = await e.waitState('ghost', 'INVALID');

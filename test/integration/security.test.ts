@@ -6,25 +6,19 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EMPEROR_BIN, EmperorUnderTest, vassalFile, waitFor } from './harness.ts';
+import { EMPEROR_BIN, vassalFile, waitFor, withEmperor as withEmperorOn } from './harness.ts';
+
+const withEmperor: typeof withEmperorOn = async (args, fn) => {
+  asRoot();
+  await withEmperorOn(args, fn);
+};
 import { testUsers, TEST_GROUP, USER_A, USER_B } from './test-users.ts';
 
 const status = (pid: number, field: string): string[] =>
   (new RegExp(`^${field}:\\s+(.*)$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '').trim().split(/\s+/).filter(Boolean);
 
-async function withEmperor(args: string[], fn: (e: EmperorUnderTest) => Promise<void>): Promise<void> {
-  assert.equal(process.getuid?.(), 0, 'these tests run as root (as CI does)');
-  const e = new EmperorUnderTest(args);
-  try {
-    await e.start();
-    await fn(e);
-  } catch (err) {
-    process.stderr.write(`--- emperor output ---\n${e.output}\n---\n`);
-    throw err;
-  } finally {
-    assert.deepEqual(await e.cleanup(), []);
-  }
-}
+// These tests run as root (as CI does).
+const asRoot = (): void => assert.equal(process.getuid?.(), 0, 'these tests run as root (as CI does)');
 
 test('as root: a file not owned by root, or writable by group or others, is INVALID with the fix; a running vassal is kept', async () => {
   const { a } = testUsers();
