@@ -1,8 +1,9 @@
 // A vassal's log file: whole lines copied from its pipes, rotated exactly on line boundaries,
 // written in place when the disk is fast, and never a reason for the vassal or the emperor to stall.
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, write, writev, writeSync, writevSync, fstatSync } from 'node:fs';
+import { closeSync, mkdirSync, write, writev, writeSync, writevSync, fstatSync } from 'node:fs';
 import { asWho, withRights, type FsRights } from './fs-rights.ts';
 import { openLogFile } from './log-file-open.ts';
+import { cutAtLine, shiftBackups } from './log-rotation.ts';
 import { dirname } from 'node:path';
 
 /** Bytes queued in memory before the pipes feeding the writer are paused (the vassal then waits). */
@@ -27,8 +28,6 @@ export interface Rotation {
   maxSize: number;
   backups: number;
 }
-
-const NL = 0x0a;
 
 /**
  * Appends whole lines to PATH. Before a line would take the file past `maxSize`, the file turns
@@ -268,34 +267,14 @@ export class LogWriter {
   private cut(batch: Buffer[]): { head: Buffer[]; rest: Buffer[] } {
     const max = this.rotation.maxSize;
     if (max <= 0 || !this.regular) return { head: batch, rest: [] };
-    let room = max - this.size;
-    const head: Buffer[] = [];
-    for (let i = 0; i < batch.length; i++) {
-      const buf = batch[i] as Buffer;
-      if (buf.length <= room) {
-        head.push(buf);
-        room -= buf.length;
-        continue;
-      }
-      // This buffer crosses the boundary: keep the lines that fit, rotate before the next one.
-      let end = room > 0 ? buf.lastIndexOf(NL, room - 1) + 1 : 0;
-      if (end === 0 && head.length === 0 && this.size === 0) {
-        // A fresh file and a first line longer than the limit: it goes in whole.
-        end = buf.indexOf(NL) + 1 || buf.length;
-      }
-      if (end > 0) head.push(buf.subarray(0, end));
-      const rest = [buf.subarray(end), ...batch.slice(i + 1)].filter((b) => b.length > 0);
-      if (head.length === 0) {
-        // Nothing fits: rotate first (the writes before it are done); a failed rotation drops the rest.
-        if (!this.rotate()) {
-          this.events.dropped(rest.reduce((n, b) => n + b.length, 0), this.failing ?? 'rotation failed', false);
-          return { head: [], rest: [] };
-        }
-        return this.cut(rest);
-      }
-      return { head, rest };
+    const { head, rest, rotateFirst } = cutAtLine(batch, this.size, max);
+    if (!rotateFirst) return { head, rest };
+    // Nothing fits: rotate first (the writes before it are done); a failed rotation drops the rest.
+    if (!this.rotate()) {
+      this.events.dropped(total(rest), this.failing ?? 'rotation failed', false);
+      return { head: [], rest: [] };
     }
-    return { head, rest: [] };
+    return this.cut(rest);
   }
 
   /** PATH.N-1 -> PATH.N ... PATH -> PATH.1, then a new, empty PATH; false when that failed. */
@@ -304,13 +283,7 @@ export class LogWriter {
     this.fd = null;
     const { backups } = this.rotation;
     try {
-      withRights(this.rights, () => {
-        if (backups <= 0) rmSync(this.path, { force: true });
-        else {
-          for (let n = backups - 1; n >= 1; n--) renameQuiet(`${this.path}.${n}`, `${this.path}.${n + 1}`);
-          renameQuiet(this.path, `${this.path}.1`);
-        }
-      });
+      withRights(this.rights, () => shiftBackups(this.path, backups));
     } catch (err) {
       this.fail(`cannot rotate ${this.path}${asWho(this.rights)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       return false;
@@ -331,12 +304,4 @@ function total(bufs: readonly Buffer[]): number {
   let n = 0;
   for (const b of bufs) n += b.length;
   return n;
-}
-
-function renameQuiet(from: string, to: string): void {
-  try {
-    renameSync(from, to);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
 }

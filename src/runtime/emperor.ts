@@ -16,6 +16,8 @@ import { probe } from '../io/health-probe.ts';
 import { directoryTrustProblem } from './directory-trust.ts';
 import { openListenSocket } from '../io/listen-socket.ts';
 import { planReconcile, type Current, type Desired } from '../core/reconcile.ts';
+import { stopBatches } from '../core/stop-order.ts';
+import { StartQueue } from './start-queue.ts';
 
 /** Debounce between a watcher event and the reconcile it schedules: short, so pickup stays fast. */
 export const RECONCILE_DEBOUNCE_MS = 5;
@@ -66,14 +68,16 @@ export class Emperor {
   private readonly sampler = new Sampler();
   private dirError: string | null = null;
   private lastReconcile = -Infinity;
-  private readonly startQueue: Vassal[] = [];
+  private readonly starts: StartQueue<Vassal>;
   private readonly root: boolean;
-  private queueDrained: Array<() => void> = [];
   shuttingDown = false;
 
   constructor(private readonly opts: EmperorOptions) {
     this.guardian = new Guardian((m) => opts.events.warn(m));
     this.root = opts.root ?? process.geteuid?.() === 0;
+    this.starts = new StartQueue(START_BATCH, (v) => {
+      if (!this.shuttingDown && this.vassals.get(v.name) === v && !this.removing.has(v.name)) v.start();
+    });
     this.files = new VassalFileReader(opts.env, (warning) => opts.events.warn(warning), { root: this.root, tyrant: opts.tyrant === true });
     this.services = {
       clock: opts.clock,
@@ -106,10 +110,7 @@ export class Emperor {
 
   /** Resolves once every vassal the last reconcile found to start has been started (spawned). */
   startsQueued(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.startQueue.length === 0) setImmediate(resolve);
-      else this.queueDrained.push(resolve);
-    });
+    return this.starts.drained();
   }
 
   /** Samples CPU and memory of every live instance's process group; enforces max-rss. */
@@ -228,14 +229,9 @@ export class Emperor {
     for (const v of this.vassals.values()) v.retired = true;
     // Smart-attached daemons live on, to be adopted by the next emperor (SPEC section 2).
     for (const v of this.vassals.values()) if (v.spec?.pidfile != null) v.release();
-    const remaining = new Set([...this.vassals.values()].filter((v) => v.spec?.pidfile == null));
-    while (remaining.size > 0) {
-      const needed = new Set<string>();
-      for (const v of remaining) for (const d of v.spec?.depends ?? []) needed.add(d);
-      let batch = [...remaining].filter((v) => !needed.has(v.name));
-      if (batch.length === 0) batch = [...remaining]; // a cycle: stop them together
+    const attached = [...this.vassals.values()].filter((v) => v.spec?.pidfile == null);
+    for (const batch of stopBatches(attached, (v) => v.name, (v) => v.spec?.depends ?? [])) {
       await Promise.all(batch.map((v) => v.stop(true)));
-      for (const v of batch) remaining.delete(v);
     }
     for (const v of this.vassals.values()) v.dispose();
     await Promise.all([...this.vassals.values()].map((v) => v.closeLogs()));
@@ -257,21 +253,7 @@ export class Emperor {
       return;
     }
     this.opts.events.write({ level: 'info', vassal: d.name, message: `found ${d.file}` });
-    if (d.spec?.autostart) this.queueStart(v);
-  }
-
-  // Starts new vassals a batch per event-loop turn: hundreds of files at once never freeze the sockets.
-  private queueStart(v: Vassal): void {
-    this.startQueue.push(v);
-    if (this.startQueue.length > 1) return;
-    const drain = (): void => {
-      for (const next of this.startQueue.splice(0, START_BATCH)) {
-        if (!this.shuttingDown && this.vassals.get(next.name) === next && !this.removing.has(next.name)) next.start();
-      }
-      if (this.startQueue.length > 0) setImmediate(drain);
-      else for (const done of this.queueDrained.splice(0)) done();
-    };
-    setImmediate(drain);
+    if (d.spec?.autostart) this.starts.push(v);
   }
 
   private async remove(name: string): Promise<void> {
