@@ -1,6 +1,6 @@
 // A vassal's log file: whole lines copied from its pipes, rotated exactly on line boundaries,
 // written in place when the disk is fast, and never a reason for the vassal or the emperor to stall.
-import { closeSync, mkdirSync, write, writev, writeSync, writevSync, fstatSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, mkdirSync, write, writev, writeSync, writevSync } from 'node:fs';
 import { asWho, withRights, type FsRights } from './fs-rights.ts';
 import { openLogFile } from './log-file-open.ts';
 import { cutAtLine, shiftBackups } from './log-rotation.ts';
@@ -125,7 +125,7 @@ export class LogWriter {
       }
       if (performance.now() - t0 > SLOW_WRITE_MS) this.asyncUntil = performance.now() + ASYNC_FOR_MS;
       if (error !== null || written < bytes) {
-        this.fail(`cannot write ${this.path}: ${error?.code ?? 'short write'}`, bytes - Math.max(0, written) + total(cut.rest));
+        this.fail(`cannot write ${this.path}: ${error?.code ?? 'short write'}`, bytes - this.undoPartial(written) + total(cut.rest));
         return;
       }
       this.size += bytes;
@@ -180,6 +180,22 @@ export class LogWriter {
     }
   }
 
+  /**
+   * After a short write (a full disk mid-batch), cuts the file back to where the batch began, so
+   * no half line stays to be glued to a later one; returns the bytes that stay written (0, or all
+   * of them where the file cannot be cut: not a regular file).
+   */
+  private undoPartial(written: number): number {
+    if (written <= 0) return 0;
+    if (this.fd === null || !this.regular) return written;
+    try {
+      ftruncateSync(this.fd, this.size);
+      return 0;
+    } catch {
+      return written;
+    }
+  }
+
   private fail(reason: string, lost = 0): void {
     const first = this.failing === null;
     this.failing = reason;
@@ -230,7 +246,7 @@ export class LogWriter {
     const done = (err: NodeJS.ErrnoException | null, written: number): void => {
       this.writing = false;
       if (err !== null || written < bytes) {
-        this.fail(`cannot write ${this.path}: ${err?.code ?? 'short write'}`, bytes - Math.max(0, written));
+        this.fail(`cannot write ${this.path}: ${err?.code ?? 'short write'}`, bytes - this.undoPartial(written));
         this.settle();
         return;
       }

@@ -14,7 +14,9 @@ import { join } from 'node:path';
 import type { InstanceRunner } from './instance-runner.ts';
 import { probe } from '../io/health-probe.ts';
 import { directoryTrustProblem } from './directory-trust.ts';
-import { openListenSocket } from '../io/listen-socket.ts';
+import { openListenSocket, type ListenSocket } from '../io/listen-socket.ts';
+import { withRights, type FsRights } from '../io/fs-rights.ts';
+import type { SocketAddress } from '../config/socket-address.ts';
 import { planReconcile, type Current, type Desired } from '../core/reconcile.ts';
 import { stopBatches } from '../core/stop-order.ts';
 import { StartQueue } from './start-queue.ts';
@@ -93,7 +95,7 @@ export class Emperor {
       missingDependencies: (v) => this.missingDependencies(v),
       stateChanged: (v) => this.stateChanged(v),
       probe,
-      openSocket: openListenSocket,
+      openSocket: openSocketAs,
       records: new DaemonRecords(join(opts.stateDir, 'daemons')),
       uwsgi: opts.uwsgi,
     };
@@ -298,3 +300,12 @@ export class Emperor {
   }
 }
 
+// A vassal's socket, with its rights for the path a Unix socket takes (made, replaced, removed):
+// a vassal never gets the emperor to create or remove a file it could not itself. Binding a port
+// below 1024 keeps the emperor's capability (root's files may grant it; --tyrant files cannot).
+function openSocketAs(a: SocketAddress, rights: FsRights | null): ListenSocket | { error: string } {
+  const s = withRights(rights, () => openListenSocket(a));
+  if ('error' in s || rights === null) return s;
+  const close = s.close;
+  return { ...s, close: () => withRights(rights, close) };
+}

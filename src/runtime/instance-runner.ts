@@ -70,6 +70,15 @@ export class InstanceRunner {
     return this.inst;
   }
 
+  /**
+   * Takes over the history of the instance this one replaces (a rolling replacement with `socket`):
+   * its restarts add to this one's, and its last exit shows until this one has its own, so the
+   * vassal's restart count never goes down with a deploy.
+   */
+  inherit(from: InstanceRunner): void {
+    this.inst = { ...this.inst, restarts: this.inst.restarts + from.inst.restarts, lastExit: this.inst.lastExit ?? from.inst.lastExit };
+  }
+
   /** Feeds one event; events raised while handling it are queued, never re-entered. */
   dispatch(ev: LifecycleEvent): void {
     this.queue.push(ev);

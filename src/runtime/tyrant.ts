@@ -32,5 +32,12 @@ export function asFileOwner(spec: VassalSpec, file: string, owner: FileOwnership
     }
     if (asked !== null) gid = asked;
   }
+  // A port below 1024 is root's to give: a file its owner controls cannot take one.
+  if (spec.socket?.kind === 'tcp' && spec.socket.port < 1024) {
+    return {
+      line: spec.lines.socket ?? 1,
+      message: `\`socket\` port ${spec.socket.port} is below 1024: only root may grant one, and with --tyrant this file belongs to ${ownerName}; use a port from 1024`,
+    };
+  }
   return { ...spec, user: String(owner.uid), group: String(gid) };
 }

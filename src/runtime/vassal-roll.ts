@@ -1,4 +1,5 @@
 // A vassal's rolling restart: its instances replaced one at a time, with `socket` each replacement first.
+import { hasProcess } from '../core/states.ts';
 import type { InstanceRunner } from './instance-runner.ts';
 import type { VassalSpec } from '../config/spec.ts';
 import type { EventLog } from './event-log.ts';
@@ -43,6 +44,8 @@ interface Replacement {
 export class RollingRestart {
   private roll: Roll | null = null;
   private replacement: Replacement | null = null;
+  /** the process a replacement took over from, while it drains: the next replacement waits for it. */
+  private draining: InstanceRunner | null = null;
   /** a replacement until it takes over, and the process it replaced while that drains: pids, not instances. */
   private readonly surplus = new WeakSet<InstanceRunner>();
   /** why the last rolling restart stopped, if it did. */
@@ -63,6 +66,7 @@ export class RollingRestart {
   /** Starts a rolling restart over every instance, in place of any in progress. */
   begin(): void {
     this.error = null;
+    this.draining = null;
     // A replacement still starting runs the version before this one: it goes too.
     this.retireReplacement()?.dispatch({ type: 'stop' });
     const host = this.host;
@@ -73,12 +77,13 @@ export class RollingRestart {
   /** Ends the roll; a replacement still starting joins the retiring (the caller stops every runner). */
   cancel(): void {
     this.roll = null;
+    this.draining = null;
     this.retireReplacement();
   }
 
   /** Goes on with the roll when `runner` is the one it waits for (`retired`: it is retiring). */
   changed(runner: InstanceRunner, retired: boolean): void {
-    if (this.replacement?.runner === runner || (!retired && this.roll !== null && this.roll.current === runner.index)) this.advance();
+    if (this.draining === runner || this.replacement?.runner === runner || (!retired && this.roll !== null && this.roll.current === runner.index)) this.advance();
   }
 
   private advance(): void {
@@ -87,6 +92,12 @@ export class RollingRestart {
     const instances = this.host.instances();
     if (this.replacement !== null) {
       if (!this.settleReplacement(this.replacement)) return;
+    }
+    // At most one process beyond `instances` at any time: the next replacement starts once the
+    // process the last one replaced has drained and exited.
+    if (this.draining !== null) {
+      if (hasProcess(this.draining.state.state)) return;
+      this.draining = null;
     } else if (roll.current !== null) {
       const cur = instances[roll.current];
       const s = cur?.state.state;
@@ -163,6 +174,7 @@ export class RollingRestart {
       level: 'info', vassal: this.host.name, instance: rep.index,
       message: `rolling restart: replacement pid ${rep.runner.state.pid ?? '-'} is RUNNING; stopping pid ${old.state.pid ?? '-'}`,
     });
+    this.draining = old;
     old.dispatch({ type: 'stop' });
     return true;
   }

@@ -2,13 +2,19 @@
 import { formatSocketAddress, type SocketAddress } from '../config/socket-address.ts';
 import type { VassalSpec } from '../config/spec.ts';
 import type { ListenSocket } from '../io/listen-socket.ts';
+import type { FsRights } from '../io/fs-rights.ts';
+import { vassalRights } from './run-as.ts';
 
-/** Binds and listens (injected so unit tests need no socket). */
-export type OpenSocket = (a: SocketAddress) => ListenSocket | { error: string };
+/**
+ * Binds and listens (injected so unit tests need no socket). `rights`: the vassal's, for the file
+ * operations a Unix socket takes (its directory, a stale file, the socket file itself).
+ */
+export type OpenSocket = (a: SocketAddress, rights: FsRights | null) => ListenSocket | { error: string };
 
 // The socket held, with its `ready` promise until it listens.
 interface Held {
   key: string;
+  address: SocketAddress;
   socket: ListenSocket;
   ready: Promise<string | null> | null;
 }
@@ -31,10 +37,14 @@ export class VassalSocket {
     const key = formatSocketAddress(spec.socket);
     const where = `${spec.file}:${spec.lines['socket'] ?? 1}: \`socket = ${key}\``;
     if (this.held?.key === key) return { fd: this.held.socket.fd, ready: this.held.ready };
-    this.close();
-    const opened = this.open(spec.socket);
+    // A new address is bound before the old one closes, and the old one is kept if it cannot be:
+    // instances started from it keep being restartable. Only a clash (the same port or path, which
+    // the old socket still holds) closes the old one first; the vassal stops its instances before.
+    if (this.held !== null && socketsClash(this.held.address, spec.socket)) this.close();
+    const opened = this.open(spec.socket, vassalRights(spec));
     if ('error' in opened) return { error: `${where}: ${opened.error}` };
-    const held: Held = { key, socket: opened, ready: null };
+    this.close();
+    const held: Held = { key, address: spec.socket, socket: opened, ready: null };
     held.ready = opened.ready.then((why) => {
       if (this.held === held) {
         held.ready = null;
@@ -62,4 +72,12 @@ export class VassalSocket {
     this.held?.socket.close();
     this.held = null;
   }
+}
+
+/** Whether binding `b` would collide with `a` still bound: the same TCP port (any host), or the same path. */
+export function socketsClash(a: SocketAddress | null, b: SocketAddress | null): boolean {
+  if (a === null || b === null) return false;
+  if (a.kind === 'tcp' && b.kind === 'tcp') return a.port === b.port;
+  if (a.kind === 'unix' && b.kind === 'unix') return a.path === b.path;
+  return false;
 }

@@ -7,7 +7,8 @@ import type { ChangeKind } from '../core/spec-change.ts';
 import type { VassalServices } from './vassal-services.ts';
 import { OutputRing } from './output-ring.ts';
 import { VassalLogs } from './vassal-logs.ts';
-import { VassalSocket } from './vassal-socket.ts';
+import { socketsClash, VassalSocket } from './vassal-socket.ts';
+import { formatSocketAddress } from '../config/socket-address.ts';
 import { RollingRestart } from './vassal-roll.ts';
 import { instanceHost, type HostSource } from './instance-host.ts';
 import { transitionEvent } from './transition-event.ts';
@@ -64,7 +65,11 @@ export class Vassal {
       spec: () => this.spec,
       instances: () => this.runners,
       newRunner: (index) => this.newRunner(index),
-      replace: (index, runner) => void (this.runners[index] = runner),
+      replace: (index, runner) => {
+        const old = this.runners[index];
+        if (old !== undefined) runner.inherit(old);
+        this.runners[index] = runner;
+      },
       retire: (runner) => void this.retiring.add(runner),
     });
     if (spec !== null) this.resize(spec.instances);
@@ -152,6 +157,7 @@ export class Vassal {
     if (this.retired) return;
     queueMicrotask(() => this.logs.prune(spec));
     const first = this.spec === null;
+    const formerSocket = this.spec?.socket ?? null;
     this.spec = spec;
     this.fileStatus = { file: spec.file, error: null, version };
     this.resize(spec.instances);
@@ -160,6 +166,19 @@ export class Vassal {
     const live = this.runners.some((r) => hasProcess(r.state.state));
     const wants = this.wanted || spec.autostart;
     if (kind === 'restart' || first || (kind === 'touch' && spec.reloadSignal === null)) {
+      if (live && formerSocket !== null && spec.socket !== null && formatSocketAddress(formerSocket) !== formatSocketAddress(spec.socket) && socketsClash(formerSocket, spec.socket)) {
+        // The old address holds the port (or path) the new one needs, in every old instance too:
+        // no instance of the new version can start beside them. Stop them all, then start.
+        this.services.events.write({
+          level: 'warn',
+          vassal: this.name,
+          message: `socket changes from ${formatSocketAddress(formerSocket)} to ${formatSocketAddress(spec.socket)} on the same ${spec.socket.kind === 'tcp' ? 'port' : 'path'}: every instance stops before the new address is bound (no rolling restart)`,
+        });
+        void this.stop().then(() => {
+          if (!this.retired && this.spec === spec) this.start();
+        });
+        return;
+      }
       if (live) this.rollingRestart();
       else if (wants) this.start();
       return;

@@ -245,3 +245,24 @@ test('user vassals: a FIFO or device as log or pidfile never hangs the emperor; 
     rmSync(box, { recursive: true, force: true });
   }
 });
+
+test('sockets for vassals that do not run as root: a Unix path is made with the vassal\'s rights; --tyrant files get no port below 1024', async () => {
+  const { a } = testUsers();
+  const box = mkdtempSync(join(tmpdir(), 'emperor-sock-'));
+  chmodSync(box, 0o700); // root's alone
+  try {
+    await withEmperor([], async (e) => {
+      e.write('s.ini', vassalFile({ command: 'sleep 100000', user: USER_A, socket: `unix:${join(box, 'sub', 'app.sock')}` }));
+      const v = await e.waitVassal('s', 'refused its socket path', (x) => /cannot create the directory .*sub \(EACCES\)|EACCES/.test(x.error ?? ''));
+      assert.equal(v.pids.length, 0);
+      assert.ok(!existsSync(join(box, 'sub')), 'nothing made in a directory the user cannot write');
+    });
+    await withEmperor(['--tyrant'], async (e) => {
+      e.write('low.ini', vassalFile({ command: 'sleep 100000', socket: 'tcp://127.0.0.1:81' }), { uid: a.uid, gid: a.gid });
+      const low = await e.waitState('low', 'INVALID');
+      assert.match(low.error ?? '', /low\.ini:3: `socket` port 81 is below 1024: only root may grant one, and with --tyrant this file belongs to emperor-test-a \(uid \d+\); use a port from 1024/);
+    });
+  } finally {
+    rmSync(box, { recursive: true, force: true });
+  }
+});

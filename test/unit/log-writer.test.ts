@@ -122,3 +122,30 @@ test('parts that are views of a reused buffer are written in place, or copied wh
     await readerDone;
     assert.ok(readFileSync(out).equals(Buffer.concat(expected)), 'every part arrived as it was when pushed');
   }));
+
+test('a disk that fills mid-batch leaves no half line: the file is cut back, the batch counted as dropped', () =>
+  withDir(async (dir) => {
+    // A 64 KiB tmpfs (root, as the tests run): a batch bigger than what is left is written short.
+    const mnt = join(dir, 'small');
+    const { mkdirSync, statSync } = await import('node:fs');
+    mkdirSync(mnt);
+    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt], { encoding: 'utf8' });
+    assert.equal(m.status, 0, `mount a small tmpfs: ${m.stderr}`);
+    try {
+      const path = join(mnt, 'app.log');
+      let dropped = 0;
+      const w = new LogWriter(path, { maxSize: 0, backups: 0 }, { dropped: (b) => (dropped += b), resumed: () => {} });
+      const first = lines(0, 2000); // 40,000 bytes: fits
+      const second = lines(2000, 2000); // another 40,000: only part of it fits
+      w.push(first);
+      w.push(second);
+      await w.drained();
+      await w.close();
+      const text = readFileSync(path, 'latin1');
+      assert.ok(text.endsWith('\n'), 'the file ends on a whole line');
+      assert.equal(statSync(path).size, first.length, 'the short batch was cut back');
+      assert.equal(dropped, second.length, 'the whole short batch counts as dropped');
+    } finally {
+      spawnSync('umount', [mnt]);
+    }
+  }));
