@@ -105,6 +105,9 @@ export function buildSpawnRequest(spec: VassalSpec, index: number, services: Vas
   };
 }
 
+/** How long after its process exits an output stream may stay open (held by a process that escaped the group). */
+export const ESCAPED_OUTPUT_GRACE_MS = 10_000;
+
 /** The log side of one output stream: the pipe the emperor reads and the writer of its file. */
 export interface LogFeed {
   pair: OutputPair;
@@ -123,12 +126,23 @@ export function attachOutput(
   ring: OutputRing,
   feeds: { stdout: LogFeed | null; stderr: LogFeed | null },
 ): void {
+  // A process that left its group (setsid) and kept the output open would hold the emperor's end
+  // forever, one descriptor per restart: the end is closed a while after the process exited.
+  const closeLater = (end: { destroy(): void; once(ev: 'close', f: () => void): unknown }): void => {
+    proc.onExit(() => {
+      const t = setTimeout(() => end.destroy(), ESCAPED_OUTPUT_GRACE_MS);
+      t.unref();
+      end.once('close', () => clearTimeout(t));
+    });
+  };
   const wire = (stream: SpawnedProcess['stdout'], sink: (t: string) => void, feed: LogFeed | null): void => {
     if (feed !== null) {
       pipeToLog(feed.pair, feed.writer);
+      closeLater(feed.pair.reader);
       return;
     }
     if (stream === null) return;
+    closeLater(stream);
     const lines = new LinePrefixer(`${name}: `, sink, (text) => ring.push(text));
     stream.on('data', (chunk: Buffer) => lines.push(chunk));
     stream.on('end', () => lines.flush());

@@ -40,7 +40,25 @@ test('one socket per vassal: bound once, kept while the address stays, rebound w
   assert.equal(s.holds(100), false);
   assert.deepEqual(s.acquire(makeSpec()), { fd: null, ready: null });
   s.close();
-  assert.deepEqual(f.log, ['open tcp://127.0.0.1:8080 100', 'close 100', 'open tcp://127.0.0.1:8081 101', 'close 101']);
+  // The new address is bound before the old one closes.
+  assert.deepEqual(f.log, ['open tcp://127.0.0.1:8080 100', 'open tcp://127.0.0.1:8081 101', 'close 100', 'close 101']);
+});
+
+test('a new address that cannot be bound keeps the old socket; one on the same port closes the old first', async () => {
+  let refuse = false;
+  const f = fakeOpen(() => (refuse ? 'cannot bind (EADDRINUSE)' : null));
+  const s = new VassalSocket(f.open);
+  const first = s.acquire(makeSpec({ socket: tcp(8080) }));
+  if ('ready' in first) await first.ready;
+  refuse = true;
+  assert.ok('error' in s.acquire(makeSpec({ socket: tcp(9090) })));
+  assert.equal(s.holds(100), true, 'the old socket is kept');
+  assert.equal(s.address, 'tcp://127.0.0.1:8080');
+  refuse = false;
+  // 127.0.0.1:8080 -> 0.0.0.0:8080 would collide with the socket still bound: the old one goes first.
+  assert.equal(fdOf(s.acquire(makeSpec({ socket: { kind: 'tcp', host: '0.0.0.0', port: 8080 } }))), 101);
+  s.close();
+  assert.deepEqual(f.log, ['open tcp://127.0.0.1:8080 100', 'close 100', 'open tcp://0.0.0.0:8080 101', 'close 101']);
 });
 
 test('a bind or listen failure names FILE:LINE of the socket key and is tried again at the next spawn', async () => {
