@@ -15,20 +15,28 @@ const paused = new WeakMap<LogWriter, Set<OutputPair>>();
  * for its end, a second of quiet, or the pipe's end.
  */
 export function pipeToLog(pair: OutputPair, writer: LogWriter): void {
-  let pending: Buffer | null = null;
+  // The line cut by the last read, as the pieces it came in: joined only when it goes out, so a
+  // writer dribbling a long line a few bytes at a time never makes the emperor copy it over and over.
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
   let pendingAt = 0;
   let timer: NodeJS.Timeout | null = null;
   let ended = false;
+  const takePending = (): Buffer[] => {
+    const parts = pending;
+    pending = [];
+    pendingBytes = 0;
+    return parts;
+  };
   const flushPartial = (): void => {
     if (timer !== null) clearTimeout(timer);
     timer = null;
-    if (pending !== null) writer.push(pending);
-    pending = null;
+    if (pending.length > 0) writer.push(...takePending());
   };
   // One timer per partial line, not one per read: when it fires early (the line changed), it waits the rest.
   const onTimer = (): void => {
     timer = null;
-    if (pending === null) return;
+    if (pending.length === 0) return;
     const left = pendingAt + PARTIAL_LINE_FLUSH_MS - performance.now();
     if (left <= 0) flushPartial();
     else arm(left);
@@ -38,7 +46,8 @@ export function pipeToLog(pair: OutputPair, writer: LogWriter): void {
     timer.unref();
   };
   const keep = (tail: Buffer): void => {
-    pending = tail;
+    pending.push(tail);
+    pendingBytes += tail.length;
     pendingAt = performance.now();
     if (timer === null) arm(PARTIAL_LINE_FLUSH_MS);
   };
@@ -57,20 +66,17 @@ export function pipeToLog(pair: OutputPair, writer: LogWriter): void {
     let tail = body;
     if (last >= 0) {
       const lines = body.subarray(0, last + 1);
-      ok = pending === null ? writer.push(lines) : writer.push(pending, lines);
-      pending = null;
+      ok = pending.length === 0 ? writer.push(lines) : writer.push(...takePending(), lines);
       tail = body.subarray(last + 1);
-    } else if (pending !== null) {
-      tail = Buffer.concat([pending, body]);
-      pending = null;
     }
-    if (tail.length > MAX_LINE_BYTES) {
+    if (pendingBytes + tail.length > MAX_LINE_BYTES) {
       // A line this long goes out as it is, so one vassal cannot make the emperor hold unbounded memory.
-      ok = writer.push(tail) && ok;
+      ok = writer.push(...takePending(), tail) && ok;
       tail = tail.subarray(tail.length);
     }
-    if (tail.length > 0) keep(tail.buffer === buf.buffer ? Buffer.from(tail) : tail);
-    else if (timer !== null) {
+    // The read buffer is reused by the next read: what is kept is copied.
+    if (tail.length > 0) keep(Buffer.from(tail));
+    else if (pending.length === 0 && timer !== null) {
       clearTimeout(timer);
       timer = null;
     }
