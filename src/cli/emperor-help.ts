@@ -21,18 +21,20 @@ Options (each may also be set in the [emperor] section of --config; flags win):
   --log-format text|json   the emperor's own event lines        (text)
   --sample-interval DUR    CPU/RSS sampling period              (5s)
   --rescan-interval DUR    full directory rescan                (30s)
-  --tyrant                 run each vassal as its file's owner
+  --tyrant                 (root) run each vassal as its file's owner and group, never as root
   --uwsgi PATH             binary for [uwsgi] vassals           (uwsgi)
   -h, --help               this text
   -V, --version            the version
 
 Subcommands:
   check PATH...            validate vassal files or directories; prints FILE:LINE: message
-                           per problem and exits 1 if any is an error
+                           per problem and exits 1 if any is an error (as root, also warns
+                           about files a root emperor would refuse; --tyrant: its rules)
   systemd-unit [options]   print a systemd unit (Type=notify) that runs this emperor with
                            these options; --timeout-stop (300s) sets TimeoutStopSec,
                            --watchdog (30s, or off) WatchdogSec. Reads no vassal file.
 
-Signals: TERM/INT stop every vassal and exit 0 (a second INT kills at once); HUP rescans.
+Signals: TERM/INT stop every vassal and exit 0 (a second INT kills at once); HUP rescans
+and re-reads --config. With NOTIFY_SOCKET set, it speaks systemd's sd_notify.
 Vassal file reference: README.md.
 `;
