@@ -2,7 +2,7 @@
 import type { VassalSpec } from '../config/spec.ts';
 import { DAEMON_MIN_START_MS } from '../config/smart-daemon.ts';
 import type { VassalServices } from './vassal-services.ts';
-import { buildSpawnRequest, attachOutput } from './spawn-request.ts';
+import { buildSpawnRequest, attachOutput, outputGraceMs } from './spawn-request.ts';
 import type { OutputRing } from './output-ring.ts';
 import { startDaemon } from './daemon.ts';
 import { runAs, vassalRights } from './run-as.ts';
@@ -98,7 +98,7 @@ function spawnProcess(ctx: SpawnContext, spec: VassalSpec, i: number, listenFd: 
       closeFds: () => built.closeFds(),
       explain: hint,
       started: (proc, feeds) => {
-        attachOutput(proc, ctx.name, s, ctx.output, feeds);
+        attachOutput(proc, ctx.name, s, ctx.output, feeds, outputGraceMs(spec));
         return supervised(s, proc.pid, proc.onExit.bind(proc));
       },
     });
@@ -109,7 +109,7 @@ function spawnProcess(ctx: SpawnContext, spec: VassalSpec, i: number, listenFd: 
     if (proc.reason === undefined) return { error: hint(proc.error) };
     return { pending: proc.reason.then((e) => ({ error: hint(e) })), cancel: () => {} };
   }
-  attachOutput(proc, ctx.name, s, ctx.output, { stdout: null, stderr: null });
+  attachOutput(proc, ctx.name, s, ctx.output, { stdout: null, stderr: null }, outputGraceMs(spec));
   return supervised(s, proc.pid, proc.onExit.bind(proc));
 }
 

@@ -105,8 +105,16 @@ export function buildSpawnRequest(spec: VassalSpec, index: number, services: Vas
   };
 }
 
-/** How long after its process exits an output stream may stay open (held by a process that escaped the group). */
+/** How long after its group is gone an output stream may stay open (held by a process that escaped the group). */
 export const ESCAPED_OUTPUT_GRACE_MS = 10_000;
+
+/**
+ * When, after the process exits, its output ends are closed: the rest of its group gets `stop-signal`
+ * and up to `stop-timeout` to finish (and may write meanwhile), then the grace above.
+ */
+export function outputGraceMs(spec: VassalSpec): number {
+  return spec.stopTimeout + ESCAPED_OUTPUT_GRACE_MS;
+}
 
 /** The log side of one output stream: the pipe the emperor reads and the writer of its file. */
 export interface LogFeed {
@@ -125,12 +133,13 @@ export function attachOutput(
   services: VassalServices,
   ring: OutputRing,
   feeds: { stdout: LogFeed | null; stderr: LogFeed | null },
+  graceMs: number = ESCAPED_OUTPUT_GRACE_MS,
 ): void {
   // A process that left its group (setsid) and kept the output open would hold the emperor's end
   // forever, one descriptor per restart: the end is closed a while after the process exited.
   const closeLater = (end: { destroy(): void; once(ev: 'close', f: () => void): unknown }): void => {
     proc.onExit(() => {
-      const t = setTimeout(() => end.destroy(), ESCAPED_OUTPUT_GRACE_MS);
+      const t = setTimeout(() => end.destroy(), graceMs);
       t.unref();
       end.once('close', () => clearTimeout(t));
     });
