@@ -33,6 +33,7 @@ export function parseSocketAddress(text: string): Result<SocketAddress> {
     const path = s.slice('unix:'.length).replace(/^\/\/(?=\/)/, '');
     if (path === '') return { ok: false, message: `no path after \`unix:\`; write ${FORMS}` };
     if (!isAbsolute(path)) return { ok: false, message: `${quote(path)} is not an absolute path; write \`unix:/ABSOLUTE/PATH\` (\`%d\` is the file's directory)` };
+    if (path.includes('\0')) return { ok: false, message: 'the path holds a NUL byte; write a plain filesystem path' };
     if (Buffer.byteLength(path) > 107) return { ok: false, message: `${quote(path)} is longer than the 107 bytes a Unix socket path may have; choose a shorter path` };
     return { ok: true, value: { kind: 'unix', path: normalize(path) } };
   }

@@ -15,28 +15,30 @@ const paused = new WeakMap<LogWriter, Set<OutputPair>>();
  * for its end, a second of quiet, or the pipe's end.
  */
 export function pipeToLog(pair: OutputPair, writer: LogWriter): void {
-  // The line cut by the last read, as the pieces it came in: joined only when it goes out, so a
-  // writer dribbling a long line a few bytes at a time never makes the emperor copy it over and over.
-  let pending: Buffer[] = [];
+  // The line cut by the last read, gathered in a buffer that doubles as it fills: joined as it
+  // comes, in amortised linear time, so a writer dribbling a long line a byte at a time never
+  // makes the emperor copy it over and over (nor hold one small Buffer per byte).
+  let pending: Buffer | null = null;
   let pendingBytes = 0;
   let pendingAt = 0;
   let timer: NodeJS.Timeout | null = null;
   let ended = false;
   const takePending = (): Buffer[] => {
-    const parts = pending;
-    pending = [];
+    if (pending === null || pendingBytes === 0) return [];
+    const line = pending.subarray(0, pendingBytes);
+    pending = null;
     pendingBytes = 0;
-    return parts;
+    return [line];
   };
   const flushPartial = (): void => {
     if (timer !== null) clearTimeout(timer);
     timer = null;
-    if (pending.length > 0) writer.push(...takePending());
+    if (pendingBytes > 0) writer.push(...takePending());
   };
   // One timer per partial line, not one per read: when it fires early (the line changed), it waits the rest.
   const onTimer = (): void => {
     timer = null;
-    if (pending.length === 0) return;
+    if (pendingBytes === 0) return;
     const left = pendingAt + PARTIAL_LINE_FLUSH_MS - performance.now();
     if (left <= 0) flushPartial();
     else arm(left);
@@ -46,7 +48,13 @@ export function pipeToLog(pair: OutputPair, writer: LogWriter): void {
     timer.unref();
   };
   const keep = (tail: Buffer): void => {
-    pending.push(tail);
+    if (pending === null || pendingBytes + tail.length > pending.length) {
+      const grown = Buffer.allocUnsafe(Math.max(256, 2 * (pendingBytes + tail.length)));
+      if (pending !== null) pending.copy(grown, 0, 0, pendingBytes);
+      pending = grown;
+    }
+    // Copied: the read buffer is reused by the next read.
+    tail.copy(pending, pendingBytes);
     pendingBytes += tail.length;
     pendingAt = performance.now();
     if (timer === null) arm(PARTIAL_LINE_FLUSH_MS);
@@ -66,7 +74,7 @@ export function pipeToLog(pair: OutputPair, writer: LogWriter): void {
     let tail = body;
     if (last >= 0) {
       const lines = body.subarray(0, last + 1);
-      ok = pending.length === 0 ? writer.push(lines) : writer.push(...takePending(), lines);
+      ok = pendingBytes === 0 ? writer.push(lines) : writer.push(...takePending(), lines);
       tail = body.subarray(last + 1);
     }
     if (pendingBytes + tail.length > MAX_LINE_BYTES) {
@@ -74,9 +82,8 @@ export function pipeToLog(pair: OutputPair, writer: LogWriter): void {
       ok = writer.push(...takePending(), tail) && ok;
       tail = tail.subarray(tail.length);
     }
-    // The read buffer is reused by the next read: what is kept is copied.
-    if (tail.length > 0) keep(Buffer.from(tail));
-    else if (pending.length === 0 && timer !== null) {
+    if (tail.length > 0) keep(tail);
+    else if (pendingBytes === 0 && timer !== null) {
       clearTimeout(timer);
       timer = null;
     }

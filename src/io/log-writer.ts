@@ -189,7 +189,8 @@ export class LogWriter {
     if (written <= 0) return 0;
     if (this.fd === null || !this.regular) return written;
     try {
-      ftruncateSync(this.fd, this.size);
+      // From the file's real end (O_APPEND): another writer or a copytruncate may have moved it.
+      ftruncateSync(this.fd, Math.max(0, fstatSync(this.fd).size - written));
       return 0;
     } catch {
       return written;

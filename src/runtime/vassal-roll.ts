@@ -46,6 +46,8 @@ export class RollingRestart {
   private replacement: Replacement | null = null;
   /** the process a replacement took over from, while it drains: the next replacement waits for it. */
   private draining: InstanceRunner | null = null;
+  /** set while a stop dispatched from advance() runs: state changes it causes wait for advance to finish. */
+  private advancing = false;
   /** a replacement until it takes over, and the process it replaced while that drains: pids, not instances. */
   private readonly surplus = new WeakSet<InstanceRunner>();
   /** why the last rolling restart stopped, if it did. */
@@ -66,7 +68,7 @@ export class RollingRestart {
   /** Starts a rolling restart over every instance, in place of any in progress. */
   begin(): void {
     this.error = null;
-    this.draining = null;
+    // A process still draining from the last roll counts: the next replacement waits for it too.
     // A replacement still starting runs the version before this one: it goes too.
     this.retireReplacement()?.dispatch({ type: 'stop' });
     const host = this.host;
@@ -87,6 +89,7 @@ export class RollingRestart {
   }
 
   private advance(): void {
+    if (this.advancing) return;
     const roll = this.roll;
     if (roll === null) return;
     const instances = this.host.instances();
@@ -174,8 +177,15 @@ export class RollingRestart {
       level: 'info', vassal: this.host.name, instance: rep.index,
       message: `rolling restart: replacement pid ${rep.runner.state.pid ?? '-'} is RUNNING; stopping pid ${old.state.pid ?? '-'}`,
     });
-    this.draining = old;
-    old.dispatch({ type: 'stop' });
+    // Stopped first: an old instance with no process left (it had exited) is STOPPED at once, and
+    // its change must not re-enter the roll while this one is still advancing.
+    this.advancing = true;
+    try {
+      old.dispatch({ type: 'stop' });
+    } finally {
+      this.advancing = false;
+    }
+    if (hasProcess(old.state.state)) this.draining = old;
     return true;
   }
 

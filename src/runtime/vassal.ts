@@ -34,6 +34,9 @@ export class Vassal {
   wanted = false;
   /** names of dependencies not RUNNING yet; the vassal waits STOPPED meanwhile. */
   waitingFor: string[] = [];
+  /** Bumped by every stop: a start deferred past one (`emperorctl stop`, removal) is called off. */
+  private generation = 0;
+
   /** Being removed, or the emperor shuts down: nothing starts it again. */
   retired = false;
   /** resolved once no runner has a process (`whenQuiet`). */
@@ -135,6 +138,7 @@ export class Vassal {
 
   /** Stops every instance; resolves once no process of any group is left. */
   stop(retire = false): Promise<void> {
+    this.generation++;
     if (retire) this.retired = true;
     this.wanted = false;
     this.rolling.cancel();
@@ -174,8 +178,12 @@ export class Vassal {
           vassal: this.name,
           message: `socket changes from ${formatSocketAddress(formerSocket)} to ${formatSocketAddress(spec.socket)} on the same ${spec.socket.kind === 'tcp' ? 'port' : 'path'}: every instance stops before the new address is bound (no rolling restart)`,
         });
-        void this.stop().then(() => {
-          if (!this.retired && this.spec === spec) this.start();
+        const stopped = this.stop();
+        // Still wanted (a change meanwhile finds it so); a later stop (a new generation) calls the start off.
+        this.wanted = true;
+        const gen = this.generation;
+        void stopped.then(() => {
+          if (!this.retired && this.generation === gen && this.wanted) this.start();
         });
         return;
       }
