@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EMPEROR_BIN, vassalFile, waitFor, withEmperor as withEmperorOn } from './harness.ts';
@@ -236,8 +236,18 @@ test('user vassals: a FIFO or device as log or pidfile never hangs the emperor; 
       const cwd = await e.waitVassal('cwd', 'refused its directory', (v) => /directory .*locked cannot be entered as emperor-test-a \(EACCES\)/.test(v.error ?? ''));
       assert.equal(cwd.pids.length, 0);
       // Rotated files are the user's, made with the user's rights.
-      await waitFor('two rotations', () => existsSync(join(own, 'rot.log.2')));
-      for (const f of ['rot.log', 'rot.log.1', 'rot.log.2']) assert.equal(statSync(join(own, f)).uid, a.uid, `${f} is the user's`);
+      // Rotation goes on meanwhile (a file may be between two names for a moment): wait for a moment
+      // when all three are there, each the user's.
+      await waitFor('two rotations, every file the user\'s', () =>
+        ['rot.log', 'rot.log.1', 'rot.log.2'].every((f) => {
+          try {
+            return statSync(join(own, f)).uid === a.uid;
+          } catch {
+            return false;
+          }
+        }),
+      );
+      for (const f of readdirSync(own)) assert.equal(statSync(join(own, f), { throwIfNoEntry: false })?.uid ?? a.uid, a.uid, `${f} is the user's`);
       // All along, the emperor answers.
       assert.equal((await e.stats()).vassals.length, 6);
     });
