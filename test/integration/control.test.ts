@@ -8,7 +8,7 @@ import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ControlResponse } from '../../src/control/protocol.ts';
-import { EMPEROR_BIN, EmperorUnderTest, alive, ctl, vassalFile, waitFor } from './harness.ts';
+import { EMPEROR_BIN, EmperorUnderTest, alive, ctl, vassalFile, waitFor, withEmperor as withEmperorIn } from './harness.ts';
 
 const STATES = ['STOPPED', 'STARTING', 'RUNNING', 'BACKOFF', 'STOPPING', 'EXITED', 'FATAL', 'INVALID'];
 const VASSAL_KEYS = ['name', 'file', 'dialect', 'state', 'pids', 'started_at', 'restarts', 'last_exit', 'backoff_until', 'cpu_percent', 'rss_bytes', 'health', 'error', 'instances'];
@@ -20,17 +20,8 @@ const numOrNull = (x: unknown): boolean => x === null || isNum(x);
 const obj = (x: unknown, where: string): Json => (assert.ok(typeof x === 'object' && x !== null && !Array.isArray(x), `${where} is an object`), x as Json);
 const keys = (o: Json, want: string[], where: string): void => assert.deepEqual(Object.keys(o).sort(), [...want].sort(), `${where} keys`);
 
-async function withEmperor(fn: (e: EmperorUnderTest) => Promise<void>, args: string[] = []): Promise<void> {
-  const e = await new EmperorUnderTest(['--metrics', 'off', ...args]).start();
-  try {
-    await fn(e);
-  } catch (err) {
-    process.stderr.write(`--- emperor output ---\n${e.output.length > 20000 ? `${e.output.slice(0, 10000)}\n[...]\n${e.output.slice(-4000)}` : e.output}\n---\n`);
-    throw err;
-  } finally {
-    assert.deepEqual(await e.cleanup(), [], 'the emperor left processes behind');
-  }
-}
+// This file's tests pass the callback first.
+const withEmperor = (fn: (e: EmperorUnderTest) => Promise<void>, args: string[] = []): Promise<void> => withEmperorIn(args, fn);
 
 /** A raw control-socket client that collects response lines. */
 class LineClient {

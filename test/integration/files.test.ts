@@ -3,20 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EmperorUnderTest, FIXTURES, alive, vassalFile, waitFor } from './harness.ts';
+import { EmperorUnderTest, FIXTURES, alive, vassalFile, waitFor, withEmperor as withEmperorIn } from './harness.ts';
 
-async function withEmperor(fn: (e: EmperorUnderTest) => Promise<void>, args: string[] = []): Promise<void> {
-  const e = await new EmperorUnderTest(args).start();
-  try {
-    await fn(e);
-  } catch (err) {
-    process.stderr.write(`--- emperor output ---\n${e.output}\n---\n`);
-    throw err;
-  } finally {
-    const left = await e.cleanup();
-    assert.deepEqual(left, [], 'the emperor left processes behind');
-  }
-}
+// This file's tests pass the callback first.
+const withEmperor = (fn: (e: EmperorUnderTest) => Promise<void>, args: string[] = []): Promise<void> => withEmperorIn(args, fn);
 
 test('a new file starts its program; deleting it stops the program', async () => {
   await withEmperor(async (e) => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync, renameSync, readFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { StatsDocument, VassalStats } from '../../src/control/protocol.ts';
@@ -281,11 +281,33 @@ export async function withEmperor(args: string[], fn: (e: EmperorUnderTest) => P
     await e.start();
     await fn(e);
   } catch (err) {
-    process.stderr.write(`--- emperor output ---\n${e.output}\n---\n`);
+    const out = e.output.length > 24000 ? `${e.output.slice(0, 10000)}\n[...]\n${e.output.slice(-12000)}` : e.output;
+    process.stderr.write(`--- emperor output ---\n${out}\n---\n`);
     throw err;
   } finally {
-    assert.deepEqual(await e.cleanup(), []);
+    assert.deepEqual(await e.cleanup(), [], 'the emperor left processes behind');
   }
+}
+
+/** A free loopback port: bind port 0, read it, close. */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** One plain HTTP/1.0 GET / on 127.0.0.1:port over a fresh connection; resolves with the body. */
+export function httpGet(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = createConnection(port, '127.0.0.1', () => sock.write('GET / HTTP/1.0\r\n\r\n'));
+    let text = '';
+    sock.setTimeout(5000, () => sock.destroy(new Error('timeout')));
+    sock.on('data', (d) => (text += d.toString()));
+    sock.on('error', reject);
+    sock.on('end', () => resolve(text.slice(text.indexOf('\r\n\r\n') + 4)));
+  });
 }
 
 /** A native vassal file with the given keys. */

@@ -3,23 +3,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EmperorUnderTest, FIXTURES, alive, vassalFile, waitFor } from './harness.ts';
+import { FIXTURES, alive, vassalFile, waitFor, withEmperor } from './harness.ts';
 import { closeServer, freePort, httpGet, listenLoopback, scrape, valueOf } from './prom.ts';
 
 const MiB = 1024 * 1024;
 
-async function withEmperor(extra: string[], fn: (e: EmperorUnderTest) => Promise<void>): Promise<void> {
-  const e = await new EmperorUnderTest(extra).start();
-  try {
-    await fn(e);
-  } catch (err) {
-    process.stderr.write(`--- emperor output ---\n${e.output}\n---\n`);
-    throw err;
-  } finally {
-    const left = await e.cleanup();
-    assert.deepEqual(left, [], 'the emperor left processes behind');
-  }
-}
 
 /** A vassal running test/fixtures/health-server.mjs on `port`, failing while `failFile` exists. */
 function healthServer(port: number, failFile: string, keys: Record<string, string | number> = {}): string {

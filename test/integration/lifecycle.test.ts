@@ -3,20 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EmperorUnderTest, FIXTURES, alive, vassalFile, waitFor } from './harness.ts';
+import { EmperorUnderTest, FIXTURES, alive, vassalFile, waitFor, withEmperor as withEmperorIn } from './harness.ts';
 
-async function withEmperor(fn: (e: EmperorUnderTest) => Promise<void>): Promise<void> {
-  const e = await new EmperorUnderTest().start();
-  try {
-    await fn(e);
-  } catch (err) {
-    process.stderr.write(`--- emperor output ---\n${e.output}\n---\n`);
-    throw err;
-  } finally {
-    const left = await e.cleanup();
-    assert.deepEqual(left, [], 'the emperor left processes behind');
-  }
-}
+// This file's tests pass the callback first.
+const withEmperor = (fn: (e: EmperorUnderTest) => Promise<void>, args: string[] = []): Promise<void> => withEmperorIn(args, fn);
 
 const pidsIn = (file: string): number[] =>
   readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number);

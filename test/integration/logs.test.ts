@@ -4,20 +4,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { EMPEROR_BIN, EmperorUnderTest, ROOT, vassalFile, waitFor } from './harness.ts';
+import { EMPEROR_BIN, EmperorUnderTest, ROOT, vassalFile, waitFor, withEmperor as withEmperorIn } from './harness.ts';
 import { freePort, httpGet } from './prom.ts';
 
-async function withEmperor(fn: (e: EmperorUnderTest) => Promise<void>, args: string[] = []): Promise<void> {
-  const e = await new EmperorUnderTest(args).start();
-  try {
-    await fn(e);
-  } catch (err) {
-    process.stderr.write(`--- emperor output ---\n${e.output.slice(-4000)}\n---\n`);
-    throw err;
-  } finally {
-    assert.deepEqual(await e.cleanup(), []);
-  }
-}
+// This file's tests pass the callback first.
+const withEmperor = (fn: (e: EmperorUnderTest) => Promise<void>, args: string[] = []): Promise<void> => withEmperorIn(args, fn);
 
 // Prints lines 1..N of 50 bytes each (with the line number) as fast as it can, then exits 0.
 const counter = (n: number, stream = ''): string =>

@@ -2,10 +2,10 @@
 // restart count across a rolling replacement, and never more than one process beyond `instances`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, connect, type Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURES, ROOT, vassalFile, waitFor, withEmperor } from './harness.ts';
+import { FIXTURES, ROOT, vassalFile, waitFor, withEmperor, freePort, httpGet } from './harness.ts';
 
 const APP = join(ROOT, 'vassals.example/apps/socket-http.mjs');
 
@@ -15,23 +15,7 @@ async function listenOn(port: number): Promise<Server> {
   return s;
 }
 
-async function freePort(): Promise<number> {
-  const s = await listenOn(0);
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
-function get(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = connect(port, '127.0.0.1', () => sock.write('GET / HTTP/1.0\r\n\r\n'));
-    let text = '';
-    sock.setTimeout(5000, () => sock.destroy(new Error('timeout')));
-    sock.on('data', (d) => (text += d.toString()));
-    sock.on('error', reject);
-    sock.on('end', () => resolve(text.slice(text.indexOf('\r\n\r\n') + 4)));
-  });
-}
 
 test('a new address on the same port restarts every instance at once; a port that cannot be bound stops the roll and the old instances serve', async () => {
   const port = await freePort();
@@ -39,11 +23,11 @@ test('a new address on the same port restarts every instance at once; a port tha
     const keys = { command: `node ${APP}`, instances: 2, 'start-secs': '300ms', 'stop-signal': 'TERM' };
     e.write('app.ini', vassalFile({ ...keys, socket: `tcp://127.0.0.1:${port}` }));
     const first = await e.waitVassal('app', 'RUNNING with 2 pids', (v) => v.state === 'RUNNING' && v.pids.length === 2);
-    assert.match(await get(port), /hello from pid/);
+    assert.match(await httpGet(port), /hello from pid/);
     // 127.0.0.1:P -> 0.0.0.0:P: the old processes hold the port, so no replacement could bind beside them.
     e.write('app.ini', vassalFile({ ...keys, socket: `tcp://0.0.0.0:${port}`, env: 'APP_VERSION=2' }));
     await e.waitVassal('app', 'two new pids, RUNNING', (v) => v.state === 'RUNNING' && v.pids.length === 2 && v.pids.every((p) => !first.pids.includes(p)), 20000);
-    assert.match(await get(port), /version 2/);
+    assert.match(await httpGet(port), /version 2/);
     assert.match(e.output, new RegExp(`socket changes from tcp://127\\.0\\.0\\.1:${port} to tcp://0\\.0\\.0\\.0:${port} on the same port: every instance stops`));
     // A port another program holds: the roll stops at the first replacement; the old instances still serve.
     const other = await freePort();
@@ -54,7 +38,7 @@ test('a new address on the same port restarts every instance at once; a port tha
       const stopped = await e.waitVassal('app', 'the roll stopped', (v) => /rolling restart stopped: .*EADDRINUSE/.test(v.error ?? ''), 20000);
       assert.match(stopped.error ?? '', new RegExp(`app\\.ini:\\d+: \`socket = tcp://127\\.0\\.0\\.1:${other}\`: cannot bind \\(EADDRINUSE\\)`));
       assert.deepEqual(stopped.pids.filter((p) => before.includes(p)).length, 2, 'the old instances still run');
-      assert.match(await get(port), /version 2/);
+      assert.match(await httpGet(port), /version 2/);
     } finally {
       await new Promise((r) => blocker.close(r));
     }

@@ -1,25 +1,17 @@
 // `socket`: the emperor holds the listening socket, hands it as fd 3 (systemd's protocol), and rolls reloads without dropping a request.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, connect, type Server } from 'node:net';
+import { createServer, connect } from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { EmperorUnderTest, ROOT, ctl, vassalFile, waitFor } from './harness.ts';
+import { EmperorUnderTest, ROOT, ctl, vassalFile, waitFor, withEmperor as withEmperorIn, freePort, httpGet } from './harness.ts';
 import { formatLoad, startLoad } from './load-client.ts';
 import { unixPathListening } from '../../src/io/listen-socket.ts';
 
 const APP = join(ROOT, 'vassals.example/apps/socket-http.mjs');
 const WSGI_DIR = join(ROOT, 'vassals.example/gunicorn');
 
-/** A free loopback port: bind port 0, read it, close. */
-async function freePort(): Promise<number> {
-  const s: Server = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 const environ = (pid: number): Record<string, string> =>
   Object.fromEntries(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
@@ -50,29 +42,9 @@ function tcpRow(inode: string): { state: string; queued: number } | null {
   return null;
 }
 
-async function withEmperor(fn: (e: EmperorUnderTest) => Promise<void>): Promise<void> {
-  const e = await new EmperorUnderTest().start();
-  try {
-    await fn(e);
-  } catch (err) {
-    process.stderr.write(`--- emperor output ---\n${e.output.slice(-20000)}\n---\n`);
-    throw err;
-  } finally {
-    assert.deepEqual(await e.cleanup(), []);
-  }
-}
+// This file's tests pass the callback first.
+const withEmperor = (fn: (e: EmperorUnderTest) => Promise<void>, args: string[] = []): Promise<void> => withEmperorIn(args, fn);
 
-/** One plain request over a fresh connection; resolves with the body. */
-function get(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = connect(port, '127.0.0.1', () => sock.write('GET / HTTP/1.0\r\n\r\n'));
-    let text = '';
-    sock.setTimeout(5000, () => sock.destroy(new Error('timeout')));
-    sock.on('data', (d) => (text += d.toString()));
-    sock.on('error', reject);
-    sock.on('end', () => resolve(text.slice(text.indexOf('\r\n\r\n') + 4)));
-  });
-}
 
 test('fd 3 is the emperor-held listening socket, with LISTEN_FDS=1, LISTEN_PID = the program\'s pid and LISTEN_FDNAMES; others get no LISTEN_*', async () => {
   // Inherited from the emperor's own supervisor: never passed on.
@@ -104,7 +76,7 @@ test('fd 3 is the emperor-held listening socket, with LISTEN_FDS=1, LISTEN_PID =
     }
     const plainEnv = environ(plain.pids[0] ?? 0);
     for (const k of ['LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES']) assert.equal(plainEnv[k], undefined, k);
-    assert.match(await get(port), /^hello from pid \d+ \(instance [01], version 1\)\n$/);
+    assert.match(await httpGet(port), /^hello from pid \d+ \(instance [01], version 1\)\n$/);
   } finally {
     assert.deepEqual(await e.cleanup(), []);
   }
@@ -133,7 +105,7 @@ test('bound before dropping to `user`: an unprivileged vassal serves a port belo
     const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
     assert.notEqual(uid, '0');
     assert.equal(environ(pid).LISTEN_PID, String(pid));
-    assert.match(await get(port), new RegExp(`^hello from pid ${pid} `));
+    assert.match(await httpGet(port), new RegExp(`^hello from pid ${pid} `));
   });
 });
 
@@ -146,14 +118,14 @@ test('the emperor never accepts: while the vassal is stopped a connection waits 
     await e.waitVassal('web', 'STOPPED with no process', (v) => v.state === 'STOPPED' && v.pids.length === 0);
     const [inode] = socketInodes(e.pid).filter((i) => tcpRow(i)?.state === '0A');
     assert.ok(inode !== undefined, 'the emperor still holds the listening socket');
-    const answer = get(port);
+    const answer = httpGet(port);
     // Queued by the kernel, accepted by nobody: the emperor has no accept loop on it.
     await waitFor('the connection to wait in the accept queue', () => tcpRow(inode)?.queued === 1);
     assert.equal((await ctl(e.stateDir, ['start', 'web'])).status, 0);
     assert.match(await answer, /^hello from pid \d+/);
     // Removing the file closes the socket.
     e.remove('web.ini');
-    await waitFor('the socket to be closed', async () => (await get(port).then(() => 'served', (err: NodeJS.ErrnoException) => err.code)) === 'ECONNREFUSED');
+    await waitFor('the socket to be closed', async () => (await httpGet(port).then(() => 'served', (err: NodeJS.ErrnoException) => err.code)) === 'ECONNREFUSED');
   });
 });
 
@@ -167,7 +139,7 @@ test('a port in use is the vassal\'s error at FILE:LINE of `socket`, not a crash
     assert.match(v.error ?? '', new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: \`socket = tcp://127\\.0\\.0\\.1:${port}\`: cannot bind \\(EADDRINUSE\\): another program listens on port ${port}`));
     await new Promise((r) => blocker.close(r));
     await e.waitState('web', 'RUNNING');
-    assert.match(await get(port), /^hello from pid/);
+    assert.match(await httpGet(port), /^hello from pid/);
   });
 });
 
@@ -308,7 +280,7 @@ test('a replacement that fails (its health check, or a crash) stops the roll; th
     // Only the old processes are left, and they answer.
     const after = await e.waitVassal('web', 'the old processes only', (v) => v.pids.length === 3);
     assert.deepEqual([...after.pids].sort(), [...before.pids].sort());
-    assert.match(await get(port), /version 1\)/);
+    assert.match(await httpGet(port), /version 1\)/);
     assert.match(e.output, /rolling restart stopped: the replacement of instance 0 failed/);
   });
 });
@@ -328,7 +300,7 @@ test('an edit during a roll stops the outdated replacement and rolls again; a st
     e.write('web.ini', file(3));
     const v3 = await e.waitVassal('web', 'all replaced by version 3', (v) => v.state === 'RUNNING' && v.pids.length === 3 && v.pids.every((p) => !v1.pids.includes(p)), 30000);
     assert.ok(!v3.pids.includes(replacement), 'the version 2 replacement was stopped');
-    assert.match(await get(port), /version 3\)/);
+    assert.match(await httpGet(port), /version 3\)/);
     e.write('web.ini', file(4));
     await e.waitVassal('web', 'a replacement again', (v) => v.pids.length === 4);
     assert.equal((await ctl(e.stateDir, ['stop', 'web'])).status, 0);
