@@ -12,7 +12,7 @@ import { snapshot } from '../runtime/snapshot.ts';
 import type { StatsDocument } from '../control/protocol.ts';
 import { startControlServer } from '../control/control-server.ts';
 import { runCommand, type CommandTarget } from '../runtime/commands.ts';
-import { NOTIFY_VARIABLES, SystemdNotifier } from '../runtime/systemd-notifier.ts';
+import { SystemdNotifier } from '../runtime/systemd-notifier.ts';
 import { statusLine } from '../runtime/status-line.ts';
 import { lookupGroup } from '../io/accounts.ts';
 import { nativeHelper } from '../io/native.ts';
@@ -44,10 +44,6 @@ export async function run(settings: EmperorSettings): Promise<void> {
   } catch (err) {
     fail((err as Error).message);
   }
-  // systemd's variables are for the emperor alone: vassals never see them (a vassal that called
-  // sd_notify with them would speak for the emperor).
-  const vassalEnv = { ...process.env };
-  for (const name of NOTIFY_VARIABLES) delete vassalEnv[name];
   let notifier: SystemdNotifier | null = null;
   const emperor = new Emperor({
     vassalsDir: settings.vassals,
@@ -56,7 +52,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
     uwsgi: settings.uwsgi,
     rescanIntervalMs: settings.rescanIntervalMs,
     sampleIntervalMs: settings.sampleIntervalMs,
-    env: vassalEnv,
+    env: process.env,
     events,
     clock: systemClock,
     spawner: nodeSpawner,

@@ -22,5 +22,5 @@ export function openLogFile(path: string, strict: boolean): number {
   const why = unfitLogTarget(fstatSync(fd));
   if (why === null) return fd;
   closeSync(fd);
-  throw Object.assign(new Error(why), { code: 'EINVAL' });
+  throw new Error(why);
 }

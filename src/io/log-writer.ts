@@ -174,8 +174,7 @@ export class LogWriter {
       const code = (err as NodeJS.ErrnoException).code;
       // A vassal with `user` writes only where that user may: say how to give it a place.
       const hint = code === 'EACCES' && asWho(this.rights) !== '' ? `; give ${this.rights?.name} a directory it can write (install -d -o ${this.rights?.name} DIR) and point the log there` : '';
-      const why = code === 'EINVAL' ? (err as Error).message : (code ?? (err as Error).message);
-      this.fail(`cannot open ${this.path}${asWho(this.rights)}: ${why}${hint}`);
+      this.fail(`cannot open ${this.path}${asWho(this.rights)}: ${code ?? (err as Error).message}${hint}`);
       return false;
     }
   }

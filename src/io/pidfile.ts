@@ -1,10 +1,14 @@
 // Pidfiles and the facts that tell a daemon from an impostor: pid, start time, owner, boot.
-import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { readRegularFile } from './regular-file.ts';
 import { readProcStat } from './process-group.ts';
 import { asWho, withRights, type FsRights } from './fs-rights.ts';
 
 /** What a pidfile says, and when it was written. */
 export type PidfileReading = { ok: true; pid: number; mtimeMs: number } | { ok: false; missing: boolean; message: string };
+
+/** A pidfile holds a pid: more than this is not read (a pidfile naming /dev/zero never fills memory). */
+const PIDFILE_MAX_BYTES = 64;
 
 /** Reads a pidfile: a missing file, an empty one and garbage are told apart. */
 export function readPidfile(path: string, rights: FsRights | null = null): PidfileReading {
@@ -12,10 +16,12 @@ export function readPidfile(path: string, rights: FsRights | null = null): Pidfi
   let mtimeMs: number;
   try {
     // With the vassal's rights: a pidfile naming /etc/shadow shows nothing of it in an error.
-    [mtimeMs, text] = withRights(rights, () => readSmallFile(path));
+    const read = withRights(rights, () => readRegularFile(path, PIDFILE_MAX_BYTES));
+    mtimeMs = read.stat.mtimeMs;
+    text = read.bytes.toString('latin1');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'EINVAL' || code === undefined ? (err as Error).message : code;
+    const why = code ?? (err as Error).message;
     return { ok: false, missing: code === 'ENOENT', message: code === 'ENOENT' ? `pidfile ${path} does not exist` : `cannot read pidfile ${path}${asWho(rights)}: ${why}` };
   }
   const first = text.trim().split(/\s+/)[0] ?? '';
@@ -24,23 +30,6 @@ export function readPidfile(path: string, rights: FsRights | null = null): Pidfi
     return { ok: false, missing: text.trim() === '', message: `pidfile ${path} does not hold a pid: ${shown}` };
   }
   return { ok: true, pid: Number(first), mtimeMs };
-}
-
-/** A pidfile holds a pid: more than this is not read (a pidfile naming /dev/zero never fills memory). */
-const PIDFILE_MAX_BYTES = 64;
-
-// Reads a pidfile from one descriptor: O_NONBLOCK (a FIFO never hangs the emperor), a regular file only.
-function readSmallFile(path: string): readonly [number, string] {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EINVAL' });
-    const buf = Buffer.alloc(PIDFILE_MAX_BYTES);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    return [st.mtimeMs, buf.subarray(0, n).toString('latin1')] as const;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Boot time in Unix milliseconds, to 10 ms: now less /proc/uptime (btime in /proc/stat is whole seconds). */

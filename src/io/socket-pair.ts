@@ -87,16 +87,10 @@ export class PairMaker {
 
   private handshake(name: string): Promise<OutputPair> {
     return new Promise<OutputPair>((resolve, reject) => {
-      let sink: ChunkSink | null = null;
-      let held: Buffer[] = [];
+      const slot = sinkSlot();
       let token = Buffer.alloc(0);
       let childEnd: Socket | null = null;
-      const deliver = (n: number, buf: Buffer): boolean => {
-        if (childEnd === null) return handshake(buf.subarray(0, n));
-        if (sink !== null) return sink(buf, n);
-        held.push(Buffer.from(buf.subarray(0, n)));
-        return true;
-      };
+      const deliver = (n: number, buf: Buffer): boolean => (childEnd === null ? handshake(buf.subarray(0, n)) : slot.deliver(buf, n));
       const handshake = (bytes: Buffer): boolean => {
         token = Buffer.concat([token, bytes]);
         if (token.length < TOKEN_BYTES) return true;
@@ -112,12 +106,7 @@ export class PairMaker {
         clearTimeout(timer);
         const end = found.socket;
         childEnd = end;
-        resolve(pairOf(reader, end, (s) => {
-          sink = s;
-          const early = held;
-          held = [];
-          for (const b of early) s(b, b.length);
-        }));
+        resolve(pairOf(reader, end, slot.setSink));
         return true;
       };
       const reader = connect({ path: name, onread: { buffer: readBuffer(), callback: deliver } });
@@ -191,37 +180,45 @@ export class PairMaker {
   }
 }
 
+// Where reads go: held (copied) until a sink is set, then straight to it.
+function sinkSlot(): { deliver: ChunkSink; setSink: (s: ChunkSink) => void } {
+  let sink: ChunkSink | null = null;
+  let held: Buffer[] = [];
+  return {
+    deliver: (buf, n) => {
+      if (sink !== null) return sink(buf, n);
+      held.push(Buffer.from(buf.subarray(0, n)));
+      return true;
+    },
+    setSink: (s) => {
+      sink = s;
+      const early = held;
+      held = [];
+      for (const b of early) s(b, b.length);
+    },
+  };
+}
+
 // A pair from socketpair(2): the emperor's end reads into the shared buffer from the start; what
 // arrives before a sink is set is held for it.
 function nativePair(helper: NativeHelper): OutputPair {
   const fds = helper.socketPair();
   if (typeof fds === 'number') throw Object.assign(new Error(`socketpair: ${errnoName(fds)}`), { code: errnoName(fds) });
   const [mine, theirs] = fds;
-  let sink: ChunkSink | null = null;
-  let held: Buffer[] = [];
-  const deliver = (n: number, buf: Buffer): boolean => {
-    if (sink !== null) return sink(buf, n);
-    held.push(Buffer.from(buf.subarray(0, n)));
-    return true;
-  };
+  const slot = sinkSlot();
   // `onread` is honoured by the constructor (net.connect passes it through there); @types/node lists it
   // only for connect, hence the widened type.
   const opts: SocketConstructorOpts & { onread: { buffer: Buffer; callback: (n: number, buf: Buffer) => boolean } } = {
     fd: mine,
     readable: true,
     writable: false,
-    onread: { buffer: readBuffer(), callback: deliver },
+    onread: { buffer: readBuffer(), callback: (n, buf) => slot.deliver(buf, n) },
   };
   const reader = new Socket(opts);
   // Never read or written here: it only travels to the child as its stdout or stderr.
   const childEnd = new Socket({ fd: theirs, readable: false, writable: false });
   childEnd.on('error', () => {});
-  return pairOf(reader, childEnd, (s) => {
-    sink = s;
-    const early = held;
-    held = [];
-    for (const b of early) s(b, b.length);
-  });
+  return pairOf(reader, childEnd, slot.setSink);
 }
 
 function pairOf(reader: Socket, childEnd: Socket, setSink: (s: ChunkSink) => void): OutputPair {

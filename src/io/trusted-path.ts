@@ -2,7 +2,8 @@
 // every directory the lookup passes through, symlinks followed one at a time, must be changeable by
 // no one but root (or, with --tyrant, the file's owner). Then nobody else can swap what the path
 // names between the check and the read.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, readSync, type Stats } from 'node:fs';
+import { lstatSync, readlinkSync, type Stats } from 'node:fs';
+import { readRegularFile } from './regular-file.ts';
 import { isAbsolute, join } from 'node:path';
 
 /** Symlinks followed at most (the kernel's own limit is 40). */
@@ -58,21 +59,5 @@ export function unsafeDirectory(walk: Walk, owner: number): { path: string; stat
 
 /** Reads at most `max` bytes of the file `walk` found, checking it is still the file that was walked. */
 export function readWalked(walk: Walk, max: number): { stat: Stats; bytes: Buffer } {
-  // O_NONBLOCK: a FIFO put in the file's place never hangs the emperor; O_NOFOLLOW: no late symlink.
-  const fd = openSync(walk.final, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY | constants.O_NOFOLLOW);
-  try {
-    const stat = fstatSync(fd);
-    if (stat.ino !== walk.finalStat.ino || stat.dev !== walk.finalStat.dev) throw Object.assign(new Error(`${walk.final} changed while it was read`), { code: 'EAGAIN' });
-    if (!stat.isFile()) throw Object.assign(new Error(`${walk.final} is not a regular file`), { code: 'EINVAL' });
-    const buf = Buffer.alloc(Math.min(max, stat.size + 1));
-    let got = 0;
-    while (got < buf.length) {
-      const n = readSync(fd, buf, got, buf.length - got, null);
-      if (n === 0) break;
-      got += n;
-    }
-    return { stat, bytes: buf.subarray(0, got) };
-  } finally {
-    closeSync(fd);
-  }
+  return readRegularFile(walk.final, max, { noFollow: true, same: walk.finalStat });
 }

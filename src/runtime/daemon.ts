@@ -154,8 +154,7 @@ export function startDaemon(o: DaemonOptions): Supervised | PendingSpawn | { err
       writePidfile(o.pidfile, launcher, o.rights);
     } catch (err) {
       killGroup(launcher, 'SIGKILL');
-      const code = (err as NodeJS.ErrnoException).code;
-      return { error: `cannot write pidfile ${o.pidfile}${asWho(o.rights)}: ${code === 'EINVAL' || code === undefined ? (err as Error).message : code}` };
+      return { error: `cannot write pidfile ${o.pidfile}${asWho(o.rights)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
     }
     return supervise(id, o);
   }
@@ -232,7 +231,7 @@ function writePidfile(path: string, pid: number, rights: FsRights | null): void 
     // O_NONBLOCK: a FIFO in the pidfile's place fails (ENXIO) rather than hanging the emperor.
     const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NONBLOCK | constants.O_NOCTTY, 0o644);
     try {
-      if (!fstatSync(fd).isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EINVAL' });
+      if (!fstatSync(fd).isFile()) throw new Error('not a regular file');
       ftruncateSync(fd, 0);
       writeSync(fd, `${pid}\n`);
     } finally {

@@ -56,8 +56,7 @@ export function buildSpawnRequest(spec: VassalSpec, index: number, services: Vas
       fds.push(fd);
       return { kind: 'fd', fd };
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      return { error: `cannot open log file ${full}${asWho(rights)}: ${code === 'EINVAL' || code === undefined ? (err as Error).message : code}` };
+      return { error: `cannot open log file ${full}${asWho(rights)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
     }
   };
   const cwd = expandInstance(spec.directory, index);

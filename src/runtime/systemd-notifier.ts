@@ -9,8 +9,6 @@ export const STATUS_MIN_GAP_MS = 1000;
 /** READY, RELOADING and STOPPING are tried again this many times (100 ms apart) on a full queue. */
 const STATE_RETRIES = 20;
 
-/** The variables that are systemd's message to the emperor alone; vassals never inherit them. */
-export const NOTIFY_VARIABLES = ['NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID'] as const;
 
 export interface NotifierHooks {
   /** The STATUS= text now, e.g. `12 vassals: 10 RUNNING, 2 STARTING`. */
