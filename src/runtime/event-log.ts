@@ -13,18 +13,33 @@ export interface EventRecord {
   code?: number | null;
   signal?: string | null;
   message?: string;
+  /** the state before this one (instance transitions only); given to subscribers, not written. */
+  from?: string;
+}
+
+/** An event as subscribers see it: the record and its time (Unix milliseconds). */
+export interface LiveEvent extends EventRecord {
+  time: number;
 }
 
 /** Writes event lines; the sink is injected so tests can read them. */
 export class EventLog {
+  private readonly listeners = new Set<(ev: LiveEvent) => void>();
+
   constructor(
     private readonly format: LogFormat,
     private readonly sink: (line: string) => void = (l) => process.stdout.write(l),
   ) {}
 
   /** Writes one event line. */
-  write(ev: EventRecord): void {
-    const time = new Date().toISOString();
+  write(record: EventRecord): void {
+    const now = Date.now();
+    if (this.listeners.size > 0) {
+      const live: LiveEvent = { ...record, time: now };
+      for (const l of this.listeners) l(live);
+    }
+    const { from: _from, ...ev } = record;
+    const time = new Date(now).toISOString();
     if (this.format === 'json') {
       this.sink(JSON.stringify({ time, ...ev }) + '\n');
       return;
@@ -39,6 +54,12 @@ export class EventLog {
     if (ev.signal != null) parts.push(`signal=${ev.signal}`);
     if (ev.message) parts.push(ev.message);
     this.sink(parts.join(' ') + '\n');
+  }
+
+  /** Calls `listener` with every event from now on (event streams, event listeners); returns the unsubscribe. */
+  subscribe(listener: (ev: LiveEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** An emperor-level message. */

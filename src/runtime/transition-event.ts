@@ -19,5 +19,6 @@ export function transitionEvent(vassal: string, index: number, before: Instance,
     code: exit?.code ?? null,
     signal: exit?.signal ?? null,
     message: note ?? undefined,
+    from: before.state,
   };
 }
