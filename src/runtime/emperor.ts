@@ -6,7 +6,7 @@ import type { Clock } from './clock.ts';
 import type { Spawner } from '../io/spawner.ts';
 import { listVassalFiles, watchVassalDir, type DirEntry, type DirWatch } from '../io/vassal-dir.ts';
 import { VassalFileReader } from './vassal-file-reader.ts';
-import { groupAlive, killGroup } from '../io/process-group.ts';
+import { groupAlive, killGroup, killProcess } from '../io/process-group.ts';
 import { Guardian } from '../io/guardian.ts';
 import { Sampler } from '../io/sampler.ts';
 import { DaemonRecords } from '../io/daemon-records.ts';
@@ -83,6 +83,9 @@ export class Emperor {
     this.files = new VassalFileReader(opts.env, (warning) => opts.events.warn(warning), { root: this.root, tyrant: opts.tyrant === true });
     this.services = {
       clock: opts.clock,
+      timers: { setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout), setInterval: (f, ms) => setInterval(f, ms), clearInterval: (h) => clearInterval(h as NodeJS.Timeout) },
+      random: Math.random,
+      signals: { killGroup: (g, s) => killGroup(g, s as NodeJS.Signals), kill: (p, s) => killProcess(p, s as NodeJS.Signals), groupAlive },
       spawner: opts.spawner,
       guardian: this.guardian,
       events: opts.events,

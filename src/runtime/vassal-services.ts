@@ -6,10 +6,17 @@ import type { Vassal } from './vassal.ts';
 import type { ProbeResult } from '../io/health-probe.ts';
 import type { DaemonRecords } from '../io/daemon-records.ts';
 import type { OpenSocket } from './vassal-socket.ts';
+import type { Random, Signals, Timers } from './ports.ts';
 
 /** Shared services, built once by the emperor and handed to each vassal. */
 export interface VassalServices {
   clock: Clock;
+  /** timers (roll deadlines, backoff, polls): never the global setTimeout in the runtime. */
+  timers: Timers;
+  /** backoff jitter. */
+  random: Random;
+  /** signals to processes and groups. */
+  signals: Signals;
   spawner: Spawner;
   guardian: { track(pgid: number): void; untrack(pgid: number): void };
   events: EventLog;
