@@ -9,7 +9,8 @@ import type { Fail, ValueReader } from './native-entries.ts';
 import { fieldOf } from './native-keys.ts';
 import type { NativeKey } from './native-keys.ts';
 import { checkSmartAttach, readSmartAttach, SMART } from './native-smart.ts';
-import { parseAccount, parseDependsList, parseEnvPair, parseHealthCheck, parseRestart } from './native-values.ts';
+import { parseAccount, parseEnvPair, parseHealthCheck, parseRestart } from './native-values.ts';
+import { readDependsConditions, readReadiness } from './native-readiness.ts';
 import { configError, configWarning, quote } from './problems.ts';
 import type { Result } from './result.ts';
 import { splitShellWords } from './shell-words.ts';
@@ -67,6 +68,7 @@ export function buildNativeVassal(doc: IniDocument, ctx: DialectContext): Dialec
   const smart = smartEntry === undefined ? null : readSmartAttach(smartEntry, values);
   const defaults = defaultSpec({ name, file, dialect: 'vassal', command: [], directory: fileDir });
   const startSecs = one('start-secs', parseDuration);
+  const depends = readDependsConditions(entries.get('depends') ?? [], values, name);
   const spec: VassalSpec = {
     ...defaults,
     command: smart?.command ?? (commandEntry === undefined ? [] : readCommand(commandEntry, values, (w) => expandMagic(w, magic))),
@@ -91,7 +93,7 @@ export function buildNativeVassal(doc: IniDocument, ctx: DialectContext): Dialec
     stderrLog: one('stderr-log', asIs, true),
     logMaxSize: one('log-max-size', parseSize) ?? defaults.logMaxSize,
     logBackups: one('log-backups', (s) => parseInteger(s, { min: 0, max: MAX_LOG_BACKUPS })) ?? defaults.logBackups,
-    depends: readDepends(entries.get('depends') ?? [], values, name),
+    depends: depends.running,
     healthCheck: one('health-check', parseHealthCheck, true),
     healthInterval: one('health-interval', (s) => positive(parseDuration(s), '`10s`')) ?? defaults.healthInterval,
     healthTimeout: one('health-timeout', (s) => positive(parseDuration(s), '`2s`')) ?? defaults.healthTimeout,
@@ -106,6 +108,8 @@ export function buildNativeVassal(doc: IniDocument, ctx: DialectContext): Dialec
     problems.push(configWarning(file, line, message));
   };
   if (smartEntry !== undefined) checkSmartAttach(spec, startSecs, fail, warn);
+  const readiness = readReadiness(entries, values, spec, depends.completed, fail, warn);
+  if (readiness !== null) spec.readiness = readiness;
   const backoffLine = lines['backoff'];
   if (backoffLine !== undefined && spec.backoff > spec.backoffMax) {
     warn(backoffLine, `\`backoff\` is longer than \`backoff-max\` (${spec.backoffMax} ms), so every retry waits \`backoff-max\``);
@@ -225,16 +229,6 @@ function readEnv(entries: readonly IniEntry[], values: ValueReader): Array<[stri
     if (value !== null) env.push([key, value]);
   }
   return env;
-}
-
-/** The names of every `depends` line, in order, without repeats. */
-function readDepends(entries: readonly IniEntry[], values: ValueReader, self: string): string[] {
-  const depends: string[] = [];
-  for (const entry of entries) {
-    const names = values.coerce(entry, (s) => parseDependsList(s, self));
-    for (const dep of names ?? []) if (!depends.includes(dep)) depends.push(dep);
-  }
-  return depends;
 }
 
 /** Keys that contradict each other. */

@@ -32,6 +32,12 @@ export const NATIVE_KEYS = [
   'health-retries',
   'max-rss',
   'socket',
+  // Readiness (src/config/native-readiness.ts).
+  'notify',
+  'watchdog',
+  'watchdog-signal',
+  'start-timeout',
+  'ready-log-line',
 ] as const;
 
 /** One key of NATIVE_KEYS. */
@@ -70,6 +76,13 @@ export const FAMILIAR_KEYS: Readonly<Record<string, NativeKey>> = {
   pidfile: 'smart-attach-daemon',
   listenstream: 'socket',
   'http-socket': 'socket',
+  // Readiness, as systemd and process-compose name it.
+  notifyaccess: 'notify',
+  watchdogsec: 'watchdog',
+  watchdogsignal: 'watchdog-signal',
+  timeoutstartsec: 'start-timeout',
+  'ready-log': 'ready-log-line',
+  ready_log_line: 'ready-log-line',
 };
 
 /** `exit-codes` -> `exitCodes`: the VassalSpec field (and `lines` entry) a key sets. */

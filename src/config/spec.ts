@@ -1,6 +1,7 @@
 // The validated shape of one vassal, as every dialect produces it and the runtime consumes it.
 
 import type { SocketAddress } from './socket-address.ts';
+import type { ReadinessSpec } from './readiness-spec.ts';
 
 /** Which file format a vassal came from. */
 export type Dialect = 'vassal' | 'uwsgi' | 'supervisord';
@@ -95,6 +96,8 @@ export interface VassalSpec {
   instanceNames: string[];
   /** line of each key that was set, for messages about it. */
   lines: Record<string, number>;
+  /** how it says it is ready and what it waits to complete (the readiness keys); absent: the defaults. */
+  readiness?: ReadinessSpec;
 }
 
 /** One problem in a file. */

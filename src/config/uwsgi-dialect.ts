@@ -11,6 +11,7 @@ import type { Result } from './result.ts';
 import { daemonStartSecs, shellCommand } from './smart-daemon.ts';
 import type { ConfigProblem, VassalSpec } from './spec.ts';
 import { defaultSpec } from './spec-defaults.ts';
+import { uwsgiReadiness } from './uwsgi-readiness.ts';
 import { DAEMON_KEYS, readDaemonLine } from './uwsgi-daemons.ts';
 import type { DaemonKey, DaemonLine } from './uwsgi-daemons.ts';
 import { expandUwsgi } from './uwsgi-magic.ts';
@@ -36,7 +37,7 @@ export const uwsgiDialect: DialectModule = {
 /** The vassals of a file claimed by [uwsgi]: one uwsgi app, or one vassal per daemon line. */
 export function buildUwsgiVassals(doc: IniDocument, ctx: DialectContext): DialectResult {
   const entries = doc.sections.filter((s) => s.name === SECTION).flatMap((s) => s.entries);
-  if (!isDaemonOnly(entries)) return { vassals: [appVassal(ctx)], problems: appProblems(ctx) };
+  if (!isDaemonOnly(entries)) return { vassals: [{ ...appVassal(ctx), readiness: uwsgiReadiness(entries) }], problems: appProblems(ctx) };
   return buildDaemons(entries, ctx);
 }
 
