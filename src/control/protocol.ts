@@ -25,6 +25,10 @@ export interface VassalStats {
   rss_bytes: number | null;
   health: 'passing' | 'failing' | 'unknown' | null;
   error: string | null;
+  /** what the vassal last said about itself (sd_notify STATUS=, the uWSGI Emperor protocol); null when nothing. */
+  status_text: string | null;
+  /** restarts the watchdog made (a missed WATCHDOG=1 or uWSGI heartbeat); also counted in `restarts`. */
+  watchdog_restarts: number;
   instances: InstanceStats[];
 }
 

@@ -14,7 +14,7 @@ const paused = new WeakMap<LogWriter, Set<OutputPair>>();
  * the previous read cut, in the same writev); only the partial last line is copied, and it waits
  * for its end, a second of quiet, or the pipe's end.
  */
-export function pipeToLog(pair: OutputPair, writer: LogWriter): void {
+export function pipeToLog(pair: OutputPair, writer: LogWriter, onLines?: (text: string) => void): void {
   // The line cut by the last read, gathered in a buffer that doubles as it fills: joined as it
   // comes, in amortised linear time, so a writer dribbling a long line a byte at a time never
   // makes the emperor copy it over and over (nor hold one small Buffer per byte).
@@ -74,6 +74,8 @@ export function pipeToLog(pair: OutputPair, writer: LogWriter): void {
     let tail = body;
     if (last >= 0) {
       const lines = body.subarray(0, last + 1);
+      // The hook (ready-log-line) sees whole lines: the one the last read cut is joined to its end.
+      if (onLines !== undefined) onLines((pendingBytes === 0 ? '' : (pending as Buffer).toString('utf8', 0, pendingBytes)) + lines.toString('utf8', 0, last));
       ok = pendingBytes === 0 ? writer.push(lines) : writer.push(...takePending(), lines);
       tail = body.subarray(last + 1);
     }

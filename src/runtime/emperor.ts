@@ -20,6 +20,7 @@ import type { SocketAddress } from '../config/socket-address.ts';
 import { planReconcile, type Current, type Desired } from '../core/reconcile.ts';
 import { stopBatches } from '../core/stop-order.ts';
 import { StartQueue } from './start-queue.ts';
+import { ReadinessHub } from './readiness-hub.ts';
 
 /** Debounce between a watcher event and the reconcile it schedules: short, so pickup stays fast. */
 export const RECONCILE_DEBOUNCE_MS = 5;
@@ -101,6 +102,7 @@ export class Emperor {
       openSocket: openSocketAs,
       records: new DaemonRecords(join(opts.stateDir, 'daemons')),
       uwsgi: opts.uwsgi,
+      readiness: new ReadinessHub(join(opts.stateDir, 'notify.sock'), opts.events),
     };
   }
 

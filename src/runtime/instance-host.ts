@@ -4,6 +4,7 @@ import type { Instance, LifecyclePolicy } from '../core/lifecycle.ts';
 import { expandInstance, type VassalSpec } from '../config/spec.ts';
 import type { VassalServices } from './vassal-services.ts';
 import { spawnInstance, type SpawnContext } from './instance-spawn.ts';
+import { readinessPolicy } from './readiness-policy.ts';
 
 /** The vassal side of its runners' hosts. */
 export interface HostSource {
@@ -60,5 +61,6 @@ export function policyOf(spec: VassalSpec | null): LifecyclePolicy {
     stopTimeout: spec?.stopTimeout ?? 10000,
     healthCheck: (spec?.healthCheck ?? null) !== null,
     healthRetries: spec?.healthRetries ?? 3,
+    ...readinessPolicy(spec),
   };
 }

@@ -5,6 +5,7 @@ import type { PendingSpawn, Supervised } from './supervised.ts';
 import type { Clock } from './clock.ts';
 import { HealthMonitor } from './health-monitor.ts';
 import type { ProbeResult } from '../io/health-probe.ts';
+import { listenReadiness } from './readiness-link.ts';
 
 /** What a runner needs from its surroundings; the vassal supplies it. */
 export interface InstanceHost {
@@ -202,6 +203,7 @@ export class InstanceRunner {
     const record: ProcessRecord = { sup, exited: false };
     this.proc = record;
     if (sup.guarded) this.host.trackGroup(sup.pid);
+    listenReadiness(sup, (ev) => this.dispatch(ev));
     sup.onExit((code, signal) => {
       record.exited = true;
       const alive = sup.alive();

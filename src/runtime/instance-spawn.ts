@@ -12,6 +12,7 @@ import type { PendingSpawn, Supervised } from './supervised.ts';
 import type { VassalSocket } from './vassal-socket.ts';
 import { handOverSocket } from './socket-activation.ts';
 import { explainUnrunnable } from '../io/spawner.ts';
+import { withReadiness } from './readiness-hub.ts';
 
 /** What a spawn borrows from its vassal: the services, its socket, its log files and its output ring. */
 export interface SpawnContext {
@@ -57,10 +58,15 @@ function spawnProcess(ctx: SpawnContext, spec: VassalSpec, i: number, listenFd: 
     }
     handOverSocket(req, listenFd, ctx.name);
   }
+  const link = spec.pidfile === null ? (s.readiness?.prepare(spec, i, req) ?? null) : null;
+  if (link !== null && 'error' in link) {
+    built.closeFds();
+    return link;
+  }
   const as = runAs(req, spec.user, spec.group);
   if ('error' in as) {
     built.closeFds();
-    return as;
+    return withReadiness(link, as);
   }
   // A daemon's output never goes through a pipe the emperor holds: it outlives the emperor.
   if (spec.pidfile !== null) {
@@ -91,26 +97,26 @@ function spawnProcess(ctx: SpawnContext, spec: VassalSpec, i: number, listenFd: 
     stderr: built.logs.stderr === null ? null : ctx.logs.writer(built.logs.stderr, spec),
   };
   if (writers.stdout !== null || writers.stderr !== null) {
-    return spawnPiped({
+    return withReadiness(link, spawnPiped({
       request: req,
       spawner: s.spawner,
       writers,
       closeFds: () => built.closeFds(),
       explain: hint,
       started: (proc, feeds) => {
-        attachOutput(proc, ctx.name, s, ctx.output, feeds, outputGraceMs(spec));
+        attachOutput(proc, ctx.name, s, ctx.output, feeds, outputGraceMs(spec), link?.onLines);
         return supervised(s, proc.pid, proc.onExit.bind(proc));
       },
-    });
+    }));
   }
   const proc = s.spawner.spawn(req);
   built.closeFds();
   if ('error' in proc) {
-    if (proc.reason === undefined) return { error: hint(proc.error) };
-    return { pending: proc.reason.then((e) => ({ error: hint(e) })), cancel: () => {} };
+    if (proc.reason === undefined) return withReadiness(link, { error: hint(proc.error) });
+    return withReadiness(link, { pending: proc.reason.then((e) => ({ error: hint(e) })), cancel: () => {} });
   }
-  attachOutput(proc, ctx.name, s, ctx.output, { stdout: null, stderr: null }, outputGraceMs(spec));
-  return supervised(s, proc.pid, proc.onExit.bind(proc));
+  attachOutput(proc, ctx.name, s, ctx.output, { stdout: null, stderr: null }, outputGraceMs(spec), link?.onLines);
+  return withReadiness(link, supervised(s, proc.pid, proc.onExit.bind(proc)));
 }
 
 // A plain child, watched through its process group.

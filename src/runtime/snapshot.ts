@@ -69,6 +69,8 @@ export function vassalStats(v: Vassal, clock: Clock): VassalStats {
     ...usageOf(v),
     health: healthOf(v),
     error: v.error,
+    status_text: runners.find((r) => r.state.statusText !== null)?.state.statusText ?? null,
+    watchdog_restarts: runners.reduce((n, r) => n + r.state.watchdogFires, 0),
     instances,
   };
 }

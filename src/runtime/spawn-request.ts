@@ -133,6 +133,8 @@ export function attachOutput(
   ring: OutputRing,
   feeds: { stdout: LogFeed | null; stderr: LogFeed | null },
   graceMs: number = ESCAPED_OUTPUT_GRACE_MS,
+  /** each batch of whole lines, for `ready-log-line`. */
+  onLines?: (text: string) => void,
 ): void {
   // A process that left its group (setsid) and kept the output open would hold the emperor's end
   // forever, one descriptor per restart: the end is closed a while after the process exited.
@@ -145,13 +147,13 @@ export function attachOutput(
   };
   const wire = (stream: SpawnedProcess['stdout'], sink: (t: string) => void, feed: LogFeed | null): void => {
     if (feed !== null) {
-      pipeToLog(feed.pair, feed.writer);
+      pipeToLog(feed.pair, feed.writer, onLines);
       closeLater(feed.pair.reader);
       return;
     }
     if (stream === null) return;
     closeLater(stream);
-    const lines = new LinePrefixer(`${name}: `, sink, (text) => ring.push(text));
+    const lines = new LinePrefixer(`${name}: `, sink, onLines === undefined ? (text) => ring.push(text) : (text) => (ring.push(text), onLines(text)));
     stream.on('data', (chunk: Buffer) => lines.push(chunk));
     stream.on('end', () => lines.flush());
     stream.on('error', () => lines.flush());
