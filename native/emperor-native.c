@@ -266,7 +266,8 @@ static void on_notify_readable(uv_poll_t* handle, int status, int events) {
     memcpy(copy, buf, len);
     argv[1] = data;
     napi_get_reference_value(r->env, r->callback, &cb);
-    napi_get_undefined(r->env, &recv);
+    // The receiver must be an object for make_callback: the global one, as for any loop callback.
+    napi_get_global(r->env, &recv);
     // make_callback runs the microtasks after it, as any callback from the loop does.
     if (napi_make_callback(r->env, r->async, recv, cb, 2, argv, &result) == napi_pending_exception) {
       napi_value err;
@@ -316,6 +317,7 @@ static napi_value notify_listen(napi_env env, napi_callback_info info) {
   napi_create_reference(env, argv[1], 1, &r->callback);
   napi_async_init(env, NULL, name, &r->async);
   int rc = uv_poll_init(loop, &r->poll, fd);
+  r->poll.data = r;
   if (rc == 0) rc = uv_poll_start(&r->poll, UV_READABLE, on_notify_readable);
   if (rc != 0) {
     napi_delete_reference(env, r->callback);
@@ -324,7 +326,6 @@ static napi_value notify_listen(napi_env env, napi_callback_info info) {
     free(r);
     return int_value(env, -EINVAL);
   }
-  r->poll.data = r;
   r->next = receivers;
   receivers = r;
   return int_value(env, fd);

@@ -21,6 +21,7 @@ import { planReconcile, type Current, type Desired } from '../core/reconcile.ts'
 import { stopBatches } from '../core/stop-order.ts';
 import { StartQueue } from './start-queue.ts';
 import { ReadinessHub } from './readiness-hub.ts';
+import { completedWaits } from './depends-completed.ts';
 
 /** Debounce between a watcher event and the reconcile it schedules: short, so pickup stays fast. */
 export const RECONCILE_DEBOUNCE_MS = 5;
@@ -103,6 +104,7 @@ export class Emperor {
       records: new DaemonRecords(join(opts.stateDir, 'daemons')),
       uwsgi: opts.uwsgi,
       readiness: new ReadinessHub(join(opts.stateDir, 'notify.sock'), opts.events),
+      lookup: (name) => this.vassals.get(name),
     };
   }
 
@@ -287,6 +289,7 @@ export class Emperor {
   // Dependencies not RUNNING yet; a vassal that must wait is retried as they change.
   private missingDependencies(v: Vassal): string[] {
     const missing = (v.spec?.depends ?? []).filter((d) => this.vassals.get(d)?.instanceState !== 'RUNNING' || this.removing.has(d));
+    missing.push(...completedWaits(v.spec, (d) => (this.removing.has(d) ? undefined : this.vassals.get(d))));
     if (missing.length > 0) this.waiting.add(v);
     else this.waiting.delete(v);
     return missing;
@@ -294,7 +297,7 @@ export class Emperor {
 
   private stateChanged(changed: Vassal): void {
     this.opts.onChange?.();
-    if (this.shuttingDown || this.waiting.size === 0 || changed.instanceState !== 'RUNNING') return;
+    if (this.shuttingDown || this.waiting.size === 0 || (changed.instanceState !== 'RUNNING' && changed.instanceState !== 'EXITED')) return;
     for (const v of [...this.waiting]) {
       if (!v.wanted || v.spec === null) {
         this.waiting.delete(v);

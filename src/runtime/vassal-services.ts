@@ -44,4 +44,6 @@ export interface VassalServices {
   openSocket: OpenSocket;
   /** the vassals' NOTIFY_SOCKET and uWSGI Emperor pipes; absent: no vassal may announce readiness. */
   readiness?: ReadinessHub;
+  /** another vassal by name (for `depends = NAME:completed` messages). */
+  lookup?(name: string): Vassal | undefined;
 }

@@ -12,6 +12,7 @@ import { formatSocketAddress } from '../config/socket-address.ts';
 import { RollingRestart } from './vassal-roll.ts';
 import { instanceHost, type HostSource } from './instance-host.ts';
 import { transitionEvent } from './transition-event.ts';
+import { waitingMessage } from './depends-completed.ts';
 
 /** Whether a vassal's file is usable, and since when it is not. */
 export interface FileStatus {
@@ -105,7 +106,7 @@ export class Vassal {
   /** The error to show: the file's, the dependency wait, the roll's, or an instance's. */
   get error(): string | null {
     if (this.fileStatus.error !== null) return this.fileStatus.error;
-    if (this.waitingFor.length > 0) return `waiting for ${this.waitingFor.join(', ')} to be RUNNING (depends)`;
+    if (this.waitingFor.length > 0) return waitingMessage(this.waitingFor, (d) => this.services.lookup?.(d));
     if (this.rollError !== null) return this.rollError;
     for (const r of this.runners) if (r.state.error !== null) return r.state.error;
     for (const r of this.runners) if (r.state.recovery !== null) return r.state.recovery;
