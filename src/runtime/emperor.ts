@@ -203,7 +203,7 @@ export class Emperor {
         case 'invalid': {
           const v = this.vassals.get(op.desired.name);
           if (v === undefined) break;
-          v.markInvalid(op.desired.file, op.desired.error ?? 'unusable file', op.desired.version);
+          v.markInvalid(op.desired.file, op.desired.error ?? 'unusable file', op.desired.version, op.desired.dialect ?? null);
           if (op.desired.stop === true) {
             this.reportInvalid(v.name, op.desired.error ?? '', false);
             void v.stop();
@@ -254,7 +254,7 @@ export class Emperor {
   }
 
   private add(d: Desired): void {
-    const v = new Vassal(d.name, d.spec, { file: d.file, error: d.error, version: d.version }, this.services);
+    const v = new Vassal(d.name, d.spec, { file: d.file, error: d.error, version: d.version, dialect: d.dialect ?? null }, this.services);
     this.vassals.set(d.name, v);
     this.opts.onChange?.();
     if (d.error !== null) {

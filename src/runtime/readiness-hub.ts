@@ -3,6 +3,7 @@ import type { VassalSpec } from '../config/spec.ts';
 import { readinessOf } from '../config/readiness-spec.ts';
 import { EmperorChannel } from '../io/emperor-channel.ts';
 import { NotifyReceiver } from '../io/notify-receiver.ts';
+import { nativeHelper } from '../io/native.ts';
 import type { SpawnRequest } from '../io/spawner.ts';
 import type { EventLog } from './event-log.ts';
 import { InstanceReadiness } from './readiness-link.ts';
@@ -85,4 +86,13 @@ export function withReadiness<T extends Supervised | PendingSpawn | { error: str
 function adopt(link: InstanceReadiness, sup: Supervised): Supervised {
   link.spawned(sup.pid);
   return link.wrap(sup);
+}
+
+/** Why this emperor cannot honour `notify` in a valid file (no native helper, or one too old), as `FILE:LINE: message`; null when it can. */
+export function readinessRefusal(spec: VassalSpec | null): string | null {
+  if (spec === null || !readinessOf(spec).notify) return null;
+  const helper = nativeHelper();
+  const why =
+    typeof helper === 'string' ? helper : helper.notifyListen === undefined ? 'the native helper was built from an older version; run `npm rebuild` in the emperor package' : null;
+  return why === null ? null : `${spec.file}:${spec.lines['notify'] ?? 1}: \`notify\` needs the native helper to receive sd_notify messages with their sender's pid (Node cannot): ${why}`;
 }

@@ -59,7 +59,7 @@ export function vassalStats(v: Vassal, clock: Clock): VassalStats {
   return {
     name: v.name,
     file: v.fileStatus.file,
-    dialect: v.spec?.dialect ?? null,
+    dialect: v.spec?.dialect ?? v.fileStatus.dialect ?? null,
     state: v.state,
     pids,
     started_at: started,

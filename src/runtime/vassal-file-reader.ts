@@ -10,6 +10,7 @@ import type { Desired } from '../core/reconcile.ts';
 import { accountProblemAt, groupName, userName } from '../io/accounts.ts';
 import { trustProblem } from '../config/file-trust.ts';
 import { asFileOwner } from './tyrant.ts';
+import { readinessRefusal } from './readiness-hub.ts';
 
 /** Larger vassal files are INVALID, never parsed. */
 export const MAX_VASSAL_FILE_BYTES = 1024 * 1024;
@@ -79,7 +80,9 @@ export class VassalFileReader {
       const errors = parsed.parsed.problems.filter((p) => !p.warning).map(formatProblem);
       const names = parsed.parsed.vassals.length > 0 ? parsed.parsed.vassals.map((s) => s.name) : [vassalNameOf(entry.fileName) ?? entry.fileName];
       for (const name of names) {
-        const spec = parsed.parsed.vassals.find((s) => s.name === name) ?? null;
+        const found = parsed.parsed.vassals.find((s) => s.name === name) ?? null;
+        const refused = readinessRefusal(found);
+        const spec = refused === null ? found : null;
         const prior = desired.get(name);
         if (prior !== undefined) {
           const error = `${entry.path}:1: vassal name ${name} is also defined by ${prior.file}; rename one of the files`;
@@ -91,8 +94,9 @@ export class VassalFileReader {
           file: entry.path,
           version,
           spec: errors.length > 0 ? null : spec,
-          error: errors.length > 0 ? errors.join('\n') : null,
+          error: errors.length > 0 || refused !== null ? [...errors, ...(refused === null ? [] : [refused])].join('\n') : null,
           ...(parsed.stop ? { stop: true } : {}),
+          dialect: parsed.parsed.dialect,
         });
       }
     }

@@ -2,7 +2,7 @@
 import { InstanceRunner } from './instance-runner.ts';
 import { hasProcess, worstState, type InstanceStateName, type VassalStateName } from '../core/states.ts';
 import type { Instance } from '../core/lifecycle.ts';
-import type { VassalSpec } from '../config/spec.ts';
+import type { Dialect, VassalSpec } from '../config/spec.ts';
 import type { ChangeKind } from '../core/spec-change.ts';
 import type { VassalServices } from './vassal-services.ts';
 import { OutputRing } from './output-ring.ts';
@@ -21,6 +21,8 @@ export interface FileStatus {
   error: string | null;
   /** which version of the file this is (a new stamp is a new version), to tell a change from none. */
   version: string;
+  /** the file's dialect, known as soon as its section is (an INVALID file too); null: none found. */
+  dialect?: Dialect | null;
 }
 
 /** Owns a vassal's instances and turns operator intent and file changes into lifecycle events. */
@@ -204,8 +206,8 @@ export class Vassal {
   }
 
   /** Marks the file unusable; running processes are left exactly as they are. */
-  markInvalid(file: string, error: string, version: string): void {
-    this.fileStatus = { file, error, version };
+  markInvalid(file: string, error: string, version: string, dialect: Dialect | null = null): void {
+    this.fileStatus = { file, error, version, dialect };
   }
 
   /** Leaves its daemons running and stops watching them (the emperor shuts down). */
