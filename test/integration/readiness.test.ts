@@ -96,3 +96,15 @@ test('no READY=1 within start-timeout is a failed start', async () => {
     assert.match(v.error ?? '', /not ready 1\.5s after start \(start-timeout\)/);
   });
 });
+
+test('a bad readiness key: INVALID with its dialect known, and `emperor check` names the file and line', async () => {
+  await withEmperor([], async (e) => {
+    const file = e.write('bad.ini', vassalFile({ command: 'sleep 3600', notify: 'true', watchdog: 'soon' }));
+    const v = await e.waitState('bad', 'INVALID', 10000);
+    assert.equal(v.dialect, 'vassal', 'the dialect is known as soon as the section is');
+    assert.equal(v.error, `${file}:4: \`watchdog\`: expected a duration such as \`250ms\`, \`10s\`, \`5m\` or \`1h\` (a bare number is seconds), got \`soon\``);
+    const check = spawnSync(process.execPath, [join(FIXTURES, '../../bin/emperor.js'), 'check', file], { encoding: 'utf8' });
+    assert.equal(check.status, 1);
+    assert.ok((check.stdout + check.stderr).startsWith(`${v.error}\n`), check.stdout + check.stderr);
+  });
+});
