@@ -44,6 +44,7 @@ test('uWSGI Emperor pipe: the child speaks on fd 3 (UWSGI_EMPEROR_FD) and hears 
   const script = 'import os; fd=int(os.environ["UWSGI_EMPEROR_FD"]); os.write(fd, bytes([1, 5])); b=os.read(fd, 1); os.write(fd, bytes([22 if b == bytes([2]) else 99]))';
   const childSocket = readlinkSync(`/proc/self/fd/${channel.childEnd}`);
   const child = spawn(PY, ['-c', script], { env: { ...process.env, UWSGI_EMPEROR_FD: '3' }, stdio: ['ignore', 'ignore', 'inherit', channel.childEnd] });
+  const exited = new Promise((r) => child.once('exit', r));
   // Another child started while the emperor still holds the child's end does not get it: close-on-exec.
   const other = spawnSync('/bin/sh', ['-c', 'ls -l /proc/$$/fd'], { encoding: 'utf8' });
   assert.match(childSocket, /^socket:\[\d+\]$/);
@@ -53,6 +54,6 @@ test('uWSGI Emperor pipe: the child speaks on fd 3 (UWSGI_EMPEROR_FD) and hears 
   assert.equal(channel.send(2), true);
   await waitFor('22 back', () => (bytes.length >= 3 ? true : null), 10000);
   assert.deepEqual(bytes, [1, 5, 22]);
-  await new Promise((r) => child.once('exit', r));
+  await exited;
   channel.close();
 });
