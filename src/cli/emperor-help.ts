@@ -23,6 +23,9 @@ Options (each may also be set in the [emperor] section of --config; flags win):
   --rescan-interval DUR    full directory rescan                (30s)
   --tyrant                 (root) run each vassal as its file's owner and group, never as root
   --uwsgi PATH             binary for [uwsgi] vassals           (uwsgi)
+  --uwsgi-heartbeat-timeout DUR
+                           respawn a [uwsgi] vassal silent this long
+                           after its first heartbeat                (30s)
   -h, --help               this text
   -V, --version            the version
 

@@ -23,6 +23,8 @@ export interface EmperorSettings {
   rescanIntervalMs: number;
   tyrant: boolean;
   uwsgi: string;
+  /** after a first uWSGI heartbeat (26), a [uwsgi] vassal silent this long is respawned. */
+  uwsgiHeartbeatMs: number;
   /** group that owns the stats socket, so its members can read it; null: the emperor's. */
   statsGroup: string | null;
 }
@@ -47,6 +49,7 @@ const VALUE_OPTIONS = [
   'sample-interval',
   'rescan-interval',
   'uwsgi',
+  'uwsgi-heartbeat-timeout',
   'stats-group',
 ] as const;
 const FLAG_OPTIONS = ['tyrant'] as const;
@@ -185,6 +188,7 @@ function resolveSettings(given: Map<string, string>, config: string | null, env:
     rescanIntervalMs: duration('rescan-interval', given.get('rescan-interval') ?? '30s'),
     tyrant: tyrant === undefined ? false : !['false', 'no', 'off', '0'].includes(tyrant.toLowerCase()),
     uwsgi: given.get('uwsgi') ?? 'uwsgi',
+    uwsgiHeartbeatMs: duration('uwsgi-heartbeat-timeout', given.get('uwsgi-heartbeat-timeout') ?? '30s'),
     statsGroup: given.get('stats-group') ?? null,
   };
 }

@@ -50,6 +50,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
     logDir: settings.logDir,
     stateDir: settings.stateDir,
     uwsgi: settings.uwsgi,
+    uwsgiHeartbeatMs: settings.uwsgiHeartbeatMs,
     rescanIntervalMs: settings.rescanIntervalMs,
     sampleIntervalMs: settings.sampleIntervalMs,
     env: process.env,

@@ -37,6 +37,8 @@ export interface EmperorOptions {
   stateDir: string;
   /** the uWSGI binary for `[uwsgi]` app files. */
   uwsgi: string;
+  /** --uwsgi-heartbeat-timeout (default 30 s). */
+  uwsgiHeartbeatMs?: number;
   rescanIntervalMs: number;
   /** CPU/RSS sampling period; 0 turns sampling off. */
   sampleIntervalMs: number;
@@ -105,6 +107,7 @@ export class Emperor {
       uwsgi: opts.uwsgi,
       readiness: new ReadinessHub(join(opts.stateDir, 'notify.sock'), opts.events),
       lookup: (name) => this.vassals.get(name),
+      uwsgiHeartbeatMs: opts.uwsgiHeartbeatMs,
     };
   }
 

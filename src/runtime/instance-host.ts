@@ -22,7 +22,7 @@ export function instanceHost(v: HostSource, self: () => InstanceRunner | null): 
   const s = v.services;
   return {
     clock: s.clock,
-    policy: () => policyOf(v.spec()),
+    policy: () => policyOf(v.spec(), s.uwsgiHeartbeatMs),
     spawn: (i) => {
       const spec = v.spec();
       if (spec === null) return { error: 'no usable vassal file' };
@@ -48,7 +48,7 @@ export function instanceHost(v: HostSource, self: () => InstanceRunner | null): 
 }
 
 /** The lifecycle policy of a spec (defaults while there is none). */
-export function policyOf(spec: VassalSpec | null): LifecyclePolicy {
+export function policyOf(spec: VassalSpec | null, uwsgiHeartbeatMs?: number): LifecyclePolicy {
   return {
     restart: spec?.restart ?? 'always',
     exitCodes: spec?.exitCodes ?? [0],
@@ -61,6 +61,6 @@ export function policyOf(spec: VassalSpec | null): LifecyclePolicy {
     stopTimeout: spec?.stopTimeout ?? 10000,
     healthCheck: (spec?.healthCheck ?? null) !== null,
     healthRetries: spec?.healthRetries ?? 3,
-    ...readinessPolicy(spec),
+    ...readinessPolicy(spec, uwsgiHeartbeatMs),
   };
 }

@@ -46,4 +46,6 @@ export interface VassalServices {
   readiness?: ReadinessHub;
   /** another vassal by name (for `depends = NAME:completed` messages). */
   lookup?(name: string): Vassal | undefined;
+  /** --uwsgi-heartbeat-timeout: absent, the uWSGI Emperor's 30 s. */
+  uwsgiHeartbeatMs?: number;
 }
