@@ -5,6 +5,8 @@ import { parseVassalFile, formatProblem } from '../config/parse-file.ts';
 import { vassalNameOf } from '../config/vassal-files.ts';
 import { accountProblemAt, groupName, userName } from '../io/accounts.ts';
 import { trustProblem } from '../config/file-trust.ts';
+import { completedProblems } from '../config/readiness-spec.ts';
+import type { VassalSpec } from '../config/spec.ts';
 
 /** What an unset environment variable reads as while checking: valid as a word and as a number. */
 const STAND_IN = '1';
@@ -21,6 +23,7 @@ export function runCheck(
   let errors = 0;
   let warnings = 0;
   let vassals = 0;
+  const specs: VassalSpec[] = [];
   for (const given of paths) {
     const path = resolve(given);
     let targets: string[];
@@ -64,6 +67,7 @@ export function runCheck(
       }
       const parsed = parseVassalFile(file, text, lenient);
       vassals += parsed.vassals.length;
+      specs.push(...parsed.vassals);
       for (const name of [...unset].sort()) {
         out(`${file}:1: warning: the environment variable ${name} is not set here (checked as \`${STAND_IN}\`); the emperor needs it set\n`);
         warnings++;
@@ -81,6 +85,10 @@ export function runCheck(
         else errors++;
       }
     }
+  }
+  for (const p of completedProblems(specs)) {
+    out(formatProblem(p) + '\n');
+    errors++;
   }
   err(`checked ${files} file${files === 1 ? '' : 's'}: ${vassals} vassal${vassals === 1 ? '' : 's'}, ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
   return errors > 0 ? 1 : 0;

@@ -1,5 +1,5 @@
 // How a vassal says it is ready, and what it waits for: the readiness keys of a VassalSpec, with their defaults.
-import type { VassalSpec } from './spec.ts';
+import type { ConfigProblem, VassalSpec } from './spec.ts';
 
 /** systemd's TimeoutStartSec default. */
 export const DEFAULT_START_TIMEOUT = 90_000;
@@ -47,4 +47,22 @@ export function readinessOf(spec: VassalSpec): ReadinessSpec {
 /** Whether the vassal says itself when it is ready (then start-timeout bounds its start, not start-secs). */
 export function announcesReadiness(r: ReadinessSpec): boolean {
   return r.notify || r.readyLogLine !== null || (r.uwsgi !== null && r.uwsgi.workers);
+}
+
+/**
+ * Problems only a set of files shows: `depends = NAME:completed` on a vassal of the set that has
+ * `restart = always` (it never completes). For `emperor check` over a directory.
+ */
+export function completedProblems(specs: readonly VassalSpec[]): ConfigProblem[] {
+  const byName = new Map(specs.map((s) => [s.name, s]));
+  const problems: ConfigProblem[] = [];
+  for (const spec of specs) {
+    for (const name of readinessOf(spec).dependsCompleted) {
+      const dep = byName.get(name);
+      if (dep === undefined || dep.restart !== 'always') continue;
+      const message = `\`depends = ${name}:completed\`, but ${name} (${dep.file}) has \`restart = always\` and never completes; set \`restart = on-failure\` or \`never\` there, or depend on \`${name}\` being RUNNING`;
+      problems.push({ file: spec.file, line: spec.lines['depends'] ?? 1, message, warning: false });
+    }
+  }
+  return problems;
 }

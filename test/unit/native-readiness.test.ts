@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatProblem, parseVassalFile } from '../../src/config/parse-file.ts';
 import type { VassalSpec } from '../../src/config/spec.ts';
-import { readinessOf } from '../../src/config/readiness-spec.ts';
+import { completedProblems, readinessOf } from '../../src/config/readiness-spec.ts';
 
 const FILE = '/etc/emperor/vassals/web.ini';
 const parse = (body: string) => parseVassalFile(FILE, `[vassal]\n${body}`, {});
@@ -85,4 +85,14 @@ test('keys with no effect are warnings', () => {
 test('systemd and process-compose names suggest the native key', () => {
   assert.match(problems('command = x\nWatchdogSec = 5\n')[0] ?? '', /did you mean `watchdog`/);
   assert.match(problems('command = x\nTimeoutStartSec = 5\n')[0] ?? '', /did you mean `start-timeout`/);
+});
+
+test('across files: `:completed` on a vassal that always restarts is an error at the depends line', () => {
+  const app = parseVassalFile('/v/app.ini', '[vassal]\ncommand = x\ndepends = db, worker:completed\n', {}).vassals[0] as VassalSpec;
+  const worker = parseVassalFile('/v/worker.ini', '[vassal]\ncommand = y\n', {}).vassals[0] as VassalSpec;
+  const once = parseVassalFile('/v/worker.ini', '[vassal]\ncommand = y\nrestart = never\n', {}).vassals[0] as VassalSpec;
+  assert.deepEqual(completedProblems([app, worker]).map(formatProblem), [
+    '/v/app.ini:3: `depends = worker:completed`, but worker (/v/worker.ini) has `restart = always` and never completes; set `restart = on-failure` or `never` there, or depend on `worker` being RUNNING',
+  ]);
+  assert.deepEqual(completedProblems([app, once]), []);
 });
