@@ -73,3 +73,23 @@ test('a uWSGI vassal asking to be stopped (die-on-idle sends 22) ends EXITED, no
     assert.match(e.output, /idle\[0\]: .*the vassal asked to be stopped \(uWSGI 22\)/);
   });
 });
+
+test('after a first heartbeat (26), a uWSGI vassal silent for --uwsgi-heartbeat-timeout is killed and respawned', { skip }, async () => {
+  await withEmperor(['--uwsgi-heartbeat-timeout', '3s'], async (e) => {
+    const port = await freePort();
+    writeFileSync(join(e.root, 'app.py'), APP_PY);
+    e.write('beat.ini', `[uwsgi]\nplugins = python3\nchdir = ${e.root}\nmodule = app:application\nhttp-socket = 127.0.0.1:${port}\nheartbeat = 1\n`);
+    const first = await e.waitState('beat', 'RUNNING', 20000);
+    const pid = first.pids[0] ?? 0;
+    // Let a few heartbeats arrive, then freeze the vassal (its worker sends them): no more 26.
+    await waitFor('a heartbeat or two', () => (Date.now() / 1000 - (first.started_at ?? 0) > 2.5 ? true : null), 10000, 100);
+    process.kill(-pid, 'SIGSTOP');
+    const stoppedAt = Date.now();
+    const v = await e.waitVassal('beat', 'to be respawned by its heartbeat watchdog', (x) => x.watchdog_restarts >= 1, 15000);
+    const after = (Date.now() - stoppedAt) / 1000;
+    // uWSGI beats once a second: the last one came at most 1 s before the freeze.
+    assert.ok(after < 3 + 1, `respawned ${after} s after the vassal froze`);
+    assert.match(v.error ?? '', /watchdog fired: no heartbeat for 3s; restarted with SIGKILL/);
+    await e.waitVassal('beat', 'to run again with a new pid', (x) => x.state === 'RUNNING' && x.pids[0] !== pid, 20000);
+  });
+});
