@@ -50,9 +50,10 @@ const VALUE_OPTIONS = [
   'stats-group',
 ] as const;
 const FLAG_OPTIONS = ['tyrant'] as const;
-const ALL_OPTIONS: readonly string[] = [...VALUE_OPTIONS, ...FLAG_OPTIONS];
+/** Every option of `emperor` (without `--`), as the parser and the `[emperor]` section accept them; the README's table is checked against it. */
+export const ALL_OPTIONS: readonly string[] = [...VALUE_OPTIONS, ...FLAG_OPTIONS];
 /** Options of `emperor systemd-unit` alone. */
-const UNIT_ONLY = ['timeout-stop', 'watchdog'] as const;
+export const UNIT_ONLY = ['timeout-stop', 'watchdog'] as const;
 /** Options whose values are paths: made absolute in a unit's ExecStart. */
 const PATH_OPTIONS = new Set(['vassals', 'config', 'state-dir', 'stats', 'control', 'log-dir']);
 
