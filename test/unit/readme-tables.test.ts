@@ -107,6 +107,24 @@ test('the README supervisord table lists every [program:x] key supervisord knows
   assert.deepEqual(sorted(keys), sorted([...MAPPED_KEYS, ...Object.keys(IGNORED_KEYS)]));
 });
 
+test('each supervisord default the README gives as a value is the one a [program:x] gets', () => {
+  const program = (extra: string): Omit<VassalSpec, 'lines'> => {
+    const r = parseVassalFile(`${DIR}/web.conf`, `[program:web]\ncommand = x\n${extra}`, { HOME: '/root' });
+    assert.deepEqual(r.problems.map(formatProblem), [], extra);
+    const { lines: _lines, ...spec } = r.vassals[0] as VassalSpec;
+    return spec;
+  };
+  const base = program('');
+  let checked = 0;
+  for (const row of tableAfter('supervisord files')) {
+    const value = (row[2] ?? '').startsWith('`') ? code(row[2]) : null;
+    if (value === null) continue;
+    assert.deepEqual(program(`${code(row[0])} = ${value}\n`), base, `${code(row[0])} = ${value} is the default`);
+    checked++;
+  }
+  assert.ok(checked >= 15, `${checked} defaults checked`);
+});
+
 test('the README uWSGI table lists the daemon keys and exactly what may go with them', () => {
   const keys = tableAfter('uWSGI files').map((r) => code(r[0]) ?? '');
   for (const k of DAEMON_KEYS) assert.ok(keys.includes(k), `${k} in the table`);
@@ -152,6 +170,20 @@ test('the defaults in the README option table are the parser defaults', () => {
     checked++;
   }
   assert.equal(checked, Object.keys(actual).length);
+});
+
+test('the README gives the state dir default in the order the parser looks for it', () => {
+  const row = optionRows.find((r) => optionName(r) === 'state-dir');
+  const spans = [...(row?.[1] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+  assert.deepEqual(spans, ['$EMPEROR_STATE_DIR', '/run/emperor', '$XDG_RUNTIME_DIR/emperor', '/tmp/emperor-$UID']);
+  const stateDir = (env: Record<string, string>, uid: number): string => {
+    const cmd = parseEmperorArgs([], env, uid);
+    return cmd.kind === 'run' ? cmd.settings.stateDir : '';
+  };
+  assert.equal(stateDir({ EMPEROR_STATE_DIR: '/s', XDG_RUNTIME_DIR: '/x' }, 0), '/s');
+  assert.equal(stateDir({ XDG_RUNTIME_DIR: '/x' }, 0), '/run/emperor');
+  assert.equal(stateDir({ XDG_RUNTIME_DIR: '/x' }, 1000), '/x/emperor');
+  assert.equal(stateDir({}, 1000), '/tmp/emperor-1000');
 });
 
 test('the README systemd-unit table lists its own options with their defaults', () => {
