@@ -22,6 +22,8 @@ export class MachineFleet {
   private readonly queue: VassalEvent[] = [];
   private busy = false;
   private pid = 100;
+  /** what `check-dependencies` answers. */
+  missing: string[] = [];
 
   constructor(public spec: VassalSpec | null) {}
 
@@ -83,7 +85,7 @@ export class MachineFleet {
       case 'dispatch':
         return this.move(this.fake(e.id), e.event);
       case 'check-dependencies':
-        return this.send({ type: 'dependencies', missing: [] });
+        return this.send({ type: 'dependencies', missing: [...this.missing] });
       case 'dispose':
         this.byId.delete(e.id);
         return;
