@@ -1,6 +1,5 @@
-// One vassal at run time: feeds the vassal machine its events and carries out the effects it asks for.
+// One vassal at run time: its spec, file status, socket, logs and instances; its decisions are the vassal machine's.
 import { hasProcess, worstState, type InstanceStateName, type VassalStateName } from '../core/states.ts';
-import { initialVassal, vassalTransition, type VassalEffect, type VassalEvent, type VassalState } from '../core/vassal-machine.ts';
 import { everyId } from '../core/vassal-steps.ts';
 import type { Instance } from '../core/lifecycle.ts';
 import type { VassalSpec } from '../config/spec.ts';
@@ -10,7 +9,7 @@ import type { InstanceRunner } from './instance-runner.ts';
 import { OutputRing } from './output-ring.ts';
 import { VassalLogs } from './vassal-logs.ts';
 import { VassalSocket } from './vassal-socket.ts';
-import { RollDeadline } from './vassal-roll.ts';
+import { VassalDriver } from './vassal-driver.ts';
 import { InstanceTable } from './vassal-instances.ts';
 import { transitionEvent } from './transition-event.ts';
 
@@ -25,15 +24,10 @@ export interface FileStatus {
 
 /** Owns a vassal's instances and turns operator intent and file changes into lifecycle events. */
 export class Vassal {
-  /** what the vassal level knows: intent, dependencies, instances by id, the roll (src/core/vassal-machine.ts). */
-  private machine: VassalState = initialVassal();
-  private readonly queue: VassalEvent[] = [];
-  private busy = false;
   private readonly table: InstanceTable;
-  private readonly deadline: RollDeadline;
+  /** the vassal machine and its runner: intent, dependencies, instances by id, the roll. */
+  private readonly driver: VassalDriver;
   private readonly socket: VassalSocket;
-  /** resolved by the machine's `quiet` effect. */
-  private quietWaiters: Array<() => void> = [];
   private readonly logs: VassalLogs;
   /** CPU seconds its process groups used, summed over every sample (a counter: never goes down). */
   cpuSeconds = 0;
@@ -50,37 +44,37 @@ export class Vassal {
     this.socket = new VassalSocket(services.openSocket);
     const spawning = { name, services, socket: this.socket, logs: this.logs, output: this.output };
     this.table = new InstanceTable(services, spawning, () => this.spec, (id, runner, before, after, note) => this.changed(id, runner, before, after, note));
-    this.deadline = new RollDeadline(services.timers, (id) => this.send({ type: 'roll-deadline', id }));
-    if (spec !== null) this.send({ type: 'resize' });
+    this.driver = new VassalDriver({ name, spec: () => this.spec, missingDependencies: () => services.missingDependencies(this) }, services, this.table);
+    if (spec !== null) this.driver.send({ type: 'resize' });
   }
 
   /** The instances, in index order (retiring ones excluded). */
   get instances(): readonly InstanceRunner[] {
-    return this.table.pick(this.machine.slots);
+    return this.table.pick(this.driver.state.slots);
   }
 
   /** Every instance that may still have a process, retiring ones and a replacement starting included. */
   allRunners(): InstanceRunner[] {
-    return this.table.pick(everyId(this.machine));
+    return this.table.pick(everyId(this.driver.state));
   }
 
   /** Should be running: autostart or an explicit start; false after a stop (held until a start or a file change). */
   get wanted(): boolean {
-    return this.machine.intent === 'run';
+    return this.driver.state.intent === 'run';
   }
 
   /** Names of dependencies not RUNNING yet; the vassal waits STOPPED meanwhile. */
   get waitingFor(): readonly string[] {
-    return this.machine.waitingFor;
+    return this.driver.state.waitingFor;
   }
 
   /** Being removed, or the emperor shuts down: nothing starts it again. */
   get retired(): boolean {
-    return this.machine.intent === 'retired';
+    return this.driver.state.intent === 'retired';
   }
 
   set retired(yes: boolean) {
-    if (yes) this.send({ type: 'retire' });
+    if (yes) this.driver.send({ type: 'retire' });
   }
 
   /** The state an operator sees: INVALID when the file is unusable, else the instances' worst. */
@@ -91,8 +85,8 @@ export class Vassal {
 
   /** The instances' worst state, ignoring the file (a rolling replacement's surplus process is no instance). */
   get instanceState(): InstanceStateName {
-    const surplus = this.machine.surplus;
-    return worstState(everyId(this.machine).filter((id) => !surplus.includes(id)).flatMap((id) => this.table.get(id)?.state.state ?? []));
+    const surplus = this.driver.state.surplus;
+    return worstState(everyId(this.driver.state).filter((id) => !surplus.includes(id)).flatMap((id) => this.table.get(id)?.state.state ?? []));
   }
 
   /** The error to show: the file's, the dependency wait, the roll's, or an instance's. */
@@ -107,7 +101,7 @@ export class Vassal {
 
   /** why the last rolling restart stopped, if it did. */
   get rollError(): string | null {
-    return this.machine.rollError;
+    return this.driver.state.rollError;
   }
 
   /** True when every instance and retired instance has no process left. */
@@ -122,12 +116,12 @@ export class Vassal {
 
   /** Starts every instance that is not running, once its dependencies are RUNNING. */
   start(): void {
-    this.send({ type: 'start' });
+    this.driver.send({ type: 'start' });
   }
 
   /** Stops every instance (for good with `retire`); resolves once no process of any group is left. */
   stop(retire = false): Promise<void> {
-    this.send({ type: 'stop', retire });
+    this.driver.send({ type: 'stop', retire });
     return this.whenQuiet();
   }
 
@@ -136,7 +130,7 @@ export class Vassal {
    * replacement starts beside the instance it replaces, which stops once the replacement is RUNNING.
    */
   rollingRestart(): void {
-    this.send({ type: 'restart' });
+    this.driver.send({ type: 'restart' });
   }
 
   /** Applies a changed file: see SPEC section 4 for which change does what. */
@@ -147,7 +141,7 @@ export class Vassal {
     const formerSocket = this.spec?.socket ?? null;
     this.spec = spec;
     this.fileStatus = { file: spec.file, error: null, version };
-    this.send({ type: 'change', kind, first, formerSocket });
+    this.driver.send({ type: 'change', kind, first, formerSocket });
   }
 
   /** Marks the file unusable; running processes are left exactly as they are. */
@@ -157,7 +151,7 @@ export class Vassal {
 
   /** Leaves its daemons running and stops watching them (the emperor shuts down). */
   release(): void {
-    this.send({ type: 'release' });
+    this.driver.send({ type: 'release' });
   }
 
   /** Kills every process group at once (second SIGINT). */
@@ -167,15 +161,13 @@ export class Vassal {
 
   /** Drops timers and closes its socket; the vassal is gone. */
   dispose(): void {
-    this.send({ type: 'dispose' });
+    this.driver.send({ type: 'dispose' });
     this.socket.close();
   }
 
   /** Resolves once no instance has a process. */
   whenQuiet(): Promise<void> {
-    const quiet = new Promise<void>((resolve) => this.quietWaiters.push(resolve));
-    this.send({ type: 'await-quiet' });
-    return quiet;
+    return this.driver.whenQuiet();
   }
 
   /** Writes what the log writers hold and closes them (the vassal is gone). */
@@ -183,51 +175,10 @@ export class Vassal {
     return this.logs.closeAll();
   }
 
-  // Feeds one event to the machine; events raised while its effects run are queued, never re-entered.
-  private send(ev: VassalEvent): void {
-    this.queue.push(ev);
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) {
-        const t = vassalTransition(this.machine, next, { spec: this.spec, instances: this.table.views() });
-        this.machine = t.state;
-        for (const effect of t.effects) this.apply(effect);
-      }
-    } finally {
-      this.busy = false;
-    }
-  }
-
-  private apply(effect: VassalEffect): void {
-    switch (effect.type) {
-      case 'check-dependencies':
-        return this.send({ type: 'dependencies', missing: this.services.missingDependencies(this) });
-      case 'set-timer':
-        return this.deadline.set(effect.id, effect.ms);
-      case 'clear-timer':
-        return this.deadline.clear();
-      case 'quiet': {
-        const waiters = this.quietWaiters;
-        this.quietWaiters = [];
-        for (const w of waiters) w();
-        return;
-      }
-      case 'event':
-        return this.services.events.write(
-          effect.line.instance === undefined
-            ? { level: effect.line.level, vassal: this.name, message: effect.line.message }
-            : { level: effect.line.level, vassal: this.name, instance: effect.line.instance, message: effect.line.message },
-        );
-      default:
-        return this.table.apply(effect, (id) => everyId(this.machine).includes(id));
-    }
-  }
-
   private changed(id: number, runner: InstanceRunner, before: Instance, after: Instance, note: string | null): void {
     const line = transitionEvent(this.name, runner.index, before, after, note);
     if (line !== null) this.services.events.write(line);
-    this.send({ type: 'instance-changed', id });
+    this.driver.send({ type: 'instance-changed', id });
     this.services.stateChanged(this);
   }
 }
