@@ -1,7 +1,8 @@
 // The vassal level as one pure function: operator intent, file changes, dependencies, resizing, rolls, removal.
 import { advanceRoll, beginRoll, cancelRoll, onRollDeadline, rollWaitsOn } from './vassal-roll-steps.ts';
 import { applyChange } from './vassal-change.ts';
-import { dispatch, done, draft, dropRetired, everyId, isQuiet, resize, set, settleQuiet, start, stopEvery, type Draft } from './vassal-steps.ts';
+import { hasProcess } from './states.ts';
+import { dispatch, done, draft, dropRetired, everyId, isQuiet, resize, set, settleQuiet, start, stateOf, stopEvery, type Draft } from './vassal-steps.ts';
 import type { VassalContext, VassalEvent, VassalState, VassalTransition } from './vassal-machine-types.ts';
 
 export type {
@@ -79,7 +80,9 @@ export function vassalTransition(state: VassalState, ev: VassalEvent, ctx: Vassa
 
 // An instance changed: the retiring whose process is gone go, the roll goes on, waiters hear of quiet.
 function instanceChanged(d: Draft, id: number): Draft {
-  if (rollWaitsOn(d, id)) advanceRoll(d);
+  // The roll waits for this instance, or for a drained process whose own change may come later than this one.
+  const drained = d.st.draining !== null && !hasProcess(stateOf(d, d.st.draining));
+  if (rollWaitsOn(d, id) || drained) advanceRoll(d);
   dropRetired(d);
   if (d.st.startWhenQuiet && isQuiet(d)) {
     set(d, { startWhenQuiet: false });

@@ -69,7 +69,6 @@ export function dropRetired(d: Draft): void {
   set(d, {
     retiring: d.st.retiring.filter((id) => !gone.includes(id)),
     surplus: d.st.surplus.filter((id) => !gone.includes(id)),
-    draining: d.st.draining !== null && gone.includes(d.st.draining) ? null : d.st.draining,
   });
 }
 

@@ -54,6 +54,11 @@ export const SITUATIONS = {
     st: st({ intent: 'run', slots: [2, 1], retiring: [0], roll: { queue: [1], current: 0, surge: true }, draining: 0, surplus: [0], nextId: 3 }),
     views: { 0: { state: 'STOPPING', pid: 100 }, 1: running1, 2: { state: 'RUNNING', pid: 102 } }, spec: SOCKETED,
   },
+  // Its own change is still queued behind another instance's: the roll goes on at the first change it sees.
+  'rolling with socket, replaced process just exited': {
+    st: st({ intent: 'run', slots: [2, 1], retiring: [0], roll: { queue: [1], current: 0, surge: true }, draining: 0, surplus: [0], nextId: 3 }),
+    views: { 0: stopped, 1: running1, 2: { state: 'RUNNING', pid: 102 } }, spec: SOCKETED,
+  },
   'same-port address change, stopping every instance': {
     st: st({ intent: 'run', startWhenQuiet: true }), views: { 0: { state: 'STOPPING', pid: 100 }, 1: stopped }, spec: SOCKETED,
   },

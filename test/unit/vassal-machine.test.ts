@@ -288,6 +288,29 @@ const TABLE: Record<SituationName, Record<EventName, Expected>> = {
     'release': { changes: {"intent":"stopped","roll":null,"draining":null}, effects: ["release #2", "release #1", "release #0"] },
     'dispose': { changes: {"roll":null,"draining":null}, effects: ["dispose #2", "dispose #1", "dispose #0"] },
   },
+  'rolling with socket, replaced process just exited': {
+    'resize': { changes: {"retiring":[],"surplus":[]}, effects: ["dispose #0"] },
+    'resize to 3': { changes: {"slots":[2,1,3],"retiring":[],"surplus":[],"nextId":4}, effects: ["create #3 as [2]", "dispose #0"] },
+    'start': { effects: ["check dependencies"] },
+    'dependencies: all RUNNING': { effects: ["#2 start", "#1 start"] },
+    'dependencies: db missing': { changes: {"waitingFor":["db"]}, effects: [] },
+    'stop': { changes: {"intent":"stopped","roll":null,"draining":null}, effects: ["#2 stop", "#1 stop", "#0 stop"] },
+    'stop (removal)': { changes: {"intent":"retired","roll":null,"draining":null}, effects: ["#2 stop", "#1 stop", "#0 stop"] },
+    'retire': { changes: {"intent":"retired"}, effects: [] },
+    'restart': { changes: {"replacement":{"index":0,"id":3,"boundMs":2000},"draining":null,"surplus":[0,3],"nextId":4}, effects: ["create #3 as [0]", "deadline #3 in 2000ms", "info [0]: rolling restart: starting a replacement beside pid 102", "#3 start"] },
+    'change: restart': { changes: {"retiring":[],"replacement":{"index":0,"id":3,"boundMs":2000},"draining":null,"surplus":[3],"nextId":4}, effects: ["dispose #0", "create #3 as [0]", "deadline #3 in 2000ms", "info [0]: rolling restart: starting a replacement beside pid 102", "#3 start"] },
+    'change: touch': { changes: {"retiring":[],"replacement":{"index":0,"id":3,"boundMs":2000},"draining":null,"surplus":[3],"nextId":4}, effects: ["dispose #0", "#2 adopts the spec", "#1 adopts the spec", "create #3 as [0]", "deadline #3 in 2000ms", "info [0]: rolling restart: starting a replacement beside pid 102", "#3 start"] },
+    'change: touch with reload-signal': { changes: {"retiring":[],"surplus":[]}, effects: ["dispose #0", "#2 adopts the spec", "#1 adopts the spec", "#2 signal SIGHUP", "#1 signal SIGHUP", "check dependencies"] },
+    'change: supervision only': { changes: {"retiring":[],"surplus":[]}, effects: ["dispose #0", "#2 adopts the spec", "#1 adopts the spec", "check dependencies"] },
+    'change: socket to 0.0.0.0 on the same port': { changes: {"startWhenQuiet":true,"retiring":[],"roll":null,"draining":null,"surplus":[]}, effects: ["dispose #0", SAME_PORT, "#2 stop", "#1 stop"] },
+    'change: the first usable file': { changes: {"retiring":[],"replacement":{"index":0,"id":3,"boundMs":2000},"draining":null,"surplus":[3],"nextId":4}, effects: ["dispose #0", "create #3 as [0]", "deadline #3 in 2000ms", "info [0]: rolling restart: starting a replacement beside pid 102", "#3 start"] },
+    'instance-changed: first instance': { changes: {"retiring":[],"roll":{"queue":[],"current":1,"surge":true},"replacement":{"index":1,"id":3,"boundMs":2000},"draining":null,"surplus":[3],"nextId":4}, effects: ["create #3 as [1]", "deadline #3 in 2000ms", "info [1]: rolling restart: starting a replacement beside pid 101", "#3 start", "dispose #0"] },
+    'instance-changed: the process beside': { changes: {"retiring":[],"roll":{"queue":[],"current":1,"surge":true},"replacement":{"index":1,"id":3,"boundMs":2000},"draining":null,"surplus":[3],"nextId":4}, effects: ["create #3 as [1]", "deadline #3 in 2000ms", "info [1]: rolling restart: starting a replacement beside pid 101", "#3 start", "dispose #0"] },
+    'roll-deadline': '=',
+    'await-quiet': { changes: {"awaitingQuiet":true}, effects: [] },
+    'release': { changes: {"intent":"stopped","roll":null,"draining":null}, effects: ["release #2", "release #1", "release #0"] },
+    'dispose': { changes: {"roll":null,"draining":null}, effects: ["dispose #2", "dispose #1", "dispose #0"] },
+  },
   'same-port address change, stopping every instance': {
     'resize': '=',
     'resize to 3': { changes: {"slots":[0,1,2],"nextId":3}, effects: ["create #2 as [2]"] },
@@ -357,7 +380,6 @@ const TABLE: Record<SituationName, Record<EventName, Expected>> = {
     'release': { effects: ["release #0", "release #1"] },
     'dispose': { effects: ["dispose #0", "dispose #1"] },
   },
-
 };
 
 test('the table covers every situation x every event, and every event type', () => {
