@@ -280,3 +280,75 @@ test('a vassal whose file was never usable has no instance; its first valid file
     v.dispose();
   }
 });
+
+test('a replacement takes over the restarts and last exit of the instance it replaces: the count never goes down with a deploy', async () => {
+  await withVassal(quickSpec({ socket: TCP('127.0.0.1') }), async (v, f) => {
+    v.start();
+    await settle();
+    f.timers.advance(5000);
+    f.spawner.procs[0]!.exit(1);
+    assert.equal(v.instances[0]!.state.restarts, 1, 'an exit nobody asked for, restarted');
+    const exit = v.instances[0]!.state.lastExit;
+    v.rollingRestart();
+    assert.equal(v.instances[0]!.state.pid, f.spawner.procs[2]!.pid, 'the replacement is instance 0 now');
+    assert.equal(v.instances[0]!.state.restarts, 1);
+    assert.deepEqual(v.instances[0]!.state.lastExit, exit);
+  });
+});
+
+test('a change that drops the health check lets an instance waiting only for it be RUNNING at once', async () => {
+  await withVassal(quickSpec({ healthCheck: 'http://127.0.0.1:8000/' }), (v) => {
+    v.start();
+    assert.equal(v.state, 'STARTING', 'up for start-secs, waiting for the first health check to pass');
+    v.applyChange(quickSpec(), 'supervision', '2');
+    assert.equal(v.state, 'RUNNING');
+  });
+});
+
+test('killNow sends SIGKILL to every group, a replacement starting included', async () => {
+  await withVassal(quickSpec({ instances: 2, socket: TCP('127.0.0.1'), healthCheck: 'http://127.0.0.1:8000/' }), async (v, f) => {
+    v.start();
+    await settle();
+    for (const r of v.instances) r.dispatch({ type: 'health', ok: true, message: 'HTTP 200' });
+    v.rollingRestart();
+    v.killNow();
+    assert.deepEqual(f.signals.sort(), f.spawner.procs.map((p) => `${p.pid} SIGKILL`).sort());
+  });
+});
+
+test('release (shutdown with daemons) leaves every process running: no signal, no timer, nothing starts again', async () => {
+  await withVassal(quickSpec({ instances: 2, socket: TCP('127.0.0.1'), healthCheck: 'http://127.0.0.1:8000/' }), async (v, f) => {
+    v.start();
+    await settle();
+    for (const r of v.instances) r.dispatch({ type: 'health', ok: true, message: 'HTTP 200' });
+    v.rollingRestart();
+    assert.equal(f.timers.count, 1, 'the roll deadline');
+    v.retired = true;
+    v.release();
+    v.start();
+    assert.deepEqual(f.signals, []);
+    assert.equal(f.timers.count, 0);
+    assert.equal(f.spawner.live().length, 3);
+    assert.equal(v.wanted, false);
+  });
+});
+
+test('the emperor hears of every instance change, and is never asked for the dependencies of a removed vassal', async () => {
+  const f = vassalFakes();
+  let changes = 0;
+  let asked = 0;
+  f.services.stateChanged = () => void changes++;
+  f.services.missingDependencies = () => (asked++, []);
+  const v = new Vassal('web', quickSpec(), { file: '/etc/emperor/vassals/web.ini', error: null, version: '1' }, f.services);
+  try {
+    v.start();
+    assert.equal(asked, 1);
+    assert.ok(changes >= 2, 'STARTING, then RUNNING');
+    f.exitOnSignal = true;
+    await v.stop(true);
+    v.start();
+    assert.equal(asked, 1);
+  } finally {
+    v.dispose();
+  }
+});
