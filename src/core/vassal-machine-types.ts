@@ -94,6 +94,8 @@ export type VassalEffect =
   | { type: 'clear-timer'; timer: 'roll-deadline' }
   /** no instance has a process: whoever waited for that may go on. */
   | { type: 'quiet' }
+  /** an instance changed and the vassal has taken it in: the fleet hears of it (dependents, views). */
+  | { type: 'report' }
   | { type: 'event'; line: EventLine };
 
 /** Facts the runner supplies with each event: the spec of now and every instance's lifecycle state by id. */

@@ -89,6 +89,7 @@ function instanceChanged(d: Draft, id: number): Draft {
     if (d.st.intent === 'run') start(d);
   }
   settleQuiet(d);
+  d.effects.push({ type: 'report' });
   return d;
 }
 

@@ -11,6 +11,8 @@ export interface DriverHost {
   readonly name: string;
   spec(): VassalSpec | null;
   missingDependencies(): string[];
+  /** tells the fleet the vassal changed. */
+  report(): void;
 }
 
 /** The vassal machine's state and its one runner: events raised while effects run are queued, never re-entered. */
@@ -68,6 +70,8 @@ export class VassalDriver {
         for (const w of waiters) w();
         return;
       }
+      case 'report':
+        return this.host.report();
       case 'event': {
         const { level, instance, message } = effect.line;
         const vassal = this.host.name;

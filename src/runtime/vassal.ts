@@ -44,7 +44,7 @@ export class Vassal {
     this.socket = new VassalSocket(services.openSocket);
     const spawning = { name, services, socket: this.socket, logs: this.logs, output: this.output };
     this.table = new InstanceTable(services, spawning, () => this.spec, (id, runner, before, after, note) => this.changed(id, runner, before, after, note));
-    this.driver = new VassalDriver({ name, spec: () => this.spec, missingDependencies: () => services.missingDependencies(this) }, services, this.table);
+    this.driver = new VassalDriver({ name, spec: () => this.spec, missingDependencies: () => services.missingDependencies(this), report: () => services.stateChanged(this) }, services, this.table);
     if (spec !== null) this.driver.send({ type: 'resize' });
   }
 
@@ -179,6 +179,5 @@ export class Vassal {
     const line = transitionEvent(this.name, runner.index, before, after, note);
     if (line !== null) this.services.events.write(line);
     this.driver.send({ type: 'instance-changed', id });
-    this.services.stateChanged(this);
   }
 }

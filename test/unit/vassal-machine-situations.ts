@@ -119,6 +119,7 @@ export function showEffect(e: VassalEffect): string {
     case 'set-timer': return `deadline #${e.id} in ${e.ms}ms`;
     case 'clear-timer': return 'clear deadline';
     case 'quiet': return 'quiet';
+    case 'report': return 'report';
     case 'event': return `${e.line.level}${e.line.instance === undefined ? '' : ` [${e.line.instance}]`}: ${e.line.message}`;
   }
 }
