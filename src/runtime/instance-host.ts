@@ -21,6 +21,8 @@ export function instanceHost(v: HostSource, self: () => InstanceRunner | null): 
   const s = v.services;
   return {
     clock: s.clock,
+    timers: s.timers,
+    random: s.random,
     policy: () => policyOf(v.spec()),
     spawn: (i) => {
       const spec = v.spec();

@@ -1,14 +1,20 @@
 // Carries out the lifecycle's effects for one instance: spawns, signals, timers, and feeds back events.
 import { transition, initialInstance, GROUP_POLL_MS } from '../core/lifecycle.ts';
-import type { Effect, Instance, LifecycleEvent, LifecyclePolicy, TimerName } from '../core/lifecycle.ts';
+import type { Effect, Instance, LifecycleEvent, LifecyclePolicy, TimerName, Transition } from '../core/lifecycle.ts';
 import type { PendingSpawn, Supervised } from './supervised.ts';
 import type { Clock } from './clock.ts';
 import { HealthMonitor } from './health-monitor.ts';
 import type { ProbeResult } from '../io/health-probe.ts';
+import type { Random, TimerHandle, Timers } from './ports.ts';
+import { RunnerTimers } from './runner-timers.ts';
 
 /** What a runner needs from its surroundings; the vassal supplies it. */
 export interface InstanceHost {
   clock: Clock;
+  /** lifecycle timers and group polls: never the global setTimeout. */
+  timers: Timers;
+  /** backoff jitter. */
+  random: Random;
   policy(): LifecyclePolicy;
   /** starts the process for this instance (now, or later for a daemon), or says why it cannot. */
   spawn(index: number): Supervised | PendingSpawn | { error: string };
@@ -21,6 +27,8 @@ export interface InstanceHost {
   healthTarget(index: number): string | null;
   healthTiming(): { intervalMs: number; timeoutMs: number };
   probe(target: string, timeoutMs: number): Promise<ProbeResult>;
+  /** sees every transition with its effects (scenario tests); optional. */
+  transitioned?(t: Transition): void;
 }
 
 /** Resources the instance used at the last sample. */
@@ -38,7 +46,7 @@ interface ProcessRecord {
 /** One instance of a vassal: its lifecycle state and the resources that state implies. */
 export class InstanceRunner {
   private inst: Instance = initialInstance();
-  private readonly timers = new Map<TimerName, NodeJS.Timeout>();
+  private readonly timers: RunnerTimers;
   private proc: ProcessRecord | null = null;
   private readonly queue: LifecycleEvent[] = [];
   private busy = false;
@@ -51,7 +59,9 @@ export class InstanceRunner {
     readonly index: number,
     private readonly host: InstanceHost,
   ) {
+    this.timers = new RunnerTimers(host.timers);
     this.health = new HealthMonitor({
+      timers: host.timers,
       target: () => host.healthTarget(index),
       timing: () => host.healthTiming(),
       probe: (t, ms) => host.probe(t, ms),
@@ -117,15 +127,20 @@ export class InstanceRunner {
 
   /** Drops every timer (the emperor is going away). */
   dispose(): void {
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
+    this.timers.clearAll();
     this.health.stop();
+  }
+
+  /** The lifecycle timers pending now, by name. */
+  get pendingTimers(): ReadonlyMap<TimerName, TimerHandle> {
+    return this.timers.handles;
   }
 
   private step(ev: LifecycleEvent): void {
     const before = this.inst;
-    const t = transition(before, ev, { now: this.host.clock.now(), random: Math.random(), policy: this.host.policy() });
+    const t = transition(before, ev, { now: this.host.clock.now(), random: this.host.random(), policy: this.host.policy() });
     this.inst = t.next;
+    this.host.transitioned?.(t);
     for (const effect of t.effects) this.apply(effect);
     // A stop while a daemon is still being launched ends the launch.
     if (this.pending !== null && this.inst.state === 'STOPPING') this.pending.cancel();
@@ -154,25 +169,13 @@ export class InstanceRunner {
         if (this.proc.exited && effect.signal === 'SIGKILL') this.watchUntilGone(this.proc);
         return;
       case 'set-timer': {
-        this.clearTimer(effect.timer);
         const timer = effect.timer;
-        const handle = setTimeout(() => {
-          this.timers.delete(timer);
-          // Only the group poll needs to know whether the group lives: spare the others the check.
-          this.dispatch({ type: 'timer', timer, groupAlive: timer === 'group-poll' && this.currentGroupAlive() });
-        }, effect.ms);
-        this.timers.set(timer, handle);
-        return;
+        // Only the group poll needs to know whether the group lives: spare the others the check.
+        return this.timers.set(timer, effect.ms, () => this.dispatch({ type: 'timer', timer, groupAlive: timer === 'group-poll' && this.currentGroupAlive() }));
       }
       case 'clear-timer':
-        return this.clearTimer(effect.timer);
+        return this.timers.clear(effect.timer);
     }
-  }
-
-  private clearTimer(name: TimerName): void {
-    const t = this.timers.get(name);
-    if (t !== undefined) clearTimeout(t);
-    this.timers.delete(name);
   }
 
   private spawn(): void {
@@ -222,7 +225,7 @@ export class InstanceRunner {
   // Orphans of a crashed leader were sent SIGKILL: forget the group once they are gone.
   private watchUntilGone(rec: ProcessRecord): void {
     const check = (): void => {
-      if (rec.sup.alive()) setTimeout(check, GROUP_POLL_MS).unref();
+      if (rec.sup.alive()) this.host.timers.setTimeout(check, GROUP_POLL_MS).unref?.();
       else if (rec.sup.guarded) this.host.untrackGroup(rec.sup.pid);
     };
     check();
