@@ -4,6 +4,7 @@ import type { EmperorPorts } from './emperor-ports.ts';
 import type { EventLog } from './event-log.ts';
 import type { Vassal } from './vassal.ts';
 import type { InstanceRunner } from './instance-runner.ts';
+import type { Current } from '../core/reconcile.ts';
 
 /** The emperor's side of the services: its output, its logs, and what it knows of the fleet. */
 export interface ServiceHooks {
@@ -63,4 +64,16 @@ export function sampleFleet(vassals: Iterable<Vassal>, sampler: EmperorPorts['sa
     const limit = v.spec?.maxRss ?? null;
     if (limit !== null && u.rssBytes > limit) r.dispatch({ type: 'over-memory', rss: u.rssBytes, limit });
   }
+}
+
+/** The running vassals as reconcile compares them with the directory. */
+export function currentFleet(vassals: Iterable<Vassal>, removing: ReadonlySet<string>): Current[] {
+  return [...vassals].map((v) => ({
+    name: v.name,
+    file: v.fileStatus.file,
+    version: v.fileStatus.version,
+    spec: v.spec,
+    error: v.fileStatus.error,
+    removing: removing.has(v.name),
+  }));
 }

@@ -3,13 +3,15 @@
 import { Vassal } from './vassal.ts';
 import type { VassalServices } from './vassal-services.ts';
 import type { EventLog } from './event-log.ts';
-import type { DirEntry, DirWatch } from '../io/vassal-dir.ts';
-import { planReconcile, type Current, type Desired } from '../core/reconcile.ts';
+import type { DirWatch } from '../io/vassal-dir.ts';
+import { planReconcile, type Desired } from '../core/reconcile.ts';
 import { stopBatches } from '../core/stop-order.ts';
 import { StartQueue } from './start-queue.ts';
 import type { EmperorPorts, GuardianPort } from './emperor-ports.ts';
 import type { TimerHandle } from './ports.ts';
-import { sampleFleet, vassalServices } from './emperor-services.ts';
+import { currentFleet, sampleFleet, vassalServices } from './emperor-services.ts';
+import { DependencyWaits } from './dependency-waits.ts';
+import { DirectoryReader, reportInvalid } from './directory-reader.ts';
 
 /** Debounce between a watcher event and the reconcile it schedules: short, so pickup stays fast. */
 export const RECONCILE_DEBOUNCE_MS = 5;
@@ -40,7 +42,8 @@ export class Emperor {
   readonly vassals = new Map<string, Vassal>();
   readonly guardian: GuardianPort;
   private readonly removing = new Set<string>();
-  private readonly waiting = new Set<Vassal>();
+  private readonly waits: DependencyWaits;
+  private readonly directory: DirectoryReader;
   private readonly missingSince = new Map<string, number>();
   private readonly services: VassalServices;
   private readonly ports: EmperorPorts;
@@ -49,7 +52,6 @@ export class Emperor {
   private recheck: TimerHandle | null = null;
   private rescan: TimerHandle | null = null;
   private sampling: TimerHandle | null = null;
-  private dirError: string | null = null;
   private lastReconcile = -Infinity;
   private readonly starts: StartQueue<Vassal>;
   shuttingDown = false;
@@ -57,19 +59,12 @@ export class Emperor {
   constructor(private readonly opts: EmperorOptions) {
     this.ports = opts.ports;
     this.guardian = opts.ports.guardian;
+    this.waits = new DependencyWaits(this.vassals, this.removing);
+    this.directory = new DirectoryReader(opts.ports.dir, opts.ports.files, opts.events);
     this.starts = new StartQueue(START_BATCH, (v) => {
       if (!this.shuttingDown && this.vassals.get(v.name) === v && !this.removing.has(v.name)) v.start();
     }, opts.ports.nextTurn);
-    this.services = vassalServices(opts.ports, {
-      events: opts.events,
-      logDir: opts.logDir,
-      env: opts.env,
-      uwsgi: opts.uwsgi,
-      stdout: opts.stdout,
-      stderr: opts.stderr,
-      missingDependencies: (v) => this.missingDependencies(v),
-      stateChanged: (v) => this.stateChanged(v),
-    });
+    this.services = vassalServices(opts.ports, { ...opts, missingDependencies: (v) => this.waits.missing(v), stateChanged: (v) => this.stateChanged(v) });
   }
 
   private get timers(): EmperorPorts['time']['timers'] {
@@ -118,29 +113,9 @@ export class Emperor {
   reconcile(): void {
     if (this.shuttingDown) return;
     this.lastReconcile = this.ports.time.clock.now();
-    const dir = this.ports.dir;
-    let entries: DirEntry[];
-    try {
-      entries = dir.list();
-      const untrusted = dir.trustProblem();
-      if (untrusted !== null) throw new Error(untrusted);
-      if (this.dirError !== null) this.opts.events.info(`vassal directory ${dir.path} is readable again`);
-      this.dirError = null;
-    } catch (err) {
-      const msg = `cannot use vassal directory ${dir.path}: ${(err as Error).message}; running vassals are kept, and no file is read until it is fixed`;
-      if (msg !== this.dirError) this.opts.events.write({ level: 'error', message: msg });
-      this.dirError = msg;
-      return;
-    }
-    const desired = this.ports.files.read(entries);
-    const current: Current[] = [...this.vassals.values()].map((v) => ({
-      name: v.name,
-      file: v.fileStatus.file,
-      version: v.fileStatus.version,
-      spec: v.spec,
-      error: v.fileStatus.error,
-      removing: this.removing.has(v.name),
-    }));
+    const desired = this.directory.read();
+    if (desired === null) return;
+    const current = currentFleet(this.vassals.values(), this.removing);
     for (const op of planReconcile(desired, current, this.missingSince, this.ports.time.clock.now())) {
       switch (op.op) {
         case 'add':
@@ -158,11 +133,11 @@ export class Emperor {
           if (v === undefined) break;
           v.markInvalid(op.desired.file, op.desired.error ?? 'unusable file', op.desired.version);
           if (op.desired.stop === true) {
-            this.reportInvalid(v.name, op.desired.error ?? '', false);
+            reportInvalid(this.opts.events, v.name, op.desired.error ?? '', false);
             void v.stop();
             break;
           }
-          this.reportInvalid(v.name, op.desired.error ?? '', v.instanceState !== 'STOPPED');
+          reportInvalid(this.opts.events, v.name, op.desired.error ?? '', v.instanceState !== 'STOPPED');
           break;
         }
         case 'remove':
@@ -211,7 +186,7 @@ export class Emperor {
     this.vassals.set(d.name, v);
     this.opts.onChange?.();
     if (d.error !== null) {
-      this.reportInvalid(d.name, d.error, false);
+      reportInvalid(this.opts.events, d.name, d.error, false);
       return;
     }
     this.opts.events.write({ level: 'info', vassal: d.name, message: `found ${d.file}` });
@@ -222,7 +197,7 @@ export class Emperor {
     const v = this.vassals.get(name);
     if (v === undefined) return;
     this.removing.add(name);
-    this.waiting.delete(v);
+    this.waits.forget(v);
     this.opts.events.write({ level: 'info', vassal: name, message: `file removed: ${v.fileStatus.file}; stopping` });
     await v.stop(true);
     v.dispose();
@@ -234,28 +209,8 @@ export class Emperor {
     this.schedule(); // its file may have come back meanwhile
   }
 
-  private reportInvalid(name: string, error: string, keptRunning: boolean): void {
-    for (const line of error.split('\n')) this.opts.events.write({ level: 'error', vassal: name, state: 'INVALID', message: line });
-    if (keptRunning) this.opts.events.write({ level: 'warn', vassal: name, message: 'the previous version keeps running until the file is fixed' });
-  }
-
-  // Dependencies not RUNNING yet; a vassal that must wait is retried as they change.
-  private missingDependencies(v: Vassal): string[] {
-    const missing = (v.spec?.depends ?? []).filter((d) => this.vassals.get(d)?.instanceState !== 'RUNNING' || this.removing.has(d));
-    if (missing.length > 0) this.waiting.add(v);
-    else this.waiting.delete(v);
-    return missing;
-  }
-
   private stateChanged(changed: Vassal): void {
     this.opts.onChange?.();
-    if (this.shuttingDown || this.waiting.size === 0 || changed.instanceState !== 'RUNNING') return;
-    for (const v of [...this.waiting]) {
-      if (!v.wanted || v.spec === null) {
-        this.waiting.delete(v);
-        continue;
-      }
-      v.start();
-    }
+    if (!this.shuttingDown) this.waits.changed(changed);
   }
 }

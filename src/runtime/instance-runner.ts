@@ -1,5 +1,5 @@
 // Carries out the lifecycle's effects for one instance: spawns, signals, timers, and feeds back events.
-import { transition, initialInstance, GROUP_POLL_MS } from '../core/lifecycle.ts';
+import { transition, initialInstance } from '../core/lifecycle.ts';
 import type { Effect, Instance, LifecycleEvent, LifecyclePolicy, TimerName, Transition } from '../core/lifecycle.ts';
 import type { PendingSpawn, Supervised } from './supervised.ts';
 import type { Clock } from './clock.ts';
@@ -7,6 +7,7 @@ import { HealthMonitor } from './health-monitor.ts';
 import type { ProbeResult } from '../io/health-probe.ts';
 import type { Random, TimerHandle, Timers } from './ports.ts';
 import { RunnerTimers } from './runner-timers.ts';
+import { RunnerProcess } from './runner-process.ts';
 
 /** What a runner needs from its surroundings; the vassal supplies it. */
 export interface InstanceHost {
@@ -37,17 +38,11 @@ export interface Usage {
   cpuPercent: number | null;
 }
 
-// One started process, kept until nothing of it is left.
-interface ProcessRecord {
-  sup: Supervised;
-  exited: boolean;
-}
-
 /** One instance of a vassal: its lifecycle state and the resources that state implies. */
 export class InstanceRunner {
   private inst: Instance = initialInstance();
   private readonly timers: RunnerTimers;
-  private proc: ProcessRecord | null = null;
+  private proc: RunnerProcess | null = null;
   private readonly queue: LifecycleEvent[] = [];
   private busy = false;
   private pending: PendingSpawn | null = null;
@@ -166,12 +161,12 @@ export class InstanceRunner {
       case 'kill-group':
         if (this.proc === null) return;
         this.proc.sup.signal(effect.signal);
-        if (this.proc.exited && effect.signal === 'SIGKILL') this.watchUntilGone(this.proc);
+        if (this.proc.exited && effect.signal === 'SIGKILL') this.proc.untrackWhenGone();
         return;
       case 'set-timer': {
         const timer = effect.timer;
         // Only the group poll needs to know whether the group lives: spare the others the check.
-        return this.timers.set(timer, effect.ms, () => this.dispatch({ type: 'timer', timer, groupAlive: timer === 'group-poll' && this.currentGroupAlive() }));
+        return this.timers.set(timer, effect.ms, () => this.dispatch({ type: 'timer', timer, groupAlive: timer === 'group-poll' && (this.proc?.groupAlive() ?? false) }));
       }
       case 'clear-timer':
         return this.timers.clear(effect.timer);
@@ -202,32 +197,9 @@ export class InstanceRunner {
   }
 
   private attach(sup: Supervised): void {
-    const record: ProcessRecord = { sup, exited: false };
-    this.proc = record;
-    if (sup.guarded) this.host.trackGroup(sup.pid);
-    sup.onExit((code, signal) => {
-      record.exited = true;
-      const alive = sup.alive();
-      if (!alive && sup.guarded) this.host.untrackGroup(sup.pid);
-      if (this.proc === record) this.dispatch({ type: 'exited', code, signal, groupAlive: alive });
+    const record: RunnerProcess = new RunnerProcess(sup, this.host, (code, signal, groupAlive) => {
+      if (this.proc === record) this.dispatch({ type: 'exited', code, signal, groupAlive });
     });
-  }
-
-  // Whether the current process still has anything alive; forgets a group once it is empty.
-  private currentGroupAlive(): boolean {
-    const rec = this.proc;
-    if (rec === null) return false;
-    const alive = rec.sup.alive();
-    if (!alive && rec.exited && rec.sup.guarded) this.host.untrackGroup(rec.sup.pid);
-    return alive;
-  }
-
-  // Orphans of a crashed leader were sent SIGKILL: forget the group once they are gone.
-  private watchUntilGone(rec: ProcessRecord): void {
-    const check = (): void => {
-      if (rec.sup.alive()) this.host.timers.setTimeout(check, GROUP_POLL_MS).unref?.();
-      else if (rec.sup.guarded) this.host.untrackGroup(rec.sup.pid);
-    };
-    check();
+    this.proc = record;
   }
 }
