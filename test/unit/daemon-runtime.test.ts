@@ -178,3 +178,13 @@ test('a launch the spawner refuses is that error, at once', () => {
   r.procs.failures.set('/usr/sbin/appd', 'spawn /usr/sbin/appd ENOENT');
   assert.deepEqual(startDaemon(r.options), { error: 'spawn /usr/sbin/appd ENOENT' });
 });
+
+test('a record that cannot be written is a note, never a failure: supervision goes on without it', () => {
+  const r = rig();
+  const id = r.daemon(300, 1000);
+  r.facts.pidfiles.set(PIDFILE, { pid: 300, mtimeMs: id.startMs + 200 });
+  r.records.set = () => 'cannot record the daemon in /state/daemons: EROFS; the next emperor may not adopt it';
+  const sup = startDaemon(r.options);
+  assert.ok('signal' in sup && sup.alive());
+  assert.deepEqual(r.notes.slice(1), ['cannot record the daemon in /state/daemons: EROFS; the next emperor may not adopt it']);
+});
