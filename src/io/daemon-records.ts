@@ -12,8 +12,18 @@ export interface DaemonRecord {
   pidfile: string;
 }
 
+/** What the emperor remembers of its daemons (a port: files in production, a map in tests). */
+export interface DaemonRecords {
+  /** The record of a vassal's daemon, or null. */
+  get(name: string): DaemonRecord | null;
+  /** Records a daemon; returns the error instead of throwing (supervision goes on without it). */
+  set(name: string, record: DaemonRecord): string | null;
+  /** Forgets a daemon that was stopped or died. */
+  delete(name: string): void;
+}
+
 /** Reads and writes records under `<state-dir>/daemons/NAME.json`. */
-export class DaemonRecords {
+export class FileDaemonRecords implements DaemonRecords {
   constructor(private readonly dir: string) {}
 
   /** The record of a vassal's daemon, or null. */

@@ -37,6 +37,8 @@ export function instanceHost(
 ): InstanceHost {
   return {
     clock: services.clock,
+    timers: services.timers,
+    random: services.random,
     policy: () => policyOf(specs.current()),
     spawn: (i) => {
       const spec = specs.current();

@@ -81,6 +81,7 @@ function spawnProcess(ctx: SpawnContext, spec: VassalSpec, i: number, listenFd: 
       note: (message) => s.events.write({ level: message.startsWith('adopted') ? 'info' : 'warn', vassal: ctx.name, instance: i, message }),
       stopSignal: spec.stopSignal,
       stopTimeoutMs: spec.stopTimeout,
+      ports: s.daemon,
     });
     built.closeFds();
     return started;
@@ -119,14 +120,7 @@ function supervised(s: VassalServices, pid: number, onExit: Supervised['onExit']
     pid,
     guarded: true,
     signal: (sig) => s.killGroup(pid, sig),
-    signalMain: (sig) => {
-      try {
-        process.kill(pid, sig as NodeJS.Signals);
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    signalMain: (sig) => s.signals.kill(pid, sig),
     alive: () => s.groupAlive(pid),
     onExit,
   };

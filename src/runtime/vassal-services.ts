@@ -6,7 +6,7 @@ import type { Vassal } from './vassal.ts';
 import type { ProbeResult } from '../io/health-probe.ts';
 import type { DaemonRecords } from '../io/daemon-records.ts';
 import type { OpenSocket } from './vassal-socket.ts';
-import type { Random, Signals, Timers } from './ports.ts';
+import type { DaemonPorts, Random, Signals, Timers } from './ports.ts';
 
 /** Shared services, built once by the emperor and handed to each vassal. */
 export interface VassalServices {
@@ -17,6 +17,8 @@ export interface VassalServices {
   random: Random;
   /** signals to processes and groups. */
   signals: Signals;
+  /** what a smart-attached daemon's start reaches: time, signals, pidfiles and process identities. */
+  daemon: DaemonPorts;
   spawner: Spawner;
   guardian: { track(pgid: number): void; untrack(pgid: number): void };
   events: EventLog;

@@ -1,7 +1,7 @@
 // Fakes behind every port a Vassal uses: a clock and timers advanced by hand, a spawner whose
 // processes a test exits by hand, recorded group signals, a fake socket binder and probe.
 import { EventLog, type LiveEvent } from '../../../src/runtime/event-log.ts';
-import { DaemonRecords } from '../../../src/io/daemon-records.ts';
+import { FakeFacts, FakeRecords } from './runtime-ports.ts';
 import type { VassalServices } from '../../../src/runtime/vassal-services.ts';
 import type { Vassal } from '../../../src/runtime/vassal.ts';
 import type { SpawnRequest, SpawnedProcess, Spawner } from '../../../src/io/spawner.ts';
@@ -167,7 +167,12 @@ export function vassalFakes(): VassalFakes {
       killGroup: (g, s) => void killGroup(g, s),
       missingDependencies: (_v: Vassal) => [...f.missing],
       stateChanged: () => undefined,
-      records: new DaemonRecords('/nonexistent/emperor-test-daemons'),
+      records: new FakeRecords(),
+      daemon: {
+        time: { clock: { now: () => timers.now, unixSeconds: (m) => m / 1000 }, timers, wallMs: () => 1_700_000_000_000 + timers.now },
+        signals: { killGroup: (g, s) => killGroup(g, s), kill: (p, s) => killGroup(p, s), groupAlive: (g) => alive(g) },
+        facts: new FakeFacts(),
+      },
       uwsgi: '/usr/bin/uwsgi',
       probe: () => f.probe(),
       openSocket: (a) => {
