@@ -321,8 +321,9 @@ test('release (shutdown with daemons) leaves every process running: no signal, n
     v.start();
     await settle();
     for (const r of v.instances) r.dispatch({ type: 'health', ok: true, message: 'HTTP 200' });
+    const before = f.timers.count;
     v.rollingRestart();
-    assert.equal(f.timers.count, 1, 'the roll deadline');
+    assert.ok(f.timers.count >= before + 1, 'the roll deadline, beside the replacement timers');
     v.retired = true;
     v.release();
     v.start();

@@ -124,6 +124,8 @@ export interface VassalFakes {
   spawner: FakeSpawner;
   /** group signals sent, as `PID SIGNAL`. */
   signals: string[];
+  /** signals to one process (a reload signal, `emperorctl signal`), `PID SIG`. */
+  mainSignals: string[];
   /** event records written, in order. */
   events: LiveEvent[];
   /** sockets opened and closed, as `open ADDRESS FD` / `close FD`. */
@@ -146,6 +148,7 @@ export function vassalFakes(): VassalFakes {
     timers,
     spawner,
     signals: [],
+    mainSignals: [],
     events: [],
     sockets: [],
     missing: [],
@@ -155,7 +158,7 @@ export function vassalFakes(): VassalFakes {
       clock: { now: () => timers.now, unixSeconds: (m) => m / 1000 },
       timers,
       random: () => 0.5,
-      signals: { killGroup: (g, s) => killGroup(g, s), kill: (p, s) => killGroup(p, s), groupAlive: (g) => alive(g) },
+      signals: { killGroup: (g, s) => killGroup(g, s), kill: (p, s) => killMain(p, s), groupAlive: (g) => alive(g) },
       spawner,
       guardian: { track: () => undefined, untrack: () => undefined },
       events,
@@ -189,6 +192,10 @@ export function vassalFakes(): VassalFakes {
     const p = spawner.procs.find((x) => x.pid === g && !x.exited);
     if (p !== undefined && f.exitOnSignal && (s === 'SIGTERM' || s === 'SIGKILL')) p.exit(null, s);
     return p !== undefined;
+  };
+  const killMain = (pid: number, s: string): boolean => {
+    f.mainSignals.push(`${pid} ${s}`);
+    return spawner.procs.some((x) => x.pid === pid && !x.exited);
   };
   return f;
 }
