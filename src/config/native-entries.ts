@@ -6,7 +6,7 @@ import type { Result } from './result.ts';
 import type { Templated } from './spec.ts';
 import { INSTANCE_MARK } from './spec.ts';
 import { expandMagic } from './magic.ts';
-import { asNativeKey, FAMILIAR_KEYS, LATER_KEYS, NATIVE_KEYS, REPEATABLE_KEYS } from './native-keys.ts';
+import { asNativeKey, FAMILIAR_KEYS, NATIVE_KEYS, REPEATABLE_KEYS } from './native-keys.ts';
 import type { NativeKey } from './native-keys.ts';
 import { MAX_PROBLEMS, quote } from './problems.ts';
 import { closestWord } from './suggest.ts';
@@ -43,7 +43,7 @@ export function collectEntries(all: readonly IniEntry[], fail: Fail): Map<Native
 function checkContinuation(entry: IniEntry, fail: Fail): void {
   for (const { line, text } of entry.continuation) {
     const written = /^([A-Za-z][A-Za-z0-9_-]*)\s*=/.exec(text)?.[1];
-    if (written === undefined || (asNativeKey(written) === null && !LATER_KEYS.has(written))) continue;
+    if (written === undefined || asNativeKey(written) === null) continue;
     fail(
       line,
       `${quote(text)} is indented, so it continues \`${entry.key}\` from line ${entry.line}; remove the indentation to make it a key of its own`,
@@ -51,9 +51,8 @@ function checkContinuation(entry: IniEntry, fail: Fail): void {
   }
 }
 
-/** Why a key is refused: later-version keys are unsupported, others unknown with the closest key suggested. */
+/** Why a key is refused: unknown, with the familiar or closest key suggested. */
 export function unknownKeyMessage(key: string, suggest = true): string {
-  if (LATER_KEYS.has(key)) return `\`${key}\` is not supported by this version of emperor`;
   const lower = key.toLowerCase();
   const familiar = Object.hasOwn(FAMILIAR_KEYS, lower) ? FAMILIAR_KEYS[lower] : undefined;
   const suggestion = familiar ?? (suggest ? closestWord(key, NATIVE_KEYS) : null);

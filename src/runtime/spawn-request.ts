@@ -5,7 +5,7 @@ import { asWho, withRights } from '../io/fs-rights.ts';
 import { vassalRights } from './run-as.ts';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { expandInstance, type VassalSpec } from '../config/spec.ts';
-import { LinePrefixer } from '../io/line-prefixer.ts';
+import { prefixLines } from '../io/line-framer.ts';
 import type { OutputTarget, SpawnedProcess, SpawnRequest } from '../io/spawner.ts';
 import type { OutputPair } from '../io/socket-pair.ts';
 import type { VassalServices } from './vassal-services.ts';
@@ -151,10 +151,10 @@ export function attachOutput(
     }
     if (stream === null) return;
     closeLater(stream);
-    const lines = new LinePrefixer(`${name}: `, sink, (text) => ring.push(text));
+    const lines = prefixLines(`${name}: `, sink, (text) => ring.push(text));
     stream.on('data', (chunk: Buffer) => lines.push(chunk));
-    stream.on('end', () => lines.flush());
-    stream.on('error', () => lines.flush());
+    stream.on('end', () => lines.end());
+    stream.on('error', () => lines.end());
   };
   wire(proc.stdout, services.stdout, feeds.stdout);
   wire(proc.stderr, services.stderr, feeds.stderr);
