@@ -1,17 +1,19 @@
-// Starts one instance's process: the socket it inherits, then a plain child, a piped child or a daemon.
+// Starts one instance's process: the socket it inherits, then its spawn plan carried out in one place
+// (a plain child, a piped child or a daemon).
 import type { VassalSpec } from '../config/spec.ts';
-import { DAEMON_MIN_START_MS } from '../config/smart-daemon.ts';
 import type { VassalServices } from './vassal-services.ts';
-import { buildSpawnRequest, attachOutput, outputGraceMs } from './spawn-request.ts';
+import { attachOutput } from './child-output.ts';
 import type { OutputRing } from './output-ring.ts';
 import { startDaemon } from './daemon.ts';
-import { runAs, vassalRights } from './run-as.ts';
+import { lookupRunAs } from './run-as.ts';
 import { spawnPiped } from './piped-spawn.ts';
 import type { VassalLogs } from './vassal-logs.ts';
 import type { PendingSpawn, Supervised } from './supervised.ts';
 import type { VassalSocket } from './vassal-socket.ts';
-import { handOverSocket } from './socket-activation.ts';
-import { explainUnrunnable } from '../io/spawner.ts';
+import { planSpawn, type OutputPlan, type SpawnPlan } from './spawn-plan.ts';
+import { explainUnrunnable, type OutputTarget, type SpawnRequest } from '../io/spawner.ts';
+import { openSpawnFiles } from '../io/log-file-open.ts';
+import { closeSync } from 'node:fs';
 
 /** What a spawn borrows from its vassal: the services, its socket, its log files and its output ring. */
 export interface SpawnContext {
@@ -40,77 +42,96 @@ export function spawnInstance(ctx: SpawnContext, spec: VassalSpec, i: number): S
   return { pending, cancel: () => void (cancelled = true) };
 }
 
-// The process itself, with the socket's descriptor (null without `socket`).
+// The process itself, with the socket's descriptor (null without `socket`): accounts looked up once, then the plan.
 function spawnProcess(ctx: SpawnContext, spec: VassalSpec, i: number, listenFd: number | null): Supervised | PendingSpawn | { error: string } {
   const s = ctx.services;
-  const built = buildSpawnRequest(spec, i, s, spec.pidfile !== null);
-  if ('error' in built) return built;
-  const req = built.request;
-  if (spec.uwsgiApp) req.argv[0] = s.uwsgi;
-  if (listenFd !== null) {
-    // Behind the shim a missing program would only show as exit 127: say why before the spawn.
-    const argv0 = req.argv[0] ?? '';
-    const why = argv0.includes('/') || req.env.PATH !== undefined ? explainUnrunnable(argv0, req.cwd, req.env.PATH) : null;
+  const runAs = lookupRunAs(spec.user, spec.group);
+  if (runAs !== null && 'error' in runAs) return runAs;
+  const plan = planSpawn(spec, i, { baseEnv: s.baseEnv, logDir: s.logDir, uwsgi: s.uwsgi, ownUid: process.getuid?.() ?? 0, runAs, listenFd });
+  return carryOut(ctx, spec, i, plan);
+}
+
+// The plan carried out: its files opened with the vassal's rights (one switch), then one spawn.
+function carryOut(ctx: SpawnContext, spec: VassalSpec, i: number, plan: SpawnPlan): Supervised | PendingSpawn | { error: string } {
+  const s = ctx.services;
+  const paths = [plan.stdout, plan.stderr].flatMap((o) => (o.kind === 'file' ? [o.path] : []));
+  const opened = plan.checkDirectory || paths.length > 0 ? openSpawnFiles(plan.rights, { enter: plan.checkDirectory ? plan.cwd : null, files: paths }) : { fds: [] };
+  if ('error' in opened) return opened;
+  const fds = opened.fds.slice();
+  const closeFds = (): void => {
+    for (const fd of fds.splice(0)) closeSync(fd);
+  };
+  if (plan.checkProgram !== null) {
+    const why = explainUnrunnable(plan.checkProgram, plan.cwd, plan.env.PATH);
     if (why !== null) {
-      built.closeFds();
+      closeFds();
       return { error: why };
     }
-    handOverSocket(req, listenFd, ctx.name);
   }
-  const as = runAs(req, spec.user, spec.group);
-  if ('error' in as) {
-    built.closeFds();
-    return as;
-  }
-  // A daemon's output never goes through a pipe the emperor holds: it outlives the emperor.
-  if (spec.pidfile !== null) {
-    if (req.stdout.kind === 'pipe') req.stdout = { kind: 'null' };
-    if (req.stderr.kind === 'pipe') req.stderr = { kind: 'null' };
+  const stdout = target(plan.stdout, opened.fds, null);
+  const request: SpawnRequest = { argv: plan.argv, cwd: plan.cwd, env: plan.env, umask: plan.umask, stdout, stderr: target(plan.stderr, opened.fds, stdout) };
+  if (plan.listenFd !== null) request.listenFd = plan.listenFd;
+  if (plan.daemon !== null) {
+    const d = plan.daemon;
     const started = startDaemon({
       name: ctx.name,
-      pidfile: spec.pidfile,
-      pidfileBy: spec.pidfileBy,
-      request: req,
+      pidfile: d.pidfile,
+      pidfileBy: d.pidfileBy,
+      request,
       spawner: s.spawner,
       records: s.records,
-      startTimeoutMs: Math.max(spec.startSecs, DAEMON_MIN_START_MS),
-      uid: as.uid,
-      rights: vassalRights(spec),
+      startTimeoutMs: d.startTimeoutMs,
+      uid: plan.uid,
+      rights: plan.rights,
       emperorPid: process.pid,
       guard: s.guardian,
       note: (message) => s.events.write({ level: message.startsWith('adopted') ? 'info' : 'warn', vassal: ctx.name, instance: i, message }),
-      stopSignal: spec.stopSignal,
-      stopTimeoutMs: spec.stopTimeout,
+      stopSignal: d.stopSignal,
+      stopTimeoutMs: d.stopTimeoutMs,
     });
-    built.closeFds();
+    closeFds();
     return started;
   }
-  const hint = (e: string): string => (spec.uwsgiApp && /not in PATH|does not exist/.test(e) ? `${e} (the uWSGI binary: install uwsgi or pass --uwsgi PATH)` : e);
-  const writers = {
-    stdout: built.logs.stdout === null ? null : ctx.logs.writer(built.logs.stdout, spec),
-    stderr: built.logs.stderr === null ? null : ctx.logs.writer(built.logs.stderr, spec),
-  };
+  const hint = (e: string): string => (plan.uwsgi && /not in PATH|does not exist/.test(e) ? `${e} (the uWSGI binary: install uwsgi or pass --uwsgi PATH)` : e);
+  const writer = (o: OutputPlan): ReturnType<VassalLogs['writer']> | null => (o.kind === 'log' ? ctx.logs.writer(o.path, spec, plan.rights) : null);
+  const writers = { stdout: writer(plan.stdout), stderr: writer(plan.stderr) };
   if (writers.stdout !== null || writers.stderr !== null) {
     return spawnPiped({
-      request: req,
+      request,
       spawner: s.spawner,
       writers,
-      closeFds: () => built.closeFds(),
+      closeFds,
       explain: hint,
       started: (proc, feeds) => {
-        attachOutput(proc, ctx.name, s, ctx.output, feeds, outputGraceMs(spec));
+        attachOutput(proc, ctx.name, s, ctx.output, feeds, plan.outputGraceMs);
         return supervised(s, proc.pid, proc.onExit.bind(proc));
       },
     });
   }
-  const proc = s.spawner.spawn(req);
-  built.closeFds();
+  const proc = s.spawner.spawn(request);
+  closeFds();
   if ('error' in proc) {
     if (proc.reason === undefined) return { error: hint(proc.error) };
     return { pending: proc.reason.then((e) => ({ error: hint(e) })), cancel: () => {} };
   }
-  attachOutput(proc, ctx.name, s, ctx.output, { stdout: null, stderr: null }, outputGraceMs(spec));
+  attachOutput(proc, ctx.name, s, ctx.output, { stdout: null, stderr: null }, plan.outputGraceMs);
   return supervised(s, proc.pid, proc.onExit.bind(proc));
+}
+
+// A stream's descriptor: files in the order the plan names them; pipes the emperor reads (replaced by
+// an output pair for a log file); `stdout`: the very target stdout got.
+function target(o: OutputPlan, fds: readonly number[], stdout: OutputTarget | null): OutputTarget {
+  switch (o.kind) {
+    case 'emperor':
+    case 'log':
+      return { kind: 'pipe' };
+    case 'null':
+      return { kind: 'null' };
+    case 'stdout':
+      return stdout ?? { kind: 'null' };
+    case 'file':
+      return { kind: 'fd', fd: fds[stdout !== null && stdout.kind === 'fd' ? 1 : 0] as number };
+  }
 }
 
 // A plain child, watched through its process group.
@@ -119,14 +140,7 @@ function supervised(s: VassalServices, pid: number, onExit: Supervised['onExit']
     pid,
     guarded: true,
     signal: (sig) => s.killGroup(pid, sig),
-    signalMain: (sig) => {
-      try {
-        process.kill(pid, sig as NodeJS.Signals);
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    signalMain: (sig) => s.signals.kill(pid, sig),
     alive: () => s.groupAlive(pid),
     onExit,
   };

@@ -2,7 +2,7 @@
 import type { SpawnedProcess, SpawnRequest, Spawner } from '../io/spawner.ts';
 import type { OutputPair } from '../io/socket-pair.ts';
 import type { LogWriter } from '../io/log-writer.ts';
-import type { LogFeed } from './spawn-request.ts';
+import type { LogFeed } from './child-output.ts';
 import type { PendingSpawn, Supervised } from './supervised.ts';
 
 /** What a piped spawn needs: the request, the writers of its log files, and what to do with the started child. */

@@ -46,3 +46,11 @@ test('io/ never imports runtime/', () => {
     assert.deepEqual(bad, [], `${relative(SRC, file)} imports ${bad.join(', ')}`);
   }
 });
+
+test('the spawn plan is pure: spawn-plan.ts imports no node: I/O module and nothing from io/ but types', () => {
+  const file = join(SRC, 'runtime/spawn-plan.ts');
+  const text = readFileSync(file, 'utf8');
+  assert.deepEqual(importsOf(file).filter((s) => /^node:(fs|child_process|net|http|dgram|os)/.test(s)), []);
+  const ioValues = [...text.matchAll(/^import\s+(?!type\s)[^;]*?from\s+'(\.\.\/io\/[^']+)'/gms)].map((m) => m[1]);
+  assert.deepEqual(ioValues, [], 'spawn-plan.ts imports io/ values');
+});
