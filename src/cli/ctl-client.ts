@@ -1,6 +1,7 @@
 // emperorctl's side of the sockets: read the stats document, send one control request.
 import { createConnection } from 'node:net';
 import type { ControlRequest, ControlResponse, StatsDocument } from '../control/protocol.ts';
+import { describeErrno } from '../core/errors.ts';
 
 /** The emperor could not be reached: exit code 3, with the socket tried and how to point elsewhere. */
 export class UnreachableError extends Error {
@@ -12,7 +13,7 @@ export class UnreachableError extends Error {
   }
 }
 
-const why = (err: NodeJS.ErrnoException): string => err.code ?? err.message;
+const why = (err: NodeJS.ErrnoException): string => describeErrno(err);
 
 /** Reads the stats socket: one JSON document, then EOF. */
 export function readStats(path: string, timeoutMs = 5000): Promise<StatsDocument> {

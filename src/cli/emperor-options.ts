@@ -8,6 +8,7 @@ import { formatProblem } from '../config/parse-file.ts';
 import type { LogFormat } from '../runtime/event-log.ts';
 import { defaultStateDir } from '../control/paths.ts';
 import { UNIT_DEFAULTS, type UnitOptions } from './systemd-unit-options.ts';
+import { describeErrno } from '../core/errors.ts';
 
 /** Every option of `emperor`, resolved. Durations in ms. */
 export interface EmperorSettings {
@@ -136,7 +137,7 @@ export function readConfigSection(path: string): Map<string, string> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read --config ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(`cannot read --config ${path}: ${describeErrno(err)}`);
   }
   const doc = readIni(path, text);
   const errors = doc.problems.filter((p) => !p.warning).map(formatProblem);

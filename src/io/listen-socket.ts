@@ -6,6 +6,7 @@ import { nativeHelper } from './native.ts';
 import { dirname } from 'node:path';
 import { getSystemErrorName } from 'node:util';
 import type { SocketAddress } from '../config/socket-address.ts';
+import { describeErrno, errnoOf } from '../core/errors.ts';
 
 /** The backlog asked for; the kernel caps it at net.core.somaxconn. A child may set its own with listen(). */
 export const LISTEN_BACKLOG = 4096;
@@ -67,7 +68,7 @@ function listenLater(fd: number, open: () => boolean): Promise<string | null> {
       try {
         child = spawn(process.execPath, ['-e', LISTEN_CODE], { stdio: ['ignore', 'ignore', 'pipe', fd], env: {} });
       } catch (err) {
-        resolve(`cannot listen: cannot run ${process.execPath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+        resolve(`cannot listen: cannot run ${process.execPath} (${describeErrno(err)})`);
         return;
       }
       let stderr = '';
@@ -132,7 +133,7 @@ export function openListenSocket(a: SocketAddress, native = true): ListenSocket 
       ino = statSync(a.path).ino;
     } catch (err) {
       closeHandle();
-      return failure(a, `set up ${a.path}`, (err as NodeJS.ErrnoException).code ?? 'EIO');
+      return failure(a, `set up ${a.path}`, errnoOf(err) ?? 'EIO');
     }
   }
   let open = true;
@@ -165,14 +166,14 @@ function prepareUnixPath(path: string): string | null {
     try {
       unlinkSync(path);
     } catch (err) {
-      return `cannot remove the stale socket ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+      return `cannot remove the stale socket ${path} (${errnoOf(err) ?? 'error'})`;
     }
     return null;
   }
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
   } catch (err) {
-    return `cannot create the directory ${dirname(path)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+    return `cannot create the directory ${dirname(path)} (${errnoOf(err) ?? 'error'})`;
   }
   return null;
 }

@@ -5,6 +5,7 @@ import { delimiter, isAbsolute, join } from 'node:path';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { PairMaker, type OutputPair } from './socket-pair.ts';
+import { errnoOf } from '../core/errors.ts';
 
 /** Where one output stream of a child goes: `socket` is the child's end of an output pair. */
 export type OutputTarget = { kind: 'pipe' } | { kind: 'fd'; fd: number } | { kind: 'null' } | { kind: 'socket'; socket: Socket };
@@ -58,7 +59,7 @@ export function explainUnrunnable(argv0: string, cwd: string, pathVar: string | 
       accessSync(c, constants.X_OK);
       return missingInterpreter(c);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EACCES') return `${c} is not executable (chmod +x ${c})`;
+      if (errnoOf(err) === 'EACCES') return `${c} is not executable (chmod +x ${c})`;
     }
   }
   return argv0.includes('/')

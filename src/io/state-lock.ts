@@ -3,6 +3,7 @@ import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync 
 import { join } from 'node:path';
 import { processAlive } from './process-group.ts';
 import { identify } from './pidfile.ts';
+import { errnoOf } from '../core/errors.ts';
 
 /** Takes `<stateDir>/emperor.pid`, or throws an error saying which emperor holds it. */
 export function lockStateDir(stateDir: string): { release(): void } {
@@ -24,7 +25,7 @@ export function lockStateDir(stateDir: string): { release(): void } {
           },
         };
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        if (errnoOf(err) !== 'EEXIST') throw err;
       }
       const owner = Number.parseInt(readFileSync(pidFile, 'utf8'), 10);
       // After a crash the pid may belong to someone else by now: an emperor wrote its pid file after it started.

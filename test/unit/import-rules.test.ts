@@ -27,10 +27,10 @@ function filesUnder(dir: string): string[] {
   return readdirSync(join(SRC, dir)).filter((f) => f.endsWith('.ts')).map((f) => join(SRC, dir, f));
 }
 
-test('emperorctl loads only its own files and the protocol', () => {
+test('emperorctl loads only its own files, the protocol and the error vocabulary', () => {
   const files = [...closure(join(SRC, 'cli/emperorctl.ts'))].map((f) => relative(SRC, f)).sort();
   assert.ok(files.includes('control/protocol.ts') && files.includes('cli/ctl-client.ts'), `the import scan found ${files.join(', ')}`);
-  for (const f of files) assert.match(f, /^(cli\/(emperorctl|ctl-[a-z-]+)\.ts|control\/(protocol|paths)\.ts)$/, `emperorctl imports ${f}`);
+  for (const f of files) assert.match(f, /^(cli\/(emperorctl|ctl-[a-z-]+)\.ts|control\/(protocol|paths)\.ts|core\/(errors|error-codes)\.ts)$/, `emperorctl imports ${f}`);
 });
 
 test('core/ and config/ import no node: I/O modules', () => {
