@@ -58,7 +58,6 @@ export class EmperorError extends Error {
   readonly failure: Failure;
   constructor(f: Failure) {
     super(f.message, f.cause === undefined ? undefined : { cause: f.cause });
-    this.name = 'EmperorError';
     this.failure = f;
   }
 }
@@ -77,4 +76,9 @@ export function describeErrno(err: unknown): string {
 export function errnoOf(err: unknown): string | null {
   const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
   return typeof code === 'string' ? code : null;
+}
+
+/** A Failed from an `{ error }` a caller not yet migrated returned: its failure if it has one, else `fallback`'s. */
+export function asFailed(x: { error: string; failure?: Failure }, fallback: ErrorCode): Failed {
+  return x.failure !== undefined ? { error: x.error, failure: x.failure } : failed(fallback, x.error);
 }

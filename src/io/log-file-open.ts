@@ -3,7 +3,7 @@
 import { closeSync, constants, fstatSync, mkdirSync, openSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { asWho, withRights, type FsRights } from './fs-rights.ts';
-import { describeErrno } from '../core/errors.ts';
+import { describeErrno, fail, type ErrorCode, type Outcome } from '../core/errors.ts';
 
 /** /dev/null's device number (major 1, minor 3): a fine log for anyone. */
 const DEV_NULL_RDEV = (1 << 8) | 3;
@@ -39,11 +39,12 @@ export interface SpawnFiles {
  * gets no file it could not open itself. Returns the files' descriptors in order, or the first
  * problem (with nothing left open).
  */
-export function openSpawnFiles(rights: FsRights | null, want: SpawnFiles): { fds: number[] } | { error: string } {
+export function openSpawnFiles(rights: FsRights | null, want: SpawnFiles): Outcome<number[]> {
   const fds: number[] = [];
-  const enterProblem = (err: unknown): string =>
-    `directory ${want.enter ?? ''} cannot be entered${asWho(rights)} (${describeErrno(err)}); fix \`directory\` or its permissions`;
-  const openProblem = (path: string, err: unknown): string => `cannot open log file ${path}${asWho(rights)}: ${describeErrno(err)}`;
+  const enterProblem = (err: unknown, code: ErrorCode = 'E_SPAWN_DIRECTORY'): Outcome<number[]> =>
+    fail(code, `directory ${want.enter ?? ''} cannot be entered${asWho(rights)} (${describeErrno(err)}); fix \`directory\` or its permissions`, { cause: err });
+  const openProblem = (path: string, err: unknown, code: ErrorCode = 'E_LOG_OPEN'): Outcome<number[]> =>
+    fail(code, `cannot open log file ${path}${asWho(rights)}: ${describeErrno(err)}`, { cause: err });
   try {
     return withRights(rights, () => {
       if (want.enter !== null) {
@@ -51,7 +52,7 @@ export function openSpawnFiles(rights: FsRights | null, want: SpawnFiles): { fds
         try {
           statSync(`${want.enter}/.`);
         } catch (err) {
-          return { error: enterProblem(err) };
+          return enterProblem(err);
         }
       }
       for (const path of want.files) {
@@ -60,14 +61,14 @@ export function openSpawnFiles(rights: FsRights | null, want: SpawnFiles): { fds
           fds.push(openLogFile(path, rights !== null && rights.uid !== 0));
         } catch (err) {
           for (const fd of fds.splice(0)) closeSync(fd);
-          return { error: openProblem(path, err) };
+          return openProblem(path, err);
         }
       }
-      return { fds };
+      return { ok: true, value: fds };
     });
   } catch (err) {
     // The rights themselves could not be taken: the first thing to do gets the blame.
     for (const fd of fds.splice(0)) closeSync(fd);
-    return { error: want.enter !== null ? enterProblem(err) : openProblem(want.files[0] ?? '', err) };
+    return want.enter !== null ? enterProblem(err, 'E_RIGHTS_UNAVAILABLE') : openProblem(want.files[0] ?? '', err, 'E_RIGHTS_UNAVAILABLE');
   }
 }

@@ -13,6 +13,7 @@ import type { VassalSocket } from './vassal-socket.ts';
 import { planSpawn, type OutputPlan, type SpawnPlan } from './spawn-plan.ts';
 import { explainUnrunnable, type OutputTarget, type SpawnRequest } from '../io/spawner.ts';
 import { openSpawnFiles } from '../io/log-file-open.ts';
+import { asFailed, failed, failedWith, failureOf, type Failed, type Failure } from '../core/errors.ts';
 import { closeSync } from 'node:fs';
 
 /** What a spawn borrows from its vassal: the services, its socket, its log files and its output ring. */
@@ -25,39 +26,39 @@ export interface SpawnContext {
 }
 
 /** One process for instance `i` of `spec`: a plain child (watched through its group) or a smart-attached daemon. */
-export function spawnInstance(ctx: SpawnContext, spec: VassalSpec, i: number): Supervised | PendingSpawn | { error: string } {
+export function spawnInstance(ctx: SpawnContext, spec: VassalSpec, i: number): Supervised | PendingSpawn | Failed {
   const listen = ctx.socket.acquire(spec);
-  if ('error' in listen) return listen;
+  if ('error' in listen) return asFailed(listen, 'E_BIND_FAILED');
   if (listen.ready === null) return spawnProcess(ctx, spec, i, listen.fd);
   // A socket just bound listens a moment later (a helper process): the spawn waits for it.
   let cancelled = false;
-  const pending = listen.ready.then((why): Promise<Supervised | { error: string }> | Supervised | { error: string } => {
-    if (why !== null) return { error: why };
-    if (cancelled) return { error: 'stopped before its socket was listening' };
+  const pending = listen.ready.then((why): Promise<Supervised | Failed> | Supervised | Failed => {
+    if (why !== null) return failed('E_BIND_FAILED', why);
+    if (cancelled) return failed('E_SPAWN_CANCELLED', 'stopped before its socket was listening');
     // Closed meanwhile (the vassal went, its address changed): its number may be another file's now.
-    if (listen.fd === null || !ctx.socket.holds(listen.fd)) return { error: 'its socket was closed before it listened' };
+    if (listen.fd === null || !ctx.socket.holds(listen.fd)) return failed('E_SPAWN_CANCELLED', 'its socket was closed before it listened');
     const started = spawnProcess(ctx, spec, i, listen.fd);
-    return 'pending' in started ? started.pending : started;
-  }).catch((err: unknown) => ({ error: `cannot start: ${err instanceof Error ? err.message : String(err)}` }));
+    return 'pending' in started ? (started.pending as Promise<Supervised | Failed>) : started;
+  }).catch((err: unknown) => failed('E_SPAWN_FAILED', `cannot start: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
   return { pending, cancel: () => void (cancelled = true) };
 }
 
 // The process itself, with the socket's descriptor (null without `socket`): accounts looked up once, then the plan.
-function spawnProcess(ctx: SpawnContext, spec: VassalSpec, i: number, listenFd: number | null): Supervised | PendingSpawn | { error: string } {
+function spawnProcess(ctx: SpawnContext, spec: VassalSpec, i: number, listenFd: number | null): Supervised | PendingSpawn | Failed {
   const s = ctx.services;
   const runAs = lookupRunAs(spec.user, spec.group);
-  if (runAs !== null && 'error' in runAs) return runAs;
-  const plan = planSpawn(spec, i, { baseEnv: s.baseEnv, logDir: s.logDir, uwsgi: s.uwsgi, ownUid: process.getuid?.() ?? 0, runAs, listenFd });
+  if (!runAs.ok) return failedWith(failureOf(runAs, 'E_ACCOUNT_UNKNOWN'));
+  const plan = planSpawn(spec, i, { baseEnv: s.baseEnv, logDir: s.logDir, uwsgi: s.uwsgi, ownUid: process.getuid?.() ?? 0, runAs: runAs.value, listenFd });
   return carryOut(ctx, spec, i, plan);
 }
 
 // The plan carried out: its files opened with the vassal's rights (one switch), then one spawn.
-function carryOut(ctx: SpawnContext, spec: VassalSpec, i: number, plan: SpawnPlan): Supervised | PendingSpawn | { error: string } {
+function carryOut(ctx: SpawnContext, spec: VassalSpec, i: number, plan: SpawnPlan): Supervised | PendingSpawn | Failed {
   const s = ctx.services;
   const paths = [plan.stdout, plan.stderr].flatMap((o) => (o.kind === 'file' ? [o.path] : []));
-  const opened = plan.checkDirectory || paths.length > 0 ? openSpawnFiles(plan.rights, { enter: plan.checkDirectory ? plan.cwd : null, files: paths }) : { fds: [] };
-  if ('error' in opened) return opened;
-  const fds = opened.fds.slice();
+  const opened = plan.checkDirectory || paths.length > 0 ? openSpawnFiles(plan.rights, { enter: plan.checkDirectory ? plan.cwd : null, files: paths }) : { ok: true as const, value: [] };
+  if (!opened.ok) return failedWith(failureOf(opened, 'E_LOG_OPEN'));
+  const fds = opened.value.slice();
   const closeFds = (): void => {
     for (const fd of fds.splice(0)) closeSync(fd);
   };
@@ -65,11 +66,11 @@ function carryOut(ctx: SpawnContext, spec: VassalSpec, i: number, plan: SpawnPla
     const why = explainUnrunnable(plan.checkProgram, plan.cwd, plan.env.PATH);
     if (why !== null) {
       closeFds();
-      return { error: why };
+      return failedWith(why);
     }
   }
-  const stdout = target(plan.stdout, opened.fds, null);
-  const request: SpawnRequest = { argv: plan.argv, cwd: plan.cwd, env: plan.env, umask: plan.umask, stdout, stderr: target(plan.stderr, opened.fds, stdout) };
+  const stdout = target(plan.stdout, opened.value, null);
+  const request: SpawnRequest = { argv: plan.argv, cwd: plan.cwd, env: plan.env, umask: plan.umask, stdout, stderr: target(plan.stderr, opened.value, stdout) };
   if (plan.listenFd !== null) request.listenFd = plan.listenFd;
   if (plan.daemon !== null) {
     const d = plan.daemon;
@@ -90,9 +91,11 @@ function carryOut(ctx: SpawnContext, spec: VassalSpec, i: number, plan: SpawnPla
       stopTimeoutMs: d.stopTimeoutMs,
     });
     closeFds();
-    return started;
+    // daemon.ts still answers `{ error }` for its own failures (pidfile, an exit at once): they get a code here.
+    return 'error' in started ? asFailed(started, 'E_SPAWN_FAILED') : started;
   }
-  const hint = (e: string): string => (plan.uwsgi && /not in PATH|does not exist/.test(e) ? `${e} (the uWSGI binary: install uwsgi or pass --uwsgi PATH)` : e);
+  const hint = (f: Failure): Failed =>
+    failedWith(plan.uwsgi && /not in PATH|does not exist/.test(f.message) ? { ...f, message: `${f.message} (the uWSGI binary: install uwsgi or pass --uwsgi PATH)` } : f);
   const writer = (o: OutputPlan): ReturnType<VassalLogs['writer']> | null => (o.kind === 'log' ? ctx.logs.writer(o.path, spec, plan.rights) : null);
   const writers = { stdout: writer(plan.stdout), stderr: writer(plan.stderr) };
   if (writers.stdout !== null || writers.stderr !== null) {
@@ -111,8 +114,8 @@ function carryOut(ctx: SpawnContext, spec: VassalSpec, i: number, plan: SpawnPla
   const proc = s.spawner.spawn(request);
   closeFds();
   if ('error' in proc) {
-    if (proc.reason === undefined) return { error: hint(proc.error) };
-    return { pending: proc.reason.then((e) => ({ error: hint(e) })), cancel: () => {} };
+    if (proc.reason === undefined) return hint(proc.failure);
+    return { pending: proc.reason.then(hint), cancel: () => {} };
   }
   attachOutput(proc, ctx.name, s, ctx.output, { stdout: null, stderr: null }, plan.outputGraceMs);
   return supervised(s, proc.pid, proc.onExit.bind(proc));

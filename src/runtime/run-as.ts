@@ -2,14 +2,15 @@
 // spawn-plan turns it into setpriv's options and the rights its files are opened with.
 import { accountProblem, loginGroups, lookupGroup, lookupUser } from '../io/accounts.ts';
 import type { FsRights } from '../io/fs-rights.ts';
+import { fail, type Outcome } from '../core/errors.ts';
 import { rightsOf, type RunAs } from './spawn-plan.ts';
 
 /** The accounts of `user`/`group` (null with neither), or why they cannot be used. */
-export function lookupRunAs(user: string | null, group: string | null): RunAs | null | { error: string } {
+export function lookupRunAs(user: string | null, group: string | null): Outcome<RunAs | null> {
   // Reconcile makes a file with an unknown account INVALID; this covers /etc/passwd changing since.
   const problem = accountProblem(user, group);
-  if (problem !== null) return { error: problem };
-  return accounts(user, group);
+  if (problem !== null) return fail('E_ACCOUNT_UNKNOWN', problem);
+  return { ok: true, value: accounts(user, group) };
 }
 
 /** The filesystem rights the vassal runs with (for paths opened on its behalf); null: the emperor's own. */
