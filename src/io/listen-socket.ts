@@ -46,13 +46,15 @@ const HINTS: Record<string, (a: SocketAddress) => string> = {
   EAFNOSUPPORT: () => 'this machine has no IPv6; use an IPv4 address',
 };
 
-// What each errno of a bind means for the operator.
-const BIND_CODES: Record<string, ErrorCode> = { EADDRINUSE: 'E_BIND_IN_USE', EACCES: 'E_BIND_DENIED', EPERM: 'E_BIND_DENIED' };
-
 function bindFailed(a: SocketAddress, what: string, errno: number | string): Failed {
   const code = typeof errno === 'number' ? getSystemErrorName(errno) : errno;
   const hint = HINTS[code]?.(a);
-  return failed(BIND_CODES[code] ?? 'E_BIND_FAILED', `cannot ${what} (${code})${hint === undefined ? '' : `: ${hint}`}`);
+  return failed(bindCode(code), `cannot ${what} (${code})${hint === undefined ? '' : `: ${hint}`}`);
+}
+
+// What an errno of a bind (or of the path it makes) means for the operator.
+function bindCode(errno: string | null): ErrorCode {
+  return errno === 'EADDRINUSE' ? 'E_BIND_IN_USE' : errno === 'EACCES' || errno === 'EPERM' ? 'E_BIND_DENIED' : 'E_BIND_FAILED';
 }
 
 // One helper at a time: many sockets at once (a fleet's first start) never fork many Node processes together.
@@ -169,22 +171,16 @@ function prepareUnixPath(path: string): Failure | null {
     try {
       unlinkSync(path);
     } catch (err) {
-      return failure(pathCode(err), `cannot remove the stale socket ${path} (${errnoOf(err) ?? 'error'})`, { cause: err });
+      return failure(bindCode(errnoOf(err)), `cannot remove the stale socket ${path} (${errnoOf(err) ?? 'error'})`, { cause: err });
     }
     return null;
   }
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
   } catch (err) {
-    return failure(pathCode(err), `cannot create the directory ${dirname(path)} (${errnoOf(err) ?? 'error'})`, { cause: err });
+    return failure(bindCode(errnoOf(err)), `cannot create the directory ${dirname(path)} (${errnoOf(err) ?? 'error'})`, { cause: err });
   }
   return null;
-}
-
-// A path the vassal may not create or remove is a denial; anything else a plain failure.
-function pathCode(err: unknown): ErrorCode {
-  const code = errnoOf(err);
-  return code === 'EACCES' || code === 'EPERM' ? 'E_BIND_DENIED' : 'E_BIND_FAILED';
 }
 
 /** Whether a process of this network namespace listens on the Unix socket `path` (from /proc/net/unix). */

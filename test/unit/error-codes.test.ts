@@ -2,11 +2,14 @@
 // code is well formed and documented, and errno descriptions are made one way.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ERROR_CODES } from '../../src/core/error-codes.ts';
 import { parseVassalFile } from '../../src/config/parse-file.ts';
 import { explainUnrunnable } from '../../src/io/spawner.ts';
+import { openListenSocket } from '../../src/io/listen-socket.ts';
 import { asFailed, describeErrno, EmperorError, errnoOf, fail, failed, failure, failureOf } from '../../src/core/errors.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -92,4 +95,25 @@ test('a command that cannot run is explained with its code', () => {
   assert.equal(explainUnrunnable('/bin/sh', '/nonexistent-dir', undefined)?.code, 'E_SPAWN_DIRECTORY');
   assert.equal(explainUnrunnable('/etc/passwd', '/', undefined)?.code, 'E_SPAWN_NOT_EXECUTABLE');
   assert.equal(explainUnrunnable('/bin/sh', '/', undefined), null);
+});
+
+test('a socket address in use is E_BIND_IN_USE, a path that is no socket E_BIND_FAILED', async () => {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const dir = mkdtempSync(join(tmpdir(), 'emperor-codes-'));
+  try {
+    const port = (server.address() as AddressInfo).port;
+    const taken = openListenSocket({ kind: 'tcp', host: '127.0.0.1', port });
+    assert.ok('error' in taken);
+    assert.equal(taken.failure.code, 'E_BIND_IN_USE');
+    const notSocket = join(dir, 'file');
+    writeFileSync(notSocket, '');
+    const r = openListenSocket({ kind: 'unix', path: notSocket });
+    assert.ok('error' in r);
+    assert.equal(r.failure.code, 'E_BIND_FAILED');
+    assert.equal(r.error, `${notSocket} exists and is not a socket; remove it or choose another path`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    server.close();
+  }
 });
