@@ -8,6 +8,7 @@ import { startDaemon } from './daemon.ts';
 import { lookupRunAs } from './run-as.ts';
 import { spawnPiped } from './piped-spawn.ts';
 import type { VassalLogs } from './vassal-logs.ts';
+import type { LogWriter } from '../io/log-writer.ts';
 import type { PendingSpawn, Supervised } from './supervised.ts';
 import type { VassalSocket } from './vassal-socket.ts';
 import { planSpawn, type OutputPlan, type SpawnPlan } from './spawn-plan.ts';
@@ -38,7 +39,7 @@ export function spawnInstance(ctx: SpawnContext, spec: VassalSpec, i: number): S
     // Closed meanwhile (the vassal went, its address changed): its number may be another file's now.
     if (listen.fd === null || !ctx.socket.holds(listen.fd)) return failed('E_SPAWN_CANCELLED', 'its socket was closed before it listened');
     const started = spawnProcess(ctx, spec, i, listen.fd);
-    return 'pending' in started ? (started.pending as Promise<Supervised | Failed>) : started;
+    return 'pending' in started ? started.pending.then(withCode) : started;
   }).catch((err: unknown) => failed('E_SPAWN_FAILED', `cannot start: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
   return { pending, cancel: () => void (cancelled = true) };
 }
@@ -92,11 +93,12 @@ function carryOut(ctx: SpawnContext, spec: VassalSpec, i: number, plan: SpawnPla
     });
     closeFds();
     // daemon.ts still answers `{ error }` for its own failures (pidfile, an exit at once): they get a code here.
-    return 'error' in started ? asFailed(started, 'E_SPAWN_FAILED') : started;
+    if ('pending' in started) return { pending: started.pending.then(withCode), cancel: (stopDaemon) => started.cancel(stopDaemon) };
+    return withCode(started);
   }
   const hint = (f: Failure): Failed =>
     failedWith(plan.uwsgi && /not in PATH|does not exist/.test(f.message) ? { ...f, message: `${f.message} (the uWSGI binary: install uwsgi or pass --uwsgi PATH)` } : f);
-  const writer = (o: OutputPlan): ReturnType<VassalLogs['writer']> | null => (o.kind === 'log' ? ctx.logs.writer(o.path, spec, plan.rights) : null);
+  const writer = (o: OutputPlan): LogWriter | null => (o.kind === 'log' ? ctx.logs.writer(o.path, spec, plan.rights) : null);
   const writers = { stdout: writer(plan.stdout), stderr: writer(plan.stderr) };
   if (writers.stdout !== null || writers.stderr !== null) {
     return spawnPiped({
@@ -119,6 +121,11 @@ function carryOut(ctx: SpawnContext, spec: VassalSpec, i: number, plan: SpawnPla
   }
   attachOutput(proc, ctx.name, s, ctx.output, { stdout: null, stderr: null }, plan.outputGraceMs);
   return supervised(s, proc.pid, proc.onExit.bind(proc));
+}
+
+// A start's result with every failure carrying a code (daemon.ts answers a bare `{ error }` still).
+function withCode(r: Supervised | { error: string; failure?: Failure }): Supervised | Failed {
+  return 'error' in r ? asFailed(r, 'E_SPAWN_FAILED') : r;
 }
 
 // A stream's descriptor: files in the order the plan names them; pipes the emperor reads (replaced by
