@@ -11,7 +11,7 @@ import type { VassalLogs } from './vassal-logs.ts';
 import type { LogWriter } from '../io/log-writer.ts';
 import type { PendingSpawn, Supervised } from './supervised.ts';
 import type { VassalSocket } from './vassal-socket.ts';
-import { planSpawn, type OutputPlan, type SpawnPlan } from './spawn-plan.ts';
+import { planSpawn, type OutputPlan, type RunAs, type SpawnPlan } from './spawn-plan.ts';
 import { explainUnrunnable, type OutputTarget, type SpawnRequest } from '../io/spawner.ts';
 import { openSpawnFiles } from '../io/log-file-open.ts';
 import { asFailed, failed, failedWith, failureOf, type Failed, type Failure } from '../core/errors.ts';
@@ -28,9 +28,13 @@ export interface SpawnContext {
 
 /** One process for instance `i` of `spec`: a plain child (watched through its group) or a smart-attached daemon. */
 export function spawnInstance(ctx: SpawnContext, spec: VassalSpec, i: number): Supervised | PendingSpawn | Failed {
+  // The accounts are looked up once per spawn, before anything is opened on the vassal's behalf.
+  const looked = lookupRunAs(spec.user, spec.group);
+  if (!looked.ok) return failedWith(failureOf(looked, 'E_ACCOUNT_UNKNOWN'));
+  const runAs = looked.value;
   const listen = ctx.socket.acquire(spec);
   if ('error' in listen) return asFailed(listen, 'E_BIND_FAILED');
-  if (listen.ready === null) return spawnProcess(ctx, spec, i, listen.fd);
+  if (listen.ready === null) return spawnProcess(ctx, spec, i, runAs, listen.fd);
   // A socket just bound listens a moment later (a helper process): the spawn waits for it.
   let cancelled = false;
   const pending = listen.ready.then((why): Promise<Supervised | Failed> | Supervised | Failed => {
@@ -38,18 +42,16 @@ export function spawnInstance(ctx: SpawnContext, spec: VassalSpec, i: number): S
     if (cancelled) return failed('E_SPAWN_CANCELLED', 'stopped before its socket was listening');
     // Closed meanwhile (the vassal went, its address changed): its number may be another file's now.
     if (listen.fd === null || !ctx.socket.holds(listen.fd)) return failed('E_SPAWN_CANCELLED', 'its socket was closed before it listened');
-    const started = spawnProcess(ctx, spec, i, listen.fd);
+    const started = spawnProcess(ctx, spec, i, runAs, listen.fd);
     return 'pending' in started ? started.pending.then(withCode) : started;
   }).catch((err: unknown) => failed('E_SPAWN_FAILED', `cannot start: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
   return { pending, cancel: () => void (cancelled = true) };
 }
 
-// The process itself, with the socket's descriptor (null without `socket`): accounts looked up once, then the plan.
-function spawnProcess(ctx: SpawnContext, spec: VassalSpec, i: number, listenFd: number | null): Supervised | PendingSpawn | Failed {
+// The process itself, with the socket's descriptor (null without `socket`): its plan, then the plan carried out.
+function spawnProcess(ctx: SpawnContext, spec: VassalSpec, i: number, runAs: RunAs | null, listenFd: number | null): Supervised | PendingSpawn | Failed {
   const s = ctx.services;
-  const runAs = lookupRunAs(spec.user, spec.group);
-  if (!runAs.ok) return failedWith(failureOf(runAs, 'E_ACCOUNT_UNKNOWN'));
-  const plan = planSpawn(spec, i, { baseEnv: s.baseEnv, logDir: s.logDir, uwsgi: s.uwsgi, ownUid: process.getuid?.() ?? 0, runAs: runAs.value, listenFd });
+  const plan = planSpawn(spec, i, { baseEnv: s.baseEnv, logDir: s.logDir, uwsgi: s.uwsgi, ownUid: process.getuid?.() ?? 0, runAs, listenFd });
   return carryOut(ctx, spec, i, plan);
 }
 
