@@ -2,6 +2,7 @@
 // shapes that carry it, and one way to name a system error in a message.
 import type { ErrorCode } from './error-codes.ts';
 
+/** The codes, re-exported so callers take the whole vocabulary from this one module. */
 export type { ErrorCode } from './error-codes.ts';
 
 /** A failure an operator can meet: its code, the message shown (unchanged by the code), where, and why. */
