@@ -68,6 +68,8 @@ export interface SpawnPlan {
   umask: number | null;
   /** the uid the process will have (a daemon must run as it). */
   uid: number;
+  /** the gid setpriv gives it; null: the emperor's own. */
+  gid: number | null;
   /** the rights files are opened and checked with; null: the emperor's own. */
   rights: FsRights | null;
   /** the child changes into `cwd` before it drops its rights: check it could do so itself. */
@@ -131,6 +133,7 @@ export function planSpawn(spec: VassalSpec, index: number, ctx: PlanContext): Sp
     cwd,
     umask: spec.umask,
     uid: ctx.runAs?.account?.uid ?? ctx.ownUid,
+    gid: ctx.runAs?.gid ?? null,
     rights,
     checkDirectory: rights !== null && spec.lines.directory !== undefined,
     checkProgram,

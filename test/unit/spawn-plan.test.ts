@@ -40,6 +40,7 @@ test('a plain vassal: its command as is, the emperor\'s environment without syst
     cwd: '/etc/emperor/vassals',
     umask: null,
     uid: 0,
+    gid: null,
     rights: null,
     checkDirectory: false,
     checkProgram: null,
@@ -86,6 +87,7 @@ test('user: setpriv drops to the account with its login groups; its login variab
   assert.deepEqual(p.argv, [SETPRIV, '--reuid=1001', '--init-groups', '--regid=1001', '--', '/usr/bin/node', 'server.js']);
   assert.deepEqual(p.env, { ...BASE_ENV, HOME: '/home/alice', USER: 'alice', LOGNAME: 'alice', SHELL: '/bin/bash' });
   assert.equal(p.uid, 1001);
+  assert.equal(p.gid, 1001);
   assert.deepEqual(p.rights, { name: 'alice', uid: 1001, gid: 1001, groups: [1001, 27] });
   assert.equal(p.checkDirectory, true, 'a directory the file names is checked with the vassal\'s rights');
   assert.equal(plan(makeSpec({ user: 'alice' }), { runAs: ALICE }).checkDirectory, false, 'the file\'s own directory (the default) is not');
@@ -102,6 +104,7 @@ test('group alone: setpriv keeps the emperor\'s uid and groups, sets the gid; fi
   const p = plan(makeSpec({ group: 'www' }), { runAs: { account: null, gid: 33, loginGroups: [] }, ownUid: 0 });
   assert.deepEqual(p.argv, [SETPRIV, '--keep-groups', '--regid=33', '--', '/usr/bin/node', 'server.js']);
   assert.equal(p.uid, 0);
+  assert.equal(p.gid, 33);
   assert.equal(p.rights, null);
   assert.equal(p.env.HOME, undefined);
   assert.equal(rightsOf(null), null);
@@ -162,4 +165,26 @@ test('a daemon as a user: the uid it must run as and the rights its pidfile is r
   assert.deepEqual(p.rights?.uid, 1001);
   assert.deepEqual(p.stdout, { kind: 'file', path: '/var/log/emperor/app.log' });
   assert.equal(p.argv[0], SETPRIV);
+});
+
+test('every combination of log keys, for a plain vassal and a daemon, as a table', () => {
+  const L = '/var/log/emperor/';
+  const emperor = { kind: 'emperor' };
+  const none = { kind: 'null' };
+  const log = (p: string): object => ({ kind: 'log', path: L + p });
+  const file = (p: string): object => ({ kind: 'file', path: L + p });
+  const rows: Array<[string, Partial<VassalSpec>, [object, object], [object, object]]> = [
+    ['no log key', {}, [emperor, emperor], [none, none]],
+    ['log', { log: 'a.log' }, [log('a.log'), log('a.log')], [file('a.log'), { kind: 'stdout' }]],
+    ['stdout-log', { stdoutLog: 'o.log' }, [log('o.log'), emperor], [file('o.log'), none]],
+    ['stderr-log', { stderrLog: 'e.log' }, [emperor, log('e.log')], [none, file('e.log')]],
+    ['both', { stdoutLog: 'o.log', stderrLog: 'e.log' }, [log('o.log'), log('e.log')], [file('o.log'), file('e.log')]],
+  ];
+  for (const [name, keys, plain, daemon] of rows) {
+    const p = plan(makeSpec(keys));
+    assert.deepEqual([p.stdout, p.stderr], plain, `${name}, plain`);
+    const d = plan(makeSpec({ ...keys, pidfile: '/run/d.pid' }));
+    assert.deepEqual([d.stdout, d.stderr], daemon, `${name}, daemon`);
+    assert.equal(d.stdin, 'null');
+  }
 });
