@@ -3,10 +3,17 @@ import { prefixLines } from '../io/line-framer.ts';
 import type { SpawnedProcess } from '../io/spawner.ts';
 import { ESCAPED_OUTPUT_GRACE_MS } from './spawn-plan.ts';
 import type { OutputPair } from '../io/socket-pair.ts';
-import type { VassalServices } from './vassal-services.ts';
+import type { Timers } from './ports.ts';
 import type { OutputRing } from './output-ring.ts';
 import type { LogWriter } from '../io/log-writer.ts';
 import { pipeToLog } from '../io/log-pipe.ts';
+
+/** Where output without a log file goes (already prefixed), and the timers that close escaped outputs. */
+export interface OutputSinks {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  timers: Timers;
+}
 
 /** The log side of one output stream: the pipe the emperor reads and the writer of its file. */
 export interface LogFeed {
@@ -22,7 +29,7 @@ export interface LogFeed {
 export function attachOutput(
   proc: SpawnedProcess,
   name: string,
-  services: VassalServices,
+  services: OutputSinks,
   ring: OutputRing,
   feeds: { stdout: LogFeed | null; stderr: LogFeed | null },
   graceMs: number = ESCAPED_OUTPUT_GRACE_MS,

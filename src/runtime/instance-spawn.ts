@@ -1,28 +1,44 @@
 // Starts one instance's process: the socket it inherits, then its spawn plan carried out in one place
 // (a plain child, a piped child or a daemon).
 import type { VassalSpec } from '../config/spec.ts';
-import type { VassalServices } from './vassal-services.ts';
-import { attachOutput } from './child-output.ts';
+import { attachOutput, type OutputSinks } from './child-output.ts';
 import type { OutputRing } from './output-ring.ts';
 import { startDaemon } from './daemon.ts';
 import { lookupRunAs } from './run-as.ts';
 import { spawnPiped } from './piped-spawn.ts';
-import type { VassalLogs } from './vassal-logs.ts';
 import type { LogWriter } from '../io/log-writer.ts';
 import type { PendingSpawn, Supervised } from './supervised.ts';
 import type { VassalSocket } from './vassal-socket.ts';
 import { planSpawn, type OutputPlan, type RunAs, type SpawnPlan } from './spawn-plan.ts';
-import { explainUnrunnable, type OutputTarget, type SpawnRequest } from '../io/spawner.ts';
+import { explainUnrunnable, type OutputTarget, type SpawnRequest, type Spawner } from '../io/spawner.ts';
+import type { DaemonRecords } from '../io/daemon-records.ts';
+import type { FsRights } from '../io/fs-rights.ts';
+import type { EventRecord } from './event-log.ts';
+import type { Signals } from './ports.ts';
 import { openSpawnFiles } from '../io/log-file-open.ts';
 import { asFailed, failed, failedWith, failureOf, type Failed, type Failure } from '../core/errors.ts';
 import { closeSync } from 'node:fs';
 
-/** What a spawn borrows from its vassal: the services, its socket, its log files and its output ring. */
+/** What a spawn uses of the emperor's services (VassalServices has all of it). */
+export interface SpawnServices extends OutputSinks {
+  spawner: Spawner;
+  records: DaemonRecords;
+  guardian: { track(pgid: number): void; untrack(pgid: number): void };
+  events: { write(record: EventRecord): void };
+  logDir: string;
+  baseEnv: Record<string, string | undefined>;
+  uwsgi: string;
+  signals: Signals;
+  groupAlive(pgid: number): boolean;
+  killGroup(pgid: number, signal: string): void;
+}
+
+/** What a spawn borrows from its vassal: the services, its socket, its log writers and its output ring. */
 export interface SpawnContext {
   readonly name: string;
-  readonly services: VassalServices;
-  readonly socket: VassalSocket;
-  readonly logs: VassalLogs;
+  readonly services: SpawnServices;
+  readonly socket: Pick<VassalSocket, 'acquire' | 'holds'>;
+  readonly logs: { writer(path: string, spec: VassalSpec, rights: FsRights | null): LogWriter };
   readonly output: OutputRing;
 }
 
@@ -147,7 +163,7 @@ function target(o: OutputPlan, fds: readonly number[], stdout: OutputTarget | nu
 }
 
 // A plain child, watched through its process group.
-function supervised(s: VassalServices, pid: number, onExit: Supervised['onExit']): Supervised {
+function supervised(s: SpawnServices, pid: number, onExit: Supervised['onExit']): Supervised {
   return {
     pid,
     guarded: true,
