@@ -5,6 +5,7 @@ import { parseVassalFile, formatProblem } from '../config/parse-file.ts';
 import { vassalNameOf } from '../config/vassal-files.ts';
 import { accountProblemAt, groupName, userName } from '../io/accounts.ts';
 import { trustProblem } from '../config/file-trust.ts';
+import { describeErrno } from '../core/errors.ts';
 
 /** What an unset environment variable reads as while checking: valid as a word and as a number. */
 const STAND_IN = '1';
@@ -29,7 +30,7 @@ export function runCheck(
         ? readdirSync(path).sort().filter((n) => vassalNameOf(n) !== null).map((n) => join(path, n)).filter((p) => statSync(p, { throwIfNoEntry: false })?.isFile() ?? false)
         : [path];
     } catch (e) {
-      out(`${path}:0: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      out(`${path}:0: cannot read: ${describeErrno(e)}\n`);
       errors++;
       continue;
     }
@@ -39,7 +40,7 @@ export function runCheck(
       try {
         text = readFileSync(file, 'utf8');
       } catch (e) {
-        out(`${file}:0: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+        out(`${file}:0: cannot read: ${describeErrno(e)}\n`);
         errors++;
         continue;
       }

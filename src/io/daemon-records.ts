@@ -2,6 +2,7 @@
 // that process: its pid, its start time (clock ticks since boot) and the boot it belongs to.
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { describeErrno } from '../core/errors.ts';
 
 /** One daemon's record. */
 export interface DaemonRecord {
@@ -49,7 +50,7 @@ export class FileDaemonRecords implements DaemonRecords {
       renameSync(temp, this.path(name));
       return null;
     } catch (err) {
-      return `cannot record the daemon in ${this.dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; the next emperor may not adopt it`;
+      return `cannot record the daemon in ${this.dir}: ${describeErrno(err)}; the next emperor may not adopt it`;
     }
   }
 

@@ -27,10 +27,10 @@ function filesUnder(dir: string): string[] {
   return readdirSync(join(SRC, dir)).filter((f) => f.endsWith('.ts')).map((f) => join(SRC, dir, f));
 }
 
-test('emperorctl loads only its own files and the protocol', () => {
+test('emperorctl loads only its own files, the protocol and the error vocabulary', () => {
   const files = [...closure(join(SRC, 'cli/emperorctl.ts'))].map((f) => relative(SRC, f)).sort();
   assert.ok(files.includes('control/protocol.ts') && files.includes('cli/ctl-client.ts'), `the import scan found ${files.join(', ')}`);
-  for (const f of files) assert.match(f, /^(cli\/(emperorctl|ctl-[a-z-]+)\.ts|control\/(protocol|paths)\.ts)$/, `emperorctl imports ${f}`);
+  for (const f of files) assert.match(f, /^(cli\/(emperorctl|ctl-[a-z-]+)\.ts|control\/(protocol|paths)\.ts|core\/(errors|error-codes)\.ts)$/, `emperorctl imports ${f}`);
 });
 
 test('core/ and config/ import no node: I/O modules', () => {
@@ -78,8 +78,8 @@ const GLOBAL_EFFECTS: Array<[RegExp, string]> = [
 const ALLOWED: Record<string, string[]> = {
   // the time printed on each event line (display only)
   'runtime/event-log.ts': ['TimePorts.wallMs'],
-  // the output grace after an exit: moves with the spawn plan
-  'runtime/spawn-request.ts': ['Timers.setTimeout'],
+  // the output grace after an exit
+  'runtime/child-output.ts': ['Timers.setTimeout'],
 };
 
 test('src/runtime/ never imports node:child_process', () => {
@@ -192,4 +192,12 @@ test('no import cycle in src/ other than type-only ones', () => {
   assert.deepEqual(cycles, []);
   // The scan sees real imports (a guard against a regex that finds none).
   assert.ok((graph.get(join(SRC, 'runtime/vassal.ts')) ?? []).includes(join(SRC, 'runtime/vassal-driver.ts')));
+});
+
+test('the spawn plan is pure: spawn-plan.ts imports no node: I/O module and nothing from io/ but types', () => {
+  const file = join(SRC, 'runtime/spawn-plan.ts');
+  const text = readFileSync(file, 'utf8');
+  assert.deepEqual(importsOf(file).filter((s) => /^node:(fs|child_process|net|http|dgram|os)/.test(s)), []);
+  const ioValues = [...text.matchAll(/^import\s+(?!type\s)[^;]*?from\s+'(\.\.\/io\/[^']+)'/gms)].map((m) => m[1]);
+  assert.deepEqual(ioValues, [], 'spawn-plan.ts imports io/ values');
 });

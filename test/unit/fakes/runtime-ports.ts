@@ -76,8 +76,8 @@ export class FakeFacts implements ProcessFacts {
 
   readPidfile(path: string): PidfileReading {
     const p = this.pidfiles.get(path);
-    if (p === undefined) return { ok: false, missing: true, message: `pidfile ${path} does not exist` };
-    if (typeof p === 'string') return { ok: false, missing: false, message: `pidfile ${path} does not hold a pid: ${JSON.stringify(p)}` };
+    if (p === undefined) return { ok: false, missing: true, message: `pidfile ${path} does not exist`, code: 'E_PIDFILE_UNREADABLE' };
+    if (typeof p === 'string') return { ok: false, missing: false, message: `pidfile ${path} does not hold a pid: ${JSON.stringify(p)}`, code: 'E_PIDFILE_UNREADABLE' };
     return { ok: true, pid: p.pid, mtimeMs: p.mtimeMs };
   }
   identify(pid: number): ProcessIdentity | null {

@@ -1,7 +1,8 @@
 // Fake processes for runtime unit tests: a spawner whose children live until told to exit, and
 // signals that reach them (each child leads its own group, as the real spawner makes it).
 import type { OutputPair } from '../../../src/io/socket-pair.ts';
-import type { SpawnedProcess, SpawnRequest, Spawner } from '../../../src/io/spawner.ts';
+import type { SpawnedProcess, SpawnFailed, SpawnRequest, Spawner } from '../../../src/io/spawner.ts';
+import { failed } from '../../../src/core/errors.ts';
 import type { Signals } from '../../../src/runtime/ports.ts';
 import type { FakeTime } from './runtime-time.ts';
 
@@ -65,9 +66,9 @@ export class FakeProcesses implements Spawner, Signals {
 
   constructor(private readonly time: FakeTime) {}
 
-  spawn(req: SpawnRequest): SpawnedProcess | { error: string } {
+  spawn(req: SpawnRequest): SpawnedProcess | SpawnFailed {
     const failure = this.failures.get(req.argv[0] ?? '');
-    if (failure !== undefined) return { error: failure };
+    if (failure !== undefined) return failed('E_SPAWN_FAILED', failure);
     const child = new FakeChild(this.nextPid++, req, this.time.now);
     this.children.push(child);
     return child;

@@ -4,7 +4,8 @@ import { EventLog, type LiveEvent } from '../../../src/runtime/event-log.ts';
 import { FakeFacts, FakeRecords } from './runtime-ports.ts';
 import type { VassalServices } from '../../../src/runtime/vassal-services.ts';
 import type { Vassal } from '../../../src/runtime/vassal.ts';
-import type { SpawnRequest, SpawnedProcess, Spawner } from '../../../src/io/spawner.ts';
+import type { SpawnRequest, SpawnedProcess, SpawnFailed, Spawner } from '../../../src/io/spawner.ts';
+import { failed } from '../../../src/core/errors.ts';
 import type { TimerHandle, Timers } from '../../../src/runtime/ports.ts';
 import type { ProbeResult } from '../../../src/io/health-probe.ts';
 import { formatSocketAddress } from '../../../src/config/socket-address.ts';
@@ -93,8 +94,8 @@ export class FakeSpawner implements Spawner {
   fail: string | null = null;
   private next = FIRST_PID;
 
-  spawn(req: SpawnRequest): SpawnedProcess | { error: string } {
-    if (this.fail !== null) return { error: this.fail };
+  spawn(req: SpawnRequest): SpawnedProcess | SpawnFailed {
+    if (this.fail !== null) return failed('E_SPAWN_FAILED', this.fail);
     const p = new FakeProcess(this.next++, req);
     this.procs.push(p);
     return p;
