@@ -16,6 +16,7 @@ import { watchDirEvents, writePidfile } from '../io/pidfile-write.ts';
 import { openListenSocket, type ListenSocket } from '../io/listen-socket.ts';
 import { withRights, type FsRights } from '../io/fs-rights.ts';
 import type { SocketAddress } from '../config/socket-address.ts';
+import type { Failed } from '../core/errors.ts';
 import { VassalFileReader } from '../runtime/vassal-file-reader.ts';
 import { directoryTrustProblem } from '../runtime/directory-trust.ts';
 
@@ -92,7 +93,7 @@ export function realEmperorPorts(o: RealPortsOptions): EmperorPorts {
 // A vassal's socket, with its rights for the path a Unix socket takes (made, replaced, removed):
 // a vassal never gets the emperor to create or remove a file it could not itself. Binding a port
 // below 1024 keeps the emperor's capability (root's files may grant it; --tyrant files cannot).
-function openSocketAs(a: SocketAddress, rights: FsRights | null): ListenSocket | { error: string } {
+function openSocketAs(a: SocketAddress, rights: FsRights | null): ListenSocket | Failed {
   const s = withRights(rights, () => openListenSocket(a));
   if ('error' in s || rights === null) return s;
   const close = s.close;

@@ -1,6 +1,7 @@
 // A smart-attached daemon's start as pure decisions (SPEC section 5): adopt the live daemon its
 // pidfile names, or launch the command and wait for the pidfile to name the process it started;
 // a cancel ends the launcher and stops a daemon that appears anyway. The runner is src/runtime/daemon.ts.
+import type { ErrorCode } from './errors.ts';
 import { isStale, launchedBy, notOurs, type DaemonIdentity, type DaemonRecordSeen, type DaemonWho, type PidfileSeen, type StalePidfile } from './daemon-watch-judge.ts';
 
 /** How often the pidfile is read while waiting for it. */
@@ -55,7 +56,7 @@ export type WatchEffect =
   | { type: 'end-launcher'; pid: number }
   | { type: 'poll-after'; ms: number }
   | { type: 'check-launcher'; pid: number }
-  | { type: 'settle-error'; error: string }
+  | { type: 'settle-error'; code: ErrorCode; error: string }
   | { type: 'sweep-after'; ms: number }
   | { type: 'signal'; pid: number; signal: string }
   | { type: 'stray-timer'; ms: number };
@@ -156,7 +157,7 @@ function expire(state: Extract<WatchState, { phase: 'expiring' }>, launcherAlive
       : state.launcherExit !== null
         ? `; the command ${state.launcherExit}`
         : '');
-  return { state: { phase: 'failed', launch: state.launch }, effects: [{ type: 'end-launcher', pid: state.launch.launcher }, { type: 'settle-error', error }] };
+  return { state: { phase: 'failed', launch: state.launch }, effects: [{ type: 'end-launcher', pid: state.launch.launcher }, { type: 'settle-error', code: 'E_PIDFILE_TIMEOUT', error }] };
 }
 
 // A cancel ends the launcher; unless the emperor shuts down, a daemon the launcher forked is looked for and stopped.
@@ -174,7 +175,7 @@ function cancel(state: WatchState, stopDaemon: boolean): WatchStep {
     case 'failed': {
       const settled = state.phase === 'adopted' || state.phase === 'failed';
       const effects: WatchEffect[] = [{ type: 'end-launcher', pid: state.launch.launcher }];
-      if (!settled) effects.push({ type: 'settle-error', error: 'start cancelled' });
+      if (!settled) effects.push({ type: 'settle-error', code: 'E_SPAWN_CANCELLED', error: 'start cancelled' });
       // The emperor shuts down: a daemon that appears is the next emperor's.
       if (!stopDaemon) return { state: { phase: 'done' }, effects };
       // The sweep runs at once (a zero delay), then every SWEEP_POLL_MS until the deadline.

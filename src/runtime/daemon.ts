@@ -5,6 +5,7 @@ import type { DaemonRecords } from '../io/daemon-records.ts';
 import type { SpawnRequest, Spawner } from '../io/spawner.ts';
 import { decide, initialWatch, type WatchContext, type WatchEffect, type WatchEvent, type WatchState } from '../core/daemon-watch.ts';
 import type { DaemonPorts, TimerHandle } from './ports.ts';
+import { describeErrno, failed, type Failed } from '../core/errors.ts';
 import type { PendingSpawn, Supervised } from './supervised.ts';
 import { supervise, type SuperviseOptions } from './daemon-supervise.ts';
 
@@ -35,7 +36,7 @@ export interface DaemonOptions {
 }
 
 /** Adopts the live daemon its pidfile names, or launches the command and waits for the pidfile. */
-export function startDaemon(o: DaemonOptions): Supervised | PendingSpawn | { error: string } {
+export function startDaemon(o: DaemonOptions): Supervised | PendingSpawn | Failed {
   return new DaemonStart(o).begin();
 }
 
@@ -45,9 +46,9 @@ class DaemonStart {
   private readonly ctx: WatchContext;
   private readonly queue: WatchEvent[] = [];
   private busy = false;
-  private settle: (r: Supervised | { error: string }) => void = () => {};
+  private settle: (r: Supervised | Failed) => void = () => {};
   private adopted: Supervised | null = null;
-  private launchError: { error: string } | null = null;
+  private launchError: Failed | null = null;
   private timer: TimerHandle | null = null;
   private launcher = -1;
 
@@ -55,7 +56,7 @@ class DaemonStart {
     this.ctx = { name: o.name, pidfile: o.pidfile, uid: o.uid, emperorPid: o.emperorPid, foreground: o.pidfileBy === 'emperor', startTimeoutMs: o.startTimeoutMs, stopSignal: o.stopSignal, stopTimeoutMs: o.stopTimeoutMs };
   }
 
-  begin(): Supervised | PendingSpawn | { error: string } {
+  begin(): Supervised | PendingSpawn | Failed {
     const { facts } = this.o.ports;
     const reading = facts.readPidfile(this.o.pidfile, this.o.rights);
     const id = reading.ok ? facts.identify(reading.pid) : null;
@@ -65,22 +66,22 @@ class DaemonStart {
     if (this.adopted !== null) return this.adopted;
     if (this.launchError !== null) return this.launchError;
     if (this.o.pidfileBy === 'emperor') return this.foreground();
-    const pending = new Promise<Supervised | { error: string }>((resolve) => (this.settle = resolve));
+    const pending = new Promise<Supervised | Failed>((resolve) => (this.settle = resolve));
     return { pending, cancel: (stopDaemon = true) => this.feed({ type: 'cancel', stopDaemon }) };
   }
 
   // uWSGI's smart-attach-daemon2: the command stays in the foreground and the emperor writes the pidfile.
-  private foreground(): Supervised | { error: string } {
+  private foreground(): Supervised | Failed {
     const { facts, signals } = this.o.ports;
     const launcher = this.launcher;
     const id = facts.identify(launcher);
     this.o.guard.untrack(launcher);
-    if (id === null) return { error: `${this.o.name}: the command exited at once` };
+    if (id === null) return failed('E_SPAWN_FAILED', `${this.o.name}: the command exited at once`);
     try {
       facts.writePidfile(this.o.pidfile, launcher, this.o.rights);
     } catch (err) {
       signals.killGroup(launcher, 'SIGKILL');
-      return { error: `cannot write pidfile ${this.o.pidfile}${asWho(this.o.rights)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+      return failed('E_PIDFILE_WRITE', `cannot write pidfile ${this.o.pidfile}${asWho(this.o.rights)}: ${describeErrno(err)}`);
     }
     return supervise(id, this.superviseOptions());
   }
@@ -124,7 +125,7 @@ class DaemonStart {
       case 'check-launcher':
         return void this.queue.push({ type: 'launcher', alive: signals.groupAlive(e.pid) });
       case 'settle-error':
-        return this.settle({ error: e.error });
+        return this.settle(failed(e.code, e.error));
       case 'sweep-after':
         // The first look is at once, as the cancel happens.
         if (e.ms === 0) return this.read('sweep');

@@ -4,6 +4,7 @@ import type { Instance, LifecyclePolicy } from '../core/lifecycle.ts';
 import { expandInstance, type VassalSpec } from '../config/spec.ts';
 import type { VassalServices } from './vassal-services.ts';
 import { spawnInstance, type SpawnContext } from './instance-spawn.ts';
+import { failed } from '../core/errors.ts';
 
 /** The spec of now, and the one each instance's process was started from (its health check stays that one's). */
 export class SpecBook {
@@ -42,7 +43,7 @@ export function instanceHost(
     policy: () => policyOf(specs.current()),
     spawn: (i) => {
       const spec = specs.current();
-      if (spec === null) return { error: 'no usable vassal file' };
+      if (spec === null) return failed('E_FILE_INVALID', 'no usable vassal file');
       const runner = self();
       if (runner !== null) specs.adopt(runner, spec);
       return spawnInstance(spawning, spec, i);

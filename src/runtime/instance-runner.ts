@@ -8,6 +8,7 @@ import type { ProbeResult } from '../io/health-probe.ts';
 import type { Random, TimerHandle, Timers } from './ports.ts';
 import { RunnerTimers } from './runner-timers.ts';
 import { RunnerProcess } from './runner-process.ts';
+import type { Failed } from '../core/errors.ts';
 
 /** What a runner needs from its surroundings; the vassal supplies it. */
 export interface InstanceHost {
@@ -18,7 +19,7 @@ export interface InstanceHost {
   random: Random;
   policy(): LifecyclePolicy;
   /** starts the process for this instance (now, or later for a daemon), or says why it cannot. */
-  spawn(index: number): Supervised | PendingSpawn | { error: string };
+  spawn(index: number): Supervised | PendingSpawn | Failed;
   /** a process group the guardian must kill should the emperor die, or no longer. */
   trackGroup(pgid: number): void;
   untrackGroup(pgid: number): void;

@@ -5,6 +5,7 @@ import type { ListenSocket } from '../io/listen-socket.ts';
 import type { FsRights } from '../io/fs-rights.ts';
 import { vassalRights } from './run-as.ts';
 import { socketsClash } from '../core/socket-clash.ts';
+import type { Failed } from '../core/errors.ts';
 
 export { socketsClash } from '../core/socket-clash.ts';
 
@@ -12,7 +13,7 @@ export { socketsClash } from '../core/socket-clash.ts';
  * Binds and listens (injected so unit tests need no socket). `rights`: the vassal's, for the file
  * operations a Unix socket takes (its directory, a stale file, the socket file itself).
  */
-export type OpenSocket = (a: SocketAddress, rights: FsRights | null) => ListenSocket | { error: string };
+export type OpenSocket = (a: SocketAddress, rights: FsRights | null) => ListenSocket | Failed;
 
 // The socket held, with its `ready` promise until it listens.
 interface Held {

@@ -8,6 +8,7 @@ import type { ProcessIdentity } from '../../src/io/pidfile.ts';
 import { FakeTime, WALL_EPOCH_MS, flush } from './fakes/runtime-time.ts';
 import { FakeProcesses, type SentSignal } from './fakes/runtime-processes.ts';
 import { FakeFacts, FakeGuardian, FakeRecords } from './fakes/runtime-ports.ts';
+import { failed, type Failed } from '../../src/core/errors.ts';
 
 const PIDFILE = '/run/app/app.pid';
 
@@ -53,7 +54,7 @@ function rig(over: Partial<DaemonOptions> = {}) {
   return { time, procs, facts, records, guard, notes, sent, options, daemon };
 }
 
-const isPending = (r: Supervised | PendingSpawn | { error: string }): r is PendingSpawn => 'pending' in r;
+const isPending = (r: Supervised | PendingSpawn | Failed): r is PendingSpawn => 'pending' in r;
 
 test('a live daemon named by its pidfile and recorded by the last emperor is adopted at once', () => {
   const r = rig();
@@ -92,7 +93,7 @@ test('no pidfile by the deadline: the launcher is ended and the error says what 
   const launcher = r.procs.children[0];
   launcher?.exit(3);
   r.time.advance(10_000);
-  assert.deepEqual(await started.pending, { error: `pidfile ${PIDFILE} does not exist within 10 s of the launch; the command exited with code 3` });
+  assert.deepEqual(await started.pending, failed('E_PIDFILE_TIMEOUT', `pidfile ${PIDFILE} does not exist within 10 s of the launch; the command exited with code 3`));
 });
 
 test('a launcher still in the foreground at the deadline is killed, and told to use `command`', async () => {
@@ -111,7 +112,7 @@ test('a cancelled start stops the daemon that appears afterwards: its stop signa
   assert.ok(isPending(started));
   r.time.advance(100);
   started.cancel();
-  assert.deepEqual(await started.pending, { error: 'start cancelled' });
+  assert.deepEqual(await started.pending, failed('E_SPAWN_CANCELLED', 'start cancelled'));
   r.time.advance(300);
   r.daemon(300);
   r.facts.pidfiles.set(PIDFILE, { pid: 300, mtimeMs: WALL_EPOCH_MS + r.time.now });
@@ -169,7 +170,7 @@ test('smart-attach-daemon2: a pidfile that cannot be written kills the command a
   const r = rig({ pidfileBy: 'emperor' });
   r.daemon(1000);
   r.facts.writeError = 'EACCES';
-  assert.deepEqual(startDaemon(r.options), { error: `cannot write pidfile ${PIDFILE}: EACCES` });
+  assert.deepEqual(startDaemon(r.options), failed('E_PIDFILE_WRITE', `cannot write pidfile ${PIDFILE}: EACCES`));
   assert.deepEqual(r.sent.map((s) => [s.target, s.signal]), [[1000, 'SIGKILL']]);
 });
 

@@ -56,7 +56,7 @@ type Expect = 'ignored' | { state: WatchState; effects: WatchEffect[] };
 const ADOPT_NOTE = `adopted the running daemon pid 300 (redis-server) named by /run/redis.pid`;
 const STOPPING_NOTE = 'stopping pid 300 (redis-server), the daemon of a start that was cancelled';
 const TIMEOUT = 'the pidfile never appeared within 10 s of the launch; the command was still running in the foreground: it never daemonized (use `command` for a program that stays in the foreground)';
-const SWEEP_START: Expect = { state: { phase: 'sweeping', launch: LAUNCH }, effects: [{ type: 'end-launcher', pid: 200 }, { type: 'settle-error', error: 'start cancelled' }, { type: 'sweep-after', ms: 0 }] };
+const SWEEP_START: Expect = { state: { phase: 'sweeping', launch: LAUNCH }, effects: [{ type: 'end-launcher', pid: 200 }, { type: 'settle-error', code: 'E_SPAWN_CANCELLED', error: 'start cancelled' }, { type: 'sweep-after', ms: 0 }] };
 const SWEEP_AFTER_SETTLED: Expect = { state: { phase: 'sweeping', launch: LAUNCH }, effects: [{ type: 'end-launcher', pid: 200 }, { type: 'sweep-after', ms: 0 }] };
 
 /** Every phase x every event type. */
@@ -82,7 +82,7 @@ const TABLE: Record<Phase, Record<EventType, Expect>> = {
     begin: 'ignored', launched: 'ignored',
     'launcher-exit': { state: { ...STATES.expiring, launcherExit: 'exited with code 0' } as WatchState, effects: [] },
     poll: 'ignored',
-    launcher: { state: { phase: 'failed', launch: LAUNCH }, effects: [{ type: 'end-launcher', pid: 200 }, { type: 'settle-error', error: TIMEOUT }] },
+    launcher: { state: { phase: 'failed', launch: LAUNCH }, effects: [{ type: 'end-launcher', pid: 200 }, { type: 'settle-error', code: 'E_PIDFILE_TIMEOUT', error: TIMEOUT }] },
     cancel: SWEEP_START,
     sweep: 'ignored', 'stray-timeout': 'ignored',
   },
@@ -206,7 +206,7 @@ test('f0d01ae: the timeout error says what the command did: never daemonized, ex
 test('e0a11d2: a cancel during shutdown ends the launcher and leaves a daemon that appears to the next emperor', () => {
   assert.deepEqual(decide(waiting(), { type: 'cancel', stopDaemon: false }, CTX), {
     state: { phase: 'done' },
-    effects: [{ type: 'end-launcher', pid: 200 }, { type: 'settle-error', error: 'start cancelled' }],
+    effects: [{ type: 'end-launcher', pid: 200 }, { type: 'settle-error', code: 'E_SPAWN_CANCELLED', error: 'start cancelled' }],
   });
 });
 

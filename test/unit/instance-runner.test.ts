@@ -9,6 +9,7 @@ import type { Supervised, PendingSpawn } from '../../src/runtime/supervised.ts';
 import { FakeTime, flush } from './fakes/runtime-time.ts';
 import { FakeSupervised, ManualSpawn } from './fakes/runtime-spawn.ts';
 import { POLICY } from './lifecycle-sim.ts';
+import { failed, type Failed } from '../../src/core/errors.ts';
 
 // A runner whose spawns return fake processes at once (or what `next` says), with a host that records.
 function rig(policy = POLICY, random = 0.5) {
@@ -20,7 +21,7 @@ function rig(policy = POLICY, random = 0.5) {
   const answers: ProbeResult[] = [];
   const probes: string[] = [];
   let target: string | null = null;
-  let next: (() => Supervised | PendingSpawn | { error: string }) | null = null;
+  let next: (() => Supervised | PendingSpawn | Failed) | null = null;
   let groupAlive = false;
   const host: InstanceHost = {
     clock: time.clock,
@@ -83,7 +84,7 @@ test('an exit puts it in BACKOFF for the jittered delay the fixed random gives, 
 
 test('a spawn error is a failed start with that error', () => {
   const r = rig({ ...POLICY, startRetries: 1 });
-  r.setNext(() => ({ error: 'spawn /bin/app ENOENT' }));
+  r.setNext(() => failed('E_SPAWN_NOT_FOUND', 'spawn /bin/app ENOENT'));
   r.runner.dispatch({ type: 'start' });
   assert.equal(r.runner.state.state, 'FATAL');
   assert.equal(r.runner.state.error, 'spawn /bin/app ENOENT');

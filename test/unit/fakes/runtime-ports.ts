@@ -10,6 +10,7 @@ import { EventLog, type LiveEvent } from '../../../src/runtime/event-log.ts';
 import { FakeTime, fixedRandom } from './runtime-time.ts';
 import { FakeProcesses } from './runtime-processes.ts';
 import { FakeVassalDir } from './runtime-dir.ts';
+import { failed } from '../../../src/core/errors.ts';
 
 /** A guardian that remembers the groups it was told of. */
 export class FakeGuardian implements GuardianPort {
@@ -138,7 +139,7 @@ export function fakeWorld(random = 0.5): FakeWorld {
       probes.push(target);
       return Promise.resolve(health.get(target) ?? { ok: false, message: `${target}: ECONNREFUSED` });
     },
-    openSocket: () => ({ error: 'no sockets in unit tests' }),
+    openSocket: () => failed('E_BIND_FAILED', 'no sockets in unit tests'),
     dir,
     files: dir,
     facts,

@@ -2,6 +2,7 @@
 // and a supervised process whose exit and group the test controls.
 import type { PendingSpawn, Supervised } from '../../../src/runtime/supervised.ts';
 import type { FakeTime } from './runtime-time.ts';
+import type { Failed } from '../../../src/core/errors.ts';
 
 /**
  * A promise the test settles by hand, running its callbacks at once (not on a later microtask), so
@@ -30,7 +31,7 @@ export class HandSettled<T> extends Promise<T> {
 
 /** A pending spawn the test completes (`settle`) and whose cancels it counts. */
 export class ManualSpawn implements PendingSpawn {
-  readonly pending = new HandSettled<Supervised | { error: string }>();
+  readonly pending = new HandSettled<Supervised | Failed>();
   cancels = 0;
   cancel(): void {
     this.cancels++;
