@@ -7,6 +7,7 @@ import { accountProblemAt, groupName, userName } from '../io/accounts.ts';
 import { trustProblem } from '../config/file-trust.ts';
 import { completedProblems } from '../config/readiness-spec.ts';
 import type { VassalSpec } from '../config/spec.ts';
+import { describeErrno } from '../core/errors.ts';
 
 /** What an unset environment variable reads as while checking: valid as a word and as a number. */
 const STAND_IN = '1';
@@ -32,7 +33,7 @@ export function runCheck(
         ? readdirSync(path).sort().filter((n) => vassalNameOf(n) !== null).map((n) => join(path, n)).filter((p) => statSync(p, { throwIfNoEntry: false })?.isFile() ?? false)
         : [path];
     } catch (e) {
-      out(`${path}:0: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      out(`${path}:0: cannot read: ${describeErrno(e)}\n`);
       errors++;
       continue;
     }
@@ -42,7 +43,7 @@ export function runCheck(
       try {
         text = readFileSync(file, 'utf8');
       } catch (e) {
-        out(`${file}:0: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+        out(`${file}:0: cannot read: ${describeErrno(e)}\n`);
         errors++;
         continue;
       }

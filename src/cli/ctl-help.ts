@@ -1,5 +1,11 @@
 // The help texts of emperorctl and each of its commands.
 
+/** emperorctl's commands, in the order its help lists them; the README's table is checked against it. */
+export const CTL_COMMANDS = ['status', 'start', 'stop', 'restart', 'reload', 'signal', 'logs', 'wait', 'rescan', 'help'] as const;
+
+/** One of CTL_COMMANDS. */
+export type CtlCommand = (typeof CTL_COMMANDS)[number];
+
 /** `emperorctl --help`. */
 export const CTL_HELP = `Usage: emperorctl [--socket PATH] [--stats PATH] COMMAND [ARGS]
 
@@ -28,8 +34,8 @@ Exit codes: 0 done; 1 refused or failed (unknown vassal, timeout, did not start)
 2 bad usage; 3 the emperor is not reachable.
 `;
 
-/** Per-command help. */
-export const COMMAND_HELP: Record<string, string> = {
+/** Per-command help: one text for every command but `help` (the type makes a missing one a compile error). */
+export const COMMAND_HELP: Record<string, string> & Record<Exclude<CtlCommand, 'help'>, string> = {
   status: `Usage: emperorctl status [NAME...] [--json]
 
 A table of every vassal (or those named): NAME, STATE, PID, UPTIME, RESTARTS, CPU, RSS,

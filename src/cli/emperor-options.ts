@@ -8,6 +8,7 @@ import { formatProblem } from '../config/parse-file.ts';
 import type { LogFormat } from '../runtime/event-log.ts';
 import { defaultStateDir } from '../control/paths.ts';
 import { UNIT_DEFAULTS, type UnitOptions } from './systemd-unit-options.ts';
+import { describeErrno, EmperorError, failure, type ErrorCode } from '../core/errors.ts';
 
 /** Every option of `emperor`, resolved. Durations in ms. */
 export interface EmperorSettings {
@@ -53,14 +54,19 @@ const VALUE_OPTIONS = [
   'stats-group',
 ] as const;
 const FLAG_OPTIONS = ['tyrant'] as const;
-const ALL_OPTIONS: readonly string[] = [...VALUE_OPTIONS, ...FLAG_OPTIONS];
+/** Every option of `emperor` (without `--`), as the parser and the `[emperor]` section accept them; the README's table is checked against it. */
+export const ALL_OPTIONS: readonly string[] = [...VALUE_OPTIONS, ...FLAG_OPTIONS];
 /** Options of `emperor systemd-unit` alone. */
-const UNIT_ONLY = ['timeout-stop', 'watchdog'] as const;
+export const UNIT_ONLY = ['timeout-stop', 'watchdog'] as const;
 /** Options whose values are paths: made absolute in a unit's ExecStart. */
 const PATH_OPTIONS = new Set(['vassals', 'config', 'state-dir', 'stats', 'control', 'log-dir']);
 
 /** A usage error: exit code 2 with the message. */
-export class UsageError extends Error {}
+export class UsageError extends EmperorError {
+  constructor(message: string, code: ErrorCode = 'E_USAGE') {
+    super(failure(code, message));
+  }
+}
 
 function unknown(name: string): UsageError {
   const near = closestWord(name, ALL_OPTIONS);
@@ -139,7 +145,7 @@ export function readConfigSection(path: string): Map<string, string> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read --config ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(`cannot read --config ${path}: ${describeErrno(err)}`, 'E_FILE_UNREADABLE');
   }
   const doc = readIni(path, text);
   const errors = doc.problems.filter((p) => !p.warning).map(formatProblem);

@@ -4,8 +4,7 @@ import { packageVersion } from './package-version.ts';
 import { parseEmperorArgs, type EmperorSettings } from './emperor-options.ts';
 import { Emperor } from '../runtime/emperor.ts';
 import { EventLog } from '../runtime/event-log.ts';
-import { systemClock } from '../runtime/clock.ts';
-import { nodeSpawner } from '../io/spawner.ts';
+import { realEmperorPorts, systemClock, systemTime } from './real-ports.ts';
 import { lockStateDir } from '../io/state-lock.ts';
 import { closeUnix, startStatsServer } from '../control/stats-server.ts';
 import { snapshot } from '../runtime/snapshot.ts';
@@ -46,22 +45,24 @@ export async function run(settings: EmperorSettings): Promise<void> {
   }
   let notifier: SystemdNotifier | null = null;
   const emperor = new Emperor({
-    vassalsDir: settings.vassals,
     logDir: settings.logDir,
-    stateDir: settings.stateDir,
     uwsgi: settings.uwsgi,
     uwsgiHeartbeatMs: settings.uwsgiHeartbeatMs,
     rescanIntervalMs: settings.rescanIntervalMs,
     sampleIntervalMs: settings.sampleIntervalMs,
     env: process.env,
     events,
-    clock: systemClock,
-    spawner: nodeSpawner,
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     onChange: () => notifier?.changed(),
-    tyrant: settings.tyrant,
-    root,
+    ports: realEmperorPorts({
+      vassalsDir: settings.vassals,
+      stateDir: settings.stateDir,
+      env: process.env,
+      root,
+      tyrant: settings.tyrant,
+      warn: (m) => events.warn(m),
+    }),
   });
   const facts = { version: packageVersion(), pid: process.pid, startedAt: Math.round(Date.now()) / 1000, vassalsDir: settings.vassals };
   const current = (): StatsDocument => snapshot(facts, emperor.vassals.values(), systemClock);
@@ -113,6 +114,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
     status: () => statusLine(emperor.vassals.values()),
     warn: (m) => events.warn(m),
     monotonicUsec: () => process.hrtime.bigint() / 1000n,
+    time: systemTime,
   });
   if (notifier !== null) {
     const dog = notifier.watchdogMs;

@@ -7,6 +7,7 @@ import { converse, readStats, request, UnreachableError } from './ctl-client.ts'
 import { renderStatus, useColour } from './ctl-format.ts';
 import { CTL_HELP, COMMAND_HELP } from './ctl-help.ts';
 import { followFile, lastLines } from './ctl-tail.ts';
+import { describeErrno } from '../core/errors.ts';
 
 const STATES = ['STOPPED', 'STARTING', 'RUNNING', 'BACKOFF', 'STOPPING', 'EXITED', 'FATAL', 'INVALID'];
 
@@ -143,7 +144,7 @@ async function logs(args: Args, socket: string): Promise<number> {
       ends.set(file, end);
       for (const l of lastLines(file, n, end)) out(l + '\n');
     } catch (err) {
-      process.stderr.write(`emperorctl: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+      process.stderr.write(`emperorctl: cannot read ${file}: ${describeErrno(err)}\n`);
     }
   }
   if (!follow) return 0;

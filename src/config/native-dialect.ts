@@ -12,7 +12,7 @@ import { checkSmartAttach, readSmartAttach, SMART } from './native-smart.ts';
 import { parseAccount, parseEnvPair, parseHealthCheck, parseRestart } from './native-values.ts';
 import { readDependsConditions, readReadiness } from './native-readiness.ts';
 import { configError, configWarning, quote } from './problems.ts';
-import type { Result } from './result.ts';
+import type { Outcome } from '../core/errors.ts';
 import { splitShellWords } from './shell-words.ts';
 import { parseSocketAddress } from './socket-address.ts';
 import type { ConfigProblem, Templated, VassalSpec } from './spec.ts';
@@ -37,8 +37,8 @@ export const nativeDialect: DialectModule = {
 export function buildNativeVassal(doc: IniDocument, ctx: DialectContext): DialectResult {
   const { file, name } = ctx;
   const problems: ConfigProblem[] = [];
-  const fail: Fail = (line, message) => {
-    problems.push(configError(file, line, message));
+  const fail: Fail = (line, message, code) => {
+    problems.push(configError(file, line, message, code));
   };
   const first = checkSections(doc.sections, fail);
   if (first === null) return { vassals: [], problems };
@@ -50,11 +50,11 @@ export function buildNativeVassal(doc: IniDocument, ctx: DialectContext): Dialec
 
   const magic = { file, name, env: ctx.env };
   const values = valueReader(magic, fail);
-  const one = <T>(key: NativeKey, parse: (s: string) => Result<T>, templated = false): T | null => {
+  const one = <T>(key: NativeKey, parse: (s: string) => Outcome<T>, templated = false): T | null => {
     const entry = entries.get(key)?.[0];
     return entry === undefined ? null : values.coerce(entry, parse, templated);
   };
-  const asIs = (s: string): Result<string> => ({ ok: true, value: s });
+  const asIs = (s: string): Outcome<string> => ({ ok: true, value: s });
   const fileDir = dirname(file);
 
   const commandEntry = entries.get('command')?.[0];
@@ -120,7 +120,7 @@ export function buildNativeVassal(doc: IniDocument, ctx: DialectContext): Dialec
 }
 
 /** A parsed duration or size that must be more than zero. */
-function positive(r: Result<number>, example: string): Result<number> {
+function positive(r: Outcome<number>, example: string): Outcome<number> {
   if (!r.ok || r.value > 0) return r;
   return { ok: false, message: `must be more than 0, e.g. ${example}` };
 }
@@ -192,7 +192,7 @@ function checkSections(sections: readonly IniSection[], fail: Fail): IniSection 
 function readCommand(
   entry: IniEntry,
   values: ValueReader,
-  expandWord: (word: string) => Result<Templated>,
+  expandWord: (word: string) => Outcome<Templated>,
 ): Templated[] {
   const words = splitShellWords(entry.value);
   if (!words.ok) {

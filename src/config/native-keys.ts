@@ -46,9 +46,6 @@ export type NativeKey = (typeof NATIVE_KEYS)[number];
 /** Keys that may appear several times; every other key only once. */
 export const REPEATABLE_KEYS: ReadonlySet<NativeKey> = new Set<NativeKey>(['env', 'depends']);
 
-/** Keys of SPEC section 3 that a later version adds: rejected as unsupported, not as unknown. */
-export const LATER_KEYS: ReadonlySet<string> = new Set<string>();
-
 /** Names operators bring from supervisord, uWSGI and systemd, mapped to the native key for "did you mean". */
 export const FAMILIAR_KEYS: Readonly<Record<string, NativeKey>> = {
   environment: 'env',

@@ -5,7 +5,7 @@ import type { NativeKey } from './native-keys.ts';
 import { parseDependsList } from './native-values.ts';
 import { quote } from './problems.ts';
 import { defaultReadiness, type ReadinessSpec } from './readiness-spec.ts';
-import type { Result } from './result.ts';
+import type { Outcome } from '../core/errors.ts';
 import type { VassalSpec } from './spec.ts';
 import { parseBool, parseDuration, parseSignal } from './values.ts';
 
@@ -13,7 +13,7 @@ import { parseBool, parseDuration, parseSignal } from './values.ts';
 const CONDITIONS = ['running', 'completed'] as const;
 
 /** A JavaScript regular expression, compiled once here so a bad one is a located error. */
-export function parseRegex(text: string): Result<string> {
+export function parseRegex(text: string): Outcome<string> {
   try {
     new RegExp(text);
     return { ok: true, value: text };
@@ -22,7 +22,7 @@ export function parseRegex(text: string): Result<string> {
   }
 }
 
-const positiveDuration = (text: string): Result<number> => {
+const positiveDuration = (text: string): Outcome<number> => {
   const r = parseDuration(text);
   return !r.ok || r.value > 0 ? r : { ok: false, message: 'must be more than 0, e.g. `30s`' };
 };
@@ -42,7 +42,7 @@ export function readDependsConditions(entries: readonly IniEntry[], values: Valu
 }
 
 /** `db, migrate:completed` -> each name with its condition (`running` when none is written). */
-export function parseDependsWithConditions(text: string, self: string): Result<Array<{ name: string; condition: (typeof CONDITIONS)[number] }>> {
+export function parseDependsWithConditions(text: string, self: string): Outcome<Array<{ name: string; condition: (typeof CONDITIONS)[number] }>> {
   const out: Array<{ name: string; condition: (typeof CONDITIONS)[number] }> = [];
   const words = text.split(/[\s,]+/).filter((w) => w !== '');
   for (const word of words) {
@@ -74,7 +74,7 @@ export function readReadiness(
 ): ReadinessSpec | null {
   const keys: NativeKey[] = ['notify', 'watchdog', 'watchdog-signal', 'start-timeout', 'ready-log-line'];
   if (completed.length === 0 && keys.every((k) => !entries.has(k))) return null;
-  const one = <T>(key: NativeKey, parse: (s: string) => Result<T>): T | null => {
+  const one = <T>(key: NativeKey, parse: (s: string) => Outcome<T>): T | null => {
     const entry = entries.get(key)?.[0];
     return entry === undefined ? null : values.coerce(entry, parse);
   };

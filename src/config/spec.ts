@@ -1,4 +1,5 @@
 // The validated shape of one vassal, as every dialect produces it and the runtime consumes it.
+import type { ErrorCode } from '../core/errors.ts';
 
 import type { SocketAddress } from './socket-address.ts';
 import type { ReadinessSpec } from './readiness-spec.ts';
@@ -105,6 +106,8 @@ export interface ConfigProblem extends Located {
   message: string;
   /** warnings never make a file invalid. */
   warning: boolean;
+  /** what kind of problem (core/error-codes.ts); absent only on the "... N more problems" line. */
+  code?: ErrorCode;
 }
 
 /** What parsing one file yields: the vassals it defines, or the problems that make it unusable. */

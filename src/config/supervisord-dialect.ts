@@ -33,8 +33,8 @@ export function buildSupervisordFile(doc: IniDocument, ctx: DialectContext): Dia
     seen.add(id);
     problems.push(p);
   };
-  const fail: Report = (line, message) => add(configError(ctx.file, line, message));
-  const warn: Report = (line, message) => add(configWarning(ctx.file, line, message));
+  const fail: Report = (line, message, code) => add(configError(ctx.file, line, message, code));
+  const warn: Report = (line, message, code) => add(configWarning(ctx.file, line, message, code));
 
   const sections = readSections(doc.sections, fail, warn);
   const dir = dirname(ctx.file);
@@ -60,7 +60,7 @@ function readSupervisordEnv(
   const expanded = expandPercent(value, lookup.get, lookup.unknown);
   const pairs = expanded.ok ? parseEnvironment(expanded.value.text) : expanded;
   if (!pairs.ok) {
-    fail(line, `[supervisord] \`environment\`: ${pairs.message}`);
+    fail(line, `[supervisord] \`environment\`: ${pairs.message}`, 'E_VALUE_INVALID');
     return [];
   }
   return pairs.value.pairs;

@@ -1,12 +1,13 @@
 // A supervisord file's sections as configparser (strict=False) sees them: repeats merged, keys lowercased, later values winning.
 
+import type { ErrorCode } from '../core/errors.ts';
 import type { IniEntry, IniSection } from './ini-source.ts';
 import { MAX_PROBLEMS, quote } from './problems.ts';
 import { closestWord } from './suggest.ts';
 import { FAMILIAR_PROGRAM_KEYS, PROGRAM_KEYS, SECTION_WORDS, sectionRole } from './supervisord-keys.ts';
 
-/** Reports a problem at a line of the file. */
-export type Report = (line: number, message: string) => void;
+/** Reports a problem at a line of the file, with its code (the reporter's default without one). */
+export type Report = (line: number, message: string, code?: ErrorCode) => void;
 
 /** One [program:x], its repeats merged: each key (lowercased) with the entry that wins. */
 export interface ProgramSource {

@@ -1,6 +1,7 @@
 // The metrics endpoint: GET /metrics (Prometheus text format) and GET /healthz.
 import { createServer, type Server } from 'node:http';
 import type { Metrics } from './registry.ts';
+import { describeErrno, EmperorError, failure } from '../core/errors.ts';
 
 /** Parses `HOST:PORT` (IPv6 in brackets) for --metrics. */
 export function parseListen(value: string): { host: string; port: number } {
@@ -35,7 +36,7 @@ export function startMetricsServer(listen: string, metrics: Metrics): Promise<Se
   server.on('clientError', (_err, sock) => sock.destroy());
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new Error(`cannot serve metrics on ${listen}: ${err.code ?? err.message}${err.code === 'EADDRINUSE' ? ' (another emperor? pass --metrics HOST:PORT or --metrics off)' : ''}`)),
+      reject(new EmperorError(failure('E_METRICS_BIND', `cannot serve metrics on ${listen}: ${describeErrno(err)}${err.code === 'EADDRINUSE' ? ' (another emperor? pass --metrics HOST:PORT or --metrics off)' : ''}`, { cause: err }))),
     );
     server.listen(port, host, () => resolve(server));
   });

@@ -3,7 +3,7 @@ import { constants } from 'node:os';
 import { PROTOCOL_VERSION, type ActionResult, type ControlRequest, type ControlResponse, type LogsResult, type StatsDocument } from '../control/protocol.ts';
 import type { ControlConnection } from '../control/control-server.ts';
 import { hasProcess } from '../core/states.ts';
-import { resolveLogPath } from './spawn-request.ts';
+import { resolveLogPath } from './spawn-plan.ts';
 import type { Vassal } from './vassal.ts';
 
 /** Bytes queued for a `logs -f` reader before its lines are dropped. */

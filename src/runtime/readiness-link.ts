@@ -2,8 +2,7 @@
 import type { LifecycleEvent } from '../core/lifecycle.ts';
 import { notifyEvent, parseNotify } from '../core/notify-message.ts';
 import { decodeVassalByte, EMPEROR_RELOAD, EMPEROR_STOP, vassalByteEvent } from '../core/uwsgi-emperor-protocol.ts';
-import type { EmperorChannel } from '../io/emperor-channel.ts';
-import type { NotifyReceiver } from '../io/notify-receiver.ts';
+import type { EmperorPipe, ReadinessPort } from './emperor-ports.ts';
 import type { Supervised } from './supervised.ts';
 
 /** Where a link reports what is worth an event line. */
@@ -33,8 +32,8 @@ export class InstanceReadiness {
 
   constructor(
     private readonly note: ReadinessNote,
-    private readonly receiver: NotifyReceiver | null,
-    private readonly channel: EmperorChannel | null,
+    private readonly receiver: Pick<ReadinessPort, 'watch' | 'unwatch'> | null,
+    private readonly channel: EmperorPipe | null,
     private readonly readyLine: RegExp | null,
     /** what the protocol replaces: the vassal's stop and reload signals. */
     private readonly signals: { stop: string; reload: string | null },

@@ -2,8 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LifecycleEvent } from '../../src/core/lifecycle.ts';
-import type { EmperorChannel } from '../../src/io/emperor-channel.ts';
-import type { NotifyReceiver } from '../../src/io/notify-receiver.ts';
+import type { EmperorPipe, ReadinessPort } from '../../src/runtime/emperor-ports.ts';
 import { InstanceReadiness, listenReadiness } from '../../src/runtime/readiness-link.ts';
 import type { Supervised } from '../../src/runtime/supervised.ts';
 
@@ -26,16 +25,16 @@ function fakeSup(pid: number): Supervised & { signals: string[]; mains: string[]
 type Handler = (m: string, pid: number) => void;
 
 /** A receiver whose handlers the test calls itself, as datagrams would. */
-function fakeReceiver(): { receiver: NotifyReceiver; handlers: Map<number, Handler> } {
+function fakeReceiver(): { receiver: ReadinessPort; handlers: Map<number, Handler> } {
   const handlers = new Map<number, Handler>();
   const fake = { watch: (p: number, h: Handler) => void handlers.set(p, h), unwatch: (p: number) => void handlers.delete(p) };
   // Only watch and unwatch are used by a link.
-  return { receiver: fake as unknown as NotifyReceiver, handlers };
+  return { receiver: fake as unknown as ReadinessPort, handlers };
 }
 
-function fakeChannel(): EmperorChannel & { sent: number[]; closed: boolean; open: boolean } {
+function fakeChannel(): EmperorPipe & { sent: number[]; closed: boolean; open: boolean } {
   const ch = { sent: [] as number[], closed: false, open: true, handedOver() {}, send: (b: number) => ch.open && (ch.sent.push(b), true), close: () => void (ch.closed = true) };
-  return ch as unknown as EmperorChannel & { sent: number[]; closed: boolean; open: boolean };
+  return ch as unknown as EmperorPipe & { sent: number[]; closed: boolean; open: boolean };
 }
 
 const SIGNALS = { stop: 'SIGINT', reload: 'SIGHUP' };
