@@ -12,7 +12,7 @@ export function formatEvent(ev: StreamEvent, colour: boolean): string {
   if (ev.vassal === undefined) parts.push('emperor:');
   else parts.push(ev.instance === undefined ? `${ev.vassal}:` : `${ev.vassal}[${ev.instance}]:`);
   if (ev.level !== 'info') parts.push(paint(ev.level === 'error' ? '31' : '33', ev.level.toUpperCase()));
-  if (ev.state !== undefined) parts.push(ev.from !== undefined ? `${ev.from} -> ${paint(COLOURS[ev.state], ev.state)}` : paint(COLOURS[ev.state], ev.state));
+  if (ev.state !== undefined) parts.push(ev.from !== undefined && ev.from !== ev.state ? `${ev.from} -> ${paint(COLOURS[ev.state], ev.state)}` : paint(COLOURS[ev.state], ev.state));
   if (ev.pid != null) parts.push(`pid=${ev.pid}`);
   if (ev.code != null) parts.push(`code=${ev.code}`);
   if (ev.signal != null) parts.push(`signal=${ev.signal}`);

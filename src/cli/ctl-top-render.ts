@@ -100,7 +100,7 @@ export function renderTop(m: TopModel, width: number, height: number, colour: bo
   while (shown.length < room) shown.push('');
   lines.push(...shown);
   if (events > 0) {
-    lines.push(paint(colour, '2', fit('-- events ' + '-'.repeat(width), width)));
+    lines.push(paint(colour, '2', ('-- events ' + '-'.repeat(width)).slice(0, width)));
     for (const e of m.events.slice(-events)) lines.push(fit(e, width));
   }
   const footer = m.confirm !== null

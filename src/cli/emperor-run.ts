@@ -4,6 +4,9 @@ import { packageVersion } from './package-version.ts';
 import { parseEmperorArgs, type EmperorSettings } from './emperor-options.ts';
 import { Emperor } from '../runtime/emperor.ts';
 import { EventLog } from '../runtime/event-log.ts';
+import { recordEvents } from '../runtime/event-ring.ts';
+import { readWebToken } from './web-token.ts';
+import { webViews } from './web-views.ts';
 import { systemClock } from '../runtime/clock.ts';
 import { nodeSpawner } from '../io/spawner.ts';
 import { lockStateDir } from '../io/state-lock.ts';
@@ -21,6 +24,9 @@ import { directoryTrustProblem } from '../runtime/directory-trust.ts';
 /** Runs the emperor until a signal ends it. */
 export async function run(settings: EmperorSettings): Promise<void> {
   const events = new EventLog(settings.logFormat);
+  const ring = recordEvents(events);
+  const web = readWebToken(settings.webToken);
+  if (!web.ok) fail(web.message);
   const statsGid = settings.statsGroup === null ? null : lookupGroup(settings.statsGroup);
   if (statsGid === null && settings.statsGroup !== null) fail(`--stats-group ${settings.statsGroup}: no such group in /etc/group; create it (groupadd) or fix the option`);
   try {
@@ -70,6 +76,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
     snapshot: current,
     rescan: () => emperor.reconcile(),
     start: (v) => v.start(),
+    events: ring,
   };
   // Every listener opened so far is closed again if a later one cannot open.
   const closers: Array<() => void> = [];
@@ -97,7 +104,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
       droppedLogBytes: (name) => emperor.vassals.get(name)?.droppedBytes ?? 0,
     });
     try {
-      const http = await startMetricsServer(settings.metrics, metrics);
+      const http = await startMetricsServer(settings.metrics, metrics, webViews(target, ring, web.token));
       closers.push(() => http.close());
     } catch (err) {
       events.write({ level: 'error', message: `${(err as Error).message}; running without metrics` });
