@@ -41,12 +41,23 @@ export function serveEvents(req: IncomingMessage, res: ServerResponse, feed: Eve
     if (!res.writableEnded) res.write(`${event !== null ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
   };
   const timers: NodeJS.Timeout[] = [setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS)];
+  // A change is followed by a fresh snapshot at once (its error, pids, restarts), not at the next tick.
+  let soon: NodeJS.Timeout | null = null;
+  const snapSoon = (): void => {
+    soon ??= setTimeout(() => {
+      soon = null;
+      send('snapshot', snapshot());
+    }, 20);
+  };
   if (q.snapshots) {
     send('snapshot', snapshot());
     timers.push(setInterval(() => send('snapshot', snapshot()), SNAPSHOT_EVERY_MS));
   }
   const stop = followEvents(feed, {
-    send: (ev) => send(null, ev),
+    send: (ev) => {
+      send(null, ev);
+      if (q.snapshots && ev.state !== undefined) snapSoon();
+    },
     backlog: () => res.writableLength,
     drop: (note) => {
       send('dropped', { note });
@@ -57,5 +68,6 @@ export function serveEvents(req: IncomingMessage, res: ServerResponse, feed: Eve
   res.once('close', () => {
     stop();
     for (const t of timers) clearInterval(t);
+    if (soon !== null) clearTimeout(soon);
   });
 }

@@ -1,8 +1,8 @@
 // The status page: complete HTML from the server (it works before any script runs), then kept live from /events.
 import type { StatsDocument, StreamEvent } from '../control/protocol.ts';
-import { ago, esc, rowsHtml, timelineSvg } from './status-page-render.ts';
+import { ago, esc, rowsHtml, timelineSpan, timelineSvg } from './status-page-render.ts';
 
-/** The timeline's span: the last hour. */
+/** The most the timeline shows: the last hour. */
 export const TIMELINE_MS = 3_600_000;
 
 const STYLE = `
@@ -34,8 +34,11 @@ function redraw() {
   var now = Date.now();
   document.getElementById('rows').innerHTML = rowsHtml(doc, now / 1000, canAct);
   var shown = doc.vassals.map(function (v) { return { name: v.name, state: v.state }; });
-  document.getElementById('timeline').innerHTML = timelineSvg(shown, events, now, ${TIMELINE_MS});
+  var span = timelineSpan(now, doc.started_at * 1000);
+  document.getElementById('span').textContent = ago(span / 1000);
+  document.getElementById('timeline').innerHTML = timelineSvg(shown, events, now, span, doc.started_at * 1000);
   document.getElementById('count').textContent = doc.vassals.length + ' vassals';
+  document.getElementById('up').textContent = ago(now / 1000 - doc.started_at);
 }
 function connect() {
   var src = new EventSource('/events?since=3600&snapshots=1');
@@ -74,18 +77,19 @@ connect();
 /** The whole page, with the current snapshot and the last hour's events already drawn. */
 export function pageHtml(doc: StatsDocument, events: StreamEvent[], now: number, canAct: boolean): string {
   const vassals = doc.vassals.map((v) => ({ name: v.name, state: v.state }));
-  const shared = [esc, ago, rowsHtml, timelineSvg].map((f) => f.toString()).join('\n');
+  const span = timelineSpan(now, doc.started_at * 1000);
+  const shared = [esc, ago, rowsHtml, timelineSpan, timelineSvg].map((f) => f.toString()).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>emperor: ${esc(doc.vassals_dir)}</title><style>${STYLE}</style></head>
 <body data-act="${canAct ? '1' : '0'}">
 <h1>emperor ${esc(doc.version)}</h1>
-<div class="meta">pid ${doc.pid} · ${esc(doc.vassals_dir)} · up ${ago(now / 1000 - doc.started_at)} · <span id="count">${doc.vassals.length} vassals</span> · <span id="live">not live (scripts off)</span>${canAct ? '' : ' · read-only'}</div>
+<div class="meta">pid ${doc.pid} · ${esc(doc.vassals_dir)} · up <span id="up">${ago(now / 1000 - doc.started_at)}</span> · <span id="count">${doc.vassals.length} vassals</span> · <span id="live">not live (scripts off)</span>${canAct ? '' : ' · read-only'}</div>
 <div id="message"></div>
 <table><thead><tr><th>vassal</th><th>state</th><th>pids</th><th>uptime</th><th>restarts</th><th>CPU</th><th>RSS</th>${canAct ? '<th></th>' : ''}</tr></thead>
 <tbody id="rows">${rowsHtml(doc, now / 1000, canAct)}</tbody></table>
-<h2 style="font-size:1.05em;margin-top:1.5em">The last hour</h2>
-<div id="timeline">${timelineSvg(vassals, events, now, TIMELINE_MS)}</div>
+<h2 style="font-size:1.05em;margin-top:1.5em">The last <span id="span">${ago(span / 1000)}</span> <small style="font-weight:normal;color:#666">(up to an hour; red marks: crashes, black: restarts)</small></h2>
+<div id="timeline">${timelineSvg(vassals, events, now, span, doc.started_at * 1000)}</div>
 <script>${shared}\n${SCRIPT}</script>
 </body></html>
 `;

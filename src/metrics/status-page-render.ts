@@ -16,6 +16,12 @@ export function ago(seconds: number): string {
   return Math.floor(s / 86400) + 'd' + (Math.floor((s % 86400) / 3600) ? Math.floor((s % 86400) / 3600) + 'h' : '');
 }
 
+/** The timeline's span: the smallest of 5, 15, 30 and 60 minutes that covers the emperor's uptime. */
+export function timelineSpan(now: number, startedAt: number): number {
+  const up = now - startedAt;
+  return [300_000, 900_000, 1_800_000].find((s) => up <= s) ?? 3_600_000;
+}
+
 /** The table body: one row per vassal (with buttons when actions are allowed), its error on a row underneath. */
 export function rowsHtml(doc: StatsDocument, now: number, canAct: boolean): string {
   let out = '';
@@ -30,8 +36,8 @@ export function rowsHtml(doc: StatsDocument, now: number, canAct: boolean): stri
   return out;
 }
 
-/** The last `spanMs` per vassal as inline SVG: states as coloured bands, crashes and restarts as marks. */
-export function timelineSvg(vassals: Array<{ name: string; state: string }>, events: StreamEvent[], now: number, spanMs: number): string {
+/** The last `spanMs` per vassal as inline SVG (from `startedAt` on): states as coloured bands, crashes and restarts as marks. */
+export function timelineSvg(vassals: Array<{ name: string; state: string }>, events: StreamEvent[], now: number, spanMs: number, startedAt: number): string {
   const colours: Record<string, string> = { RUNNING: '#2e9e44', STARTING: '#4aa3df', STOPPING: '#4aa3df', BACKOFF: '#e0a000', EXITED: '#8c8c8c', STOPPED: '#cfcfcf', FATAL: '#d62728', INVALID: '#8e1b1b' };
   const left = 140;
   const right = 990;
@@ -42,17 +48,19 @@ export function timelineSvg(vassals: Array<{ name: string; state: string }>, eve
     const y = 20 + i * rowH;
     const mine = events.filter((e) => e.vassal === v.name && e.state !== undefined && e.time >= now - spanMs && e.time <= now);
     let state = mine.length > 0 ? (mine[0]?.from ?? 'STOPPED') : v.state;
-    let from = now - spanMs;
+    // Nothing is known before the emperor started (or before the window).
+    let from = Math.max(now - spanMs, startedAt);
     let marks = '';
     const band = (to: number): string => '<rect x="' + x(from).toFixed(1) + '" y="' + y + '" width="' + Math.max(0.5, x(to) - x(from)).toFixed(1) + '" height="' + (rowH - 6) + '" fill="' + (colours[state] ?? '#eeeeee') + '"><title>' + esc(v.name + ': ' + state) + '</title></rect>';
     for (const e of mine) {
-      svg += band(e.time);
+      if (e.time > from) svg += band(e.time);
       const crash = (e.code != null || e.signal != null) && e.state !== 'STOPPED' && e.from !== 'STOPPING';
       const restart = e.state === 'STARTING' && e.from !== 'STARTING' && e.from !== 'STOPPED';
       if (crash || restart) {
         const what = crash ? 'crash' : 'restart';
         const why = (e.signal != null ? 'signal ' + e.signal : e.code != null ? 'code ' + e.code : '') + (e.message ? ' ' + e.message : '');
-        marks += '<line class="' + what + '" data-vassal="' + esc(v.name) + '" x1="' + x(e.time).toFixed(1) + '" x2="' + x(e.time).toFixed(1) + '" y1="' + (y - 2) + '" y2="' + (y + rowH - 4) + '" stroke="' + (crash ? '#d62728' : '#222222') + '" stroke-width="' + (crash ? 3 : 1.5) + '"><title>' + esc(v.name + ' ' + what + ' at ' + new Date(e.time).toLocaleTimeString() + (why ? ': ' + why : '')) + '</title></line>';
+        const w = crash ? 3 : 2;
+        marks += '<rect class="' + what + '" data-vassal="' + esc(v.name) + '" x="' + Math.min(right - w, x(e.time) - w / 2).toFixed(1) + '" y="' + (y - 2) + '" width="' + w + '" height="' + (rowH - 2) + '" fill="' + (crash ? '#d62728' : '#222222') + '"><title>' + esc(v.name + ' ' + what + ' at ' + new Date(e.time).toLocaleTimeString() + (why ? ': ' + why : '')) + '</title></rect>';
       }
       state = e.state ?? state;
       from = e.time;
@@ -64,8 +72,8 @@ export function timelineSvg(vassals: Array<{ name: string; state: string }>, eve
   let axis = '';
   for (let k = 0; k <= 4; k++) {
     const t = now - spanMs + (spanMs * k) / 4;
-    const label = k === 4 ? 'now' : '-' + Math.round((spanMs - (spanMs * k) / 4) / 60000) + 'm';
+    const label = k === 4 ? 'now' : '-' + ago((spanMs - (spanMs * k) / 4) / 1000);
     axis += '<line x1="' + x(t) + '" x2="' + x(t) + '" y1="14" y2="' + (h - 6) + '" stroke="#0002"/><text x="' + x(t) + '" y="10" font-size="10" text-anchor="middle">' + label + '</text>';
   }
-  return '<svg id="timeline-svg" viewBox="0 0 1000 ' + h + '" width="100%" role="img" aria-label="state timeline of the last hour" xmlns="http://www.w3.org/2000/svg">' + axis + svg + '</svg>';
+  return '<svg id="timeline-svg" viewBox="0 0 1000 ' + h + '" width="100%" role="img" aria-label="state timeline" xmlns="http://www.w3.org/2000/svg">' + axis + svg + '</svg>';
 }
