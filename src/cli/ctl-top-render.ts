@@ -63,7 +63,7 @@ export function renderTop(m: TopModel, width: number, height: number, colour: bo
   const lines: string[] = [paint(colour, '1', fit(title, Math.max(0, width - 9))) + ' ' + clock.padStart(Math.min(8, width))];
   const status = m.message !== '' ? m.message : `sort: ${m.sort}${m.filter !== '' ? `  filter: ${m.filter}` : ''}`;
   lines.push(fit(status, width));
-  const nameW = Math.max(8, Math.min(20, ...(doc?.vassals ?? []).map((v) => v.name.length)));
+  const nameW = Math.max(8, Math.min(20, Math.max(0, ...(doc?.vassals ?? []).map((v) => v.name.length))));
   const cols: Array<[string, number]> = [['NAME', nameW], ['STATE', 8], ['PID', 7], ['UPTIME', 6], ['RESTARTS', 8], ['CPU', 6], ['RSS', 7]];
   const fixed = 2 + cols.reduce((n, [, w]) => n + w + 1, 0);
   const sparkW = Math.max(0, Math.min(30, width - fixed));
