@@ -31,7 +31,7 @@ export async function runTop(names: string[], socket: string, statsPath: string)
       if (sample) {
         for (const v of m.doc.vassals) {
           const h = m.cpu.get(v.name) ?? [];
-          h.push(v.cpu_percent ?? 0);
+          h.push(v.cpu_percent ?? NaN);
           if (h.length > SAMPLES) h.shift();
           m.cpu.set(v.name, h);
         }
