@@ -37,7 +37,7 @@ test('top sorts, filters and asks before acting', () => {
   const lines = renderTop(model(d, { confirm: { action: 'restart', name: 'b' } }), 80, 24, false, 1060);
   assert.equal(lines.at(-1)?.trimEnd(), 'restart b? y/N');
   assert.equal(sparkline([0, 5, 10], 5), '  ▁▅█');
-  assert.equal(sparkline([NaN, 20, 40], 3), ' ▄█');
+  assert.equal(sparkline([NaN, 20, 40], 3), ' ▅█');
 });
 
 test('the page: one row per vassal, escaped, buttons only when actions are allowed', () => {
