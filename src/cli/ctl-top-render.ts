@@ -69,8 +69,6 @@ export function renderTop(m: TopModel, width: number, height: number, colour: bo
   const sparkW = Math.max(0, Math.min(30, width - fixed));
   const header = '  ' + cols.map(([h, w]) => (h === 'NAME' || h === 'STATE' ? h.padEnd(w) : h.padStart(w))).join(' ') + (sparkW >= 6 ? ' ' + 'CPU 1m'.padEnd(sparkW) : '');
   lines.push(paint(colour, '1', fit(header, width)));
-  const events = height >= 14 ? Math.min(3, m.events.length) : 0;
-  const room = Math.max(0, height - lines.length - 1 - (events > 0 ? events + 1 : 0));
   const body: string[] = [];
   const rows = visibleRows(m);
   let selectedAt = 0;
@@ -95,6 +93,10 @@ export function renderTop(m: TopModel, width: number, height: number, colour: bo
     if (v.error !== null) body.push(paint(colour, '31', fit(`    ${v.error.split('\n')[0] ?? ''}`, width)));
   }
   if (rows.length === 0) body.push(fit(doc !== null && doc.vassals.length > 0 ? `  (no vassal matches ${m.filter})` : `  (no vassals in ${doc?.vassals_dir ?? '?'})`, width));
+  // The rows take what they need; the latest events get the rest (at least 3 lines on a terminal of 14 or more).
+  const free = height - lines.length - 1;
+  const events = height >= 14 ? Math.min(m.events.length, Math.max(3, free - body.length - 1)) : 0;
+  const room = Math.max(0, free - (events > 0 ? events + 1 : 0));
   const first = Math.max(0, Math.min(selectedAt - room + 2, body.length - room));
   const shown = body.slice(first, first + room);
   while (shown.length < room) shown.push('');

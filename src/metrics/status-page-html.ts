@@ -1,6 +1,9 @@
 // The status page: complete HTML from the server (it works before any script runs), then kept live from /events.
 import type { StatsDocument, StreamEvent } from '../control/protocol.ts';
-import { ago, esc, rowsHtml, timelineSpan, timelineSvg } from './status-page-render.ts';
+import { ago, esc, recentHtml, rowsHtml, timelineSpan, timelineSvg } from './status-page-render.ts';
+
+/** How many of the latest events the page lists. */
+const RECENT = 12;
 
 /** The most the timeline shows: the last hour. */
 export const TIMELINE_MS = 3_600_000;
@@ -21,6 +24,8 @@ button{margin-right:.3em}
 #timeline{background:#fff;margin-top:1.5em;padding:.5em;max-width:1100px}
 #live{font-size:.85em;color:#666}
 #message{color:#333;margin:.5em 0;min-height:1.2em}
+#recent{list-style:none;padding:0;font:12px/1.5 ui-monospace,monospace;max-width:1100px}
+#recent li.warn b{color:#a06800}#recent li.error b{color:#b00020}#recent time{color:#888}
 `;
 
 // Runs in the browser after the server's HTML: redraws rows from snapshots and the timeline from events.
@@ -37,6 +42,7 @@ function redraw() {
   var span = timelineSpan(now, doc.started_at * 1000);
   document.getElementById('span').textContent = ago(span / 1000);
   document.getElementById('timeline').innerHTML = timelineSvg(shown, events, now, span, doc.started_at * 1000);
+  document.getElementById('recent').innerHTML = recentHtml(events, ${RECENT});
   document.getElementById('count').textContent = doc.vassals.length + ' vassals';
   document.getElementById('up').textContent = ago(now / 1000 - doc.started_at);
 }
@@ -78,7 +84,7 @@ connect();
 export function pageHtml(doc: StatsDocument, events: StreamEvent[], now: number, canAct: boolean): string {
   const vassals = doc.vassals.map((v) => ({ name: v.name, state: v.state }));
   const span = timelineSpan(now, doc.started_at * 1000);
-  const shared = [esc, ago, rowsHtml, timelineSpan, timelineSvg].map((f) => f.toString()).join('\n');
+  const shared = [esc, ago, rowsHtml, timelineSpan, timelineSvg, recentHtml].map((f) => f.toString()).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>emperor: ${esc(doc.vassals_dir)}</title><style>${STYLE}</style></head>
@@ -90,6 +96,8 @@ export function pageHtml(doc: StatsDocument, events: StreamEvent[], now: number,
 <tbody id="rows">${rowsHtml(doc, now / 1000, canAct)}</tbody></table>
 <h2 style="font-size:1.05em;margin-top:1.5em">The last <span id="span">${ago(span / 1000)}</span> <small style="font-weight:normal;color:#666">(up to an hour; red marks: crashes, black: restarts)</small></h2>
 <div id="timeline">${timelineSvg(vassals, events, now, span, doc.started_at * 1000)}</div>
+<h2 style="font-size:1.05em;margin-top:1.5em">Latest events</h2>
+<ol id="recent">${recentHtml(events, RECENT)}</ol>
 <script>${shared}\n${SCRIPT}</script>
 </body></html>
 `;

@@ -51,11 +51,15 @@ export function timelineSvg(vassals: Array<{ name: string; state: string }>, eve
     // Nothing is known before the emperor started (or before the window).
     let from = Math.max(now - spanMs, startedAt);
     let marks = '';
+    const spawned = new Set<number>();
     const band = (to: number): string => '<rect x="' + x(from).toFixed(1) + '" y="' + y + '" width="' + Math.max(0.5, x(to) - x(from)).toFixed(1) + '" height="' + (rowH - 6) + '" fill="' + (colours[state] ?? '#eeeeee') + '"><title>' + esc(v.name + ': ' + state) + '</title></rect>';
     for (const e of mine) {
       if (e.time > from) svg += band(e.time);
       const crash = (e.code != null || e.signal != null) && e.state !== 'STOPPED' && e.from !== 'STOPPING';
-      const restart = e.state === 'STARTING' && e.from !== 'STARTING' && e.from !== 'STOPPED';
+      // A spawn (STARTING without an exit) of an instance already seen is a restart, asked for or not.
+      const spawn = e.state === 'STARTING' && e.code == null && e.signal == null;
+      const restart = spawn && spawned.has(e.instance ?? 0);
+      if (spawn) spawned.add(e.instance ?? 0);
       if (crash || restart) {
         const what = crash ? 'crash' : 'restart';
         const why = (e.signal != null ? 'signal ' + e.signal : e.code != null ? 'code ' + e.code : '') + (e.message ? ' ' + e.message : '');
@@ -76,4 +80,15 @@ export function timelineSvg(vassals: Array<{ name: string; state: string }>, eve
     axis += '<line x1="' + x(t) + '" x2="' + x(t) + '" y1="14" y2="' + (h - 6) + '" stroke="#0002"/><text x="' + x(t) + '" y="10" font-size="10" text-anchor="middle">' + label + '</text>';
   }
   return '<svg id="timeline-svg" viewBox="0 0 1000 ' + h + '" width="100%" role="img" aria-label="state timeline" xmlns="http://www.w3.org/2000/svg">' + axis + svg + '</svg>';
+}
+
+/** The latest `n` events, newest first, as list items. */
+export function recentHtml(events: StreamEvent[], n: number): string {
+  let out = '';
+  for (const e of events.slice(-n).reverse()) {
+    const who = e.vassal === undefined ? 'emperor' : e.vassal + (e.instance === undefined ? '' : '[' + e.instance + ']');
+    const what = [e.state !== undefined ? (e.from !== undefined && e.from !== e.state ? e.from + ' -> ' + e.state : e.state) : '', e.pid != null ? 'pid=' + e.pid : '', e.code != null ? 'code=' + e.code : '', e.signal != null ? 'signal=' + e.signal : '', e.message ?? ''].filter((x) => x !== '').join(' ');
+    out += '<li class="' + e.level + '"><time>' + new Date(e.time).toLocaleTimeString() + '</time> <b>' + esc(who) + '</b> ' + esc(what) + '</li>';
+  }
+  return out === '' ? '<li>nothing yet</li>' : out;
 }

@@ -1,5 +1,5 @@
 // The status page in a real browser (Debian's chromium, headless): every vassal shown, a crash on the timeline
-// within two seconds, a broken file and its fix, and the token-gated restart button.
+// within two seconds, a reload, a broken file and its fix, and the token-gated restart button.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -32,7 +32,7 @@ async function withPage(extra: string[], fn: (e: EmperorUnderTest, browser: Brow
   }
 }
 
-test('the page shows every vassal, a crash on the timeline within 2 s, a broken file and its fix', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium)` }, async () => {
+test('the page shows every vassal, a crash on the timeline within 2 s, a reload, a broken file and its fix', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium)` }, async () => {
   await withPage([], async (e, browser, url) => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
     await page.goto(url);
@@ -48,6 +48,10 @@ test('the page shows every vassal, a crash on the timeline within 2 s, a broken 
     const seenAfter = Date.now() - killedAt;
     assert.ok(seenAfter < 2000, `crash shown after ${seenAfter} ms`);
     assert.match((await page.locator('#timeline rect.crash[data-vassal="worker"] title').first().textContent()) ?? '', /worker crash at .*signal SIGKILL/);
+
+    e.write('api.ini', vassalFile({ command: 'sleep 1000', env: 'RELEASE=2' }));
+    await page.waitForSelector('#recent li:has-text("api file changed")', { timeout: 5000 });
+    await page.waitForSelector('#timeline rect.restart[data-vassal="api"]', { timeout: 5000 });
 
     e.write('cache.ini', '[vassal]\ncommand = sleep 1000\nrestart = sometimes\n');
     await page.waitForSelector('tr[data-name="cache"] .state:text("INVALID")', { timeout: 5000 });

@@ -1,4 +1,4 @@
-// `emperorctl top` as a person uses it, in tmux: the screen after a crash, a sort, a restart key with its
+// `emperorctl top` as a person uses it, in tmux: the screen after a crash, a broken file, its fix and a reload, a sort, a restart key with its
 // confirmation, `q` and Ctrl-C restoring the terminal, NO_COLOR, a resize.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -85,6 +85,13 @@ test('top: a crash, a sort, a restart with confirmation, q restores the terminal
       tmux.keys('y');
       await tmux.waitScreen('the answer', (s) => /^web: restarting/m.test(s));
       await e.waitVassal('web', 'to run a new pid', (v) => v.state === 'RUNNING' && v.pids[0] !== before);
+
+      e.write('db.ini', '[vassal]\ncommand = sleep 100000\nrestart = sometimes\n');
+      await tmux.waitScreen('the broken file', (s) => /^ {2}db\s+INVALID/m.test(s) && /^ {4}\S+db\.ini:3: `restart`/m.test(s));
+      e.write('db.ini', vassalFile({ command: 'sleep 100000', 'start-secs': '100ms', env: 'FIXED=1' }));
+      await tmux.waitScreen('the fix', (s) => /^ {2}db\s+RUNNING/m.test(s) && !/db\.ini:3/.test(s.split('-- events')[0] ?? '') && /db: file changed/.test(s));
+      e.write('web.ini', vassalFile({ command: 'sleep 100000', 'start-secs': '100ms', env: 'RELEASE=2' }));
+      await tmux.waitScreen('the reload', (s) => /web: file changed/.test(s));
 
       tmux.keys('/', 'd', 'b', 'Enter');
       await tmux.waitScreen('filtered', (s) => /^> db/m.test(s) && !/ web /.test(s.split('-- events')[0] ?? ''));

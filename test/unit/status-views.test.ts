@@ -49,12 +49,13 @@ test('the page: one row per vassal, escaped, buttons only when actions are allow
   assert.match(rowsHtml(d, 1060, true), /<button data-act="restart" data-name="db">restart<\/button>/);
 });
 
-test('the timeline: bands from the emperor start, a crash mark, spans of 5 minutes to an hour', () => {
+test('the timeline: bands from the emperor start, a crash mark, a restart mark on a second spawn, spans of 5 minutes to an hour', () => {
   const now = 1_000_000;
   const svg = timelineSvg([{ name: 'web', state: 'RUNNING' }], [
+    { time: now - 55_000, level: 'info', vassal: 'web', instance: 0, state: 'STARTING', from: 'STARTING', pid: 1 },
     { time: now - 50_000, level: 'info', vassal: 'web', state: 'RUNNING', from: 'STARTING' },
     { time: now - 20_000, level: 'warn', vassal: 'web', state: 'BACKOFF', from: 'RUNNING', signal: 'SIGKILL' },
-    { time: now - 19_000, level: 'info', vassal: 'web', state: 'STARTING', from: 'BACKOFF' },
+    { time: now - 19_000, level: 'info', vassal: 'web', instance: 0, state: 'STARTING', from: 'BACKOFF', pid: 2 },
   ], now, 300_000, now - 60_000);
   assert.equal((svg.match(/class="crash" data-vassal="web"/g) ?? []).length, 1);
   assert.equal((svg.match(/class="restart"/g) ?? []).length, 1);
