@@ -9,12 +9,17 @@ const SAMPLES = 60;
 const ENTER_SCREEN = '\x1b[?1049h\x1b[?25l';
 const LEAVE_SCREEN = '\x1b[?25h\x1b[?1049l';
 
-/** Runs the view until `q` or Ctrl-C; 2 when there is no terminal to draw on. */
+/** Runs the view until `q` or Ctrl-C; 2 when there is no terminal to draw on, 1 for an unknown NAME. */
 export async function runTop(names: string[], socket: string, statsPath: string): Promise<number> {
   const stdin = process.stdin;
   const stdout = process.stdout;
   if (!stdin.isTTY || !stdout.isTTY) return 2;
   const m: TopModel = { doc: await readStats(statsPath), cpu: new Map(), sort: 'name', filter: '', typing: false, selected: null, confirm: null, message: '', events: [] };
+  const unknown = names.filter((n) => !m.doc?.vassals.some((v) => v.name === n));
+  if (unknown.length > 0) {
+    process.stderr.write(`emperorctl: no vassal named ${unknown.join(', ')}\n`);
+    return 1;
+  }
   const colour = useColour(true, process.env);
   const only = new Set(names);
   const draw = (): void => {
@@ -43,7 +48,7 @@ export async function runTop(names: string[], socket: string, statsPath: string)
   };
   let soon: NodeJS.Timeout | null = null;
   const follow = (): void => {
-    void converse(socket, { v: PROTOCOL_VERSION, cmd: 'events', names, since_ms: 60_000 }, (msg) => {
+    void converse(socket, { v: PROTOCOL_VERSION, cmd: 'events', names, since_ms: m.events.length === 0 ? 60_000 : 0 }, (msg) => {
       if (!('event' in msg)) return !('ok' in msg) || msg.ok;
       m.events.push(formatEvent(msg.event, false).replace(/^\S+T(\d\d:\d\d:\d\d)\.\d+Z/, '$1'));
       if (m.events.length > 50) m.events.shift();
@@ -52,7 +57,10 @@ export async function runTop(names: string[], socket: string, statsPath: string)
         void refresh(false);
       }, 30);
       return true;
-    }).catch(() => {});
+    })
+      .catch(() => {})
+      // The emperor restarted or went away: follow again once it answers (the stats tick says when it does not).
+      .finally(() => void setTimeout(follow, 1000).unref());
   };
   const act = async (action: 'restart' | 'stop' | 'start', name: string): Promise<void> => {
     try {
