@@ -17,7 +17,7 @@ Commands:
                                       block until NAME is in STATE (default running, 30s)
   events [NAME...] [--json] [--since DUR]
                                       follow every state change, reload and file problem
-  top                                 a live view of every vassal (a terminal)
+  top [NAME...]                       a live view of every vassal (a terminal)
   rescan                              reconcile the vassal directory now
   help [COMMAND]                      this text, or a command's
 
@@ -78,7 +78,7 @@ file problem of the vassals (all, or those named), one line each; --json prints 
 object per line. --since 10m first replays the recent ones the emperor keeps (its last
 5000 events). A client that reads too slowly is dropped with a note (exit 1).
 `,
-  top: `Usage: emperorctl top
+  top: `Usage: emperorctl top [NAME...]
 
 A live view, refreshed every second: one row per vassal with its state, pids, uptime,
 restarts, CPU, RSS and a sparkline of the last minute's CPU, the error of a failing one

@@ -42,11 +42,15 @@ export function visibleRows(m: TopModel): VassalStats[] {
   return rows.sort((a, b) => by[m.sort](a, b) || a.name.localeCompare(b.name));
 }
 
-/** The last minute of CPU as bars, scaled to the highest sample (at least 10%); a gap where there was no sample. */
+/** The last minute of CPU as bars, scaled to the highest sample (at least 10%); squeezed into `width` by taking
+ * each column's peak; a gap where there was no sample. */
 export function sparkline(samples: readonly number[], width: number): string {
-  const shown = samples.slice(-width);
-  const top = Math.max(10, ...shown.filter(Number.isFinite));
-  return shown.map((s) => (Number.isFinite(s) ? (BARS[Math.min(BARS.length - 1, Math.floor((s / top) * (BARS.length - 1) + 0.5))] ?? ' ') : ' ')).join('').padStart(width);
+  const cols = samples.length <= width ? samples : Array.from({ length: width }, (_, i) => {
+    const part = samples.slice(Math.floor((i * samples.length) / width), Math.floor(((i + 1) * samples.length) / width)).filter(Number.isFinite);
+    return part.length > 0 ? Math.max(...part) : NaN;
+  });
+  const top = Math.max(10, ...cols.filter(Number.isFinite));
+  return cols.map((s) => (Number.isFinite(s) ? (BARS[Math.min(BARS.length - 1, Math.floor((s / top) * (BARS.length - 1) + 0.5))] ?? ' ') : ' ')).join('').padStart(width);
 }
 
 const fit = (text: string, width: number): string => (text.length > width ? text.slice(0, Math.max(0, width - 1)) + '…' : text.padEnd(width));

@@ -38,6 +38,7 @@ test('top sorts, filters and asks before acting', () => {
   assert.equal(lines.at(-1)?.trimEnd(), 'restart b? y/N');
   assert.equal(sparkline([0, 5, 10], 5), '  ▁▅█');
   assert.equal(sparkline([NaN, 20, 40], 3), ' ▅█');
+  assert.equal(sparkline([...Array<number>(30).fill(0), ...Array<number>(30).fill(40)], 4), '▁▁██', 'a minute squeezed into 4 columns');
 });
 
 test('the page: one row per vassal, escaped, buttons only when actions are allowed', () => {
