@@ -51,6 +51,7 @@ export function timelineSvg(vassals: Array<{ name: string; state: string }>, eve
     // Nothing is known before the emperor started (or before the window).
     let from = Math.max(now - spanMs, startedAt);
     let marks = '';
+    let crashes = '';
     const spawned = new Set<number>();
     const band = (to: number): string => '<rect x="' + x(from).toFixed(1) + '" y="' + y + '" width="' + Math.max(0.5, x(to) - x(from)).toFixed(1) + '" height="' + (rowH - 6) + '" fill="' + (colours[state] ?? '#eeeeee') + '"><title>' + esc(v.name + ': ' + state) + '</title></rect>';
     for (const e of mine) {
@@ -64,12 +65,15 @@ export function timelineSvg(vassals: Array<{ name: string; state: string }>, eve
         const what = crash ? 'crash' : 'restart';
         const why = (e.signal != null ? 'signal ' + e.signal : e.code != null ? 'code ' + e.code : '') + (e.message ? ' ' + e.message : '');
         const w = crash ? 3 : 2;
-        marks += '<rect class="' + what + '" data-vassal="' + esc(v.name) + '" x="' + Math.min(right - w, x(e.time) - w / 2).toFixed(1) + '" y="' + (y - 2) + '" width="' + w + '" height="' + (rowH - 2) + '" fill="' + (crash ? '#d62728' : '#222222') + '"><title>' + esc(v.name + ' ' + what + ' at ' + new Date(e.time).toLocaleTimeString() + (why ? ': ' + why : '')) + '</title></rect>';
+        const mark = '<rect class="' + what + '" data-vassal="' + esc(v.name) + '" x="' + Math.min(right - w, x(e.time) - w / 2).toFixed(1) + '" y="' + (y - 2) + '" width="' + w + '" height="' + (rowH - 2) + '" fill="' + (crash ? '#d62728' : '#222222') + '"><title>' + esc(v.name + ' ' + what + ' at ' + new Date(e.time).toTimeString().slice(0, 8) + (why ? ': ' + why : '')) + '</title></rect>';
+        // Crash marks go on top: a crash and the restart after it share a moment.
+        if (crash) crashes += mark;
+        else marks += mark;
       }
       state = e.state ?? state;
       from = e.time;
     }
-    svg += band(now) + marks;
+    svg += band(now) + marks + crashes;
     svg += '<text x="0" y="' + (y + 12) + '" font-size="12">' + esc(v.name.length > 20 ? v.name.slice(0, 19) + '…' : v.name) + '</text>';
   });
   const h = 28 + vassals.length * rowH;
@@ -88,7 +92,7 @@ export function recentHtml(events: StreamEvent[], n: number): string {
   for (const e of events.slice(-n).reverse()) {
     const who = e.vassal === undefined ? 'emperor' : e.vassal + (e.instance === undefined ? '' : '[' + e.instance + ']');
     const what = [e.state !== undefined ? (e.from !== undefined && e.from !== e.state ? e.from + ' -> ' + e.state : e.state) : '', e.pid != null ? 'pid=' + e.pid : '', e.code != null ? 'code=' + e.code : '', e.signal != null ? 'signal=' + e.signal : '', e.message ?? ''].filter((x) => x !== '').join(' ');
-    out += '<li class="' + e.level + '"><time>' + new Date(e.time).toLocaleTimeString() + '</time> <b>' + esc(who) + '</b> ' + esc(what) + '</li>';
+    out += '<li class="' + e.level + '"><time>' + new Date(e.time).toTimeString().slice(0, 8) + '</time> <b>' + esc(who) + '</b> ' + esc(what) + '</li>';
   }
   return out === '' ? '<li>nothing yet</li>' : out;
 }
