@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EMPERORCTL_BIN, EmperorUnderTest, ctl, freePort, vassalFile, waitFor, withEmperor } from './harness.ts';
@@ -163,4 +164,31 @@ test('--web-token: a file others can read, or an empty one, stops the start nami
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a client that stops reading is dropped with a note; the emperor keeps serving everyone else', async () => {
+  await withEmperor([], async (e) => {
+    const sock = createConnection({ path: join(e.stateDir, 'control.sock') });
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    sock.write(JSON.stringify({ v: 1, cmd: 'events', names: [] }) + '\n');
+    sock.pause(); // reads nothing from here on
+    // Each version of a file with bad keys is about 20 error events (the first 20 problems and a count): 100
+    // versions with long key names are far more than the 256 KiB a reader may leave unread.
+    const long = 'x'.repeat(200);
+    for (let round = 0; round < 10; round++) {
+      for (let f = 0; f < 10; f++) e.write(`noisy${f}.ini`, '[vassal]\ncommand = sleep 1\n' + Array.from({ length: 30 }, (_, i) => `bad-${round}-${f}-${i}-${long} = 1`).join('\n') + '\n');
+      await waitFor(`round ${round} read`, () => Array.from({ length: 10 }, (_, f) => `bad-${round}-${f}-19-`).every((k) => e.output.includes(k)), 15000);
+    }
+    assert.equal((await ctl(e.stateDir, ['status', 'noisy0'])).status, 0, 'the emperor still answers');
+    let text = '';
+    sock.setEncoding('utf8');
+    sock.on('data', (d: string) => (text += d));
+    const ended = new Promise<void>((r) => sock.once('close', () => r()));
+    sock.resume();
+    await ended;
+    const lines = text.trim().split('\n');
+    assert.match(lines[0] ?? '', /"ok":true/);
+    assert.match(lines.at(-1) ?? '', /\{"v":1,"line":"\[emperor: this client read too slowly: \d+ bytes were waiting; dropped \(reconnect, with --since to catch up\)\]"\}/);
+    assert.ok(text.length < 4 * 1024 * 1024, `what was buffered for it stayed bounded (${text.length} bytes)`);
+  });
 });
