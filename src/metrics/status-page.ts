@@ -54,7 +54,9 @@ export function statusViews(opts: StatusViewsOptions): HttpViews {
         return true;
       }
       if (path === '/events') {
-        if (onlyGet(req, res)) serveEvents(req, res, opts.events, opts.snapshot, new URL(req.url ?? '/', 'http://x').searchParams);
+        if (!onlyGet(req, res)) return true;
+        if (req.method === 'HEAD') res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' }).end();
+        else serveEvents(req, res, opts.events, opts.snapshot, new URL(req.url ?? '/', 'http://x').searchParams);
         return true;
       }
       const m = ACTION_PATH.exec(path);

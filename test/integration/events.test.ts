@@ -126,6 +126,7 @@ test('the HTTP port: / and /events read-only, 404 and 405, actions by POST with 
       assert.equal((await http(port, 'GET', '/nope')).status, 404);
       assert.equal((await http(port, 'DELETE', '/')).status, 405);
       assert.equal((await http(port, 'POST', '/events')).status, 405);
+      assert.equal((await http(port, 'HEAD', '/events')).status, 200, 'HEAD answers without holding the connection');
       assert.equal((await http(port, 'GET', '/api/vassals/web/restart')).status, 405, 'never by GET');
       const none = await http(port, 'POST', '/api/vassals/web/restart');
       assert.equal(none.status, 401);
