@@ -26,6 +26,8 @@ export interface EmperorSettings {
   uwsgi: string;
   /** group that owns the stats socket, so its members can read it; null: the emperor's. */
   statsGroup: string | null;
+  /** --web-token: the file holding the status page's bearer token; null: the page is read-only. */
+  webToken: string | null;
 }
 
 /** What the command line asks for. */
@@ -49,6 +51,7 @@ const VALUE_OPTIONS = [
   'rescan-interval',
   'uwsgi',
   'stats-group',
+  'web-token',
 ] as const;
 const FLAG_OPTIONS = ['tyrant'] as const;
 /** Every option of `emperor` (without `--`), as the parser and the `[emperor]` section accept them; the README's table is checked against it. */
@@ -56,7 +59,7 @@ export const ALL_OPTIONS: readonly string[] = [...VALUE_OPTIONS, ...FLAG_OPTIONS
 /** Options of `emperor systemd-unit` alone. */
 export const UNIT_ONLY = ['timeout-stop', 'watchdog'] as const;
 /** Options whose values are paths: made absolute in a unit's ExecStart. */
-const PATH_OPTIONS = new Set(['vassals', 'config', 'state-dir', 'stats', 'control', 'log-dir']);
+const PATH_OPTIONS = new Set(['vassals', 'config', 'state-dir', 'stats', 'control', 'log-dir', 'web-token']);
 
 /** A usage error: exit code 2 with the message. */
 export class UsageError extends EmperorError {
@@ -192,5 +195,6 @@ function resolveSettings(given: Map<string, string>, config: string | null, env:
     tyrant: tyrant === undefined ? false : !['false', 'no', 'off', '0'].includes(tyrant.toLowerCase()),
     uwsgi: given.get('uwsgi') ?? 'uwsgi',
     statsGroup: given.get('stats-group') ?? null,
+    webToken: given.has('web-token') ? resolve(given.get('web-token') ?? '') : null,
   };
 }

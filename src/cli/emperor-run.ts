@@ -5,6 +5,9 @@ import { parseEmperorArgs, type EmperorSettings } from './emperor-options.ts';
 import { Emperor } from '../runtime/emperor.ts';
 import { EventLog } from '../runtime/event-log.ts';
 import { realEmperorPorts, systemClock, systemTime } from './real-ports.ts';
+import { recordEvents } from '../runtime/event-ring.ts';
+import { readWebToken } from './web-token.ts';
+import { webViews } from './web-views.ts';
 import { lockStateDir } from '../io/state-lock.ts';
 import { closeUnix, startStatsServer } from '../control/stats-server.ts';
 import { snapshot } from '../runtime/snapshot.ts';
@@ -20,6 +23,9 @@ import { directoryTrustProblem } from '../runtime/directory-trust.ts';
 /** Runs the emperor until a signal ends it. */
 export async function run(settings: EmperorSettings): Promise<void> {
   const events = new EventLog(settings.logFormat);
+  const ring = recordEvents(events);
+  const web = readWebToken(settings.webToken);
+  if (!web.ok) fail(web.message);
   const statsGid = settings.statsGroup === null ? null : lookupGroup(settings.statsGroup);
   if (statsGid === null && settings.statsGroup !== null) fail(`--stats-group ${settings.statsGroup}: no such group in /etc/group; create it (groupadd) or fix the option`);
   try {
@@ -71,6 +77,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
     snapshot: current,
     rescan: () => emperor.reconcile(),
     start: (v) => v.start(),
+    events: ring,
   };
   // Every listener opened so far is closed again if a later one cannot open.
   const closers: Array<() => void> = [];
@@ -98,7 +105,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
       droppedLogBytes: (name) => emperor.vassals.get(name)?.droppedBytes ?? 0,
     });
     try {
-      const http = await startMetricsServer(settings.metrics, metrics);
+      const http = await startMetricsServer(settings.metrics, metrics, webViews(target, ring, web.token));
       closers.push(() => http.close());
     } catch (err) {
       events.write({ level: 'error', message: `${(err as Error).message}; running without metrics` });

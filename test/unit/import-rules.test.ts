@@ -201,3 +201,16 @@ test('the spawn plan is pure: spawn-plan.ts imports no node: I/O module and noth
   const ioValues = [...text.matchAll(/^import\s+(?!type\s)[^;]*?from\s+'(\.\.\/io\/[^']+)'/gms)].map((m) => m[1]);
   assert.deepEqual(ioValues, [], 'spawn-plan.ts imports io/ values');
 });
+
+test('emperorctl loads top and events only when they run: `status` pays nothing for them', () => {
+  const files = [...closure(join(SRC, 'cli/emperorctl.ts'))].map((f) => relative(SRC, f));
+  for (const lazy of ['cli/ctl-top.ts', 'cli/ctl-top-render.ts', 'cli/ctl-events.ts']) assert.ok(!files.includes(lazy), `emperorctl imports ${lazy} at start-up`);
+  const text = readFileSync(join(SRC, 'cli/emperorctl.ts'), 'utf8');
+  assert.match(text, /await import\('\.\/ctl-top\.ts'\)/);
+  assert.match(text, /await import\('\.\/ctl-events\.ts'\)/);
+  for (const entry of ['cli/ctl-top.ts', 'cli/ctl-events.ts']) {
+    for (const f of [...closure(join(SRC, entry))].map((x) => relative(SRC, x))) {
+      assert.match(f, /^(cli\/ctl-[a-z-]+\.ts|control\/(protocol|paths)\.ts|core\/(errors|error-codes)\.ts)$/, `${entry} imports ${f}`);
+    }
+  }
+});
