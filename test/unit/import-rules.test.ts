@@ -78,6 +78,8 @@ const GLOBAL_EFFECTS: Array<[RegExp, string]> = [
 const ALLOWED: Record<string, string[]> = {
   // the time printed on each event line (display only)
   'runtime/event-log.ts': ['TimePorts.wallMs'],
+  // `events --since`: a cutoff compared with the events' own wall-clock times
+  'runtime/commands.ts': ['TimePorts.wallMs'],
   // the output grace after an exit
   'runtime/child-output.ts': ['Timers.setTimeout'],
 };
