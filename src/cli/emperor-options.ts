@@ -8,6 +8,8 @@ import { formatProblem } from '../config/parse-file.ts';
 import type { LogFormat } from '../runtime/event-log.ts';
 import { defaultStateDir } from '../control/paths.ts';
 import { UNIT_DEFAULTS, type UnitOptions } from './systemd-unit-options.ts';
+import type { SocketAddress } from '../config/socket-address.ts';
+import { parseSupervisorRpc } from '../config/supervisor-rpc-address.ts';
 
 /** Every option of `emperor`, resolved. Durations in ms. */
 export interface EmperorSettings {
@@ -25,6 +27,10 @@ export interface EmperorSettings {
   uwsgi: string;
   /** group that owns the stats socket, so its members can read it; null: the emperor's. */
   statsGroup: string | null;
+  /** supervisord's XML-RPC interface (`unix:/PATH` or `tcp://HOST:PORT`), or null when off. */
+  supervisorRpc: SocketAddress | null;
+  /** the `user:password` file for --supervisor-rpc (required for TCP). */
+  supervisorRpcAuth: string | null;
 }
 
 /** What the command line asks for. */
@@ -48,13 +54,15 @@ const VALUE_OPTIONS = [
   'rescan-interval',
   'uwsgi',
   'stats-group',
+  'supervisor-rpc',
+  'supervisor-rpc-auth',
 ] as const;
 const FLAG_OPTIONS = ['tyrant'] as const;
 const ALL_OPTIONS: readonly string[] = [...VALUE_OPTIONS, ...FLAG_OPTIONS];
 /** Options of `emperor systemd-unit` alone. */
 const UNIT_ONLY = ['timeout-stop', 'watchdog'] as const;
 /** Options whose values are paths: made absolute in a unit's ExecStart. */
-const PATH_OPTIONS = new Set(['vassals', 'config', 'state-dir', 'stats', 'control', 'log-dir']);
+const PATH_OPTIONS = new Set(['vassals', 'config', 'state-dir', 'stats', 'control', 'log-dir', 'supervisor-rpc-auth']);
 
 /** A usage error: exit code 2 with the message. */
 export class UsageError extends Error {}
@@ -186,5 +194,20 @@ function resolveSettings(given: Map<string, string>, config: string | null, env:
     tyrant: tyrant === undefined ? false : !['false', 'no', 'off', '0'].includes(tyrant.toLowerCase()),
     uwsgi: given.get('uwsgi') ?? 'uwsgi',
     statsGroup: given.get('stats-group') ?? null,
+    ...supervisorRpcSettings(given),
   };
+}
+
+// --supervisor-rpc and its --supervisor-rpc-auth: the address checked here, the file when the emperor starts.
+function supervisorRpcSettings(given: Map<string, string>): Pick<EmperorSettings, 'supervisorRpc' | 'supervisorRpcAuth'> {
+  const text = given.get('supervisor-rpc');
+  const auth = given.get('supervisor-rpc-auth');
+  const authPath = auth === undefined ? null : resolve(auth);
+  if (text === undefined || text === 'off') {
+    if (authPath !== null) throw new UsageError('--supervisor-rpc-auth needs --supervisor-rpc (the interface it protects)');
+    return { supervisorRpc: null, supervisorRpcAuth: null };
+  }
+  const parsed = parseSupervisorRpc(text, authPath !== null);
+  if (!parsed.ok) throw new UsageError(`--supervisor-rpc: ${parsed.message}`);
+  return { supervisorRpc: parsed.value, supervisorRpcAuth: authPath };
 }

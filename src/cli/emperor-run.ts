@@ -81,6 +81,11 @@ export async function run(settings: EmperorSettings): Promise<void> {
     closers.push(() => closeUnix(stats, settings.stats));
     const control = await startControlServer(settings.control, (req, conn) => runCommand(target, req, conn));
     closers.push(() => closeUnix(control, settings.control));
+    // supervisord's XML-RPC interface (supervisorctl): its code is loaded only when asked for.
+    if (settings.supervisorRpc !== null) {
+      const { startSupervisorRpc } = await import('../supervisor/start-rpc.ts');
+      closers.push(await startSupervisorRpc(settings.supervisorRpc, settings.supervisorRpcAuth, target, events, systemClock));
+    }
   } catch (err) {
     closeAll();
     lock.release();
