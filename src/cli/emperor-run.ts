@@ -17,6 +17,8 @@ import { statusLine } from '../runtime/status-line.ts';
 import { lookupGroup } from '../io/accounts.ts';
 import { nativeHelper } from '../io/native.ts';
 import { directoryTrustProblem } from '../runtime/directory-trust.ts';
+import { spawnListener } from '../io/listener-spawn.ts';
+import { serverUrlOf } from '../config/supervisor-rpc-address.ts';
 
 /** Runs the emperor until a signal ends it. */
 export async function run(settings: EmperorSettings): Promise<void> {
@@ -86,6 +88,11 @@ export async function run(settings: EmperorSettings): Promise<void> {
       const { startSupervisorRpc } = await import('../supervisor/start-rpc.ts');
       closers.push(await startSupervisorRpc(settings.supervisorRpc, settings.supervisorRpcAuth, target, events, systemClock));
     }
+    // supervisord's [eventlistener:x] sections of the vassal directory.
+    const { startEventListeners } = await import('../supervisor/event-listeners.ts');
+    const serverUrl = settings.supervisorRpc === null ? null : serverUrlOf(settings.supervisorRpc);
+    const stderr = (t: string): boolean => process.stderr.write(t);
+    closers.push(startEventListeners({ vassalsDir: settings.vassals, logDir: settings.logDir, env: process.env, target, events, spawn: spawnListener, serverUrl, stderr, root }));
   } catch (err) {
     closeAll();
     lock.release();

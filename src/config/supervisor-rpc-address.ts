@@ -18,3 +18,9 @@ export function parseSupervisorRpc(text: string, withAuth: boolean): Result<Sock
   }
   return parsed;
 }
+
+/** The URL supervisorctl and childutils (SUPERVISOR_SERVER_URL) use for the interface at `a`. */
+export function serverUrlOf(a: SocketAddress): string {
+  if (a.kind === 'unix') return `unix://${a.path}`;
+  return `http://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
+}

@@ -1,6 +1,7 @@
 // Turns --supervisor-rpc on: reads the credentials file, builds the Fleet, opens the server. Loaded only when asked for.
 import { readFileSync, statSync, unlinkSync } from 'node:fs';
 import { formatSocketAddress, type SocketAddress } from '../config/socket-address.ts';
+import { serverUrlOf } from '../config/supervisor-rpc-address.ts';
 import type { CommandTarget } from '../runtime/commands.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { EventLog } from '../runtime/event-log.ts';
@@ -42,7 +43,7 @@ export async function startSupervisorRpc(
   const creds = authFile === null ? null : readCredentials(authFile, process.geteuid?.() ?? 0);
   const fleet = fleetOf(target, (fn) => events.subscribe(fn), clock);
   const server = await startRpcServer(address, creds, fleet);
-  events.info(`supervisord XML-RPC interface on ${formatSocketAddress(address)}${creds === null ? '' : ' (basic auth)'}: supervisorctl -s ${address.kind === 'unix' ? `unix://${address.path}` : `http://${formatSocketAddress(address).slice('tcp://'.length)}`}`);
+  events.info(`supervisord XML-RPC interface on ${formatSocketAddress(address)}${creds === null ? '' : ' (basic auth)'}: supervisorctl -s ${serverUrlOf(address)}`);
   return () => {
     server.close();
     if (address.kind !== 'unix') return;

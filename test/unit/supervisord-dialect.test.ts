@@ -438,7 +438,6 @@ test('the other supervisord sections are warnings, one per section; anything els
     warnAt(9, '[rpcinterface:supervisor] is ignored: emperor has its own control socket (emperorctl)'),
     warnAt(11, '[include] is ignored: emperor reads only the files in its vassal directory; put the included files there'),
     warnAt(13, '[group:g] is ignored: emperor runs each [program:x] as a vassal of its own'),
-    warnAt(15, '[eventlistener:l] is ignored: emperor has no event listeners, so this one is not run'),
     warnAt(18, '[ctlplugin:p] is ignored: emperorctl has no plugins'),
   ]);
   assert.deepEqual(problems('[program:web]\ncommand=x\n[fcgi-program:php]\ncommand=php\n[progam:api]\ncommand=y\n[vassal_x]\n'), [

@@ -1,0 +1,115 @@
+// Runs the vassal directory's [eventlistener:x] pools and feeds them supervisord's events from the emperor's.
+import { lookupUser } from '../io/accounts.ts';
+import type { ListenerSpawner } from '../io/listener-spawn.ts';
+import type { ListenerSpec } from '../config/supervisord-listener.ts';
+import type { CommandTarget } from '../runtime/commands.ts';
+import type { EventLog, LiveEvent } from '../runtime/event-log.ts';
+import { ListenerFileScanner } from './listener-files.ts';
+import { dueTicks, processStateEvents, type SupEvent, type TriesTable } from './listener-events.ts';
+import { ListenerPool } from './listener-pool.ts';
+import { LogEventFeed } from './log-event-feed.ts';
+
+/** How often the directory is looked at for listener changes, and ticks are checked. */
+const SCAN_MS = 1000;
+
+/** What the listeners need from the emperor. */
+export interface ListenerDeps {
+  vassalsDir: string;
+  logDir: string;
+  env: Record<string, string | undefined>;
+  target: CommandTarget;
+  events: EventLog;
+  spawn: ListenerSpawner;
+  /** `unix:///PATH` or `http://HOST:PORT` of --supervisor-rpc, for SUPERVISOR_SERVER_URL. */
+  serverUrl: string | null;
+  stderr: (text: string) => void;
+  root: boolean;
+}
+
+/** supervisord's process name of a vassal's instance (its name alone for one instance). */
+export function processNameOf(target: CommandTarget, vassal: string, index: number): string {
+  const spec = target.vassals.get(vassal)?.spec ?? null;
+  if (spec === null || spec.instances <= 1) return vassal;
+  return spec.instanceNames[index] ?? `${vassal}_${index}`;
+}
+
+/** Starts watching for listeners; returns what stops them all. */
+export function startEventListeners(deps: ListenerDeps): () => void {
+  const pools = new Map<string, { pool: ListenerPool; json: string }>();
+  const scanner = new ListenerFileScanner(deps.vassalsDir, deps.env, (m) => deps.events.warn(m));
+  const tries: TriesTable = new Map();
+  const ticks = new Map<number, number>();
+  let serial = -1;
+  // A serial is used only by an event some pool takes, as in supervisord.
+  const publish = (ev: SupEvent): void => {
+    const takers = [...pools.values()].filter(({ pool }) => pool.wants(ev.type));
+    if (takers.length === 0) return;
+    serial += 1;
+    for (const { pool } of takers) pool.offer({ ...ev, serial });
+  };
+  const log = (name: string) => (message: string, level: 'info' | 'warn' | 'error') => deps.events.write({ level, vassal: `eventlistener:${name}`, message });
+  const logs = new LogEventFeed(deps.target, publish);
+
+  const build = (spec: ListenerSpec): ListenerPool | null => {
+    let account: { uid: number; gid: number } | null = null;
+    if (spec.process.user !== null) {
+      const found = lookupUser(spec.process.user);
+      if (found === null) {
+        log(spec.name)(`no user ${spec.process.user} (\`user\` in ${spec.process.file}); not started`, 'error');
+        return null;
+      }
+      if (!deps.root && found.uid !== process.geteuid?.()) {
+        log(spec.name)(`\`user = ${spec.process.user}\` needs the emperor to run as root; not started`, 'error');
+        return null;
+      }
+      account = { uid: found.uid, gid: found.gid };
+    }
+    const setup = { spawn: deps.spawn, logDir: deps.logDir, baseEnv: deps.env, serverUrl: deps.serverUrl, account };
+    return new ListenerPool(spec, setup, log(spec.name), (line) => deps.stderr(`eventlistener:${line}\n`));
+  };
+
+  const reconcile = (): void => {
+    const found = scanner.scan();
+    for (const [key, entry] of pools) {
+      const spec = found.listeners.get(key);
+      if (spec !== undefined && JSON.stringify(spec) === entry.json) continue;
+      pools.delete(key);
+      void entry.pool.stop();
+    }
+    for (const [key, spec] of found.listeners) {
+      if (pools.has(key)) continue;
+      const pool = build(spec);
+      if (pool === null) continue;
+      pools.set(key, { pool, json: JSON.stringify(spec) });
+      pool.start();
+      // supervisord sends SUPERVISOR_STATE_CHANGE_RUNNING once it runs; a listener started later gets its own.
+      if (pool.wants('SUPERVISOR_STATE_CHANGE_RUNNING')) pool.offer({ type: 'SUPERVISOR_STATE_CHANGE_RUNNING', payload: '', serial: ++serial });
+    }
+    logs.want(pools.size === 0 ? new Map() : found.logEvents);
+    for (const ev of dueTicks(ticks, Date.now() / 1000)) publish(ev);
+  };
+
+  const onEvent = (ev: LiveEvent): void => {
+    if (pools.size === 0 || ev.vassal === undefined || ev.instance === undefined) return;
+    const spec = deps.target.vassals.get(ev.vassal)?.spec ?? null;
+    const ctx = {
+      processName: processNameOf(deps.target, ev.vassal, ev.instance),
+      groupName: ev.vassal,
+      expected: (code: number | null, signal: string | null) => signal === null && code !== null && (spec?.exitCodes ?? [0]).includes(code),
+    };
+    for (const out of processStateEvents(ev, ctx, tries)) publish(out);
+  };
+
+  const unsubscribe = deps.events.subscribe(onEvent);
+  reconcile();
+  const timer = setInterval(reconcile, SCAN_MS);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    unsubscribe();
+    logs.want(new Map());
+    // Signals go out now (the emperor exits right after); their ends are not waited for.
+    for (const { pool } of pools.values()) void pool.stop();
+    pools.clear();
+  };
+}
