@@ -36,40 +36,46 @@ function reply(res: ServerResponse, body: string): void {
   res.writeHead(200, { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(body) }).end(body);
 }
 
+// The body, or null when it passes MAX_BODY_BYTES (the rest is read and dropped, so the answer reaches the client).
+function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      else if (chunks.length > 0) chunks.length = 0;
+    });
+    req.on('end', () => resolve(size > MAX_BODY_BYTES ? null : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
 async function serveRpc(fleet: Fleet, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let tooBig = false;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) {
-      tooBig = true;
-      break;
-    }
-    chunks.push(chunk);
-  }
-  if (tooBig) {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  const body = declared > MAX_BODY_BYTES ? null : await readBody(req);
+  if (body === null) {
     res.setHeader('Connection', 'close');
     reply(res, encodeFault(Faults.INCORRECT_PARAMETERS, `INCORRECT_PARAMETERS: request body larger than ${MAX_BODY_BYTES} bytes`));
-    req.socket.destroySoon();
+    req.resume();
     return;
   }
   let call;
   try {
-    call = decodeCall(Buffer.concat(chunks).toString('utf8'));
+    call = decodeCall(body.toString('utf8'));
   } catch (err) {
     if (!(err instanceof BadRequest)) throw err;
     reply(res, encodeFault(Faults.INCORRECT_PARAMETERS, `INCORRECT_PARAMETERS: ${err.message}`));
     return;
   }
-  let body: string;
+  let answer: string;
   try {
-    body = encodeResponse(await dispatch(fleet, call.method, call.params));
+    answer = encodeResponse(await dispatch(fleet, call.method, call.params));
   } catch (err) {
     const f = faultStruct(err);
-    body = encodeFault(f.faultCode, f.faultString);
+    answer = encodeFault(f.faultCode, f.faultString);
   }
-  if (!res.destroyed) reply(res, body);
+  if (!res.destroyed) reply(res, answer);
 }
 
 function handle(fleet: Fleet, creds: Credentials | null, req: IncomingMessage, res: ServerResponse): void {
