@@ -90,6 +90,8 @@ export function startEventListeners(deps: ListenerDeps): () => void {
   };
 
   const onEvent = (ev: LiveEvent): void => {
+    // A vassal file found or changed is read for listeners at once, so they exist before its programs start.
+    if (ev.vassal !== undefined && ev.instance === undefined && /^(found |file changed)/.test(ev.message ?? '')) reconcile();
     if (pools.size === 0 || ev.vassal === undefined || ev.instance === undefined) return;
     const spec = deps.target.vassals.get(ev.vassal)?.spec ?? null;
     const ctx = {
