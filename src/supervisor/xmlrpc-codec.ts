@@ -94,7 +94,14 @@ export function decodeCall(body: string): MethodCall {
   if (/<!DOCTYPE|<!ENTITY/i.test(body)) throw new BadRequest('DOCTYPE and ENTITY declarations are not accepted');
   const valid = XMLValidator.validate(body);
   if (valid !== true) throw new BadRequest(`malformed XML: ${valid.err.msg} (line ${valid.err.line})`);
-  const doc = children(parser.parse(body) as unknown);
+  let parsed: unknown;
+  try {
+    parsed = parser.parse(body);
+  } catch (err) {
+    // The parser's own limits (nesting, entity expansion) end here.
+    throw new BadRequest(`unreadable XML: ${(err as Error).message}`);
+  }
+  const doc = children(parsed);
   const call = doc.find((n) => tagOf(n) === 'methodCall');
   if (call === undefined) throw new BadRequest('the body is not a <methodCall>');
   const parts = children(call.methodCall);
