@@ -17,8 +17,7 @@ import { statusLine } from '../runtime/status-line.ts';
 import { lookupGroup } from '../io/accounts.ts';
 import { nativeHelper } from '../io/native.ts';
 import { directoryTrustProblem } from '../runtime/directory-trust.ts';
-import { spawnListener } from '../io/listener-spawn.ts';
-import { serverUrlOf } from '../config/supervisor-rpc-address.ts';
+import { startSupervisorCompat } from './supervisor-wiring.ts';
 
 /** Runs the emperor until a signal ends it. */
 export async function run(settings: EmperorSettings): Promise<void> {
@@ -83,16 +82,8 @@ export async function run(settings: EmperorSettings): Promise<void> {
     closers.push(() => closeUnix(stats, settings.stats));
     const control = await startControlServer(settings.control, (req, conn) => runCommand(target, req, conn));
     closers.push(() => closeUnix(control, settings.control));
-    // supervisord's XML-RPC interface (supervisorctl): its code is loaded only when asked for.
-    if (settings.supervisorRpc !== null) {
-      const { startSupervisorRpc } = await import('../supervisor/start-rpc.ts');
-      closers.push(await startSupervisorRpc(settings.supervisorRpc, settings.supervisorRpcAuth, target, events, systemClock));
-    }
-    // supervisord's [eventlistener:x] sections of the vassal directory.
-    const { startEventListeners } = await import('../supervisor/event-listeners.ts');
-    const serverUrl = settings.supervisorRpc === null ? null : serverUrlOf(settings.supervisorRpc);
-    const stderr = (t: string): boolean => process.stderr.write(t);
-    closers.push(startEventListeners({ vassalsDir: settings.vassals, logDir: settings.logDir, env: process.env, target, events, spawn: spawnListener, serverUrl, stderr, root }));
+    // supervisord's XML-RPC interface (--supervisor-rpc) and the [eventlistener:x] sections.
+    closers.push(...(await startSupervisorCompat(settings, target, events, systemClock, root)));
   } catch (err) {
     closeAll();
     lock.release();

@@ -1,10 +1,9 @@
 // Runs the vassal directory's [eventlistener:x] pools and feeds them supervisord's events from the emperor's.
 import { lookupUser } from '../io/accounts.ts';
 import type { ListenerSpawner } from '../io/listener-spawn.ts';
-import type { ListenerSpec } from '../config/supervisord-listener.ts';
 import type { CommandTarget } from '../runtime/commands.ts';
 import type { EventLog, LiveEvent } from '../runtime/event-log.ts';
-import { ListenerFileScanner } from './listener-files.ts';
+import { ListenerFileScanner, type FoundListener } from './listener-files.ts';
 import { dueTicks, processStateEvents, type SupEvent, type TriesTable } from './listener-events.ts';
 import { ListenerPool } from './listener-pool.ts';
 import { LogEventFeed } from './log-event-feed.ts';
@@ -24,6 +23,8 @@ export interface ListenerDeps {
   serverUrl: string | null;
   stderr: (text: string) => void;
   root: boolean;
+  /** --tyrant: a listener runs as its file's owner, as vassals do. */
+  tyrant: boolean;
 }
 
 /** supervisord's process name of a vassal's instance (its name alone for one instance). */
@@ -36,7 +37,7 @@ export function processNameOf(target: CommandTarget, vassal: string, index: numb
 /** Starts watching for listeners; returns what stops them all. */
 export function startEventListeners(deps: ListenerDeps): () => void {
   const pools = new Map<string, { pool: ListenerPool; json: string }>();
-  const scanner = new ListenerFileScanner(deps.vassalsDir, deps.env, (m) => deps.events.warn(m));
+  const scanner = new ListenerFileScanner(deps.vassalsDir, deps.env, (m) => deps.events.warn(m), { root: deps.root, tyrant: deps.tyrant });
   const tries: TriesTable = new Map();
   const ticks = new Map<number, number>();
   let serial = -1;
@@ -50,18 +51,17 @@ export function startEventListeners(deps: ListenerDeps): () => void {
   const log = (name: string) => (message: string, level: 'info' | 'warn' | 'error') => deps.events.write({ level, vassal: `eventlistener:${name}`, message });
   const logs = new LogEventFeed(deps.target, publish);
 
-  const build = (spec: ListenerSpec): ListenerPool | null => {
-    let account: { uid: number; gid: number } | null = null;
+  const build = ({ spec, owner }: FoundListener): ListenerPool | null => {
+    const refuse = (why: string): null => {
+      log(spec.name)(`${why}; not started`, 'error');
+      return null;
+    };
+    let account: { uid: number; gid: number } | null = deps.tyrant ? owner : null;
     if (spec.process.user !== null) {
       const found = lookupUser(spec.process.user);
-      if (found === null) {
-        log(spec.name)(`no user ${spec.process.user} (\`user\` in ${spec.process.file}); not started`, 'error');
-        return null;
-      }
-      if (!deps.root && found.uid !== process.geteuid?.()) {
-        log(spec.name)(`\`user = ${spec.process.user}\` needs the emperor to run as root; not started`, 'error');
-        return null;
-      }
+      if (found === null) return refuse(`no user ${spec.process.user} (\`user\` in ${spec.process.file})`);
+      if (deps.tyrant && found.uid !== owner.uid) return refuse(`\`user = ${spec.process.user}\` is not allowed with --tyrant: ${spec.process.file} runs as its owner (uid ${owner.uid})`);
+      if (!deps.root && found.uid !== process.geteuid?.()) return refuse(`\`user = ${spec.process.user}\` needs the emperor to run as root`);
       account = { uid: found.uid, gid: found.gid };
     }
     const setup = { spawn: deps.spawn, logDir: deps.logDir, baseEnv: deps.env, serverUrl: deps.serverUrl, account };
@@ -71,16 +71,16 @@ export function startEventListeners(deps: ListenerDeps): () => void {
   const reconcile = (): void => {
     const found = scanner.scan();
     for (const [key, entry] of pools) {
-      const spec = found.listeners.get(key);
-      if (spec !== undefined && JSON.stringify(spec) === entry.json) continue;
+      const listener = found.listeners.get(key);
+      if (listener !== undefined && JSON.stringify(listener) === entry.json) continue;
       pools.delete(key);
       void entry.pool.stop();
     }
-    for (const [key, spec] of found.listeners) {
+    for (const [key, listener] of found.listeners) {
       if (pools.has(key)) continue;
-      const pool = build(spec);
+      const pool = build(listener);
       if (pool === null) continue;
-      pools.set(key, { pool, json: JSON.stringify(spec) });
+      pools.set(key, { pool, json: JSON.stringify(listener) });
       pool.start();
       // supervisord sends SUPERVISOR_STATE_CHANGE_RUNNING once it runs; a listener started later gets its own.
       if (pool.wants('SUPERVISOR_STATE_CHANGE_RUNNING')) pool.offer({ type: 'SUPERVISOR_STATE_CHANGE_RUNNING', payload: '', serial: ++serial });

@@ -1,5 +1,7 @@
 // Finds the [eventlistener:x] sections of the vassal directory's supervisord files, re-reading only files that changed.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { trustProblem } from '../config/file-trust.ts';
+import { groupName, userName } from '../io/accounts.ts';
 import { basename, join } from 'node:path';
 import { readIni } from '../config/ini-source.ts';
 import { buildSupervisordParts, supervisordDialect } from '../config/supervisord-dialect.ts';
@@ -9,16 +11,22 @@ import { stripVassalExtension, vassalNameOf } from '../config/vassal-files.ts';
 /** Largest file looked into, as the emperor's own reader. */
 const MAX_FILE_BYTES = 1024 * 1024;
 
+/** A listener and the owner of its file (who it runs as with --tyrant). */
+export interface FoundListener {
+  spec: ListenerSpec;
+  owner: { uid: number; gid: number };
+}
+
 interface Seen {
   stamp: string;
-  listeners: ListenerSpec[];
+  listeners: FoundListener[];
   /** programs with stdout_events_enabled / stderr_events_enabled, by name. */
   logEvents: Map<string, { stdout: boolean; stderr: boolean }>;
 }
 
 /** What the directory asks for: every listener (keyed file + name) and the programs whose output is sent as events. */
 export interface ListenerFiles {
-  listeners: Map<string, ListenerSpec>;
+  listeners: Map<string, FoundListener>;
   logEvents: Map<string, { stdout: boolean; stderr: boolean }>;
 }
 
@@ -32,6 +40,8 @@ export class ListenerFileScanner {
     private readonly dir: string,
     private readonly env: Record<string, string | undefined>,
     private readonly warn: (message: string) => void,
+    /** a root emperor acts only on files root (or, with --tyrant, their owner alone) can change. */
+    private readonly trust: { root: boolean; tyrant: boolean },
   ) {}
 
   /** The listeners the directory holds now. */
@@ -47,7 +57,7 @@ export class ListenerFileScanner {
     const out: ListenerFiles = { listeners: new Map(), logEvents: new Map() };
     for (const path of present) {
       const seen = this.read(path);
-      for (const l of seen.listeners) out.listeners.set(`${path}\0${l.name}`, l);
+      for (const l of seen.listeners) out.listeners.set(`${path}\0${l.spec.name}`, l);
       for (const [k, v] of seen.logEvents) out.logEvents.set(k, v);
     }
     return out;
@@ -55,20 +65,30 @@ export class ListenerFileScanner {
 
   private read(path: string): Seen {
     const before = this.seen.get(path);
+    // Read from one descriptor and judged by that descriptor's owner and mode, as the emperor reads vassal files.
+    let fd: number | null = null;
     let stamp: string;
-    try {
-      const st = statSync(path);
-      if (!st.isFile() || st.size > MAX_FILE_BYTES) return before ?? empty();
-      stamp = `${st.mtimeMs}:${st.size}:${st.ino}`;
-    } catch {
-      return before ?? empty();
-    }
-    if (before?.stamp === stamp) return before;
     let text: string;
+    let owner: { uid: number; gid: number };
     try {
-      text = readFileSync(path, 'utf8');
+      fd = openSync(path, 'r');
+      const st = fstatSync(fd);
+      if (!st.isFile() || st.size > MAX_FILE_BYTES) return before ?? empty();
+      stamp = `${st.mtimeMs}:${st.size}:${st.ino}:${st.uid}:${st.gid}:${st.mode}`;
+      if (before?.stamp === stamp) return before;
+      const untrusted = this.trust.root ? trustProblem('file', path, st, this.trust.tyrant, { user: userName, group: groupName }) : null;
+      if (untrusted !== null) {
+        const refused = { ...empty(), stamp };
+        this.seen.set(path, refused);
+        if (/eventlistener:/.test(readFileSync(fd, 'utf8'))) this.warn(`${path}: its event listeners are not run: ${untrusted}`);
+        return refused;
+      }
+      owner = { uid: st.uid, gid: st.gid };
+      text = readFileSync(fd, 'utf8');
     } catch {
       return before ?? empty();
+    } finally {
+      if (fd !== null) closeSync(fd);
     }
     const next: Seen = { stamp, listeners: [], logEvents: new Map() };
     if (!/^\s*\[\s*(eventlistener:|program:)/m.test(text) || !/eventlistener:|_events_enabled/.test(text)) {
@@ -84,7 +104,7 @@ export class ListenerFileScanner {
       this.seen.set(path, kept);
       return kept;
     }
-    next.listeners = built.listeners;
+    next.listeners = built.listeners.map((spec) => ({ spec, owner }));
     for (const section of doc.sections) {
       if (!section.name.startsWith('program:')) continue;
       const flags = { stdout: false, stderr: false };
