@@ -85,3 +85,16 @@ test('a listener that dies is started again and gets the events after; output ev
   });
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('a root emperor runs no listener from a file someone else could change', { skip: skip || (process.getuid?.() !== 0 ? 'needs root' : false), timeout: 30_000 }, async () => {
+  const { testUsers } = await import('./test-users.ts');
+  const { a } = testUsers();
+  const dir = mkdtempSync(join(tmpdir(), 'emperor-listener-'));
+  const out = join(dir, 'events.jsonl');
+  await withEmperor([], async (e) => {
+    e.write('theirs.conf', `[eventlistener:theirs]\ncommand = /usr/bin/python3 ${LISTENER} ${out}\nevents = TICK_5\n`, { uid: a.uid, gid: a.gid, mode: 0o644 });
+    await waitFor('the refusal', () => /theirs\.conf: its event listeners are not run: the file is owned by uid \d+.*chown root/.test(e.output), 10_000);
+    assert.doesNotMatch(e.output, /listener started/);
+  });
+  rmSync(dir, { recursive: true, force: true });
+});
