@@ -72,6 +72,8 @@ test('a listener that dies is started again and gets the events after; output ev
     e.write('listen.conf', `[eventlistener:ears]\ncommand = /usr/bin/python3 ${LISTENER} ${out}\nevents = PROCESS_LOG_STDOUT,TICK_5\nbuffer_size = 50\n`);
     const first = await waitFor('an output event', () => received(out).find((r) => r.headers.eventname === 'PROCESS_LOG_STDOUT'), 15_000);
     assert.match(first.payload, /^processname:talker groupname:talker pid:\d+ channel:stdout\nsaid-\d+\n/);
+    // A file of listeners only defines no vassal.
+    assert.deepEqual((await e.stats()).vassals.map((v) => v.name), ['talker']);
     const listenerPid = await waitFor('the listener pid', () => /eventlistener:ears: ears: listener started, pid (\d+)/.exec(e.output)?.[1]);
     process.kill(Number(listenerPid), 'SIGKILL');
     await waitFor('the listener to be started again', () => (e.output.match(/listener started, pid/g)?.length ?? 0) >= 2, 10_000);
