@@ -75,7 +75,7 @@ export class ListenerPool {
   private dispatch(): void {
     for (const p of this.procs) {
       if (this.buffer.length === 0) return;
-      if (p.state !== 'ready') continue;
+      if (p.state !== 'READY') continue;
       const next = this.buffer.shift() as Queued;
       this.holding.set(p, next);
       p.send(envelope(next.ev, next.ev.serial, this.spec.name, next.poolSerial));

@@ -5,6 +5,7 @@ import { expandInstance, type VassalSpec } from '../config/spec.ts';
 import type { ListenerChild, ListenerSpawner } from '../io/listener-spawn.ts';
 import { resolveLogPath } from '../runtime/spawn-request.ts';
 import { ProtocolReader } from './listener-protocol.ts';
+import { initialListener, listenerTransition, type ListenerEvent, type ListenerMachine, type ListenerState } from './listener-lifecycle.ts';
 
 /** What a listener process reports to its pool. */
 export interface ListenerHooks {
@@ -27,20 +28,15 @@ export interface ListenerSetup {
 }
 
 const PRIVATE_ENV = ['NOTIFY_SOCKET', 'LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES', 'WATCHDOG_USEC', 'WATCHDOG_PID'];
-const FIRST_DELAY_MS = 1000;
-const MAX_DELAY_MS = 30_000;
-/** A listener that lived this long starts its next delay from the first again. */
-const STABLE_MS = 10_000;
 
-/** A listener's process; `state` follows supervisord's listener states. */
+/** A listener's process: feeds events to listener-lifecycle's transition and carries out its effects. */
 export class ListenerProcess {
-  state: 'stopped' | 'acknowledged' | 'ready' | 'busy' | 'waiting' = 'stopped';
+  private machine: ListenerMachine = initialListener;
   private child: ListenerChild | null = null;
   private reader = new ProtocolReader();
-  private delay = FIRST_DELAY_MS;
   private timer: NodeJS.Timeout | null = null;
-  private stopping = false;
   private startedAt = 0;
+  private exitWaiters: Array<() => void> = [];
 
   constructor(
     readonly pool: string,
@@ -51,10 +47,71 @@ export class ListenerProcess {
     private readonly hooks: ListenerHooks,
   ) {}
 
-  /** Starts the process (again). */
+  /** Its state, as the pool needs it (READY takes an event). */
+  get state(): ListenerState {
+    return this.machine.state;
+  }
+
+  /** Starts the process. */
   start(): void {
-    this.timer = null;
-    if (this.stopping) return;
+    this.feed({ type: 'start' });
+  }
+
+  /** Writes one event (header and payload) to a READY listener. */
+  send(text: string): void {
+    if (this.child === null || this.machine.state !== 'READY') return;
+    this.feed({ type: 'sent' });
+    this.reader.expectResult();
+    this.child.stdin.write(text);
+  }
+
+  /** Stops the process for good: its stop signal, then SIGKILL after its stop timeout. */
+  stop(): Promise<void> {
+    const child = this.child;
+    const gone = child === null ? Promise.resolve() : new Promise<void>((resolve) => this.exitWaiters.push(resolve));
+    this.feed({ type: 'stop' });
+    if (this.timer !== null) clearTimeout(this.timer);
+    if (child !== null) {
+      const kill = setTimeout(() => child.kill('SIGKILL'), this.spec.stopTimeout);
+      void gone.then(() => clearTimeout(kill));
+    }
+    return gone;
+  }
+
+  private feed(ev: ListenerEvent): void {
+    const { next, effects } = listenerTransition(this.machine, ev);
+    this.machine = next;
+    for (const e of effects) {
+      switch (e.type) {
+        case 'spawn':
+          this.spawn();
+          break;
+        case 'notify-ready':
+          this.hooks.ready(this);
+          break;
+        case 'deliver-result':
+          this.hooks.result(this, e.ok);
+          break;
+        case 'requeue':
+          this.hooks.lost(this);
+          break;
+        case 'kill':
+          this.child?.kill(e.signal === 'SIGKILL' ? 'SIGKILL' : (this.spec.stopSignal as NodeJS.Signals));
+          break;
+        case 'retry-in':
+          this.timer = setTimeout(() => {
+            this.timer = null;
+            this.feed({ type: 'start' });
+          }, e.ms);
+          break;
+        case 'log':
+          this.hooks.log(e.message, e.level);
+          break;
+      }
+    }
+  }
+
+  private spawn(): void {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(this.setup.baseEnv)) if (v !== undefined && !PRIVATE_ENV.includes(k)) env[k] = v;
     for (const [k, v] of this.spec.env) env[k] = expandInstance(v, this.index);
@@ -81,14 +138,13 @@ export class ListenerProcess {
     });
     if (fd !== null) closeSync(fd);
     if ('error' in child) {
-      this.hooks.log(`${child.error}; trying again in ${this.delay / 1000}s`, 'error');
-      this.retry();
+      this.feed({ type: 'spawn-failed', error: child.error });
       return;
     }
     this.child = child;
     this.reader = new ProtocolReader();
-    this.state = 'acknowledged';
     this.startedAt = Date.now();
+    this.feed({ type: 'spawned' });
     this.hooks.log(`listener started, pid ${child.pid}`, 'info');
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => this.read(chunk));
@@ -101,70 +157,23 @@ export class ListenerProcess {
         for (const line of lines) this.hooks.stderr(line);
       });
     }
-    child.onExit((code, signal) => this.exited(child, code, signal));
-  }
-
-  /** Writes one event (header and payload) to the listener. */
-  send(text: string): void {
-    if (this.child === null || this.state !== 'ready') return;
-    this.state = 'busy';
-    this.reader.expectResult();
-    this.child.stdin.write(text);
-  }
-
-  /** Stops the process for good: its stop signal, then SIGKILL after its stop timeout. */
-  stop(): Promise<void> {
-    this.stopping = true;
-    if (this.timer !== null) clearTimeout(this.timer);
-    const child = this.child;
-    if (child === null) return Promise.resolve();
-    return new Promise((resolve) => {
-      const kill = setTimeout(() => child.kill('SIGKILL'), this.spec.stopTimeout);
-      child.onExit(() => {
-        clearTimeout(kill);
-        resolve();
-      });
-      child.kill(this.spec.stopSignal as NodeJS.Signals);
+    child.onExit((code, signal) => {
+      if (this.child !== child) return;
+      this.child = null;
+      for (const w of this.exitWaiters.splice(0)) w();
+      this.feed({ type: 'exited', how: signal !== null ? `killed by ${signal}` : `exited with code ${code ?? '?'}`, uptimeMs: Date.now() - this.startedAt });
     });
   }
 
   private read(chunk: string): void {
     for (const out of this.reader.feed(chunk)) {
-      switch (out.kind) {
-        case 'ready':
-          this.state = 'ready';
-          this.hooks.ready(this);
-          break;
-        case 'result':
-          this.state = 'acknowledged';
-          this.hooks.result(this, out.ok);
-          break;
-        case 'junk':
-          this.hooks.log(`wrote ${JSON.stringify(out.text.slice(0, 200))} outside the protocol (a listener's stdout is for READY and RESULT only; log to stderr)`, 'warn');
-          break;
-        case 'broken':
-          this.hooks.log(`broke the listener protocol: ${out.why}; restarting it`, 'error');
-          this.child?.kill('SIGKILL');
-          break;
+      if (out.kind === 'junk') {
+        this.hooks.log(`wrote ${JSON.stringify(out.text.slice(0, 200))} outside the protocol (a listener's stdout is for READY and RESULT only; log to stderr)`, 'warn');
+      } else if (out.kind === 'broken') {
+        this.feed({ type: 'broken', why: out.why });
+      } else {
+        this.feed(out.kind === 'ready' ? { type: 'ready' } : { type: 'result', ok: out.ok });
       }
     }
-  }
-
-  private exited(child: ListenerChild, code: number | null, signal: string | null): void {
-    if (this.child !== child) return;
-    const held = this.state === 'busy';
-    this.child = null;
-    this.state = 'stopped';
-    if (held) this.hooks.lost(this);
-    if (this.stopping) return;
-    if (Date.now() - this.startedAt > STABLE_MS) this.delay = FIRST_DELAY_MS;
-    this.hooks.log(`listener ${signal !== null ? `killed by ${signal}` : `exited with code ${code ?? '?'}`}; restarting in ${this.delay / 1000}s`, 'warn');
-    this.retry();
-  }
-
-  private retry(): void {
-    this.state = 'waiting';
-    this.timer = setTimeout(() => this.start(), this.delay);
-    this.delay = Math.min(this.delay * 2, MAX_DELAY_MS);
   }
 }
