@@ -142,3 +142,25 @@ test('an emperor without --supervisor-rpc loads none of this code: src/superviso
   assert.deepEqual(loaded.filter((f) => f.startsWith('supervisor/')), []);
   for (const f of seen) assert.doesNotMatch(readFileSync(f, 'utf8'), /from 'fast-xml-parser'/, relative(src, f));
 });
+
+test('[eventlistener:x] is read as a program plus events, buffer_size and result_handler, each problem at its line', async () => {
+  const { parseVassalFile, formatProblem } = await import('../../src/config/parse-file.ts');
+  const { readIni } = await import('../../src/config/ini-source.ts');
+  const { buildSupervisordParts, supervisordDialect } = await import('../../src/config/supervisord-dialect.ts');
+  const bad = '[eventlistener:x]\ncommand = /bin/cat\nevents = PROCESS_STATE,PROCES_LOG\nbuffer_size = -1\nredirect_stderr = true\nresult_handler = a:b\nfoo = 1\n[eventlistener:y]\ncommand = /bin/cat\nevents = PROCESS_COMMUNICATION\n';
+  assert.deepEqual(parseVassalFile('/v/l.conf', bad, {}).problems.map(formatProblem), [
+    '/v/l.conf:3: `events`: unknown event type `PROCES_LOG`; did you mean `PROCESS_LOG`?',
+    '/v/l.conf:4: `buffer_size`: expected a whole number from 1 to 1000000, got `-1`',
+    '/v/l.conf:5: `redirect_stderr` cannot be true for an event listener: its stdout is the protocol; log its stderr with `stderr_logfile`',
+    '/v/l.conf:6: `result_handler`: emperor runs supervisord\'s default handler only; remove the line (or write `supervisor.dispatchers:default_handler`)',
+    '/v/l.conf:7: unknown key `foo` in [eventlistener:x]: supervisord has no such key; remove it or correct its name',
+    '/v/l.conf:10: warning: `events`: emperor never sends PROCESS_COMMUNICATION; this listener will not receive it',
+  ]);
+  const good = '[program:web]\ncommand = sleep 1\n[eventlistener:mail]\ncommand = crashmail -a\nevents = PROCESS_STATE_EXITED, TICK_60\nbuffer_size = 3\nnumprocs = 2\nprocess_name = %(program_name)s_%(process_num)s\n';
+  const parsed = parseVassalFile('/v/a.conf', good, {});
+  assert.deepEqual([parsed.problems, parsed.vassals.map((v) => v.name)], [[], ['web']]);
+  const parts = buildSupervisordParts(readIni('/v/a.conf', good, supervisordDialect.readOptions), { file: '/v/a.conf', name: 'a', env: {} });
+  const [l] = parts.listeners;
+  assert.deepEqual([l?.name, l?.events, l?.bufferSize, l?.process.command, l?.process.instanceNames], ['mail', ['PROCESS_STATE_EXITED', 'TICK_60'], 3, ['crashmail', '-a'], ['mail_0', 'mail_1']]);
+  assert.deepEqual(parseVassalFile('/v/only.conf', '[eventlistener:l]\ncommand = x\nevents = TICK_5\n', {}), { file: '/v/only.conf', vassals: [], problems: [], dialect: 'supervisord' });
+});
