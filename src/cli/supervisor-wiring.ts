@@ -4,30 +4,32 @@ import type { CommandTarget } from '../runtime/commands.ts';
 import type { EventLog } from '../runtime/event-log.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { serverUrlOf } from '../config/supervisor-rpc-address.ts';
+import type { EventListeners } from '../supervisor/event-listeners.ts';
 
 /** Starts what the settings ask for; returns the closers (the interface, the listeners). Throws when the interface cannot open. */
 export async function startSupervisorCompat(settings: EmperorSettings, target: CommandTarget, events: EventLog, clock: Clock, root: boolean): Promise<Array<() => void>> {
   const closers: Array<() => void> = [];
-  // The interface's code (and its XML parser) is loaded only when asked for.
+  let listeners: EventListeners | null = null;
+  // The interface's code (and its XML parser) is loaded only when asked for; it opens before any listener starts.
   if (settings.supervisorRpc !== null) {
     const { startSupervisorRpc } = await import('../supervisor/start-rpc.ts');
-    closers.push(await startSupervisorRpc(settings.supervisorRpc, settings.supervisorRpcAuth, target, events, clock));
+    closers.push(await startSupervisorRpc(settings.supervisorRpc, settings.supervisorRpcAuth, target, events, clock, () => listeners?.views() ?? []));
   }
   const { startEventListeners } = await import('../supervisor/event-listeners.ts');
   const { spawnListener } = await import('../io/listener-spawn.ts');
-  closers.push(
-    startEventListeners({
-      vassalsDir: settings.vassals,
-      logDir: settings.logDir,
-      env: process.env,
-      target,
-      events,
-      spawn: spawnListener,
-      serverUrl: settings.supervisorRpc === null ? null : serverUrlOf(settings.supervisorRpc),
-      stderr: (t) => process.stderr.write(t),
-      root,
-      tyrant: settings.tyrant,
-    }),
-  );
+  const started = startEventListeners({
+    vassalsDir: settings.vassals,
+    logDir: settings.logDir,
+    env: process.env,
+    target,
+    events,
+    spawn: spawnListener,
+    serverUrl: settings.supervisorRpc === null ? null : serverUrlOf(settings.supervisorRpc),
+    stderr: (t) => process.stderr.write(t),
+    root,
+    tyrant: settings.tyrant,
+  });
+  listeners = started;
+  closers.push(() => started.close());
   return closers;
 }

@@ -7,6 +7,7 @@ import { ListenerFileScanner, type FoundListener } from './listener-files.ts';
 import { dueTicks, processStateEvents, type SupEvent, type TriesTable } from './listener-events.ts';
 import { ListenerPool } from './listener-pool.ts';
 import { LogEventFeed } from './log-event-feed.ts';
+import type { ListenerView } from './process-view.ts';
 
 /** How often the directory is looked at for listener changes, and ticks are checked. */
 const SCAN_MS = 1000;
@@ -34,8 +35,14 @@ export function processNameOf(target: CommandTarget, vassal: string, index: numb
   return spec.instanceNames[index] ?? `${vassal}_${index}`;
 }
 
-/** Starts watching for listeners; returns what stops them all. */
-export function startEventListeners(deps: ListenerDeps): () => void {
+/** The running listeners: what stops them, and their processes for supervisorctl status. */
+export interface EventListeners {
+  close(): void;
+  views(): ListenerView[];
+}
+
+/** Starts watching for listeners. */
+export function startEventListeners(deps: ListenerDeps): EventListeners {
   const pools = new Map<string, { pool: ListenerPool; json: string }>();
   const scanner = new ListenerFileScanner(deps.vassalsDir, deps.env, (m) => deps.events.warn(m), { root: deps.root, tyrant: deps.tyrant });
   const tries: TriesTable = new Map();
@@ -106,7 +113,7 @@ export function startEventListeners(deps: ListenerDeps): () => void {
   reconcile();
   const timer = setInterval(reconcile, SCAN_MS);
   timer.unref();
-  return () => {
+  const close = (): void => {
     clearInterval(timer);
     unsubscribe();
     logs.want(new Map());
@@ -114,4 +121,5 @@ export function startEventListeners(deps: ListenerDeps): () => void {
     for (const { pool } of pools.values()) void pool.stop();
     pools.clear();
   };
+  return { close, views: () => [...pools.values()].flatMap(({ pool }) => pool.views()) };
 }

@@ -6,7 +6,7 @@ import { runCommand, type CommandTarget } from '../runtime/commands.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { LiveEvent } from '../runtime/event-log.ts';
 import { resolveLogPath } from '../runtime/spawn-request.ts';
-import { processViews, type InstanceExtra, type ProcessView } from './process-view.ts';
+import { processViews, withListeners, type InstanceExtra, type ListenerView, type ProcessView } from './process-view.ts';
 
 /** The emperor as the supervisord interface sees it; everything it touches goes through here. */
 export interface Fleet {
@@ -32,7 +32,7 @@ export interface Fleet {
 const silent: ControlConnection = { send: () => {}, onClose: () => {}, keepOpen: () => {}, backlog: () => 0 };
 
 /** Builds the Fleet over the control commands' target, the event feed and the clock. */
-export function fleetOf(target: CommandTarget, subscribe: Fleet['subscribe'], clock: Clock): Fleet {
+export function fleetOf(target: CommandTarget, subscribe: Fleet['subscribe'], clock: Clock, listeners: () => ListenerView[] = () => []): Fleet {
   const extra = (name: string, index: number): InstanceExtra => {
     const v = target.vassals.get(name);
     const r = v?.instances[index];
@@ -50,7 +50,7 @@ export function fleetOf(target: CommandTarget, subscribe: Fleet['subscribe'], cl
   const doc = (): StatsDocument => target.snapshot();
   return {
     snapshot: doc,
-    processes: () => processViews(doc(), extra),
+    processes: () => withListeners(processViews(doc(), extra), listeners()),
     spec: (name) => target.vassals.get(name)?.spec ?? null,
     command: (req) => runCommand(target, req, silent),
     act: async (cmd, name) => {

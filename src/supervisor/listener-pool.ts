@@ -2,6 +2,7 @@
 import { subscribes, type ListenerSpec } from '../config/supervisord-listener.ts';
 import { envelope, type SupEvent } from './listener-events.ts';
 import { ListenerProcess, type ListenerSetup } from './listener-process.ts';
+import type { ListenerView } from './process-view.ts';
 
 /** An event with its global serial, as every pool sees it. */
 export interface SerialEvent extends SupEvent {
@@ -42,6 +43,11 @@ export class ListenerPool {
         stderr: (line) => stderr(`${name}: ${line}`),
       });
     });
+  }
+
+  /** Its processes as supervisorctl lists them. */
+  views(): ListenerView[] {
+    return this.procs.map((p) => ({ group: this.spec.name, name: p.name, ...p.view() }));
   }
 
   /** Starts its processes. */

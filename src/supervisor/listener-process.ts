@@ -52,6 +52,12 @@ export class ListenerProcess {
     return this.machine.state;
   }
 
+  /** As supervisorctl status shows it: supervisord's process state, pid and start time (Unix seconds). */
+  view(): { state: string; pid: number; start: number } {
+    const state = { STOPPED: 'STARTING', ACKNOWLEDGED: 'RUNNING', READY: 'RUNNING', BUSY: 'RUNNING', BACKOFF: 'BACKOFF', GONE: 'STOPPED' }[this.machine.state];
+    return { state, pid: this.child?.pid ?? 0, start: this.startedAt === 0 ? 0 : Math.floor(this.startedAt / 1000) };
+  }
+
   /** Starts the process. */
   start(): void {
     this.feed({ type: 'start' });

@@ -49,6 +49,26 @@ export interface ProcessView {
   stderrLog: string;
   /** the vassal has more than one instance: its processes start and stop together. */
   shared: boolean;
+  /** an event listener's process, run while its [eventlistener:x] section is in its file. */
+  listener?: true;
+}
+
+/** What an event listener's process shows (listener-pool fills it). */
+export interface ListenerView {
+  group: string;
+  name: string;
+  state: string;
+  pid: number;
+  /** Unix seconds it started, 0 if it has not. */
+  start: number;
+}
+
+/** Listener processes as supervisord lists them (eventlistener pools are process groups too). */
+export function withListeners(procs: ProcessView[], listeners: readonly ListenerView[]): ProcessView[] {
+  if (listeners.length === 0) return procs;
+  const more: ProcessView[] = listeners.map((l) => ({ ...l, index: null, stop: 0, spawnerr: '', exitstatus: 0, stdoutLog: '', stderrLog: '', shared: false, listener: true }));
+  const key = (p: ProcessView): string => `${p.group}\0${p.name}`;
+  return [...procs, ...more].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
 /** The processes of every vassal, groups and processes in name order as supervisorctl lists them. */

@@ -64,6 +64,7 @@ async function waitStopped(fleet: Fleet, p: ProcessView): Promise<void> {
 /** startProcess: a vassal's instances start together, so starting one starts its stopped siblings too. */
 export async function startOne(fleet: Fleet, p: ProcessView, wait: boolean): Promise<true> {
   if (RUNNING_STATES.has(p.state)) throw new RpcFault('ALREADY_STARTED', namespec(p));
+  if (p.listener === true) throw listenerFault(p);
   const message = await fleet.act('start', p.group);
   if (message.startsWith('not ')) throw new RpcFault('SPAWN_ERROR', `${namespec(p)}: ${message}`);
   if (wait) await waitStarted(fleet, p);
@@ -73,11 +74,16 @@ export async function startOne(fleet: Fleet, p: ProcessView, wait: boolean): Pro
 /** stopProcess; one instance of a several-instance vassal cannot be stopped alone. */
 export async function stopOne(fleet: Fleet, p: ProcessView, wait: boolean): Promise<true> {
   if (!RUNNING_STATES.has(p.state)) throw new RpcFault('NOT_RUNNING', namespec(p));
+  if (p.listener === true) throw listenerFault(p);
   if (p.shared) throw together('stops', 'stop', p);
   const message = await fleet.act('stop', p.group);
   if (message.startsWith('not ') || message.startsWith('nothing')) throw new RpcFault('FAILED', `${namespec(p)}: ${message}`);
   if (wait) await waitStopped(fleet, p);
   return true;
+}
+
+function listenerFault(p: ProcessView): RpcFault {
+  return new RpcFault('FAILED', `${namespec(p)} is an event listener: it runs while its [eventlistener:${p.group}] section is in its file (and is restarted if it dies); edit or remove the section instead`);
 }
 
 function together(verb: string, cmd: string, p: ProcessView): RpcFault {
@@ -101,6 +107,7 @@ export function signalName(text: string): string {
 export async function signalOne(fleet: Fleet, p: ProcessView, signal: string): Promise<true> {
   const name = signalName(signal);
   if (!SIGNALLABLE_STATES.has(p.state)) throw new RpcFault('NOT_RUNNING', namespec(p));
+  if (p.listener === true) throw listenerFault(p);
   if (p.shared) throw together('signals', `signal ${signal}`, p);
   const res = await fleet.command({ v: 1, cmd: 'signal', signal: name, names: [p.group] });
   if ('ok' in res && !res.ok) throw new RpcFault('FAILED', res.error.message);
@@ -114,11 +121,15 @@ const failed = (p: ProcessView, err: unknown): ProcessResult => {
 };
 
 /** A group or all-process call: the processes that qualify, acted on per vassal, each answered. */
-export async function actOnMany(fleet: Fleet, procs: ProcessView[], what: 'start' | 'stop' | { signal: string }, wait: boolean): Promise<ProcessResult[]> {
+export async function actOnMany(fleet: Fleet, procs: ProcessView[], what: 'start' | 'stop' | { signal: string }, wait: boolean, all = false): Promise<ProcessResult[]> {
   const results: ProcessResult[] = [];
   if (typeof what === 'object') signalName(what.signal);
   const byGroup = new Map<string, ProcessView[]>();
   for (const p of procs) {
+    if (p.listener === true) {
+      if (!all && (what === 'start' ? !RUNNING_STATES.has(p.state) : true)) results.push(failed(p, listenerFault(p)));
+      continue;
+    }
     const qualifies = what === 'start' ? !RUNNING_STATES.has(p.state) : what === 'stop' ? RUNNING_STATES.has(p.state) : SIGNALLABLE_STATES.has(p.state);
     if (qualifies) byGroup.set(p.group, [...(byGroup.get(p.group) ?? []), p]);
   }

@@ -99,19 +99,19 @@ export const SUPERVISOR_METHODS: ReadonlyMap<string, RpcMethod> = new Map([
     return process === null ? actOnMany(f, group, 'start', flag(p, 1)) : startOne(f, process, flag(p, 1));
   })],
   ['supervisor.startProcessGroup', m(['array', 'string', 'boolean'], "Start all processes in the group named 'name'", (f, p) => actOnMany(f, lookup(f, `${str(p, 0)}:*`).group, 'start', flag(p, 1)))],
-  ['supervisor.startAllProcesses', m(['array', 'boolean'], 'Start all processes listed in the configuration file', (f, p) => actOnMany(f, f.processes(), 'start', flag(p, 0)))],
+  ['supervisor.startAllProcesses', m(['array', 'boolean'], 'Start all processes listed in the configuration file', (f, p) => actOnMany(f, f.processes(), 'start', flag(p, 0), true))],
   ['supervisor.stopProcess', m(['boolean', 'string', 'boolean'], 'Stop a process named by name', (f, p) => {
     const { group, process } = lookup(f, str(p, 0));
     return process === null ? actOnMany(f, group, 'stop', flag(p, 1)) : stopOne(f, process, flag(p, 1));
   })],
   ['supervisor.stopProcessGroup', m(['array', 'string', 'boolean'], "Stop all processes in the process group named 'name'", (f, p) => actOnMany(f, lookup(f, `${str(p, 0)}:*`).group, 'stop', flag(p, 1)))],
-  ['supervisor.stopAllProcesses', m(['array', 'boolean'], 'Stop all processes in the process list', (f, p) => actOnMany(f, f.processes(), 'stop', flag(p, 0)))],
+  ['supervisor.stopAllProcesses', m(['array', 'boolean'], 'Stop all processes in the process list', (f, p) => actOnMany(f, f.processes(), 'stop', flag(p, 0), true))],
   ['supervisor.signalProcess', m(['boolean', 'string', 'string'], 'Send an arbitrary UNIX signal to the process named by name', (f, p) => {
     const { group, process } = lookup(f, str(p, 0));
     return process === null ? actOnMany(f, group, { signal: str(p, 1) }, false) : signalOne(f, process, str(p, 1));
   })],
   ['supervisor.signalProcessGroup', m(['array', 'string', 'string'], "Send a signal to all processes in the group named 'name'", (f, p) => actOnMany(f, lookup(f, `${str(p, 0)}:*`).group, { signal: str(p, 1) }, false))],
-  ['supervisor.signalAllProcesses', m(['array', 'string'], 'Send a signal to all processes in the process list', (f, p) => actOnMany(f, f.processes(), { signal: str(p, 0) }, false))],
+  ['supervisor.signalAllProcesses', m(['array', 'string'], 'Send a signal to all processes in the process list', (f, p) => actOnMany(f, f.processes(), { signal: str(p, 0) }, false, true))],
   ['supervisor.readProcessLog', m(['string', 'string', 'int', 'int'], "Read length bytes from name's stdout log starting at offset", (f, p) => readLog(f, str(p, 0), int(p, 1), int(p, 2), 'stdout'))],
   ['supervisor.readProcessStdoutLog', m(['string', 'string', 'int', 'int'], "Read length bytes from name's stdout log starting at offset", (f, p) => readLog(f, str(p, 0), int(p, 1), int(p, 2), 'stdout'))],
   ['supervisor.readProcessStderrLog', m(['string', 'string', 'int', 'int'], "Read length bytes from name's stderr log starting at offset", (f, p) => readLog(f, str(p, 0), int(p, 1), int(p, 2), 'stderr'))],

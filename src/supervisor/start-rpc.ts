@@ -6,6 +6,7 @@ import type { CommandTarget } from '../runtime/commands.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { EventLog } from '../runtime/event-log.ts';
 import { fleetOf } from './fleet.ts';
+import type { ListenerView } from './process-view.ts';
 import { startRpcServer, type Credentials } from './rpc-server.ts';
 
 /** Reads `user:password` from a file only its owner (root, or the emperor's user) can read; throws with the fix. */
@@ -39,9 +40,10 @@ export async function startSupervisorRpc(
   target: CommandTarget,
   events: EventLog,
   clock: Clock,
+  listeners: () => ListenerView[] = () => [],
 ): Promise<() => void> {
   const creds = authFile === null ? null : readCredentials(authFile, process.geteuid?.() ?? 0);
-  const fleet = fleetOf(target, (fn) => events.subscribe(fn), clock);
+  const fleet = fleetOf(target, (fn) => events.subscribe(fn), clock, listeners);
   const server = await startRpcServer(address, creds, fleet);
   events.info(`supervisord XML-RPC interface on ${formatSocketAddress(address)}${creds === null ? '' : ' (basic auth)'}: supervisorctl -s ${serverUrlOf(address)}`);
   return () => {

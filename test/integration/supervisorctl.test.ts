@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EmperorUnderTest, ROOT, alive, freePort, waitFor, withEmperor } from './harness.ts';
+import { EmperorUnderTest, FIXTURES, ROOT, alive, freePort, waitFor, withEmperor } from './harness.ts';
 import { SUPERVISORD, haveSupervisor, normalize, rawRequest, run, sctl, type Run } from './supervisor-kit.ts';
 
 const skip = haveSupervisor ? false : 'Debian supervisor package not installed (.ci/run installs it)';
@@ -100,6 +100,15 @@ test('the socket is 0600; an INVALID file is a FATAL process with its error; shu
     assert.equal(e.exitCode, null, 'the emperor is still running');
     const maintail = await sctl(url, ['maintail']);
     assert.deepEqual([maintail.stdout, maintail.status], ['supervisord: ERROR (no log file)\n', 1]);
+    // Event listeners are processes too, as in supervisord; they run while their section is in the file.
+    e.write('ears.conf', `[eventlistener:ears]\ncommand = /usr/bin/python3 ${FIXTURES}/sd-listener.py ${dir}/ev.jsonl\nevents = TICK_60\n`);
+    const listed = await waitFor('the listener in status', async () => /^ears +RUNNING +pid \d+, uptime/m.exec((await sctl(url, ['status'])).stdout));
+    assert.ok(listed);
+    const stop = await sctl(url, ['stop', 'ears']);
+    assert.match(stop.stdout, /ears is an event listener: it runs while its \[eventlistener:ears\] section is in its file/);
+    assert.equal(stop.status, 1);
+    e.remove('ears.conf');
+    await waitFor('the listener to go', async () => !/^ears /m.test((await sctl(url, ['status'])).stdout));
   });
   rmSync(dir, { recursive: true, force: true });
 });

@@ -135,7 +135,7 @@ test('an emperor without --supervisor-rpc loads none of this code: src/superviso
     if (seen.has(file)) return;
     seen.add(file);
     const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/^import\s[^;]*?from\s+'([^']+)'/gms)) if (m[1]?.startsWith('.')) walk(resolve(dirname(file), m[1]));
+    for (const m of text.matchAll(/^import\s(?!type\s)[^;]*?from\s+'([^']+)'/gms)) if (m[1]?.startsWith('.')) walk(resolve(dirname(file), m[1]));
   };
   walk(resolve(src, 'cli/emperor.ts'));
   const loaded = [...seen].map((f) => relative(src, f));
