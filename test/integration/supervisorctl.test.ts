@@ -27,7 +27,7 @@ const SESSION: string[][] = [
   ['status'], ['pid', 'web'], ['stop', 'web'], ['stop', 'web'], ['status', 'web'], ['start', 'web'], ['start', 'web'],
   ['restart', 'web'], ['signal', 'HUP', 'web'], ['signal', 'BOGUS', 'web'], ['stop', 'nope'], ['start', 'nope'],
   ['status', 'nope'], ['pid', 'nope'], ['stop', 'pool:*'], ['status', 'pool:*'], ['start', 'pool:*'], ['avail'], ['reread'],
-  ['update'], ['tail', 'web'], ['tail', 'nope'], ['status'],
+  ['update'], ['tail', 'web'], ['tail', 'nope'], ['restart', 'pool:*'], ['clear', 'web'], ['clear', 'nope'], ['status'],
 ];
 
 async function session(url: string): Promise<Array<{ cmd: string; status: number | null; out: string }>> {
