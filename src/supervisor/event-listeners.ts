@@ -43,6 +43,14 @@ export interface EventListeners {
 
 /** Starts watching for listeners. */
 export function startEventListeners(deps: ListenerDeps): EventListeners {
+  // Listener trouble is reported, never thrown into the emperor's own transitions or timers.
+  const guarded = <A extends unknown[]>(fn: (...args: A) => void) => (...args: A): void => {
+    try {
+      fn(...args);
+    } catch (err) {
+      deps.events.write({ level: 'error', message: `event listeners: ${(err as Error).message}` });
+    }
+  };
   const pools = new Map<string, { pool: ListenerPool; json: string }>();
   const scanner = new ListenerFileScanner(deps.vassalsDir, deps.env, (m) => deps.events.warn(m), { root: deps.root, tyrant: deps.tyrant });
   const tries: TriesTable = new Map();
@@ -56,7 +64,7 @@ export function startEventListeners(deps: ListenerDeps): EventListeners {
     for (const { pool } of takers) pool.offer({ ...ev, serial });
   };
   const log = (name: string) => (message: string, level: 'info' | 'warn' | 'error') => deps.events.write({ level, vassal: `eventlistener:${name}`, message });
-  const logs = new LogEventFeed(deps.target, publish);
+  const logs = new LogEventFeed(deps.target, guarded(publish));
 
   const build = ({ spec, owner }: FoundListener): ListenerPool | null => {
     const refuse = (why: string): null => {
@@ -109,9 +117,9 @@ export function startEventListeners(deps: ListenerDeps): EventListeners {
     for (const out of processStateEvents(ev, ctx, tries)) publish(out);
   };
 
-  const unsubscribe = deps.events.subscribe(onEvent);
-  reconcile();
-  const timer = setInterval(reconcile, SCAN_MS);
+  const unsubscribe = deps.events.subscribe(guarded(onEvent));
+  guarded(reconcile)();
+  const timer = setInterval(guarded(reconcile), SCAN_MS);
   timer.unref();
   const close = (): void => {
     clearInterval(timer);

@@ -96,7 +96,13 @@ function handle(fleet: Fleet, creds: Credentials | null, req: IncomingMessage, r
     return;
   }
   if (url.startsWith('/logtail/') && req.method === 'GET') {
-    serveLogtail(fleet, req, res, url.slice('/logtail'.length));
+    try {
+      serveLogtail(fleet, req, res, url.slice('/logtail'.length));
+    } catch {
+      // The file went away between the look and the read (rotation, removal): as supervisord, not found.
+      if (!res.headersSent) res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
+      else res.end();
+    }
     return;
   }
   res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');

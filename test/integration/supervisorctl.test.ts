@@ -91,6 +91,11 @@ test('the socket is 0600; an INVALID file is a FATAL process with its error; shu
     const status = await sctl(url, ['status', 'bad']);
     assert.match(status.stdout, /^bad +FATAL +.*bad\.ini:3: expected `key = value`/);
     assert.equal(status.status, 3);
+    // A program that exits at once: supervisord's answer and exit code for the same start.
+    e.write('crash.conf', '[program:crash]\ncommand = /bin/false\nautostart = false\n');
+    await e.waitState('crash', 'STOPPED');
+    const crash = await sctl(url, ['start', 'crash']);
+    assert.deepEqual([crash.stdout, crash.status], ['crash: ERROR (spawn error)\n', 7]);
     const start = await sctl(url, ['start', 'bad']);
     assert.equal(start.stdout, 'bad: ERROR (spawn error)\n');
     assert.equal(start.status, 7);
@@ -131,6 +136,21 @@ test('tail -f follows the output until the reader leaves', { skip, timeout: 60_0
     await new Promise((r) => child.once('close', r));
     // The emperor noticed the reader leave and keeps serving.
     assert.equal((await sctl(url, ['status', 'ticker'])).status, 0);
+    // With a log file, the file is followed; `tail -N` gives its last N bytes.
+    e.write('filed.conf', `[program:filed]\ncommand = /bin/sh -c 'while true; do echo line-$$; sleep 0.2; done'\nstdout_logfile = ${dir}/filed.log\nstartsecs = 0\n`);
+    await e.waitState('filed', 'RUNNING');
+    const follower = spawn('/usr/bin/python3', ['/usr/bin/supervisorctl', '-s', url, 'tail', '-f', 'filed'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let followed = '';
+    follower.stdout.on('data', (d: Buffer) => (followed += d.toString()));
+    try {
+      const first = await waitFor('a line in the file', () => /line-\d+/.exec(readFileSync(`${dir}/filed.log`, 'utf8'))?.[0]);
+      await waitFor('more lines followed than the file held', () => (followed.match(/line-\d+/g)?.length ?? 0) >= 3 && followed.includes(first), 10_000);
+    } finally {
+      follower.kill('SIGINT');
+    }
+    await new Promise((r) => follower.once('close', r));
+    const last = await sctl(url, ['tail', '-5', 'filed']);
+    assert.equal(last.stdout.length, 6, JSON.stringify(last.stdout));
   });
   rmSync(dir, { recursive: true, force: true });
 });
