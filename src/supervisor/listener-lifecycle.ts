@@ -39,6 +39,7 @@ export interface ListenerMachine {
 
 /** First retry delay; it doubles up to MAX_DELAY_MS and starts over after a stable run. */
 export const FIRST_DELAY_MS = 1000;
+/** The longest wait before a dead listener is started again. */
 export const MAX_DELAY_MS = 30_000;
 /** A listener that lived this long starts its next delay from the first again. */
 export const STABLE_MS = 10_000;

@@ -1,3 +1,0 @@
-import { decodeCall, encodeResponse, encodeFault } from '../src/supervisor/xmlrpc-codec.ts';
-console.log(encodeResponse([]), encodeResponse({}), encodeResponse([[['a'],[],[]]]), encodeFault(10, 'BAD_NAME: x<'));
-console.log(JSON.stringify(decodeCall(`<?xml version='1.0'?>\n<methodCall>\n<methodName>system.multicall</methodName>\n<params>\n<param>\n<value><array><data>\n<value><struct>\n<member>\n<name>methodName</name>\n<value><string>supervisor.getPID</string></value>\n</member>\n<member>\n<name>params</name>\n<value><array><data>\n</data></array></value>\n</member>\n</struct></value>\n</data></array></value>\n</param>\n</params>\n</methodCall>\n`)));
