@@ -403,7 +403,6 @@ test('supervisord keys with no equivalent are warnings, priority suggests depend
     [
       warnAt(3, '`priority` has no equivalent in emperor; ignored: vassals start side by side, not in priority order (a native [vassal] file can wait for others with `depends`)'),
       warnAt(4, '`stdout_capture_maxbytes` has no equivalent in emperor; ignored'),
-      warnAt(5, '`stdout_events_enabled` has no equivalent in emperor; ignored'),
       warnAt(6, '`stderr_syslog` has no equivalent in emperor; ignored'),
       warnAt(7, '`serverurl` has no equivalent in emperor; ignored'),
       warnAt(8, "`stopasgroup = false`: emperor always signals the whole process group, so the program's children get the signal too; ignored"),
