@@ -4,19 +4,19 @@ import type { CommandTarget } from '../runtime/commands.ts';
 import type { EventLog } from '../runtime/event-log.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { serverUrlOf } from '../config/supervisor-rpc-address.ts';
-import type { EventListeners } from '../supervisor/event-listeners.ts';
+import { startEventListeners, type EventListeners } from '../supervisor/event-listeners.ts';
+import { spawnListener } from '../io/listener-spawn.ts';
 
 /** Starts what the settings ask for; returns the closers (the interface, the listeners). Throws when the interface cannot open. */
 export async function startSupervisorCompat(settings: EmperorSettings, target: CommandTarget, events: EventLog, clock: Clock, root: boolean): Promise<Array<() => void>> {
   const closers: Array<() => void> = [];
   let listeners: EventListeners | null = null;
   // The interface's code (and its XML parser) is loaded only when asked for; it opens before any listener starts.
+  // The listeners' code is loaded with the emperor: no await stands between the sockets opening and the signal handlers.
   if (settings.supervisorRpc !== null) {
     const { startSupervisorRpc } = await import('../supervisor/start-rpc.ts');
     closers.push(await startSupervisorRpc(settings.supervisorRpc, settings.supervisorRpcAuth, target, events, clock, () => listeners?.views() ?? []));
   }
-  const { startEventListeners } = await import('../supervisor/event-listeners.ts');
-  const { spawnListener } = await import('../io/listener-spawn.ts');
   const started = startEventListeners({
     vassalsDir: settings.vassals,
     logDir: settings.logDir,
