@@ -1,4 +1,5 @@
 // Runs the vassal directory's [eventlistener:x] pools and feeds them supervisord's events from the emperor's.
+import { watch, type FSWatcher } from 'node:fs';
 import { lookupUser } from '../io/accounts.ts';
 import type { ListenerSpawner } from '../io/listener-spawn.ts';
 import type { CommandTarget } from '../runtime/commands.ts';
@@ -9,8 +10,12 @@ import { ListenerPool } from './listener-pool.ts';
 import { LogEventFeed } from './log-event-feed.ts';
 import type { ListenerView } from './process-view.ts';
 
-/** How often the directory is looked at for listener changes, and ticks are checked. */
-const SCAN_MS = 1000;
+/** A full look at the directory, beside the inotify watch (which can miss nothing but a replaced directory). */
+const RESCAN_MS = 30_000;
+/** How soon after a change in the directory it is looked at (editors write in several steps). */
+const SETTLE_MS = 100;
+/** How often ticks are checked, while some listener runs. */
+const TICK_CHECK_MS = 1000;
 
 /** What the listeners need from the emperor. */
 export interface ListenerDeps {
@@ -101,7 +106,6 @@ export function startEventListeners(deps: ListenerDeps): EventListeners {
       if (pool.wants('SUPERVISOR_STATE_CHANGE_RUNNING')) pool.offer({ type: 'SUPERVISOR_STATE_CHANGE_RUNNING', payload: '', serial: ++serial });
     }
     logs.want(pools.size === 0 ? new Map() : found.logEvents);
-    for (const ev of dueTicks(ticks, Date.now() / 1000)) publish(ev);
   };
 
   const onEvent = (ev: LiveEvent): void => {
@@ -119,10 +123,34 @@ export function startEventListeners(deps: ListenerDeps): EventListeners {
 
   const unsubscribe = deps.events.subscribe(guarded(onEvent));
   guarded(reconcile)();
-  const timer = setInterval(guarded(reconcile), SCAN_MS);
-  timer.unref();
+  const rescan = setInterval(guarded(reconcile), RESCAN_MS);
+  rescan.unref();
+  const tick = setInterval(
+    guarded(() => {
+      if (pools.size > 0) for (const ev of dueTicks(ticks, Date.now() / 1000)) publish(ev);
+    }),
+    TICK_CHECK_MS,
+  );
+  tick.unref();
+  // Level-triggered: a change in the directory only schedules a look at it.
+  let settle: NodeJS.Timeout | null = null;
+  let watcher: FSWatcher | null = null;
+  try {
+    watcher = watch(deps.vassalsDir, () => {
+      if (settle === null) settle = setTimeout(guarded(() => {
+        settle = null;
+        reconcile();
+      }), SETTLE_MS);
+    });
+    watcher.on('error', () => {});
+  } catch {
+    // no inotify here: the periodic look finds the changes
+  }
   const close = (): void => {
-    clearInterval(timer);
+    clearInterval(rescan);
+    clearInterval(tick);
+    if (settle !== null) clearTimeout(settle);
+    watcher?.close();
     unsubscribe();
     logs.want(new Map());
     // Signals go out now (the emperor exits right after); their ends are not waited for.

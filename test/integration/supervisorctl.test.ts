@@ -25,7 +25,7 @@ const PROGRAMS = [
 /** The daily commands, in order, as an operator types them; both servers get the same sequence. */
 const SESSION: string[][] = [
   ['status'], ['pid', 'web'], ['stop', 'web'], ['stop', 'web'], ['status', 'web'], ['start', 'web'], ['start', 'web'],
-  ['restart', 'web'], ['signal', 'HUP', 'web'], ['signal', 'BOGUS', 'web'], ['stop', 'nope'], ['start', 'nope'],
+  ['restart', 'web'], ['signal', 'WINCH', 'web'], ['signal', 'BOGUS', 'web'], ['stop', 'nope'], ['start', 'nope'],
   ['status', 'nope'], ['pid', 'nope'], ['stop', 'pool:*'], ['status', 'pool:*'], ['start', 'pool:*'], ['avail'], ['reread'],
   ['update'], ['tail', 'web'], ['tail', 'nope'], ['restart', 'pool:*'], ['clear', 'web'], ['clear', 'nope'], ['status'],
 ];
