@@ -21,8 +21,9 @@ function received(path: string): Received[] {
   return readFileSync(path, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Received);
 }
 
-test('a childutils listener receives a crash as supervisord sends it: EXITED expected:0, STARTING, RUNNING', { skip, timeout: 60_000 }, async () => {
+test('a childutils listener receives a crash as supervisord sends it: EXITED expected:0, STARTING, RUNNING', { skip, timeout: 60_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'emperor-listener-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const out = join(dir, 'events.jsonl');
   await withEmperor([], async (e) => {
     e.write('app.conf', [
@@ -60,11 +61,11 @@ test('a childutils listener receives a crash as supervisord sends it: EXITED exp
     assert.deepEqual(serials, serials.map((_, i) => serials[0]! + i));
     assert.deepEqual(events.map((r) => Number(r.headers.poolserial)), events.map((_, i) => i));
   });
-  rmSync(dir, { recursive: true, force: true });
 });
 
-test('a listener that dies is started again and gets the events after; output events and ticks reach subscribers', { skip, timeout: 60_000 }, async () => {
+test('a listener that dies is started again and gets the events after; output events and ticks reach subscribers', { skip, timeout: 60_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'emperor-listener-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const out = join(dir, 'events.jsonl');
   await withEmperor([], async (e) => {
     e.write('talker.conf', "[program:talker]\ncommand = /bin/sh -c 'while true; do echo said-$$; sleep 0.3; done'\nstartsecs = 0\nstdout_events_enabled = true\n");
@@ -85,18 +86,17 @@ test('a listener that dies is started again and gets the events after; output ev
     const pid = Number(/listener started, pid (\d+)/g.exec(e.output.slice(e.output.lastIndexOf('listener started')))?.[1]);
     await waitFor('the listener to stop', () => !alive(pid), 10_000);
   });
-  rmSync(dir, { recursive: true, force: true });
 });
 
-test('a root emperor runs no listener from a file someone else could change', { skip: skip || (process.getuid?.() !== 0 ? 'needs root' : false), timeout: 30_000 }, async () => {
+test('a root emperor runs no listener from a file someone else could change', { skip: skip || (process.getuid?.() !== 0 ? 'needs root' : false), timeout: 30_000 }, async (t) => {
   const { testUsers } = await import('./test-users.ts');
   const { a } = testUsers();
   const dir = mkdtempSync(join(tmpdir(), 'emperor-listener-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const out = join(dir, 'events.jsonl');
   await withEmperor([], async (e) => {
     e.write('theirs.conf', `[eventlistener:theirs]\ncommand = /usr/bin/python3 ${LISTENER} ${out}\nevents = TICK_5\n`, { uid: a.uid, gid: a.gid, mode: 0o644 });
     await waitFor('the refusal', () => /theirs\.conf: its event listeners are not run: the file is owned by uid \d+.*chown root/.test(e.output), 10_000);
     assert.doesNotMatch(e.output, /listener started/);
   });
-  rmSync(dir, { recursive: true, force: true });
 });

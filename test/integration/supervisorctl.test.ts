@@ -65,8 +65,9 @@ function sockDir(): string {
   return mkdtempSync(join(tmpdir(), 'emperor-rpc-'));
 }
 
-test('supervisorctl gives the same answers and exit codes against emperor as against supervisord', { skip, timeout: 180_000 }, async () => {
+test('supervisorctl gives the same answers and exit codes against emperor as against supervisord', { skip, timeout: 180_000 }, async (t) => {
   const dir = sockDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const url = `unix://${dir}/rpc.sock`;
   let ours: Awaited<ReturnType<typeof session>> = [];
   await withEmperor(['--supervisor-rpc', `unix:${dir}/rpc.sock`], async (e) => {
@@ -76,11 +77,11 @@ test('supervisorctl gives the same answers and exit codes against emperor as aga
   });
   const theirs = await supervisordSession();
   for (let i = 0; i < SESSION.length; i++) assert.deepEqual(ours[i], theirs[i], `supervisorctl ${SESSION[i]?.join(' ')}`);
-  rmSync(dir, { recursive: true, force: true });
 });
 
-test('the socket is 0600; an INVALID file is a FATAL process with its error; shutdown and maintail are refused with what to do', { skip, timeout: 60_000 }, async () => {
+test('the socket is 0600; an INVALID file is a FATAL process with its error; shutdown and maintail are refused with what to do', { skip, timeout: 60_000 }, async (t) => {
   const dir = sockDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const url = `unix://${dir}/rpc.sock`;
   await withEmperor(['--supervisor-rpc', `unix://${dir}/rpc.sock`], async (e) => {
     const { existsSync, statSync } = await import('node:fs');
@@ -115,11 +116,11 @@ test('the socket is 0600; an INVALID file is a FATAL process with its error; shu
     e.remove('ears.conf');
     await waitFor('the listener to go', async () => !/^ears /m.test((await sctl(url, ['status'])).stdout));
   });
-  rmSync(dir, { recursive: true, force: true });
 });
 
-test('tail -f follows the output until the reader leaves', { skip, timeout: 60_000 }, async () => {
+test('tail -f follows the output until the reader leaves', { skip, timeout: 60_000 }, async (t) => {
   const dir = sockDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const url = `unix://${dir}/rpc.sock`;
   await withEmperor(['--supervisor-rpc', `unix:${dir}/rpc.sock`], async (e) => {
     e.write('ticker.conf', "[program:ticker]\ncommand = /bin/sh -c 'while true; do echo tick-$$; sleep 0.2; done'\nstartsecs = 0\n");
@@ -152,11 +153,11 @@ test('tail -f follows the output until the reader leaves', { skip, timeout: 60_0
     const last = await sctl(url, ['tail', '-5', 'filed']);
     assert.equal(last.stdout.length, 6, JSON.stringify(last.stdout));
   });
-  rmSync(dir, { recursive: true, force: true });
 });
 
-test('bad requests get XML-RPC faults and never disturb the emperor', { skip, timeout: 60_000 }, async () => {
+test('bad requests get XML-RPC faults and never disturb the emperor', { skip, timeout: 60_000 }, async (t) => {
   const dir = sockDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const sock = `${dir}/rpc.sock`;
   await withEmperor(['--supervisor-rpc', `unix:${sock}`], async (e) => {
     e.write('web.ini', '[vassal]\ncommand = sleep 1000\nstart-secs = 0\n');
@@ -189,11 +190,11 @@ test('bad requests get XML-RPC faults and never disturb the emperor', { skip, ti
     assert.equal((await e.waitState('web', 'RUNNING')).restarts, 0);
     assert.equal((await sctl(`unix://${sock}`, ['status', 'web'])).status, 0);
   });
-  rmSync(dir, { recursive: true, force: true });
 });
 
-test('an Ansible-style script that shells out to supervisorctl works unchanged', { skip, timeout: 90_000 }, async () => {
+test('an Ansible-style script that shells out to supervisorctl works unchanged', { skip, timeout: 90_000 }, async (t) => {
   const dir = sockDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   await withEmperor(['--supervisor-rpc', `unix:${dir}/rpc.sock`], async (e) => {
     e.write('app.conf', "[program:app]\ncommand = /bin/sh -c 'exec sleep 1000'\nstartsecs = 0\nautostart = false\n");
     await e.waitState('app', 'STOPPED');
@@ -217,11 +218,11 @@ test('an Ansible-style script that shells out to supervisorctl works unchanged',
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /No config updates to processes\napp: started\ndeployed, pid \d+\n$/);
   });
-  rmSync(dir, { recursive: true, force: true });
 });
 
-test('TCP needs --supervisor-rpc-auth from a root-only file, checks it, and says why it refuses', { skip, timeout: 60_000 }, async () => {
+test('TCP needs --supervisor-rpc-auth from a root-only file, checks it, and says why it refuses', { skip, timeout: 60_000 }, async (t) => {
   const dir = sockDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const port = await freePort();
   const emperor = (args: string[]): Promise<Run> => run([process.execPath, join(ROOT, 'bin/emperor.js'), '--vassals', dir, '--state-dir', join(dir, 'state'), '--metrics', 'off', ...args], 20_000);
   const noAuth = await emperor(['--supervisor-rpc', `tcp://127.0.0.1:${port}`]);
@@ -250,6 +251,5 @@ test('TCP needs --supervisor-rpc-auth from a root-only file, checks it, and says
     assert.match(ok.stdout, /^web +RUNNING +pid \d+, uptime/);
   } finally {
     assert.deepEqual(await e.cleanup(), []);
-    rmSync(dir, { recursive: true, force: true });
   }
 });
