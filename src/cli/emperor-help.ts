@@ -25,6 +25,9 @@ Options (each may also be set in the [emperor] section of --config; flags win):
   --rescan-interval DUR    full directory rescan                (30s)
   --tyrant                 (root) run each vassal as its file's owner and group, never as root
   --uwsgi PATH             binary for [uwsgi] vassals           (uwsgi)
+  --supervisor-rpc ADDR    serve supervisord's XML-RPC interface for supervisorctl (off):
+                           unix:/PATH (mode 0600), or tcp://HOST:PORT with --supervisor-rpc-auth
+  --supervisor-rpc-auth FILE  one user:password line (a root-only file): HTTP basic auth
   -h, --help               this text
   -V, --version            the version
 

@@ -19,6 +19,7 @@ import { statusLine } from '../runtime/status-line.ts';
 import { lookupGroup } from '../io/accounts.ts';
 import { nativeHelper } from '../io/native.ts';
 import { directoryTrustProblem } from '../runtime/directory-trust.ts';
+import { startSupervisorCompat } from './supervisor-wiring.ts';
 
 /** Runs the emperor until a signal ends it. */
 export async function run(settings: EmperorSettings): Promise<void> {
@@ -89,6 +90,8 @@ export async function run(settings: EmperorSettings): Promise<void> {
     closers.push(() => closeUnix(stats, settings.stats));
     const control = await startControlServer(settings.control, (req, conn) => runCommand(target, req, conn));
     closers.push(() => closeUnix(control, settings.control));
+    // supervisord's XML-RPC interface (--supervisor-rpc) and the [eventlistener:x] sections.
+    closers.push(...(await startSupervisorCompat(settings, target, events, systemClock, root)));
   } catch (err) {
     closeAll();
     lock.release();
