@@ -5,6 +5,9 @@ import { parseEmperorArgs, type EmperorSettings } from './emperor-options.ts';
 import { Emperor } from '../runtime/emperor.ts';
 import { EventLog } from '../runtime/event-log.ts';
 import { realEmperorPorts, systemClock, systemTime } from './real-ports.ts';
+import { recordEvents } from '../runtime/event-ring.ts';
+import { readWebToken } from './web-token.ts';
+import { webViews } from './web-views.ts';
 import { lockStateDir } from '../io/state-lock.ts';
 import { closeUnix, startStatsServer } from '../control/stats-server.ts';
 import { snapshot } from '../runtime/snapshot.ts';
@@ -16,10 +19,14 @@ import { statusLine } from '../runtime/status-line.ts';
 import { lookupGroup } from '../io/accounts.ts';
 import { nativeHelper } from '../io/native.ts';
 import { directoryTrustProblem } from '../runtime/directory-trust.ts';
+import { startSupervisorCompat } from './supervisor-wiring.ts';
 
 /** Runs the emperor until a signal ends it. */
 export async function run(settings: EmperorSettings): Promise<void> {
   const events = new EventLog(settings.logFormat);
+  const ring = recordEvents(events);
+  const web = readWebToken(settings.webToken);
+  if (!web.ok) fail(web.message);
   const statsGid = settings.statsGroup === null ? null : lookupGroup(settings.statsGroup);
   if (statsGid === null && settings.statsGroup !== null) fail(`--stats-group ${settings.statsGroup}: no such group in /etc/group; create it (groupadd) or fix the option`);
   try {
@@ -72,6 +79,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
     snapshot: current,
     rescan: () => emperor.reconcile(),
     start: (v) => v.start(),
+    events: ring,
   };
   // Every listener opened so far is closed again if a later one cannot open.
   const closers: Array<() => void> = [];
@@ -83,6 +91,8 @@ export async function run(settings: EmperorSettings): Promise<void> {
     closers.push(() => closeUnix(stats, settings.stats));
     const control = await startControlServer(settings.control, (req, conn) => runCommand(target, req, conn));
     closers.push(() => closeUnix(control, settings.control));
+    // supervisord's XML-RPC interface (--supervisor-rpc) and the [eventlistener:x] sections.
+    closers.push(...(await startSupervisorCompat(settings, target, events, systemClock, root)));
   } catch (err) {
     closeAll();
     lock.release();
@@ -99,7 +109,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
       droppedLogBytes: (name) => emperor.vassals.get(name)?.droppedBytes ?? 0,
     });
     try {
-      const http = await startMetricsServer(settings.metrics, metrics);
+      const http = await startMetricsServer(settings.metrics, metrics, webViews(target, ring, web.token));
       closers.push(() => http.close());
     } catch (err) {
       events.write({ level: 'error', message: `${(err as Error).message}; running without metrics` });

@@ -94,6 +94,8 @@ export function buildProgram(src: ProgramSource, scope: FileScope, fail: Report,
   }
   for (const [key, kind] of Object.entries(IGNORED_KEYS)) {
     if (!entries.has(key) || coerce(key, (s) => checkIgnored(kind, s)) === null) continue;
+    // Read by the event listeners (PROCESS_LOG_* events), not by the vassal.
+    if (key === 'stdout_events_enabled' || key === 'stderr_events_enabled') continue;
     const why = key === 'priority' ? ': vassals start side by side, not in priority order (a native [vassal] file can wait for others with `depends`)' : '';
     warn(line(key), `\`${key}\` has no equivalent in emperor; ignored${why}`);
   }

@@ -81,6 +81,8 @@ export class VassalFileReader {
       if (parsed === null) continue;
       const { version } = parsed;
       const errors = parsed.parsed.problems.filter((p) => !p.warning).map(formatProblem);
+      // A valid file may define no vassal (a supervisord file of [eventlistener:x] sections only): nothing to run.
+      if (parsed.parsed.vassals.length === 0 && errors.length === 0 && parsed.parsed.dialect === 'supervisord') continue;
       const names = parsed.parsed.vassals.length > 0 ? parsed.parsed.vassals.map((s) => s.name) : [vassalNameOf(entry.fileName) ?? entry.fileName];
       for (const name of names) {
         const found = parsed.parsed.vassals.find((s) => s.name === name) ?? null;

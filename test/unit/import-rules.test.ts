@@ -78,6 +78,8 @@ const GLOBAL_EFFECTS: Array<[RegExp, string]> = [
 const ALLOWED: Record<string, string[]> = {
   // the time printed on each event line (display only)
   'runtime/event-log.ts': ['TimePorts.wallMs'],
+  // `events --since`: a cutoff compared with the events' own wall-clock times
+  'runtime/commands.ts': ['TimePorts.wallMs'],
   // the output grace after an exit
   'runtime/child-output.ts': ['Timers.setTimeout'],
 };
@@ -202,4 +204,17 @@ test('the spawn plan is pure: spawn-plan.ts imports no node: I/O module and noth
   assert.deepEqual(importsOf(file).filter((s) => /^node:(fs|child_process|net|http|dgram|os)/.test(s)), []);
   const ioValues = [...text.matchAll(/^import\s+(?!type\s)[^;]*?from\s+'(\.\.\/io\/[^']+)'/gms)].map((m) => m[1]);
   assert.deepEqual(ioValues, [], 'spawn-plan.ts imports io/ values');
+});
+
+test('emperorctl loads top and events only when they run: `status` pays nothing for them', () => {
+  const files = [...closure(join(SRC, 'cli/emperorctl.ts'))].map((f) => relative(SRC, f));
+  for (const lazy of ['cli/ctl-top.ts', 'cli/ctl-top-render.ts', 'cli/ctl-events.ts']) assert.ok(!files.includes(lazy), `emperorctl imports ${lazy} at start-up`);
+  const text = readFileSync(join(SRC, 'cli/emperorctl.ts'), 'utf8');
+  assert.match(text, /await import\('\.\/ctl-top\.ts'\)/);
+  assert.match(text, /await import\('\.\/ctl-events\.ts'\)/);
+  for (const entry of ['cli/ctl-top.ts', 'cli/ctl-events.ts']) {
+    for (const f of [...closure(join(SRC, entry))].map((x) => relative(SRC, x))) {
+      assert.match(f, /^(cli\/ctl-[a-z-]+\.ts|control\/(protocol|paths)\.ts|core\/(errors|error-codes)\.ts)$/, `${entry} imports ${f}`);
+    }
+  }
 });
