@@ -27,7 +27,7 @@ Options (each may also be set in the [emperor] section of --config; flags win):
   --uwsgi PATH             binary for [uwsgi] vassals           (uwsgi)
   --uwsgi-heartbeat-timeout DUR
                            respawn a [uwsgi] vassal silent this long
-                           after its first heartbeat                (30s)
+                           after its first heartbeat            (30s)
   --supervisor-rpc ADDR    serve supervisord's XML-RPC interface for supervisorctl (off):
                            unix:/PATH (mode 0600), or tcp://HOST:PORT with --supervisor-rpc-auth
   --supervisor-rpc-auth FILE  one user:password line (a root-only file): HTTP basic auth
