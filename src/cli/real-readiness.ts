@@ -10,6 +10,7 @@ import type { ReadinessPort } from '../runtime/emperor-ports.ts';
 export function realReadiness(notifyPath: string): ReadinessPort {
   let receiver: NotifyReceiver | null = null;
   return {
+    pipesAvailable: typeof nativeHelper() !== 'string',
     notifySocket() {
       if (receiver === null) {
         const opened = NotifyReceiver.open(notifyPath);

@@ -62,6 +62,11 @@ export interface ReadinessPort {
   /** messages from `pid`'s processes (its process group) go to `handler` until unwatch. */
   watch(pid: number, handler: (message: string) => void): void;
   unwatch(pid: number, handler: (message: string) => void): void;
+  /**
+   * whether uWSGI Emperor pipes can be made here (they need the native helper); without them `[uwsgi]`
+   * vassals run as before the protocol: no UWSGI_EMPEROR_FD, RUNNING after start-secs.
+   */
+  readonly pipesAvailable: boolean;
   /** a new pipe whose bytes from the vassal go to `onByte`, or why there is none. */
   openPipe(onByte: (byte: number) => void): EmperorPipe | Failed;
   /** closes the notify socket (the emperor exits). */

@@ -41,7 +41,7 @@ export function instanceHost(
     clock: services.clock,
     timers: services.timers,
     random: services.random,
-    policy: () => policyOf(specs.current(), services.uwsgiHeartbeatMs),
+    policy: () => policyOf(specs.current(), services.uwsgiHeartbeatMs, services.readiness?.pipesAvailable ?? true),
     spawn: (i) => {
       const spec = specs.current();
       if (spec === null) return failed('E_FILE_INVALID', 'no usable vassal file');
@@ -62,7 +62,7 @@ export function instanceHost(
 }
 
 /** The lifecycle policy of a spec (defaults while there is none). */
-export function policyOf(spec: VassalSpec | null, uwsgiHeartbeatMs?: number): LifecyclePolicy {
+export function policyOf(spec: VassalSpec | null, uwsgiHeartbeatMs?: number, uwsgiPipes = true): LifecyclePolicy {
   return {
     restart: spec?.restart ?? 'always',
     exitCodes: spec?.exitCodes ?? [0],
@@ -75,6 +75,6 @@ export function policyOf(spec: VassalSpec | null, uwsgiHeartbeatMs?: number): Li
     stopTimeout: spec?.stopTimeout ?? 10000,
     healthCheck: (spec?.healthCheck ?? null) !== null,
     healthRetries: spec?.healthRetries ?? 3,
-    ...readinessPolicy(spec, uwsgiHeartbeatMs),
+    ...readinessPolicy(spec, uwsgiHeartbeatMs, uwsgiPipes),
   };
 }

@@ -5,9 +5,11 @@ import { readinessOf } from '../config/readiness-spec.ts';
 import { DEFAULT_HEARTBEAT_TIMEOUT_MS } from '../core/uwsgi-emperor-protocol.ts';
 
 /** The readiness fields of LifecyclePolicy; empty for a vassal that says nothing (start-secs decides). */
-export function readinessPolicy(spec: VassalSpec | null, heartbeatMs: number = DEFAULT_HEARTBEAT_TIMEOUT_MS): Partial<LifecyclePolicy> {
+export function readinessPolicy(spec: VassalSpec | null, heartbeatMs: number = DEFAULT_HEARTBEAT_TIMEOUT_MS, pipes = true): Partial<LifecyclePolicy> {
   if (spec === null) return {};
   const r = readinessOf(spec);
+  // Without uWSGI Emperor pipes (no native helper), a `[uwsgi]` vassal is judged by start-secs, as before the protocol.
+  if (r.uwsgi !== null && !pipes) return {};
   if (r.uwsgi !== null) {
     // As the uWSGI Emperor: ready on 5 (a gateway alone by start-secs); after a first heartbeat, a
     // vassal silent for the heartbeat timeout is brutally respawned.

@@ -29,7 +29,9 @@ export interface PreparedReadiness {
 export function prepareReadiness(s: ReadinessServices, spec: VassalSpec, index: number, hasSocket: boolean): PreparedReadiness | null | Failed {
   const r = readinessOf(spec);
   const port = s.readiness;
-  if (port === undefined || spec.pidfile !== null || (!r.notify && r.readyLogLine === null && r.uwsgi === null)) return null;
+  // Without pipes (no native helper) a `[uwsgi]` vassal runs without UWSGI_EMPEROR_FD, as before the protocol.
+  const uwsgi = port?.pipesAvailable === false ? null : r.uwsgi;
+  if (port === undefined || spec.pidfile !== null || (!r.notify && r.readyLogLine === null && uwsgi === null)) return null;
   const note = (level: 'info' | 'warn', message: string): void => s.events.write({ level, vassal: spec.name, instance: index, message });
   let notifySocket: string | null = null;
   if (r.notify) {
@@ -41,7 +43,7 @@ export function prepareReadiness(s: ReadinessServices, spec: VassalSpec, index: 
   const readyLine = r.readyLogLine === null ? null : new RegExp(r.readyLogLine);
   const signals = { stop: spec.stopSignal, reload: spec.reloadSignal };
   const receiver = notifySocket === null ? null : port;
-  if (r.uwsgi === null) return { inputs: { notifySocket, watchdogUsec, emperorFd: null }, link: new InstanceReadiness(note, receiver, null, readyLine, signals) };
+  if (uwsgi === null) return { inputs: { notifySocket, watchdogUsec, emperorFd: null }, link: new InstanceReadiness(note, receiver, null, readyLine, signals) };
   if (hasSocket) return failed('E_FILE_INVALID', `${spec.file}:${spec.lines['socket'] ?? 1}: the uWSGI Emperor pipe and a \`socket\` would both be fd 3`);
   let link: InstanceReadiness | null = null;
   const pipe = port.openPipe((byte) => link?.onByte(byte));

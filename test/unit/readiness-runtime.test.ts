@@ -8,9 +8,10 @@ import { flush } from './fakes/runtime-time.ts';
 import type { Emperor } from '../../src/runtime/emperor.ts';
 
 // A world whose emperor has a readiness port, started: its first batch spawned.
-function readyWorld(files: Record<string, string>): { world: FakeWorld; hub: FakeReadiness; emperor: Emperor } {
+function readyWorld(files: Record<string, string>, pipesAvailable = true): { world: FakeWorld; hub: FakeReadiness; emperor: Emperor } {
   const world = fakeWorld();
   const hub = new FakeReadiness();
+  hub.pipesAvailable = pipesAvailable;
   world.ports.readiness = hub;
   for (const [name, text] of Object.entries(files)) world.dir.write(name, text);
   const emperor = fakeEmperor(world);
@@ -124,4 +125,19 @@ test('uWSGI vassals: the Emperor pipe is fd 3, 5 makes it RUNNING, a stop is the
   await flush();
   assert.deepEqual(pipe.sent, [2]);
   assert.deepEqual(world.procs.sent.filter((s) => s.target === child.pid && s.signal !== 'SIGKILL'), []);
+});
+
+test('without uWSGI Emperor pipes (no native helper), a [uwsgi] vassal runs as before the protocol: no fd 3, RUNNING after start-secs', async () => {
+  const text = '[uwsgi]\nsocket = 127.0.0.1:3031\nmodule = app\nworkers = 2\n';
+  const { world, hub, emperor } = readyWorld({ 'web.ini': text }, false);
+  const child = world.procs.children[0];
+  assert.ok(child !== undefined, 'it is spawned');
+  assert.equal(hub.pipes.length, 0);
+  assert.equal(child.request.env.UWSGI_EMPEROR_FD, undefined);
+  assert.equal(child.request.listenFd ?? null, null);
+  await flush();
+  assert.equal(stateOf(emperor, 'web'), 'STARTING');
+  pass(world, 1500);
+  await flush();
+  assert.equal(stateOf(emperor, 'web'), 'RUNNING');
 });

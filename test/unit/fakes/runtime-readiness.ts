@@ -15,6 +15,8 @@ export class FakeReadiness implements ReadinessPort {
   readonly path = '/fake/state/notify.sock';
   readonly handlers = new Map<number, (message: string) => void>();
   readonly pipes: FakePipe[] = [];
+  /** false: no uWSGI Emperor pipes here (no native helper). */
+  pipesAvailable = true;
   /** set to make the notify socket unavailable (no native helper). */
   unavailable: string | null = null;
   closed = false;
