@@ -120,6 +120,10 @@ export async function run(settings: EmperorSettings): Promise<void> {
     `emperor ${facts.version} pid ${process.pid}: vassals ${settings.vassals}, state ${settings.stateDir}, ` +
       `control ${settings.control}, stats ${settings.stats}, metrics ${settings.metrics === 'off' ? 'off' : `http://${settings.metrics}/metrics`}`,
   );
+  const missing = nativeHelper();
+  if (typeof missing === 'string') {
+    events.warn(`${missing}. Until then: no \`notify\` vassals, \`[uwsgi]\` vassals run without the uWSGI Emperor pipe (RUNNING after start-secs), and as root no log files or pidfiles for \`user\` vassals`);
+  }
   notifier = SystemdNotifier.fromEnv(process.env, process.pid, {
     status: () => statusLine(emperor.vassals.values()),
     warn: (m) => events.warn(m),
