@@ -20,6 +20,8 @@ import { lookupGroup } from '../io/accounts.ts';
 import { nativeHelper } from '../io/native.ts';
 import { directoryTrustProblem } from '../runtime/directory-trust.ts';
 import { startSupervisorCompat } from './supervisor-wiring.ts';
+import { startAlarms } from './alarm-wiring.ts';
+import type { Alarms } from '../runtime/alarms.ts';
 
 /** Runs the emperor until a signal ends it. */
 export async function run(settings: EmperorSettings): Promise<void> {
@@ -70,6 +72,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
       warn: (m) => events.warn(m),
     }),
   });
+  const alarms = startAlarms(settings, emperor, events);
   const facts = { version: packageVersion(), pid: process.pid, startedAt: Math.round(Date.now()) / 1000, vassalsDir: settings.vassals };
   const current = (): StatsDocument => snapshot(facts, emperor.vassals.values(), systemClock);
   const target: CommandTarget = {
@@ -106,6 +109,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
       snapshot: current,
       cpuSeconds: (name) => emperor.vassals.get(name)?.cpuSeconds ?? 0,
       droppedLogBytes: (name) => emperor.vassals.get(name)?.droppedBytes ?? 0,
+      alarms: () => alarms.totals(),
     });
     try {
       const http = await startMetricsServer(settings.metrics, metrics, webViews(target, ring, web.token));
@@ -158,7 +162,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
   process.on('SIGHUP', () => {
     events.info(`SIGHUP: rescanning the vassal directory${settings.config !== null ? ` and re-reading ${settings.config}` : ''}`);
     notifier?.reloading();
-    if (settings.config !== null) rereadConfig(settings, emperor, events);
+    if (settings.config !== null) rereadConfig(settings, emperor, events, alarms);
     emperor.reconcile();
     void emperor.startsQueued().then(() => {
       if (!stopping) notifier?.markReady();
@@ -170,7 +174,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
 }
 
 // SIGHUP re-reads --config: the rescan interval applies at once; other changes need a restart.
-function rereadConfig(settings: EmperorSettings, emperor: Emperor, events: EventLog): void {
+function rereadConfig(settings: EmperorSettings, emperor: Emperor, events: EventLog, alarms: Alarms): void {
   let fresh: EmperorSettings;
   try {
     const cmd = parseEmperorArgs(process.argv.slice(2), process.env, process.getuid?.() ?? 0);
@@ -185,8 +189,9 @@ function rereadConfig(settings: EmperorSettings, emperor: Emperor, events: Event
     settings.rescanIntervalMs = fresh.rescanIntervalMs;
     events.info(`rescan-interval is now ${fresh.rescanIntervalMs / 1000}s`);
   }
+  alarms.update(fresh.alarms);
   for (const key of Object.keys(fresh) as Array<keyof EmperorSettings>) {
-    if (key !== 'rescanIntervalMs' && JSON.stringify(fresh[key]) !== JSON.stringify(settings[key])) {
+    if (key !== 'rescanIntervalMs' && key !== 'alarms' && JSON.stringify(fresh[key]) !== JSON.stringify(settings[key])) {
       events.warn(`${key} changed in --config: restart the emperor to apply it`);
     }
   }

@@ -99,6 +99,7 @@ export function buildNativeVassal(doc: IniDocument, ctx: DialectContext): Dialec
     maxRss: one('max-rss', (s) => positive(parseSize(s), '`512M`')),
     pidfile: smart?.pidfile ?? null,
     socket: one('socket', parseSocketAddress),
+    alarm: readAlarmNames(entries.get('alarm') ?? [], values),
     lines,
   };
   checkCombinations(spec, fail);
@@ -235,6 +236,17 @@ function readDepends(entries: readonly IniEntry[], values: ValueReader, self: st
     for (const dep of names ?? []) if (!depends.includes(dep)) depends.push(dep);
   }
   return depends;
+}
+
+/** The names of every `alarm` line, in order, without repeats (checked against --config by the emperor). */
+function readAlarmNames(entries: readonly IniEntry[], values: ValueReader): string[] {
+  const names: string[] = [];
+  const word = (s: string): Outcome<string> => (/^[A-Za-z0-9_.-]+$/.test(s) ? { ok: true, value: s } : { ok: false, message: 'must be the NAME of an [alarm:NAME] section of the emperor\'s --config' });
+  for (const entry of entries) {
+    const name = values.coerce(entry, word);
+    if (name !== null && !names.includes(name)) names.push(name);
+  }
+  return names;
 }
 
 /** Keys that contradict each other. */

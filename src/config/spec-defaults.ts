@@ -52,6 +52,7 @@ export function defaultSpec(basics: SpecBasics): VassalSpec {
     pidfileBy: 'daemon',
     uwsgiApp: false,
     socket: null,
+    alarm: [],
     instanceNames: [],
     lines: {},
   };

@@ -92,6 +92,8 @@ export interface VassalSpec {
    * LISTEN_FDS/LISTEN_PID/LISTEN_FDNAMES (systemd's socket activation); null without `socket`.
    */
   socket: SocketAddress | null;
+  /** `alarm = NAME` lines: the `[alarm:NAME]` sections of --config told about this vassal. */
+  alarm: string[];
   /** supervisord `process_name` per instance, for display only (empty otherwise). */
   instanceNames: string[];
   /** line of each key that was set, for messages about it. */
@@ -138,4 +140,5 @@ export const SUPERVISION_KEYS: ReadonlyArray<keyof VassalSpec> = [
   'healthTimeout',
   'healthRetries',
   'maxRss',
+  'alarm',
 ];

@@ -39,6 +39,7 @@ export function makeSpec(overrides: Partial<VassalSpec> = {}): VassalSpec {
     pidfileBy: 'daemon',
     uwsgiApp: false,
     socket: null,
+    alarm: [],
     instanceNames: [],
     lines: { command: 2 },
     ...overrides,

@@ -63,6 +63,7 @@ test('a minimal file gets every default of SPEC section 3', () => {
     pidfileBy: 'daemon',
     uwsgiApp: false,
     socket: null,
+    alarm: [],
     instanceNames: [],
     lines: { command: 2 },
   });

@@ -24,6 +24,7 @@ const SUPERVISION_CHANGES: Array<[keyof VassalSpec, Partial<VassalSpec>]> = [
   ['healthTimeout', { healthTimeout: 5000 }],
   ['healthRetries', { healthRetries: 5 }],
   ['maxRss', { maxRss: 512 * 1024 * 1024 }],
+  ['alarm', { alarm: ['pager'] }],
   ['instances', { instances: 4 }],
 ];
 

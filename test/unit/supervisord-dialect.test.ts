@@ -72,6 +72,7 @@ test('a minimal program gets supervisord defaults where they differ from native 
     pidfileBy: 'daemon',
     uwsgiApp: false,
     socket: null,
+    alarm: [],
     instanceNames: ['web'],
     lines: { command: 2 },
   });
