@@ -42,7 +42,7 @@ export interface EmperorSettings {
 /** What the command line asks for. */
 export type EmperorCommand =
   | { kind: 'run'; settings: EmperorSettings }
-  | { kind: 'check'; paths: string[]; tyrant: boolean }
+  | { kind: 'check'; paths: string[]; tyrant: boolean; config: string | null }
   | { kind: 'systemd-unit'; args: string[]; settings: EmperorSettings; unit: UnitOptions }
   | { kind: 'help' }
   | { kind: 'version' };
@@ -110,7 +110,7 @@ export function parseEmperorArgs(argv: readonly string[], env: Record<string, st
   if (rest[0] === 'check') {
     if (rest.length < 2) throw new UsageError('emperor check needs at least one file or directory');
     const tyrant = given.get('tyrant');
-    return { kind: 'check', paths: rest.slice(1), tyrant: tyrant !== undefined && !['false', 'no', 'off', '0'].includes(tyrant.toLowerCase()) };
+    return { kind: 'check', paths: rest.slice(1), tyrant: tyrant !== undefined && !['false', 'no', 'off', '0'].includes(tyrant.toLowerCase()), config: given.get('config') ?? null };
   }
   if (rest[0] === 'systemd-unit') {
     if (rest.length > 1) throw new UsageError(`unexpected argument ${rest[1]} after systemd-unit`);

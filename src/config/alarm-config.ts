@@ -46,7 +46,7 @@ export function readAlarmSettings(file: string, text: string): { ok: true; value
   const duration = (key: string, value: string, line: number): number | null => {
     const r = parseDuration(value);
     if (r.ok && r.value > 0) return r.value;
-    at(line, `\`${key}\`: ${r.ok ? 'must be more than 0' : r.message}, e.g. \`30s\``);
+    at(line, `\`${key}\`: ${r.ok ? 'must be more than 0, e.g. `30s`' : r.message}`);
     return null;
   };
   const events = (value: string, line: number): Set<AlarmEvent> => {
