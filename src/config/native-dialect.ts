@@ -16,6 +16,7 @@ import { splitShellWords } from './shell-words.ts';
 import { parseSocketAddress } from './socket-address.ts';
 import type { ConfigProblem, Templated, VassalSpec } from './spec.ts';
 import { defaultSpec, MAX_LOG_BACKUPS } from './spec-defaults.ts';
+import { readSchedule } from './native-schedule.ts';
 import { parseBool, parseDuration, parseExitCodes, parseInteger, parseOctal, parseSignal, parseSize } from './values.ts';
 
 const SECTION = 'vassal';
@@ -75,9 +76,10 @@ export function buildNativeVassal(doc: IniDocument, ctx: DialectContext): Dialec
     user: one('user', parseAccount),
     group: one('group', parseAccount),
     umask: one('umask', parseOctal),
-    autostart: one('autostart', parseBool) ?? defaults.autostart,
+    // A scheduled job waits for its first time, and runs once per time.
+    autostart: one('autostart', parseBool) ?? (entries.has('schedule') ? false : defaults.autostart),
     instances: one('instances', (s) => parseInteger(s, { min: 1, max: 1000 })) ?? defaults.instances,
-    restart: one('restart', parseRestart) ?? defaults.restart,
+    restart: one('restart', parseRestart) ?? (entries.has('schedule') ? 'never' : defaults.restart),
     exitCodes: one('exit-codes', parseExitCodes) ?? defaults.exitCodes,
     startSecs: startSecs ?? defaults.startSecs,
     startRetries: one('start-retries', (s) => parseInteger(s, { min: 0, max: 1_000_000 })) ?? defaults.startRetries,
@@ -100,6 +102,7 @@ export function buildNativeVassal(doc: IniDocument, ctx: DialectContext): Dialec
     pidfile: smart?.pidfile ?? null,
     socket: one('socket', parseSocketAddress),
     alarm: readAlarmNames(entries.get('alarm') ?? [], values),
+    ...readSchedule(entries, values, fail, (line, m) => void problems.push(configWarning(file, line, m))),
     lines,
   };
   checkCombinations(spec, fail);

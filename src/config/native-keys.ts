@@ -33,6 +33,10 @@ export const NATIVE_KEYS = [
   'max-rss',
   'socket',
   'alarm',
+  'schedule',
+  'schedule-timezone',
+  'overlap',
+  'catch-up',
 ] as const;
 
 /** One key of NATIVE_KEYS. */

@@ -53,6 +53,10 @@ export function defaultSpec(basics: SpecBasics): VassalSpec {
     uwsgiApp: false,
     socket: null,
     alarm: [],
+    schedule: null,
+    scheduleTimezone: null,
+    overlap: 'skip',
+    catchUp: false,
     instanceNames: [],
     lines: {},
   };

@@ -64,6 +64,10 @@ test('a minimal file gets every default of SPEC section 3', () => {
     uwsgiApp: false,
     socket: null,
     alarm: [],
+    schedule: null,
+    scheduleTimezone: null,
+    overlap: 'skip',
+    catchUp: false,
     instanceNames: [],
     lines: { command: 2 },
   });

@@ -90,6 +90,7 @@ const OTHER_VALUE: Readonly<Record<NativeKey, string>> = {
   'stderr-log': '/var/log/err.log', 'log-max-size': '1M', 'log-backups': '2', depends: 'db',
   'health-check': 'tcp://127.0.0.1:9', 'health-interval': '5s', 'health-timeout': '1s', 'health-retries': '5',
   'max-rss': '1G', socket: 'tcp://127.0.0.1:9999', alarm: 'pager',
+  schedule: '@daily', 'schedule-timezone': 'UTC', overlap: 'kill', 'catch-up': 'true',
 };
 
 test('what an edit of each key does, in the README key table, is what spec-change.ts decides', () => {

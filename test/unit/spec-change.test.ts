@@ -25,6 +25,10 @@ const SUPERVISION_CHANGES: Array<[keyof VassalSpec, Partial<VassalSpec>]> = [
   ['healthRetries', { healthRetries: 5 }],
   ['maxRss', { maxRss: 512 * 1024 * 1024 }],
   ['alarm', { alarm: ['pager'] }],
+  ['schedule', { schedule: '@daily' }],
+  ['scheduleTimezone', { scheduleTimezone: 'UTC' }],
+  ['overlap', { overlap: 'kill' }],
+  ['catchUp', { catchUp: true }],
   ['instances', { instances: 4 }],
 ];
 

@@ -73,6 +73,10 @@ test('a minimal program gets supervisord defaults where they differ from native 
     uwsgiApp: false,
     socket: null,
     alarm: [],
+    schedule: null,
+    scheduleTimezone: null,
+    overlap: 'skip',
+    catchUp: false,
     instanceNames: ['web'],
     lines: { command: 2 },
   });
