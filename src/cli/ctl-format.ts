@@ -72,6 +72,7 @@ export function renderStatus(doc: StatsDocument, now: number, colour: boolean): 
     if (v.error !== null) {
       for (const e of v.error.split('\n')) out.push(`  ${colour ? `\x1b[31m${e}\x1b[0m` : e}`);
     }
+    if (v.next_run != null) out.push(`  next run in ${humanDuration(Math.max(0, v.next_run - now))} (${new Date(v.next_run * 1000).toISOString()})`);
   });
   if (doc.vassals.length === 0 && (doc.totals.vassals ?? 0) === 0) out.push(`(no vassals in ${doc.vassals_dir})`);
   const totals = Object.entries(doc.totals).filter(([k, n]) => k !== 'vassals' && n > 0).map(([k, n]) => `${n} ${k}`);

@@ -21,6 +21,7 @@ import { nativeHelper } from '../io/native.ts';
 import { directoryTrustProblem } from '../runtime/directory-trust.ts';
 import { startSupervisorCompat } from './supervisor-wiring.ts';
 import { startAlarms } from './alarm-wiring.ts';
+import { startScheduler } from './schedule-wiring.ts';
 import type { Alarms } from '../runtime/alarms.ts';
 
 /** Runs the emperor until a signal ends it. */
@@ -73,8 +74,13 @@ export async function run(settings: EmperorSettings): Promise<void> {
     }),
   });
   const alarms = startAlarms(settings, emperor, events);
+  const scheduler = startScheduler(settings.stateDir, emperor, events);
   const facts = { version: packageVersion(), pid: process.pid, startedAt: Math.round(Date.now()) / 1000, vassalsDir: settings.vassals };
-  const current = (): StatsDocument => snapshot(facts, emperor.vassals.values(), systemClock);
+  const current = (): StatsDocument => {
+    const doc = snapshot(facts, emperor.vassals.values(), systemClock);
+    for (const v of doc.vassals) v.next_run = scheduler.nextRun(v.name);
+    return doc;
+  };
   const target: CommandTarget = {
     vassals: emperor.vassals,
     logDir: settings.logDir,
@@ -82,6 +88,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
     rescan: () => emperor.reconcile(),
     start: (v) => v.start(),
     events: ring,
+    runNow: (name) => scheduler.runNow(name),
   };
   // Every listener opened so far is closed again if a later one cannot open.
   const closers: Array<() => void> = [];

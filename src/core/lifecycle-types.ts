@@ -49,6 +49,8 @@ export interface LifecyclePolicy {
   /** whether the vassal has a health check: RUNNING then also needs a first pass. */
   healthCheck: boolean;
   healthRetries: number;
+  /** a scheduled run: with `restart = never`, any exit ends it (EXITED), never a failed start. */
+  oneShot?: boolean;
 }
 
 /** Facts the runner supplies with each event: the clock and a random number for jitter. */

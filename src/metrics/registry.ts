@@ -113,6 +113,16 @@ export function createMetrics(source: MetricsSource): Metrics {
     },
   });
   new Gauge({
+    name: 'emperor_vassal_next_run_timestamp_seconds',
+    help: 'Unix time of the next run of a vassal with a schedule.',
+    labelNames: ['vassal'],
+    registers,
+    collect() {
+      this.reset();
+      for (const v of doc().vassals) if (v.next_run != null) this.set({ vassal: v.name }, v.next_run);
+    },
+  });
+  new Gauge({
     name: 'emperor_vassal_memory_rss_bytes',
     help: 'Resident memory of the vassal\'s process groups at the last sample.',
     labelNames: ['vassal'],

@@ -74,5 +74,6 @@ export function policyOf(spec: VassalSpec | null): LifecyclePolicy {
     stopTimeout: spec?.stopTimeout ?? 10000,
     healthCheck: (spec?.healthCheck ?? null) !== null,
     healthRetries: spec?.healthRetries ?? 3,
+    ...(spec?.schedule != null ? { oneShot: true } : {}),
   };
 }
