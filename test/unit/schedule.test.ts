@@ -11,7 +11,6 @@ import { formatProblem, parseVassalFile } from '../../src/config/parse-file.ts';
 import { FakeTime, WALL_EPOCH_MS } from './fakes/runtime-time.ts';
 
 // [running, queued] x event x overlap -> action and the state after.
-const TABLE: ReadonlyArray<[string, JobEvent['type'], Overlap, string, string]> = [];
 const ROWS: Array<[string, JobEvent['type'], Overlap, string, string]> = [];
 for (const overlap of ['skip', 'queue', 'kill'] as const) {
   ROWS.push(['idle', 'due', overlap, 'start', 'running']);
@@ -24,7 +23,7 @@ for (const overlap of ['skip', 'queue', 'kill'] as const) {
   ROWS.push(['running+queued', 'run-now', overlap, { skip: 'none refused', queue: 'none queued', kill: 'kill-and-start' }[overlap], overlap === 'skip' ? 'running+queued' : overlap === 'queue' ? 'running+queued' : 'running']);
   ROWS.push(['running+queued', 'ended', overlap, 'start', 'running']);
 }
-TABLE.push(...ROWS);
+const TABLE: ReadonlyArray<[string, JobEvent['type'], Overlap, string, string]> = ROWS;
 const stateOf = (s: string) => ({ running: s !== 'idle', queued: s === 'running+queued' });
 const nameOf = (s: { running: boolean; queued: boolean }): string => (!s.running ? 'idle' : s.queued ? 'running+queued' : 'running');
 

@@ -1,0 +1,47 @@
+// Scheduled vassals against real processes: an every-second job, its states and next_run, and emperorctl run.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ctl, vassalFile, waitFor, withEmperor } from './harness.ts';
+
+const runsIn = (file: string): number => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').length : 0);
+
+test('schedule: an every-second job runs each second, EXITED between runs, with next_run in the stats and status', async () => {
+  await withEmperor([], async (e) => {
+    const out = join(e.root, 'runs.txt');
+    e.write('tick.ini', vassalFile({ command: `/bin/sh -c 'echo run >> ${out}'`, schedule: '* * * * * *' }));
+    const first = await e.waitVassal('tick', 'loaded with a next run', (v) => v.next_run !== null);
+    assert.ok(first.state === 'STOPPED' || runsIn(out) > 0, `STOPPED until its first run (${first.state})`);
+    await waitFor('three runs', () => runsIn(out) >= 3 || null, 15000);
+    const between = await e.waitVassal('tick', 'EXITED between runs', (v) => v.state === 'EXITED');
+    assert.equal(between.last_exit?.code, 0);
+    assert.ok((between.next_run ?? 0) >= Date.now() / 1000 - 1, 'next_run is ahead');
+    assert.equal(between.error, null, 'a quick success is not a failed start');
+    assert.doesNotMatch(e.output, /tick\[0\]: WARN BACKOFF/);
+    const status = await ctl(e.stateDir, ['status']);
+    assert.match(status.stdout, /next run in/);
+  });
+});
+
+test('schedule: emperorctl run starts a run now, and says why it will not', async () => {
+  await withEmperor([], async (e) => {
+    e.write('nightly.ini', vassalFile({ command: 'sleep 30', schedule: '@yearly', 'stop-timeout': '1s' }));
+    e.write('web.ini', vassalFile({ command: 'sleep 30' }));
+    await e.waitState('nightly', 'STOPPED');
+    await e.waitState('web', 'RUNNING');
+    const started = await ctl(e.stateDir, ['run', 'nightly']);
+    assert.equal(started.status, 0, started.stderr);
+    assert.match(started.stdout, /nightly: started/);
+    await e.waitState('nightly', 'RUNNING');
+    const again = await ctl(e.stateDir, ['run', 'nightly']);
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /nightly is already running and has `overlap = skip`/);
+    const plain = await ctl(e.stateDir, ['run', 'web']);
+    assert.equal(plain.status, 1);
+    assert.match(plain.stderr, /web has no `schedule`/);
+    const unknown = await ctl(e.stateDir, ['run', 'nope']);
+    assert.equal(unknown.status, 1);
+    assert.match(unknown.stderr, /no vassal named nope/);
+  });
+});
