@@ -163,7 +163,11 @@ export class Scheduler {
   // A run that ends starts the queued one.
   private onEvent(ev: LiveEvent): void {
     if (ev.vassal === undefined) return;
-    if (ev.message !== undefined && /^(found |file changed|removed$)/.test(ev.message)) return this.sync();
+    // The line comes before the change is applied: look once it is.
+    if (ev.message !== undefined && /^(found |file changed|removed$)/.test(ev.message)) {
+      this.deps.time.timers.setTimeout(() => this.sync(), 0);
+      return;
+    }
     const job = this.jobs.get(ev.vassal);
     if (job === undefined || ev.instance === undefined || ev.state === undefined) return;
     if (RUNNING.has(ev.state) || ev.from === undefined || !RUNNING.has(ev.from)) return;

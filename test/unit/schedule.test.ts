@@ -41,7 +41,7 @@ class FakeJob implements SchedulableVassal {
   stops = 0;
   constructor(
     readonly name: string,
-    readonly spec: SchedulableVassal['spec'],
+    public spec: SchedulableVassal['spec'],
     private readonly events: EventLog,
   ) {}
   start(): void {
@@ -81,7 +81,7 @@ function rig(overlap: Overlap, cron = '*/10 * * * * *', catchUp = false, lastRun
     lastRuns: { get: (n) => runs.get(n) ?? null, set: (n, ms) => void runs.set(n, ms) },
   });
   scheduler.start();
-  return { time, job, scheduler, lines, runs };
+  return { time, job, scheduler, lines, runs, events };
 }
 
 test('scheduler: STOPPED until the first time, a run at each time, next_run moves on', () => {
@@ -187,4 +187,20 @@ test('schedule keys: defaults, and each bad input a located error', () => {
   assert.match(errors('schedule = @daily\ncatch-up = maybe\n')[0] ?? '', /^\/v\/job\.ini:4: `catch-up`:/);
   assert.match(errors('schedule = @daily\nrestart = always\n')[0] ?? '', /^\/v\/job\.ini:4: `restart = always` cannot be combined with `schedule`/);
   assert.match(errors('overlap = kill\n')[0] ?? '', /^\/v\/job\.ini:3: warning: `overlap` has no effect without `schedule`/);
+});
+
+test('scheduler: an edited schedule is armed anew once the change is applied; a removed one drops next_run', () => {
+  const { time, job, scheduler, events } = rig('skip');
+  job.spec = { schedule: '0 0 * * *', scheduleTimezone: 'UTC', overlap: 'skip', catchUp: false };
+  events.write({ level: 'info', vassal: 'backup', message: 'file changed (supervision): /v/backup.ini' });
+  time.advance(0);
+  // 2023-11-15T00:00:00Z is the next midnight after 22:13:20.
+  assert.equal(scheduler.nextRun('backup'), Date.parse('2023-11-15T00:00:00Z') / 1000);
+  job.spec = { schedule: null, scheduleTimezone: null, overlap: 'skip', catchUp: false };
+  events.write({ level: 'info', vassal: 'backup', message: 'file changed (supervision): /v/backup.ini' });
+  time.advance(0);
+  assert.equal(scheduler.nextRun('backup'), null);
+  time.advance(86_400_000);
+  assert.equal(job.starts, 0);
+  scheduler.close();
 });
