@@ -45,3 +45,18 @@ test('schedule: emperorctl run starts a run now, and says why it will not', asyn
     assert.match(unknown.stderr, /no vassal named nope/);
   });
 });
+
+test('schedule: each overlap rule against a run still going (every second, runs of 2.5 s)', async () => {
+  await withEmperor([], async (e) => {
+    for (const overlap of ['skip', 'queue', 'kill']) {
+      e.write(`${overlap}.ini`, vassalFile({ command: 'sleep 2.5', schedule: '* * * * * *', overlap, 'stop-timeout': '1s' }));
+    }
+    await waitFor('a skipped run', () => /skip: WARN run skipped \(scheduled for [^)]+\): the last run is still going \(overlap = skip\)/.test(e.output) || null, 15000);
+    await waitFor('a queued run that starts when the run ends', () => (/queue: run queued/.test(e.output) && /queue: run \(queued\)/.test(e.output)) || null, 15000);
+    await waitFor('a run killed and started anew', () => /kill: WARN run \(scheduled for [^)]+\): the last run is still going; stopping it first \(overlap = kill\)/.test(e.output) || null, 15000);
+    assert.doesNotMatch(e.output, /skip: WARN run \(scheduled/, 'skip never kills');
+    assert.doesNotMatch(e.output, /queue: WARN run skipped/, 'queue never skips');
+    for (const overlap of ['skip', 'queue', 'kill']) e.remove(`${overlap}.ini`);
+    for (const overlap of ['skip', 'queue', 'kill']) await waitFor(`${overlap} removed`, async () => (await e.vassal(overlap)) === undefined || null);
+  });
+});
