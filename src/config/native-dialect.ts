@@ -9,7 +9,7 @@ import type { Fail, ValueReader } from './native-entries.ts';
 import { fieldOf } from './native-keys.ts';
 import type { NativeKey } from './native-keys.ts';
 import { checkSmartAttach, readSmartAttach, SMART } from './native-smart.ts';
-import { parseAccount, parseDependsList, parseEnvPair, parseHealthCheck, parseRestart } from './native-values.ts';
+import { parseAccount, parseAlarmName, parseDependsList, parseEnvPair, parseHealthCheck, parseRestart } from './native-values.ts';
 import { configError, configWarning, quote } from './problems.ts';
 import type { Outcome } from '../core/errors.ts';
 import { splitShellWords } from './shell-words.ts';
@@ -101,7 +101,7 @@ export function buildNativeVassal(doc: IniDocument, ctx: DialectContext): Dialec
     maxRss: one('max-rss', (s) => positive(parseSize(s), '`512M`')),
     pidfile: smart?.pidfile ?? null,
     socket: one('socket', parseSocketAddress),
-    alarm: readAlarmNames(entries.get('alarm') ?? [], values),
+    alarm: (entries.get('alarm') ?? []).flatMap((e) => values.coerce(e, parseAlarmName) ?? []).filter((n, i, all) => all.indexOf(n) === i),
     ...readSchedule(entries, values, fail, (line, m) => void problems.push(configWarning(file, line, m))),
     lines,
   };
@@ -239,17 +239,6 @@ function readDepends(entries: readonly IniEntry[], values: ValueReader, self: st
     for (const dep of names ?? []) if (!depends.includes(dep)) depends.push(dep);
   }
   return depends;
-}
-
-/** The names of every `alarm` line, in order, without repeats (checked against --config by the emperor). */
-function readAlarmNames(entries: readonly IniEntry[], values: ValueReader): string[] {
-  const names: string[] = [];
-  const word = (s: string): Outcome<string> => (/^[A-Za-z0-9_.-]+$/.test(s) ? { ok: true, value: s } : { ok: false, message: 'must be the NAME of an [alarm:NAME] section of the emperor\'s --config' });
-  for (const entry of entries) {
-    const name = values.coerce(entry, word);
-    if (name !== null && !names.includes(name)) names.push(name);
-  }
-  return names;
 }
 
 /** Keys that contradict each other. */

@@ -45,6 +45,7 @@ export class Alarms {
   private readonly counts = new Map<string, AlarmCount>();
   private readonly reported = new Set<string>();
   private unsubscribe: (() => void) | null = null;
+  private lastInvalid: string | null = null;
 
   constructor(
     private settings: AlarmSettings,
@@ -74,7 +75,11 @@ export class Alarms {
   }
 
   private onEvent(ev: LiveEvent): void {
-    if (ev.vassal === undefined) return;
+    // An INVALID file is reported one line per problem, in a row: one condition, not several.
+    const invalidOf = ev.state === 'INVALID' ? (ev.vassal ?? null) : null;
+    const repeat = invalidOf !== null && invalidOf === this.lastInvalid;
+    this.lastInvalid = invalidOf;
+    if (ev.vassal === undefined || repeat) return;
     const inputs = classifyEvent(ev, this.deps.time.clock.now());
     if (inputs.length === 0) return;
     const targets = this.targetsOf(ev.vassal, ev.message !== undefined && /^(found |file changed)/.test(ev.message));

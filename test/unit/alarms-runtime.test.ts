@@ -123,3 +123,12 @@ test('bad alarm settings are located errors', () => {
   assert.match(errors('[alarm:a]\nexec = x\nalarm-events = fatal crash\n')[0] ?? '', /^\/e\.ini:3: `alarm-events`: unknown event `crash`/);
   assert.deepEqual(settings('[emperor]\nalarm-flapping = 5 in 60s\n').policy, { intervalMs: 60_000, flapping: { count: 5, windowMs: 60_000 } });
 });
+
+test('an INVALID file reported line by line is one condition, not one held back per line', async () => {
+  const { events, sent, alarms } = rig('[emperor]\nalarm = all\n[alarm:all]\nexec = a\n');
+  for (const line of ['db.ini:2: bad', 'db.ini:3: worse', 'db.ini:4: worst']) events.write({ level: 'error', vassal: 'db', state: 'INVALID', message: line });
+  events.write({ level: 'info', vassal: 'db', message: 'file changed (restart): /v/db.ini' });
+  await settle();
+  assert.deepEqual(sent.map((s) => `${String(s.payload.kind)} ${String(s.payload.held_back)} ${String(s.payload.message)}`), ['alarm 0 db.ini:2: bad', 'recovery 0 file changed (restart): /v/db.ini']);
+  assert.deepEqual(alarms.totals().map((r) => `${r.result} ${r.count}`), ['sent 2']);
+});
