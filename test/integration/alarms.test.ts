@@ -80,3 +80,29 @@ test('alarms: a webhook to a loopback receiver that fails twice is retried, deli
     assert.equal(valueOf(exp, 'emperor_alarms_total', { alarm: 'hook', event: 'invalid', result: 'retried' }), 2);
   });
 });
+
+test('alarms: an alarm command that hangs is killed after alarm-timeout, counted, and supervision goes on', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'emperor-alarm-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const pidFile = join(dir, 'alarm.pid');
+  const config = join(dir, 'emperor.ini');
+  writeFileSync(config, `[emperor]\nalarm = stuck\n\n[alarm:stuck]\nexec = echo $$ > ${pidFile}; exec sleep 60\nalarm-timeout = 500ms\n`);
+  const metrics = await freePort();
+  await withEmperor(['--config', config, '--metrics', `127.0.0.1:${metrics}`], async (e) => {
+    e.write('job.ini', vassalFile({ command: "/bin/sh -c 'exit 3'", 'start-secs': '300ms', 'start-retries': 1 }));
+    await e.waitState('job', 'FATAL');
+    e.write('web.ini', vassalFile({ command: 'sleep 60' }));
+    await e.waitState('web', 'RUNNING', 3000);
+    await waitFor('the timeout counted', async () => valueOf(await scrape(metrics), 'emperor_alarms_total', { alarm: 'stuck', event: 'fatal', result: 'timeout' }) === 1 || null);
+    assert.match(e.output, /alarm stuck \(alarm fatal of job\) not delivered: killed after 0\.5s \(alarm-timeout\) \(E_ALARM_FAILED\)/);
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    await waitFor('the alarm command gone', () => {
+      try {
+        process.kill(pid, 0);
+        return null;
+      } catch {
+        return true;
+      }
+    });
+  });
+});
