@@ -1,11 +1,12 @@
 // Alarms against real processes: an alarm command fed by a crash-looping vassal, a webhook to a loopback receiver.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { vassalFile, waitFor, withEmperor } from './harness.ts';
+import { EMPEROR_BIN, vassalFile, waitFor, withEmperor } from './harness.ts';
 import { freePort, scrape, valueOf } from './prom.ts';
 
 const crashing = (n: number): string =>
@@ -105,4 +106,24 @@ test('alarms: an alarm command that hangs is killed after alarm-timeout, counted
       }
     });
   });
+});
+
+test('emperor check --config: the alarm sections, each vassal\'s alarm names and schedule keys, all located', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'emperor-alarm-check-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'etc'));
+  mkdirSync(join(dir, 'vassals'));
+  const config = join(dir, 'etc', 'emperor.ini');
+  writeFileSync(config, '[emperor]\nalarm-flapping = often\n\n[alarm:ops]\nexec = true\n\n[alarm:hook]\nwebhook = ftp://x/\n');
+  writeFileSync(join(dir, 'vassals', 'job.ini'), '[vassal]\ncommand = x\nalarm = ops\nschedule = 99 * * * *\noverlap = later\n');
+  writeFileSync(join(dir, 'vassals', 'web.ini'), '[vassal]\ncommand = x\nalarm = opz\n');
+  const r = spawnSync(process.execPath, [EMPEROR_BIN, 'check', '--config', config, join(dir, 'vassals')], { encoding: 'utf8', timeout: 20000 });
+  assert.equal(r.status, 1);
+  const lines = r.stdout.trim().split('\n');
+  assert.match(lines[0] ?? '', /emperor\.ini:2: `alarm-flapping` must be `N in DURATION`/);
+  assert.match(lines[1] ?? '', /emperor\.ini:8: `webhook` must be an http:\/\/ or https:\/\/ URL/);
+  assert.ok(lines.some((l) => /web\.ini:3: `alarm = opz` names no \[alarm:opz\] section in --config/.test(l)), r.stdout);
+  assert.ok(lines.some((l) => /job\.ini:4: `schedule`: not a cron expression/.test(l)), r.stdout);
+  assert.ok(lines.some((l) => /job\.ini:5: `overlap`: expected `skip`, `queue` or `kill`/.test(l)), r.stdout);
+  assert.match(r.stderr, /5 errors/);
 });
