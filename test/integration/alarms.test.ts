@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EMPEROR_BIN, vassalFile, waitFor, withEmperor } from './harness.ts';
+import { EMPEROR_BIN, FIXTURES, vassalFile, waitFor, withEmperor } from './harness.ts';
 import { freePort, scrape, valueOf } from './prom.ts';
 
 const crashing = (n: number): string =>
@@ -126,4 +126,35 @@ test('emperor check --config: the alarm sections, each vassal\'s alarm names and
   assert.ok(lines.some((l) => /job\.ini:4: `schedule`: not a cron expression/.test(l)), r.stdout);
   assert.ok(lines.some((l) => /job\.ini:5: `overlap`: expected `skip`, `queue` or `kill`/.test(l)), r.stdout);
   assert.match(r.stderr, /5 errors/);
+});
+
+test('alarms: a failing health check sends one health alarm, and one recovery when it passes again', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'emperor-alarm-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const out = join(dir, 'alarms.jsonl');
+  const failFile = join(dir, 'fail');
+  const config = join(dir, 'emperor.ini');
+  writeFileSync(config, `[emperor]\nalarm = log\n\n[alarm:log]\nexec = cat >> ${out}\nalarm-events = health\n`);
+  await withEmperor(['--config', config], async (e) => {
+    const port = await freePort();
+    e.write('api.ini', vassalFile({
+      command: `${process.execPath} ${join(FIXTURES, 'health-server.mjs')}`,
+      env: [`PORT=${port}`, `FAIL_FILE=${failFile}`],
+      'health-check': `http://127.0.0.1:${port}/health`,
+      'health-interval': '200ms',
+      'health-retries': 1000,
+      'start-secs': '200ms',
+    }));
+    await e.waitVassal('api', 'passing', (v) => v.state === 'RUNNING' && v.health === 'passing');
+    writeFileSync(failFile, '');
+    await waitFor('the health alarm', () => received(out).length === 1 || null);
+    await e.waitVassal('api', 'failing a few times', (v) => v.health === 'failing');
+    rmSync(failFile);
+    await waitFor('the recovery', () => received(out).length === 2 || null);
+    const [alarm, recovery] = received(out);
+    assert.equal(`${String(alarm?.kind)} ${String(alarm?.event)}`, 'alarm health');
+    assert.match(String(alarm?.message), /^health check failed \(1 of 1000\)/);
+    assert.equal(`${String(recovery?.kind)} ${String(recovery?.event)}`, 'recovery health');
+    assert.ok(Number(recovery?.held_back) >= 0);
+  });
 });
