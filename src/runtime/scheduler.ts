@@ -51,7 +51,8 @@ export type RunNowResult = { ok: true; message: string } | { ok: false; code: 'u
 export class Scheduler {
   private readonly jobs = new Map<string, Job>();
   private unsubscribe: (() => void) | null = null;
-  private first = true;
+  /** jobs armed since the emperor started: catch-up is looked at once per job. */
+  private readonly armedOnce = new Set<string>();
 
   constructor(private readonly deps: SchedulerDeps) {}
 
@@ -101,7 +102,10 @@ export class Scheduler {
       if (cron === null) continue;
       const job: Job = { key, cron, nextMs: null, timer: null, state: old?.state ?? { running: RUNNING.has(v.instanceState), queued: false } };
       this.jobs.set(v.name, job);
-      if (this.first && spec.catchUp) this.catchUp(v, job);
+      if (!this.armedOnce.has(v.name)) {
+        this.armedOnce.add(v.name);
+        if (spec.catchUp) this.catchUp(v, job);
+      }
       this.arm(v.name, job, this.deps.time.wallMs());
     }
     for (const [name, job] of this.jobs) {
@@ -109,7 +113,6 @@ export class Scheduler {
       this.deps.time.timers.clearTimeout(job.timer);
       this.jobs.delete(name);
     }
-    this.first = false;
   }
 
   // A time missed while the emperor was down: one run now, with catch-up = true.

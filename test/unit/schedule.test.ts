@@ -204,3 +204,30 @@ test('scheduler: an edited schedule is armed anew once the change is applied; a 
   assert.equal(job.starts, 0);
   scheduler.close();
 });
+
+test('scheduler: catch-up also applies to a job first seen after start (the emperor reads its directory after the scheduler starts)', () => {
+  const time = new FakeTime();
+  const events = new EventLog('text', () => {});
+  const all: FakeJob[] = [];
+  const scheduler = new Scheduler({
+    time,
+    events,
+    vassals: () => all,
+    vassal: (n) => all.find((v) => v.name === n),
+    cron: (e, tz) => {
+      const r = parseCron(e, tz);
+      return r.ok ? r.value : null;
+    },
+    lastRuns: { get: () => WALL_EPOCH_MS - 3600_000, set: () => {} },
+  });
+  scheduler.start();
+  const job = new FakeJob('backup', { schedule: '0 * * * *', scheduleTimezone: 'UTC', overlap: 'skip', catchUp: true }, events);
+  all.push(job);
+  events.write({ level: 'info', vassal: 'backup', message: 'found /v/backup.ini' });
+  time.advance(0);
+  assert.equal(job.starts, 1);
+  events.write({ level: 'info', vassal: 'backup', message: 'file changed (touch): /v/backup.ini' });
+  time.advance(0);
+  assert.equal(job.starts, 1, 'once per job');
+  scheduler.close();
+});
