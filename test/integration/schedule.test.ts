@@ -1,9 +1,9 @@
 // Scheduled vassals against real processes: an every-second job, its states and next_run, and emperorctl run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ctl, vassalFile, waitFor, withEmperor } from './harness.ts';
+import { ctl, EmperorUnderTest, vassalFile, waitFor, withEmperor } from './harness.ts';
 
 const runsIn = (file: string): number => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').length : 0);
 
@@ -59,4 +59,27 @@ test('schedule: each overlap rule against a run still going (every second, runs 
     for (const overlap of ['skip', 'queue', 'kill']) e.remove(`${overlap}.ini`);
     for (const overlap of ['skip', 'queue', 'kill']) await waitFor(`${overlap} removed`, async () => (await e.vassal(overlap)) === undefined || null);
   });
+});
+
+test('schedule: catch-up = true runs a job whose time passed while the emperor was down; without it, the job waits', async () => {
+  const e = new EmperorUnderTest();
+  try {
+    // The last runs the previous emperor recorded: a year ago, before the 1 January midnight that passed since.
+    mkdirSync(e.stateDir, { recursive: true });
+    const yearAgo = Date.now() - 366 * 86_400_000;
+    writeFileSync(join(e.stateDir, 'schedule-runs.json'), JSON.stringify({ late: yearAgo, patient: yearAgo }));
+    e.write('late.ini', vassalFile({ command: 'true', schedule: '0 0 1 1 *', 'catch-up': 'true' }));
+    e.write('patient.ini', vassalFile({ command: 'true', schedule: '0 0 1 1 *' }));
+    await e.start();
+    const late = await e.waitVassal('late', 'caught up: one run, EXITED', (v) => v.state === 'EXITED' && v.last_exit?.code === 0);
+    assert.ok((late.next_run ?? 0) > Date.now() / 1000);
+    const patient = await e.waitState('patient', 'STOPPED');
+    assert.ok((patient.next_run ?? 0) > Date.now() / 1000);
+    assert.match(e.output, /late: run \(catch-up: missed /);
+    assert.doesNotMatch(e.output, /patient: run/);
+    const runs = JSON.parse(readFileSync(join(e.stateDir, 'schedule-runs.json'), 'utf8')) as Record<string, number>;
+    assert.ok((runs.late ?? 0) > yearAgo, 'the catch-up run is recorded');
+  } finally {
+    assert.deepEqual(await e.cleanup(), []);
+  }
 });
