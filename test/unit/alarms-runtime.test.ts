@@ -132,3 +132,20 @@ test('an INVALID file reported line by line is one condition, not one held back 
   assert.deepEqual(sent.map((s) => `${String(s.payload.kind)} ${String(s.payload.held_back)} ${String(s.payload.message)}`), ['alarm 0 db.ini:2: bad', 'recovery 0 file changed (restart): /v/db.ini']);
   assert.deepEqual(alarms.totals().map((r) => `${r.result} ${r.count}`), ['sent 2']);
 });
+
+test('the README worked examples of Alarms and scheduled jobs parse as written', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { parseVassalFile, formatProblem } = await import('../../src/config/parse-file.ts');
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('## Alarms and scheduled jobs'), readme.indexOf('## Development'));
+  const blocks = [...section.matchAll(/```ini\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+  assert.equal(blocks.length, 3);
+  const config = settings(blocks[0] ?? '');
+  assert.deepEqual([...config.targets.keys()], ['ops', 'chat']);
+  assert.deepEqual(config.policy, { intervalMs: 300_000, flapping: { count: 5, windowMs: 60_000 } });
+  for (const [name, text] of [['web', blocks[1]], ['nightly-backup', blocks[2]]] as const) {
+    const r = parseVassalFile(`/etc/emperor/vassals/${name}.ini`, text ?? '', {});
+    assert.deepEqual(r.problems.map(formatProblem), [], name);
+    for (const a of r.vassals[0]?.alarm ?? []) assert.ok(config.targets.has(a), `${name}: alarm = ${a}`);
+  }
+});
