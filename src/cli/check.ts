@@ -8,6 +8,7 @@ import { trustProblem } from '../config/file-trust.ts';
 import { completedProblems } from '../config/readiness-spec.ts';
 import type { VassalSpec } from '../config/spec.ts';
 import { describeErrno } from '../core/errors.ts';
+import { unknownAlarmLines, type AlarmCheck } from './check-alarms.ts';
 
 /** What an unset environment variable reads as while checking: valid as a word and as a number. */
 const STAND_IN = '1';
@@ -19,9 +20,10 @@ export function runCheck(
   out: (text: string) => void,
   err: (text: string) => void,
   tyrant = false,
+  alarms: AlarmCheck | null = null,
 ): number {
   let files = 0;
-  let errors = 0;
+  let errors = alarms?.errors ?? 0;
   let warnings = 0;
   let vassals = 0;
   const specs: VassalSpec[] = [];
@@ -79,6 +81,10 @@ export function runCheck(
         if (at === null) continue;
         out(`${file}:${at.line}: warning: ${at.message} (on this machine)\n`);
         warnings++;
+      }
+      for (const line of alarms === null ? [] : unknownAlarmLines(parsed.vassals, alarms)) {
+        out(line);
+        errors++;
       }
       for (const p of parsed.problems) {
         out(formatProblem(p) + '\n');

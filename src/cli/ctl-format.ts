@@ -74,6 +74,7 @@ export function renderStatus(doc: StatsDocument, now: number, colour: boolean): 
     }
     // What the vassal says about itself (sd_notify STATUS=, the uWSGI Emperor protocol).
     if ((v.status_text ?? null) !== null) out.push(`  status: ${v.status_text}`);
+    if (v.next_run != null) out.push(`  next run in ${humanDuration(Math.max(0, v.next_run - now))} (${new Date(v.next_run * 1000).toISOString()})`);
   });
   if (doc.vassals.length === 0 && (doc.totals.vassals ?? 0) === 0) out.push(`(no vassals in ${doc.vassals_dir})`);
   const totals = Object.entries(doc.totals).filter(([k, n]) => k !== 'vassals' && n > 0).map(([k, n]) => `${n} ${k}`);

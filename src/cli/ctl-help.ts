@@ -1,7 +1,7 @@
 // The help texts of emperorctl and each of its commands.
 
 /** emperorctl's commands, in the order its help lists them; the README's table is checked against it. */
-export const CTL_COMMANDS = ['status', 'start', 'stop', 'restart', 'reload', 'signal', 'logs', 'wait', 'rescan', 'events', 'top', 'help'] as const;
+export const CTL_COMMANDS = ['status', 'start', 'stop', 'restart', 'reload', 'run', 'signal', 'logs', 'wait', 'rescan', 'events', 'top', 'help'] as const;
 
 /** One of CTL_COMMANDS. */
 export type CtlCommand = (typeof CTL_COMMANDS)[number];
@@ -17,6 +17,7 @@ Commands:
   stop NAME... | --all                stop and hold STOPPED until start or a change of its file
   restart NAME... | --all             restart, one instance at a time
   reload NAME... | --all              send reload-signal, or restart without one
+  run NAME                            start a scheduled vassal's run now
   signal SIG NAME...                  send a signal to the vassal's processes
   logs NAME [-n N] [-f]               the last N lines (default 20), following with -f
   wait NAME [--for STATE] [--timeout DUR]
@@ -91,6 +92,11 @@ restarts, CPU, RSS and a sparkline of the last minute's CPU, the error of a fail
 underneath, and the latest events. Keys: up/down (or j/k) select, s sort, / filter,
 r restart, x stop, g start (each asks y/n), q or Ctrl-C quit. Needs a terminal; NO_COLOR
 turns colour off.
+`,
+  run: `Usage: emperorctl run NAME
+
+Starts a run of a vassal with a \`schedule\` now, under its \`overlap\` rule. Exits 1 for an unknown
+vassal, one without a \`schedule\`, or one already running with \`overlap = skip\`, saying which.
 `,
   rescan: `Usage: emperorctl rescan
 

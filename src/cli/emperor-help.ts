@@ -10,7 +10,7 @@ a new file starts its program, an edit reloads it, a removed file stops it.
 
 Options (each may also be set in the [emperor] section of --config; flags win):
   --vassals DIR            directory of vassal files            (/etc/emperor/vassals)
-  --config FILE            INI file with an [emperor] section
+  --config FILE            INI file with an [emperor] section (and [alarm:NAME] sections)
   --state-dir DIR          sockets and runtime state            ($EMPEROR_STATE_DIR, /run/emperor as root,
                                                                  else $XDG_RUNTIME_DIR/emperor or /tmp/emperor-$UID)
   --stats PATH             stats socket                         (<state-dir>/stats.sock)

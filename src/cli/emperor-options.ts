@@ -11,6 +11,7 @@ import { UNIT_DEFAULTS, type UnitOptions } from './systemd-unit-options.ts';
 import { describeErrno, EmperorError, failure, type ErrorCode } from '../core/errors.ts';
 import type { SocketAddress } from '../config/socket-address.ts';
 import { parseSupervisorRpc } from '../config/supervisor-rpc-address.ts';
+import { EMPEROR_ALARM_KEYS, NO_ALARMS, readAlarmSettings, type AlarmSettings } from '../config/alarm-config.ts';
 
 /** Every option of `emperor`, resolved. Durations in ms. */
 export interface EmperorSettings {
@@ -36,12 +37,14 @@ export interface EmperorSettings {
   supervisorRpc: SocketAddress | null;
   /** the `user:password` file for --supervisor-rpc (required for TCP). */
   supervisorRpcAuth: string | null;
+  /** the `[alarm:NAME]` sections and `alarm*` keys of --config. */
+  alarms: AlarmSettings;
 }
 
 /** What the command line asks for. */
 export type EmperorCommand =
   | { kind: 'run'; settings: EmperorSettings }
-  | { kind: 'check'; paths: string[]; tyrant: boolean }
+  | { kind: 'check'; paths: string[]; tyrant: boolean; config: string | null }
   | { kind: 'systemd-unit'; args: string[]; settings: EmperorSettings; unit: UnitOptions }
   | { kind: 'help' }
   | { kind: 'version' };
@@ -110,7 +113,7 @@ export function parseEmperorArgs(argv: readonly string[], env: Record<string, st
   if (rest[0] === 'check') {
     if (rest.length < 2) throw new UsageError('emperor check needs at least one file or directory');
     const tyrant = given.get('tyrant');
-    return { kind: 'check', paths: rest.slice(1), tyrant: tyrant !== undefined && !['false', 'no', 'off', '0'].includes(tyrant.toLowerCase()) };
+    return { kind: 'check', paths: rest.slice(1), tyrant: tyrant !== undefined && !['false', 'no', 'off', '0'].includes(tyrant.toLowerCase()), config: given.get('config') ?? null };
   }
   if (rest[0] === 'systemd-unit') {
     if (rest.length > 1) throw new UsageError(`unexpected argument ${rest[1]} after systemd-unit`);
@@ -120,7 +123,7 @@ export function parseEmperorArgs(argv: readonly string[], env: Record<string, st
   if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}; subcommands are: check, systemd-unit (see emperor --help)`);
   const config = given.get('config') ?? null;
   const merged = config === null ? given : new Map([...readConfigSection(config), ...given]);
-  return { kind: 'run', settings: resolveSettings(merged, config, env, uid) };
+  return { kind: 'run', settings: { ...resolveSettings(merged, config, env, uid), alarms: config === null ? NO_ALARMS : readAlarms(config) } };
 }
 
 // `systemd-unit`: the emperor's options as the service will get them (paths absolute, values checked
@@ -164,6 +167,7 @@ export function readConfigSection(path: string): Map<string, string> {
   for (const section of doc.sections) {
     if (section.name !== 'emperor') continue;
     for (const e of section.entries) {
+      if (EMPEROR_ALARM_KEYS.includes(e.key)) continue;
       if (!ALL_OPTIONS.includes(e.key) || e.key === 'config') {
         const near = closestWord(e.key, ALL_OPTIONS);
         errors.push(`${path}:${e.line}: unknown option \`${e.key}\`${near ? `; did you mean \`${near}\`?` : ''}`);
@@ -174,6 +178,19 @@ export function readConfigSection(path: string): Map<string, string> {
   }
   if (errors.length > 0) throw new UsageError(errors.join('\n'));
   return out;
+}
+
+/** The alarms of --config (its `[alarm:NAME]` sections); every problem at once, with its line. */
+export function readAlarms(path: string): AlarmSettings {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read --config ${path}: ${describeErrno(err)}`, 'E_FILE_UNREADABLE');
+  }
+  const r = readAlarmSettings(path, text);
+  if (!r.ok) throw new UsageError(r.errors.join('\n'), 'E_ALARM_CONFIG');
+  return r.value;
 }
 
 function duration(name: string, text: string): number {
@@ -209,6 +226,7 @@ function resolveSettings(given: Map<string, string>, config: string | null, env:
     statsGroup: given.get('stats-group') ?? null,
     webToken: given.has('web-token') ? resolve(given.get('web-token') ?? '') : null,
     ...supervisorRpcSettings(given),
+    alarms: NO_ALARMS,
   };
 }
 

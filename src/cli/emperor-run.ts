@@ -20,6 +20,9 @@ import { lookupGroup } from '../io/accounts.ts';
 import { nativeHelper } from '../io/native.ts';
 import { directoryTrustProblem } from '../runtime/directory-trust.ts';
 import { startSupervisorCompat } from './supervisor-wiring.ts';
+import { startAlarms } from './alarm-wiring.ts';
+import { startScheduler } from './schedule-wiring.ts';
+import type { Alarms } from '../runtime/alarms.ts';
 
 /** Runs the emperor until a signal ends it. */
 export async function run(settings: EmperorSettings): Promise<void> {
@@ -71,8 +74,14 @@ export async function run(settings: EmperorSettings): Promise<void> {
       warn: (m) => events.warn(m),
     }),
   });
+  const alarms = startAlarms(settings, emperor, events);
+  const scheduler = startScheduler(settings.stateDir, emperor, events);
   const facts = { version: packageVersion(), pid: process.pid, startedAt: Math.round(Date.now()) / 1000, vassalsDir: settings.vassals };
-  const current = (): StatsDocument => snapshot(facts, emperor.vassals.values(), systemClock);
+  const current = (): StatsDocument => {
+    const doc = snapshot(facts, emperor.vassals.values(), systemClock);
+    for (const v of doc.vassals) v.next_run = scheduler.nextRun(v.name);
+    return doc;
+  };
   const target: CommandTarget = {
     vassals: emperor.vassals,
     logDir: settings.logDir,
@@ -80,6 +89,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
     rescan: () => emperor.reconcile(),
     start: (v) => v.start(),
     events: ring,
+    runNow: (name) => scheduler.runNow(name),
   };
   // Every listener opened so far is closed again if a later one cannot open.
   const closers: Array<() => void> = [];
@@ -107,6 +117,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
       snapshot: current,
       cpuSeconds: (name) => emperor.vassals.get(name)?.cpuSeconds ?? 0,
       droppedLogBytes: (name) => emperor.vassals.get(name)?.droppedBytes ?? 0,
+      alarms: () => alarms.totals(),
     });
     try {
       const http = await startMetricsServer(settings.metrics, metrics, webViews(target, ring, web.token));
@@ -163,7 +174,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
   process.on('SIGHUP', () => {
     events.info(`SIGHUP: rescanning the vassal directory${settings.config !== null ? ` and re-reading ${settings.config}` : ''}`);
     notifier?.reloading();
-    if (settings.config !== null) rereadConfig(settings, emperor, events);
+    if (settings.config !== null) rereadConfig(settings, emperor, events, alarms);
     emperor.reconcile();
     void emperor.startsQueued().then(() => {
       if (!stopping) notifier?.markReady();
@@ -175,7 +186,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
 }
 
 // SIGHUP re-reads --config: the rescan interval applies at once; other changes need a restart.
-function rereadConfig(settings: EmperorSettings, emperor: Emperor, events: EventLog): void {
+function rereadConfig(settings: EmperorSettings, emperor: Emperor, events: EventLog, alarms: Alarms): void {
   let fresh: EmperorSettings;
   try {
     const cmd = parseEmperorArgs(process.argv.slice(2), process.env, process.getuid?.() ?? 0);
@@ -190,8 +201,9 @@ function rereadConfig(settings: EmperorSettings, emperor: Emperor, events: Event
     settings.rescanIntervalMs = fresh.rescanIntervalMs;
     events.info(`rescan-interval is now ${fresh.rescanIntervalMs / 1000}s`);
   }
+  alarms.update(fresh.alarms);
   for (const key of Object.keys(fresh) as Array<keyof EmperorSettings>) {
-    if (key !== 'rescanIntervalMs' && JSON.stringify(fresh[key]) !== JSON.stringify(settings[key])) {
+    if (key !== 'rescanIntervalMs' && key !== 'alarms' && JSON.stringify(fresh[key]) !== JSON.stringify(settings[key])) {
       events.warn(`${key} changed in --config: restart the emperor to apply it`);
     }
   }

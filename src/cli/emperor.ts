@@ -2,6 +2,7 @@
 import { parseEmperorArgs, UsageError } from './emperor-options.ts';
 import { packageVersion } from './package-version.ts';
 import { runCheck } from './check.ts';
+import { checkAlarms } from './check-alarms.ts';
 import { HELP } from './emperor-help.ts';
 
 function fail(message: string, code: number): never {
@@ -26,7 +27,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       process.stdout.write(`emperor ${packageVersion()}\n`);
       return;
     case 'check':
-      process.exitCode = runCheck(cmd.paths, process.env, (t) => process.stdout.write(t), (t) => process.stderr.write(t), cmd.tyrant);
+      process.exitCode = runCheck(cmd.paths, process.env, (t) => process.stdout.write(t), (t) => process.stderr.write(t), cmd.tyrant, checkAlarms(cmd.config, (t) => process.stdout.write(t)));
       return;
     case 'systemd-unit': {
       const { systemdUnit } = await import('./systemd-unit.ts');

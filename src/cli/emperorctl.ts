@@ -233,6 +233,15 @@ async function run(argv: string[]): Promise<number> {
       if (code === 2) throw usage('top needs a terminal; for a table run `emperorctl status`, for a stream of changes `emperorctl events`', cmd);
       return code;
     }
+    case 'run': {
+      const names = parseArgs(cmd, rest, [], []).positional;
+      if (names.length !== 1) throw usage('run needs exactly one NAME', cmd);
+      const reply = await request(socket, { v: PROTOCOL_VERSION, cmd: 'run', name: names[0] ?? '' });
+      const bad = failed(reply);
+      if (bad !== null) throw bad;
+      for (const d of (reply as { result: ActionResult }).result.done) out(`${d.name}: ${d.message}\n`);
+      return 0;
+    }
     case 'rescan': {
       parseArgs(cmd, rest, [], []);
       const bad = failed(await request(socket, { v: PROTOCOL_VERSION, cmd: 'rescan' }));

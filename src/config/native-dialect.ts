@@ -9,7 +9,7 @@ import type { Fail, ValueReader } from './native-entries.ts';
 import { fieldOf } from './native-keys.ts';
 import type { NativeKey } from './native-keys.ts';
 import { checkSmartAttach, readSmartAttach, SMART } from './native-smart.ts';
-import { parseAccount, parseEnvPair, parseHealthCheck, parseRestart } from './native-values.ts';
+import { parseAccount, parseAlarmName, parseEnvPair, parseHealthCheck, parseRestart } from './native-values.ts';
 import { readDependsConditions, readReadiness } from './native-readiness.ts';
 import { configError, configWarning, quote } from './problems.ts';
 import type { Outcome } from '../core/errors.ts';
@@ -17,6 +17,7 @@ import { splitShellWords } from './shell-words.ts';
 import { parseSocketAddress } from './socket-address.ts';
 import type { ConfigProblem, Templated, VassalSpec } from './spec.ts';
 import { defaultSpec, MAX_LOG_BACKUPS } from './spec-defaults.ts';
+import { readSchedule } from './native-schedule.ts';
 import { parseBool, parseDuration, parseExitCodes, parseInteger, parseOctal, parseSignal, parseSize } from './values.ts';
 
 const SECTION = 'vassal';
@@ -77,9 +78,10 @@ export function buildNativeVassal(doc: IniDocument, ctx: DialectContext): Dialec
     user: one('user', parseAccount),
     group: one('group', parseAccount),
     umask: one('umask', parseOctal),
-    autostart: one('autostart', parseBool) ?? defaults.autostart,
+    // A scheduled job waits for its first time, and runs once per time.
+    autostart: one('autostart', parseBool) ?? (entries.has('schedule') ? false : defaults.autostart),
     instances: one('instances', (s) => parseInteger(s, { min: 1, max: 1000 })) ?? defaults.instances,
-    restart: one('restart', parseRestart) ?? defaults.restart,
+    restart: one('restart', parseRestart) ?? (entries.has('schedule') ? 'never' : defaults.restart),
     exitCodes: one('exit-codes', parseExitCodes) ?? defaults.exitCodes,
     startSecs: startSecs ?? defaults.startSecs,
     startRetries: one('start-retries', (s) => parseInteger(s, { min: 0, max: 1_000_000 })) ?? defaults.startRetries,
@@ -101,6 +103,8 @@ export function buildNativeVassal(doc: IniDocument, ctx: DialectContext): Dialec
     maxRss: one('max-rss', (s) => positive(parseSize(s), '`512M`')),
     pidfile: smart?.pidfile ?? null,
     socket: one('socket', parseSocketAddress),
+    alarm: (entries.get('alarm') ?? []).flatMap((e) => values.coerce(e, parseAlarmName) ?? []).filter((n, i, all) => all.indexOf(n) === i),
+    ...readSchedule(entries, values, fail, (line, m) => void problems.push(configWarning(file, line, m))),
     lines,
   };
   checkCombinations(spec, fail);

@@ -38,13 +38,18 @@ export const NATIVE_KEYS = [
   'watchdog-signal',
   'start-timeout',
   'ready-log-line',
+  'alarm',
+  'schedule',
+  'schedule-timezone',
+  'overlap',
+  'catch-up',
 ] as const;
 
 /** One key of NATIVE_KEYS. */
 export type NativeKey = (typeof NATIVE_KEYS)[number];
 
 /** Keys that may appear several times; every other key only once. */
-export const REPEATABLE_KEYS: ReadonlySet<NativeKey> = new Set<NativeKey>(['env', 'depends']);
+export const REPEATABLE_KEYS: ReadonlySet<NativeKey> = new Set<NativeKey>(['env', 'depends', 'alarm']);
 
 /** Names operators bring from supervisord, uWSGI and systemd, mapped to the native key for "did you mean". */
 export const FAMILIAR_KEYS: Readonly<Record<string, NativeKey>> = {

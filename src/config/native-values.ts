@@ -1,4 +1,4 @@
-// Coercions only the native dialect needs: restart policy, accounts, `env` pairs, `depends` lists, health-check URLs.
+// Coercions only the native dialect needs: restart policy, accounts, `env` pairs, `depends` lists, health-check URLs, alarm names.
 
 import type { Outcome } from '../core/errors.ts';
 import type { RestartPolicy, Templated } from './spec.ts';
@@ -117,4 +117,10 @@ export function parseHealthCheck(text: Templated): Outcome<Templated> {
     };
   }
   return { ok: true, value: s };
+}
+
+/** An `alarm = NAME` value: the name of an `[alarm:NAME]` section (checked against --config by the emperor). */
+export function parseAlarmName(text: string): Outcome<string> {
+  const name = text.trim();
+  return /^[A-Za-z0-9_.-]+$/.test(name) ? { ok: true, value: name } : { ok: false, message: `must be the NAME of an [alarm:NAME] section of the emperor's --config, got ${quote(text)}` };
 }

@@ -52,6 +52,11 @@ export function defaultSpec(basics: SpecBasics): VassalSpec {
     pidfileBy: 'daemon',
     uwsgiApp: false,
     socket: null,
+    alarm: [],
+    schedule: null,
+    scheduleTimezone: null,
+    overlap: 'skip',
+    catchUp: false,
     instanceNames: [],
     lines: {},
   };

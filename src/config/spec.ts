@@ -93,6 +93,16 @@ export interface VassalSpec {
    * LISTEN_FDS/LISTEN_PID/LISTEN_FDNAMES (systemd's socket activation); null without `socket`.
    */
   socket: SocketAddress | null;
+  /** `alarm = NAME` lines: the `[alarm:NAME]` sections of --config told about this vassal. */
+  alarm: string[];
+  /** a cron expression: a one-shot job started at those times (config/cron.ts); null for a service. */
+  schedule: string | null;
+  /** the IANA timezone of `schedule`; null: the emperor's. */
+  scheduleTimezone: string | null;
+  /** a run still going at the next time: `skip` it, `queue` one more, or `kill` it and start anew. */
+  overlap: 'skip' | 'queue' | 'kill';
+  /** run once at start when a time was missed while the emperor was down. */
+  catchUp: boolean;
   /** supervisord `process_name` per instance, for display only (empty otherwise). */
   instanceNames: string[];
   /** line of each key that was set, for messages about it. */
@@ -141,4 +151,9 @@ export const SUPERVISION_KEYS: ReadonlyArray<keyof VassalSpec> = [
   'healthTimeout',
   'healthRetries',
   'maxRss',
+  'alarm',
+  'schedule',
+  'scheduleTimezone',
+  'overlap',
+  'catchUp',
 ];

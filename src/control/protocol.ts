@@ -20,6 +20,8 @@ export interface VassalStats {
   started_at: number | null;
   restarts: number;
   last_exit: { code: number | null; signal: string | null; at: number } | null;
+  /** the next run of a scheduled vassal (Unix seconds); null without a `schedule`. */
+  next_run: number | null;
   backoff_until: number | null;
   cpu_percent: number | null;
   rss_bytes: number | null;
@@ -57,6 +59,7 @@ export type ControlRequest =
   | { v: number; cmd: 'signal'; signal: string; names: string[] }
   | { v: number; cmd: 'logs'; name: string; lines: number; follow?: boolean }
   | { v: number; cmd: 'rescan' }
+  | { v: number; cmd: 'run'; name: string }
   | { v: number; cmd: 'events'; names: string[]; since_ms?: number };
 
 /** Machine-readable reasons a request failed; emperorctl maps them to exit codes. */

@@ -41,6 +41,8 @@ export const ERROR_CODES = {
   E_PIDFILE_WRITE: { means: 'the emperor cannot write the pidfile of a smart-attach-daemon2 command', fix: 'fix the pidfile\'s directory or permissions' },
   E_DAEMON_RECORD: { means: 'the emperor cannot record a daemon in its state directory: the next emperor may not adopt it', fix: 'fix --state-dir\'s permissions or free disk space' },
   E_HEALTH_FAILED: { means: 'a health check failed (refused, timed out, or an HTTP status of 400 or more)', fix: 'check the program, or `health-check`, `health-timeout` and `health-retries`' },
+  E_ALARM_CONFIG: { means: 'an `[alarm:NAME]` section or an `alarm*` key of --config is wrong, or `alarm = NAME` names no section', fix: 'fix the line the message names' },
+  E_ALARM_FAILED: { means: 'an alarm could not be delivered: its command failed or timed out, or its webhook failed after its retries', fix: 'run the command or reach the URL by hand; `emperor_alarms_total` counts the failures' },
   E_USAGE: { means: 'a command-line option of emperor or emperorctl is wrong', fix: 'see --help' },
   E_ALREADY_RUNNING: { means: 'another emperor holds the same --state-dir or answers on the same socket', fix: 'stop it, or give this one its own --state-dir' },
   E_CONTROL_UNREACHABLE: { means: 'emperorctl gets no answer from the emperor\'s control socket', fix: 'start the emperor, or pass the right --state-dir' },

@@ -114,6 +114,7 @@ export function onExit(inst: Instance, ev: { code: number | null; signal: string
     note: why,
   });
 
+  if (ctx.policy.oneShot === true && ctx.policy.restart === 'never') return withReap(done());
   if (inst.state === 'STARTING' || uptime < MIN_STABLE_MS) {
     // A job that did its work quickly is not a crash unless the policy wants it always up.
     if (success && ctx.policy.restart !== 'always') return withReap(done());

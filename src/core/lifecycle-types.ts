@@ -68,6 +68,8 @@ export interface LifecyclePolicy {
   watchdogSignal?: string;
   /** the deadline is armed at readiness (sd_notify), not only at the first ping (uWSGI heartbeats). */
   watchdogAtReady?: boolean;
+  /** a scheduled run: with `restart = never`, any exit ends it (EXITED), never a failed start. */
+  oneShot?: boolean;
 }
 
 /** Facts the runner supplies with each event: the clock and a random number for jitter. */

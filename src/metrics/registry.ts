@@ -8,6 +8,8 @@ export interface MetricsSource {
   snapshot(): StatsDocument;
   cpuSeconds(name: string): number;
   droppedLogBytes(name: string): number;
+  /** emperor_alarms_total's rows (none without alarms). */
+  alarms?(): ReadonlyArray<{ alarm: string; event: string; result: string; count: number }>;
 }
 
 /** The registry and the one way to read it: a scrape computes one snapshot for every metric. */
@@ -108,6 +110,26 @@ export function createMetrics(source: MetricsSource): Metrics {
     collect() {
       this.reset();
       for (const v of doc().vassals) this.inc({ vassal: v.name }, source.droppedLogBytes(v.name));
+    },
+  });
+  new Counter({
+    name: 'emperor_alarms_total',
+    help: 'Alarms by result: sent, failed, timeout (an alarm command killed), retried (a webhook tried again), held (rate-limited by alarm-interval).',
+    labelNames: ['alarm', 'event', 'result'],
+    registers,
+    collect() {
+      this.reset();
+      for (const r of source.alarms?.() ?? []) this.inc({ alarm: r.alarm, event: r.event, result: r.result }, r.count);
+    },
+  });
+  new Gauge({
+    name: 'emperor_vassal_next_run_timestamp_seconds',
+    help: 'Unix time of the next run of a vassal with a schedule.',
+    labelNames: ['vassal'],
+    registers,
+    collect() {
+      this.reset();
+      for (const v of doc().vassals) if (v.next_run != null) this.set({ vassal: v.name }, v.next_run);
     },
   });
   new Gauge({

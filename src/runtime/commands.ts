@@ -20,6 +20,8 @@ export interface CommandTarget {
   start(v: Vassal): void;
   /** the recent and live events, for `events`. */
   events?: EventFeed;
+  /** starts a scheduled vassal's run now (`emperorctl run`). */
+  runNow?(name: string): { ok: true; message: string } | { ok: false; code: 'unknown-vassal' | 'refused'; message: string };
 }
 
 const ok = (result: unknown): ControlResponse => ({ v: PROTOCOL_VERSION, ok: true, result });
@@ -88,6 +90,10 @@ export async function runCommand(target: CommandTarget, req: ControlRequest, con
     case 'rescan':
       target.rescan();
       return ok({ done: [] });
+    case 'run': {
+      const r = target.runNow?.(req.name) ?? { ok: false, code: 'refused', message: 'this emperor runs no schedules' };
+      return r.ok ? ok({ done: [{ name: req.name, message: r.message }] } satisfies ActionResult) : refuse(r.code, r.message);
+    }
     case 'start':
     case 'stop':
     case 'restart':

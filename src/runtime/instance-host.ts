@@ -76,5 +76,6 @@ export function policyOf(spec: VassalSpec | null, uwsgiHeartbeatMs?: number, uws
     healthCheck: (spec?.healthCheck ?? null) !== null,
     healthRetries: spec?.healthRetries ?? 3,
     ...readinessPolicy(spec, uwsgiHeartbeatMs, uwsgiPipes),
+    ...(spec?.schedule != null ? { oneShot: true } : {}),
   };
 }

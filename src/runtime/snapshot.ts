@@ -65,6 +65,7 @@ export function vassalStats(v: Vassal, clock: Clock): VassalStats {
     started_at: started,
     restarts: runners.reduce((n, r) => n + r.state.restarts, 0),
     last_exit: lastExit,
+    next_run: null,
     backoff_until: backoff,
     ...usageOf(v),
     health: healthOf(v),

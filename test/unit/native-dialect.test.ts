@@ -63,6 +63,11 @@ test('a minimal file gets every default of SPEC section 3', () => {
     pidfileBy: 'daemon',
     uwsgiApp: false,
     socket: null,
+    alarm: [],
+    schedule: null,
+    scheduleTimezone: null,
+    overlap: 'skip',
+    catchUp: false,
     instanceNames: [],
     lines: { command: 2 },
   });

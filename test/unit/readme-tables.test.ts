@@ -89,9 +89,10 @@ const OTHER_VALUE: Readonly<Record<NativeKey, string>> = {
   'stop-timeout': '3s', 'reload-signal': 'HUP', log: '/var/log/web.log', 'stdout-log': '/var/log/out.log',
   'stderr-log': '/var/log/err.log', 'log-max-size': '1M', 'log-backups': '2', depends: 'db',
   'health-check': 'tcp://127.0.0.1:9', 'health-interval': '5s', 'health-timeout': '1s', 'health-retries': '5',
-  'max-rss': '1G', socket: 'tcp://127.0.0.1:9999',
+  'max-rss': '1G', socket: 'tcp://127.0.0.1:9999', alarm: 'pager',
   // `watchdog` and its signal need `notify` (a line of its own after the value).
   notify: 'true', watchdog: '5s\nnotify = true', 'watchdog-signal': 'KILL\nwatchdog = 5s\nnotify = true', 'start-timeout': '30s', 'ready-log-line': '^ready',
+  schedule: '@daily', 'schedule-timezone': 'UTC', overlap: 'kill', 'catch-up': 'true',
 };
 
 test('what an edit of each key does, in the README key table, is what spec-change.ts decides', () => {

@@ -24,6 +24,11 @@ const SUPERVISION_CHANGES: Array<[keyof VassalSpec, Partial<VassalSpec>]> = [
   ['healthTimeout', { healthTimeout: 5000 }],
   ['healthRetries', { healthRetries: 5 }],
   ['maxRss', { maxRss: 512 * 1024 * 1024 }],
+  ['alarm', { alarm: ['pager'] }],
+  ['schedule', { schedule: '@daily' }],
+  ['scheduleTimezone', { scheduleTimezone: 'UTC' }],
+  ['overlap', { overlap: 'kill' }],
+  ['catchUp', { catchUp: true }],
   ['instances', { instances: 4 }],
 ];
 

@@ -8,7 +8,7 @@ import { bearerMatches } from '../../src/metrics/status-page.ts';
 import { parseEventsQuery } from '../../src/metrics/event-sse.ts';
 
 const vassal = (name: string, state: string, extra: Partial<VassalStats> = {}): VassalStats => ({
-  name, file: `/v/${name}.ini`, dialect: 'vassal', state, pids: state === 'RUNNING' ? [100] : [], started_at: 1000, restarts: 0, last_exit: null,
+  name, file: `/v/${name}.ini`, dialect: 'vassal', state, pids: state === 'RUNNING' ? [100] : [], started_at: 1000, restarts: 0, last_exit: null, next_run: null,
   backoff_until: null, cpu_percent: 1.5, rss_bytes: 2 * 1048576, health: null, error: null, status_text: null, watchdog_restarts: 0, instances: [], ...extra,
 });
 const doc = (vassals: VassalStats[]): StatsDocument => ({ version: '0.1.0', pid: 1, started_at: 900, vassals_dir: '/v', totals: { vassals: vassals.length }, vassals });

@@ -72,6 +72,11 @@ test('a minimal program gets supervisord defaults where they differ from native 
     pidfileBy: 'daemon',
     uwsgiApp: false,
     socket: null,
+    alarm: [],
+    schedule: null,
+    scheduleTimezone: null,
+    overlap: 'skip',
+    catchUp: false,
     instanceNames: ['web'],
     lines: { command: 2 },
   });
