@@ -1,6 +1,6 @@
 // What each control request does to the fleet (SPEC section 8); replies are built here, sent by the server.
 import { constants } from 'node:os';
-import { PROTOCOL_VERSION, type ActionResult, type ControlRequest, type ControlResponse, type LogsResult, type StatsDocument, type StreamEvent } from '../control/protocol.ts';
+import { PROTOCOL_VERSION, type ActionResult, type ControlRequest, type ControlResponse, type FleetDocument, type LogsResult, type StatsDocument, type StreamEvent } from '../control/protocol.ts';
 import type { ControlConnection } from '../control/control-server.ts';
 import { followEvents, type EventFeed } from '../control/event-stream.ts';
 import { hasProcess } from '../core/states.ts';
@@ -20,6 +20,8 @@ export interface CommandTarget {
   start(v: Vassal): void;
   /** the recent and live events, for `events`. */
   events?: EventFeed;
+  /** the live emperors under the etcd prefix, for `fleet`; absent without an etcd source. */
+  fleet?(): Promise<FleetDocument>;
 }
 
 const ok = (result: unknown): ControlResponse => ({ v: PROTOCOL_VERSION, ok: true, result });
@@ -88,6 +90,13 @@ export async function runCommand(target: CommandTarget, req: ControlRequest, con
     case 'rescan':
       target.rescan();
       return ok({ done: [] });
+    case 'fleet':
+      if (target.fleet === undefined) return refuse('refused', 'this emperor has no etcd source: start it with --vassals etcd://HOST:PORT/PREFIX');
+      try {
+        return ok(await target.fleet());
+      } catch (err) {
+        return { v: PROTOCOL_VERSION, ok: false, error: { code: 'failed', message: `cannot read the fleet from etcd: ${(err as Error).message}` } };
+      }
     case 'start':
     case 'stop':
     case 'restart':

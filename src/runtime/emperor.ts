@@ -7,7 +7,7 @@ import type { DirWatch } from '../io/vassal-dir.ts';
 import { planReconcile, type Desired } from '../core/reconcile.ts';
 import { stopBatches } from '../core/stop-order.ts';
 import { StartQueue } from './start-queue.ts';
-import type { EmperorPorts, GuardianPort } from './emperor-ports.ts';
+import type { EmperorPorts, GuardianPort, SourceHealth } from './emperor-ports.ts';
 import type { TimerHandle } from './ports.ts';
 import { currentFleet, sampleFleet, vassalServices } from './emperor-services.ts';
 import { DependencyWaits } from './dependency-waits.ts';
@@ -77,6 +77,11 @@ export class Emperor {
     this.watchers = this.ports.sources.map((s) => s.watch(() => this.schedule(), (err) => this.opts.events.warn(`watcher: ${err.message}`)));
     this.rescan = this.timers.setInterval(() => this.reconcile(), this.opts.rescanIntervalMs);
     if (this.opts.sampleIntervalMs > 0) this.sampling = this.timers.setInterval(() => this.sample(), this.opts.sampleIntervalMs);
+  }
+
+  /** Each source's health, for the stats, the status and the metrics. */
+  sourceHealth(): SourceHealth[] {
+    return this.ports.sources.map((s) => s.health());
   }
 
   /** Resolves once every vassal the last reconcile found to start has been started (spawned). */
