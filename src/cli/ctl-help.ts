@@ -1,7 +1,7 @@
 // The help texts of emperorctl and each of its commands.
 
 /** emperorctl's commands, in the order its help lists them; the README's table is checked against it. */
-export const CTL_COMMANDS = ['status', 'start', 'stop', 'restart', 'reload', 'signal', 'logs', 'wait', 'rescan', 'events', 'top', 'help'] as const;
+export const CTL_COMMANDS = ['status', 'start', 'stop', 'restart', 'reload', 'signal', 'logs', 'wait', 'rescan', 'events', 'top', 'fleet', 'help'] as const;
 
 /** One of CTL_COMMANDS. */
 export type CtlCommand = (typeof CTL_COMMANDS)[number];
@@ -24,6 +24,7 @@ Commands:
   events [NAME...] [--json] [--since DUR]
                                       follow every state change, reload and file problem
   top [NAME...]                       a live view of every vassal (a terminal)
+  fleet [--json] [--prometheus-sd]    every live emperor of the etcd prefix, by host
   rescan                              reconcile the vassal directory now
   help [COMMAND]                      this text, or a command's
 
@@ -91,6 +92,14 @@ restarts, CPU, RSS and a sparkline of the last minute's CPU, the error of a fail
 underneath, and the latest events. Keys: up/down (or j/k) select, s sort, / filter,
 r restart, x stop, g start (each asks y/n), q or Ctrl-C quit. Needs a terminal; NO_COLOR
 turns colour off.
+`,
+  fleet: `Usage: emperorctl fleet [--json] [--prometheus-sd]
+
+Lists every live emperor under the etcd prefix of this emperor's --vassals etcd:// source
+(its presence key PREFIX/emperors/HOST): host, version, pid, metrics address and its
+vassals by state. A host whose emperor died leaves when its lease expires.
+  --json            an object keyed by host name
+  --prometheus-sd   a Prometheus file_sd target list of the metrics addresses
 `,
   rescan: `Usage: emperorctl rescan
 

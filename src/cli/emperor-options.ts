@@ -89,6 +89,10 @@ export class UsageError extends EmperorError {
   }
 }
 
+function usageFail(message: string, code: ErrorCode = 'E_USAGE'): never {
+  throw new UsageError(message, code);
+}
+
 function unknown(name: string): UsageError {
   const near = closestWord(name, ALL_OPTIONS);
   return new UsageError(`unknown option --${name}${near ? `; did you mean --${near}?` : ''} (see emperor --help)`);
@@ -206,7 +210,7 @@ function resolveSettings(given: Map<string, string>, config: string | null, env:
   }
   const tyrant = given.get('tyrant');
   return {
-    ...vassalSources(given),
+    ...vassalSources(given, usageFail),
     config: config === null ? null : resolve(config),
     stateDir,
     stats: resolve(given.get('stats') ?? join(stateDir, 'stats.sock')),
@@ -221,7 +225,7 @@ function resolveSettings(given: Map<string, string>, config: string | null, env:
     statsGroup: given.get('stats-group') ?? null,
     webToken: given.has('web-token') ? resolve(given.get('web-token') ?? '') : null,
     ...supervisorRpcSettings(given),
-    ...etcdSettings(given),
+    ...etcdSettings(given, usageFail),
   };
 }
 
