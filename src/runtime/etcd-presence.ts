@@ -75,7 +75,14 @@ export class PresenceKey {
     this.o.timers.clearInterval(this.tick);
     const key = this.key;
     this.key = null;
-    await key?.close().catch(() => {});
+    if (key === null) return;
+    // With etcd down the revoke cannot succeed: the lease expires by itself; the stop does not wait.
+    let timer: TimerHandle | null = null;
+    const late = new Promise<void>((resolve) => {
+      timer = this.o.timers.setTimeout(resolve, 1000);
+    });
+    await Promise.race([key.close().catch(() => {}), late]);
+    this.o.timers.clearTimeout(timer);
   }
 }
 
