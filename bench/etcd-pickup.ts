@@ -66,6 +66,10 @@ async function main(): Promise<void> {
   const eDir = start(1, ['--vassals', dir]);
   await waitFor('emperors up', async () => ((await stats(0).catch(() => null)) !== null && (await stats(1).catch(() => null)) !== null ? true : null), 20000);
   await waitFor('etcd source healthy', async () => ((await stats(0)).sources?.[0]?.healthy === true ? true : null), 20000);
+  await sleep(3000);
+  const idleEtcd = statusKb(e0.pid, 'VmRSS');
+  const idleDir = statusKb(eDir.pid, 'VmRSS');
+  console.log(`RSS with no vassal: emperor on etcd ${idleEtcd} kB, on an empty directory ${idleDir} kB: the etcd client adds ${(idleEtcd ?? 0) - (idleDir ?? 0)} kB`);
   const times: number[] = [];
   for (let i = -1; i < ROUNDS; i++) {
     const name = `p${i + 1}`;
@@ -99,7 +103,7 @@ async function main(): Promise<void> {
   await sleep(IDLE_MS);
   const idle = await etcdMetrics(client);
   console.log(`${IDLE_MS / 1000} s idle, ${FLEET + 1} emperors: ${JSON.stringify(delta(afterPut, idle))}`);
-  console.log(JSON.stringify({ put_to_running_ms: summarize(times), rss_kb: { etcd: rssEtcd, dir: rssDir }, one_put: delta(before, afterPut), idle: delta(afterPut, idle) }));
+  console.log(JSON.stringify({ put_to_running_ms: summarize(times), rss_kb: { idle_etcd: idleEtcd, idle_dir: idleDir, etcd: rssEtcd, dir: rssDir }, one_put: delta(before, afterPut), idle: delta(afterPut, idle) }));
   for (const e of [e0, eDir, ...fleet]) await e.stop();
   await cleanupAll();
 }
