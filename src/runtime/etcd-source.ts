@@ -46,6 +46,8 @@ export class EtcdSource implements VassalSource {
   private retry: TimerHandle | null = null;
   private closed = false;
   private generation = 0;
+  /** the loss was reported (once per loss). */
+  private reportedDown = false;
   /** the revisions last seen per watched prefix (for the stats). */
   revision = 0;
 
@@ -67,7 +69,7 @@ export class EtcdSource implements VassalSource {
   health(): SourceHealth {
     const bad = this.vassals.badKeys.size;
     const detail = [this.detail, bad > 0 ? `${bad} key${bad === 1 ? '' : 's'} ignored (not a vassal file name): ${[...this.vassals.badKeys].join(', ')}` : null].filter((x) => x !== null).join('; ');
-    return { kind: 'etcd', address: this.o.address.text, healthy: this.healthy && bad === 0, detail: detail === '' ? null : detail };
+    return { kind: 'etcd', address: this.o.address.text, healthy: this.healthy, detail: detail === '' ? null : detail };
   }
 
   watch(onChange: () => void): DirWatch {
@@ -133,15 +135,17 @@ export class EtcdSource implements VassalSource {
   }
 
   private up(): void {
-    if (!this.healthy && this.failures > 0) this.o.events.info(`etcd source ${this.o.address.text} is reachable again; watching from revision ${this.revision + 1}`);
+    if (this.reportedDown) this.o.events.info(`etcd source ${this.o.address.text} is reachable again; watching from revision ${this.revision + 1}`);
     this.healthy = true;
     this.detail = null;
     this.failures = 0;
+    this.reportedDown = false;
   }
 
   private down(why: string): void {
     const detail = `unreachable (${why}); running the last known set (${this.kvs.size} keys), reconnecting`;
-    if (this.healthy || this.failures === 0) this.o.events.write({ level: 'error', message: `etcd source ${this.o.address.text}: ${detail}` });
+    if (!this.reportedDown) this.o.events.write({ level: 'error', message: `etcd source ${this.o.address.text}: ${detail}` });
+    this.reportedDown = true;
     this.healthy = false;
     this.detail = detail;
   }

@@ -52,10 +52,14 @@ test('vassals from etcd on two hosts: all/ and hosts/a/, edits, members lost, th
     assert.equal((await a.vassal('both'))?.pids[0], both2A);
     assert.equal((await b.vassal('both'))?.pids[0], both2B);
 
-    // Every member killed: every vassal keeps running; the source says it is down.
+    // A second member killed: the last one has no leader, and watches require one, so whichever
+    // member an emperor talks to, its source goes down (never a silently stalled watch).
     await cluster.kill(1);
+    await waitFor('a and b notice there is no leader', async () => etcdHealthy(await a.stats()) === false && etcdHealthy(await b.stats()) === false, 30000);
+    const status = await ctl(a.stateDir, ['status']);
+    assert.match(status.stdout, /source etcd etcd:\/\/.*\/emp: NOT OK \(unreachable/);
+    // Every member killed: every vassal keeps running.
     await cluster.kill(2);
-    await waitFor('a notices etcd is gone', async () => etcdHealthy(await a.stats()) === false, 30000);
     assert.equal((await a.vassal('both'))?.pids[0], both2A);
     assert.equal((await a.vassal('only'))?.state, 'RUNNING');
 
