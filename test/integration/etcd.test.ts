@@ -37,6 +37,12 @@ test('vassals from etcd on two hosts: all/ and hosts/a/, edits, members lost, th
     assert.equal((await a.vassal('both'))?.file, `${url.replace('/emp', '')}/emp/all/both.ini`);
     assert.equal(await b.vassal('only'), undefined, 'hosts/a/ is not b\'s');
 
+    // A name both of a's sources define (its directory and etcd) is INVALID, naming both.
+    a.write('clash.ini', value('1005'));
+    await cluster.put('emp/all/clash.ini', value('1006'));
+    const clash = await a.waitState('clash', 'INVALID', 20000);
+    assert.match(clash.error ?? '', /defined by two sources, .*vassals .* and etcd:\/\//);
+
     // An edit reloads (a new command: restarted) on both.
     await cluster.put('emp/all/both.ini', value('1002'));
     const edited = async (e: EmperorUnderTest, before: number): Promise<number> =>
@@ -90,6 +96,13 @@ test('vassals from etcd on two hosts: all/ and hosts/a/, edits, members lost, th
     const second = await runEmperor(['--vassals', url, '--host-name', 'a', '--state-dir', `${a.stateDir}-second`, '--metrics', 'off']);
     assert.equal(second.code, 1);
     assert.match(second.output, /another emperor is live as host a .*pid \d+/);
+
+    // Under --tyrant an etcd source is refused at start (a key has no owner to run as).
+    if (root) {
+      const tyrant = await runEmperor(['--vassals', url, '--tyrant', '--state-dir', `${a.stateDir}-tyrant`, '--metrics', 'off']);
+      assert.equal(tyrant.code, 1);
+      assert.match(tyrant.output, /refused under --tyrant/);
+    }
 
     // b dies without revoking its lease: it leaves the fleet when the lease expires.
     b.child?.kill('SIGKILL');
