@@ -15,9 +15,9 @@ interface Member {
 }
 
 /** Runs `etcdctl` against the cluster; resolves with its output, rejects on failure. */
-export function etcdctl(endpoints: string, args: string[], timeoutMs = 10000): Promise<string> {
+export function etcdctl(endpoints: string, args: string[], timeoutMs = 10000, extra: string[] = []): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('etcdctl', ['--endpoints', endpoints, '--command-timeout=5s', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ETCDCTL_API: '3' } });
+    const child = spawn('etcdctl', ['--endpoints', endpoints, '--command-timeout=5s', ...extra, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ETCDCTL_API: '3' } });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -35,9 +35,15 @@ export class EtcdCluster {
   readonly root = mkdtempSync(join(tmpdir(), 'emperor-etcd-'));
   private members: Member[] = [];
 
+  /** `scheme` and `serverArgs` for TLS; `ctlArgs` are given to every etcdctl (certificates, --user). */
+  constructor(
+    private readonly scheme: 'http' | 'https' = 'http',
+    private readonly serverArgs: string[] = [],
+    readonly ctlArgs: string[] = [],
+  ) {}
+
   /** Starts `n` members on free loopback ports and waits until the cluster answers. */
-  static async start(n = 3): Promise<EtcdCluster> {
-    const c = new EtcdCluster();
+  static async start(n = 3, c = new EtcdCluster()): Promise<EtcdCluster> {
     for (let i = 0; i < n; i++) c.members.push({ name: `m${i}`, client: await freePort(), peer: await freePort(), proc: null, log: '' });
     for (let i = 0; i < n; i++) c.startMember(i);
     await c.waitHealthy();
@@ -51,12 +57,17 @@ export class EtcdCluster {
 
   /** Puts a key. */
   put(key: string, value: string): Promise<string> {
-    return etcdctl(this.endpoints, ['put', key, value]);
+    return this.ctl(['put', key, value]);
   }
 
   /** Deletes a key. */
   del(key: string): Promise<string> {
-    return etcdctl(this.endpoints, ['del', key]);
+    return this.ctl(['del', key]);
+  }
+
+  /** Any etcdctl command on the cluster. */
+  ctl(args: string[]): Promise<string> {
+    return etcdctl(this.endpoints, args, 10000, this.ctlArgs);
   }
 
   /** Starts member `i` (again: on its data dir). */
@@ -67,8 +78,8 @@ export class EtcdCluster {
     const proc = spawn('etcd', [
       '--name', m.name,
       '--data-dir', join(this.root, m.name),
-      '--listen-client-urls', `http://127.0.0.1:${m.client}`,
-      '--advertise-client-urls', `http://127.0.0.1:${m.client}`,
+      '--listen-client-urls', `${this.scheme}://127.0.0.1:${m.client}`,
+      '--advertise-client-urls', `${this.scheme}://127.0.0.1:${m.client}`,
       '--listen-peer-urls', `http://127.0.0.1:${m.peer}`,
       '--initial-advertise-peer-urls', `http://127.0.0.1:${m.peer}`,
       '--initial-cluster', cluster,
@@ -76,6 +87,7 @@ export class EtcdCluster {
       '--initial-cluster-token', `emperor-test-${this.root}`,
       '--heartbeat-interval', '100',
       '--election-timeout', '1000',
+      ...this.serverArgs,
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout?.on('data', (d: Buffer) => (m.log = (m.log + d.toString()).slice(-20000)));
     proc.stderr?.on('data', (d: Buffer) => (m.log = (m.log + d.toString()).slice(-20000)));
@@ -97,7 +109,7 @@ export class EtcdCluster {
   async waitHealthy(timeoutMs = 30000): Promise<void> {
     await waitFor(`etcd cluster healthy (${this.members.map((m) => m.log.slice(-500)).join('\n')})`, async () => {
       try {
-        await etcdctl(this.endpoints, ['endpoint', 'health'], 5000);
+        await etcdctl(this.endpoints, ['endpoint', 'health'], 5000, this.ctlArgs);
         return true;
       } catch {
         return false;
