@@ -73,7 +73,7 @@ export function renderStatus(doc: StatsDocument, now: number, colour: boolean): 
       for (const e of v.error.split('\n')) out.push(`  ${colour ? `\x1b[31m${e}\x1b[0m` : e}`);
     }
   });
-  if (doc.vassals.length === 0 && (doc.totals.vassals ?? 0) === 0) out.push(`(no vassals in ${doc.vassals_dir})`);
+  if (doc.vassals.length === 0 && (doc.totals.vassals ?? 0) === 0) out.push(`(no vassals in ${doc.sources?.some((src) => src.kind === 'etcd') ? doc.sources.map((src) => src.address).join(', ') : doc.vassals_dir})`);
   const totals = Object.entries(doc.totals).filter(([k, n]) => k !== 'vassals' && n > 0).map(([k, n]) => `${n} ${k}`);
   out.push(`${doc.totals.vassals ?? doc.vassals.length} vassals${totals.length > 0 ? `: ${totals.join(', ')}` : ''}`);
   // With etcd among them, each source's health (a directory alone says so through its vassals).

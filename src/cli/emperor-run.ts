@@ -126,7 +126,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
   }
   const closeSockets = closeAll;
   events.info(
-    `emperor ${facts.version} pid ${process.pid}: vassals ${settings.vassals}, state ${settings.stateDir}, ` +
+    `emperor ${facts.version} pid ${process.pid}: vassals ${settings.sources.join(' + ')}, state ${settings.stateDir}, ` +
       `control ${settings.control}, stats ${settings.stats}, metrics ${settings.metrics === 'off' ? 'off' : `http://${settings.metrics}/metrics`}`,
   );
   notifier = SystemdNotifier.fromEnv(process.env, process.pid, {

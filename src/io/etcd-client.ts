@@ -56,13 +56,13 @@ export interface EtcdConnectOptions {
 /** Reads the TLS and auth files now (a missing file is an error at start), then makes a client. */
 export async function openEtcd(o: EtcdConnectOptions): Promise<EtcdConnection> {
   const credentials = o.ca === null ? undefined : {
-    rootCertificate: readFileSync(o.ca),
-    ...(o.cert !== null ? { certChain: readFileSync(o.cert) } : {}),
-    ...(o.key !== null ? { privateKey: readFileSync(o.key) } : {}),
+    rootCertificate: readOption('--etcd-ca', o.ca),
+    ...(o.cert !== null ? { certChain: readOption('--etcd-cert', o.cert) } : {}),
+    ...(o.key !== null ? { privateKey: readOption('--etcd-key', o.key) } : {}),
   };
   let auth: { username: string; password: string } | undefined;
   if (o.auth !== null) {
-    const text = readFileSync(o.auth, 'utf8').trim();
+    const text = readOption('--etcd-auth', o.auth).toString('utf8').trim();
     const colon = text.indexOf(':');
     if (colon <= 0) throw new Error(`--etcd-auth ${o.auth}: the file must hold user:password on one line`);
     auth = { username: text.slice(0, colon), password: text.slice(colon + 1) };
@@ -84,7 +84,7 @@ export async function openEtcd(o: EtcdConnectOptions): Promise<EtcdConnection> {
   requireLeader(client);
   return {
     list: async (prefix) => {
-      const res = await client.getAll().prefix(prefix).exec();
+      const res = await client.getAll().prefix(prefix).exec().catch(plainly);
       return { revision: Number(res.header.revision), kvs: res.kvs.map(kvOf) };
     },
     watch: async (prefix, fromRevision, h) => {
@@ -100,8 +100,8 @@ export async function openEtcd(o: EtcdConnectOptions): Promise<EtcdConnection> {
     },
     presence: async (key, value, ttlSeconds, lost) => {
       const lease = client.lease(ttlSeconds, { autoKeepAlive: true });
-      lease.on('lost', (err) => lost(err));
-      await lease.put(key).value(value).exec();
+      lease.on('lost', (err) => lost(plain(err)));
+      await lease.put(key).value(value).exec().catch(plainly);
       return {
         put: async (v) => void (await lease.put(key).value(v).exec()),
         close: () => lease.revoke(),
@@ -125,6 +125,24 @@ function requireLeader(client: object): void {
     m.set('hasleader', 'true');
     return m;
   };
+}
+
+// An option's file, or an error naming the option and the file.
+function readOption(option: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new Error(`${option} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); fix the path or the file's rights`);
+  }
+}
+
+// etcd3's open circuit breaker (every member failed lately) said in the operator's words.
+function plain(err: Error): Error {
+  return /circuit breaker is open/.test(err.message) ? new Error('no member of the cluster answers (each is tried again after 5 s)', { cause: err }) : err;
+}
+
+function plainly(err: Error): never {
+  throw plain(err);
 }
 
 // grpc's Metadata, as much of it as is used here.

@@ -12,7 +12,7 @@ import type { TimerHandle } from './ports.ts';
 import { currentFleet, sampleFleet, vassalServices } from './emperor-services.ts';
 import { DependencyWaits } from './dependency-waits.ts';
 import { reportInvalid } from './directory-reader.ts';
-import { mergeSources } from '../core/source-merge.ts';
+import { mergeSources, type SourceRead } from '../core/source-merge.ts';
 
 /** Debounce between a watcher event and the reconcile it schedules: short, so pickup stays fast. */
 export const RECONCILE_DEBOUNCE_MS = 5;
@@ -117,7 +117,7 @@ export class Emperor {
   reconcile(): void {
     if (this.shuttingDown) return;
     this.lastReconcile = this.ports.time.clock.now();
-    const reads = [];
+    const reads: SourceRead[] = [];
     for (const source of this.ports.sources) {
       const desired = source.read(this.opts.events);
       if (desired === null) return; // a source that cannot be used now keeps every running vassal

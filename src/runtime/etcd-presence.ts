@@ -32,6 +32,7 @@ export class PresenceKey {
   private failures = 0;
   private nextTryAt = 0;
   private ticks = 0;
+  private reportedLost = false;
 
   constructor(private readonly o: PresenceOptions) {}
 
@@ -51,10 +52,12 @@ export class PresenceKey {
     try {
       if (this.key === null) {
         this.key = await conn.presence(`${presencePrefix(this.o.prefix)}${this.o.host}`, text, this.o.ttlSeconds, (err) => {
-          this.o.events.warn(`etcd presence key of ${this.o.host} lost (${err.message}); granting a new lease`);
+          if (!this.reportedLost) this.o.events.warn(`etcd presence key of ${this.o.host} lost (${err.message}); granting a new lease`);
+          this.reportedLost = true;
           this.key = null;
         });
-        if (this.failures > 0) this.o.events.info(`etcd presence key of ${this.o.host} is back`);
+        if (this.reportedLost) this.o.events.info(`etcd presence key of ${this.o.host} is back`);
+        this.reportedLost = false;
       } else {
         await this.key.put(text);
       }

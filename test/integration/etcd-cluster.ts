@@ -56,8 +56,17 @@ export class EtcdCluster {
   }
 
   /** Puts a key. */
-  put(key: string, value: string): Promise<string> {
-    return this.ctl(['put', key, value]);
+  async put(key: string, value: string): Promise<string> {
+    // Right after a member is killed, a new leader may still be being elected: try again for a while.
+    let last: unknown = null;
+    for (let i = 0; i < 5; i++) {
+      try {
+        return await this.ctl(['put', key, value]);
+      } catch (err) {
+        last = err;
+      }
+    }
+    throw last;
   }
 
   /** Deletes a key. */
