@@ -126,6 +126,25 @@ export class EtcdCluster {
     }, timeoutMs, 200);
   }
 
+  /**
+   * etcd's own counters, summed over the running members: events sent to watchers, and requests
+   * received by gRPC method (`recv METHOD`).
+   */
+  async counters(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const m of this.members) {
+      if (m.proc === null) continue;
+      const text = await (await fetch(`${this.scheme}://127.0.0.1:${m.client}/metrics`)).text();
+      for (const line of text.split('\n')) {
+        const r = /^(etcd_debugging_mvcc_events_total|grpc_server_msg_received_total\{[^}]*grpc_method="(\w+)"[^}]*\}) (\S+)$/.exec(line);
+        if (r === null) continue;
+        const key = r[2] !== undefined ? `recv ${r[2]}` : 'events sent to watchers';
+        out[key] = (out[key] ?? 0) + Number(r[3]);
+      }
+    }
+    return out;
+  }
+
   /** Kills every member and removes the data dirs. */
   async stop(): Promise<void> {
     for (let i = 0; i < this.members.length; i++) await this.kill(i);

@@ -37,6 +37,18 @@ test('vassals from etcd on two hosts: all/ and hosts/a/, edits, members lost, th
     assert.equal((await a.vassal('both'))?.file, `${url.replace('/emp', '')}/emp/all/both.ini`);
     assert.equal(await b.vassal('only'), undefined, 'hosts/a/ is not b\'s');
 
+    // Counted by etcd: a put under hosts/a/ is sent to one watcher (a's), and an idle fleet sends only
+    // lease keep-alives (the window is the measurement).
+    await new Promise((r) => setTimeout(r, 1500)); // presence keys settle (written at most once a second)
+    const quiet = await cluster.counters();
+    await new Promise((r) => setTimeout(r, 3000));
+    const idle = diff(quiet, await cluster.counters());
+    assert.deepEqual(Object.keys(idle), ['recv LeaseKeepAlive'], JSON.stringify(idle));
+    const before = await cluster.counters();
+    await cluster.put('emp/hosts/a/woken.ini', value('1007'));
+    await pidOf(a, 'woken');
+    assert.equal(diff(before, await cluster.counters())['events sent to watchers'], 1);
+
     // A name both of a's sources define (its directory and etcd) is INVALID, naming both.
     a.write('clash.ini', value('1005'));
     await cluster.put('emp/all/clash.ini', value('1006'));
@@ -113,6 +125,11 @@ test('vassals from etcd on two hosts: all/ and hosts/a/, edits, members lost, th
     throw err;
   }
 });
+
+// What grew between two readings of etcd's counters.
+function diff(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(b).filter(([k, v]) => v !== (a[k] ?? 0)).map(([k, v]) => [k, v - (a[k] ?? 0)]));
+}
 
 // An emperor run to its exit (a refusal at start).
 function runEmperor(args: string[]): Promise<{ code: number | null; output: string }> {
