@@ -17,8 +17,8 @@ test('vassals from etcd on two hosts: all/ and hosts/a/, edits, members lost, th
   if (root) testUsers();
   const cluster = await EtcdCluster.start(3);
   const url = `etcd://${cluster.endpoints}/emp`;
-  const a = new EmperorUnderTest(['--vassals', url, '--host-name', 'a', '--etcd-lease-ttl', '2s']);
-  const b = new EmperorUnderTest(['--vassals', url, '--host-name', 'b', '--etcd-lease-ttl', '2s']);
+  const a = new EmperorUnderTest(['--vassals', url, '--host-name', 'a', '--etcd-lease-ttl', '5s']);
+  const b = new EmperorUnderTest(['--vassals', url, '--host-name', 'b', '--etcd-lease-ttl', '5s']);
   t.after(async () => {
     for (const e of [a, b]) assert.deepEqual(await e.cleanup(), [], 'the emperor left processes behind');
     await cluster.stop();
