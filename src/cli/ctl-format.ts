@@ -76,8 +76,13 @@ export function renderStatus(doc: StatsDocument, now: number, colour: boolean): 
     if ((v.status_text ?? null) !== null) out.push(`  status: ${v.status_text}`);
     if (v.next_run != null) out.push(`  next run in ${humanDuration(Math.max(0, v.next_run - now))} (${new Date(v.next_run * 1000).toISOString()})`);
   });
-  if (doc.vassals.length === 0 && (doc.totals.vassals ?? 0) === 0) out.push(`(no vassals in ${doc.vassals_dir})`);
+  if (doc.vassals.length === 0 && (doc.totals.vassals ?? 0) === 0) out.push(`(no vassals in ${doc.sources?.some((src) => src.kind === 'etcd') ? doc.sources.map((src) => src.address).join(', ') : doc.vassals_dir})`);
   const totals = Object.entries(doc.totals).filter(([k, n]) => k !== 'vassals' && n > 0).map(([k, n]) => `${n} ${k}`);
   out.push(`${doc.totals.vassals ?? doc.vassals.length} vassals${totals.length > 0 ? `: ${totals.join(', ')}` : ''}`);
+  // With etcd among them, each source's health (a directory alone says so through its vassals).
+  const sources = doc.sources ?? [];
+  if (sources.some((src) => src.kind === 'etcd')) {
+    for (const src of sources) out.push(`source ${src.kind} ${src.address}: ${src.healthy ? 'ok' : 'NOT OK'}${src.detail !== null ? ` (${src.detail})` : ''}`);
+  }
   return out.join('\n') + '\n';
 }

@@ -1,7 +1,7 @@
 // The help texts of emperorctl and each of its commands.
 
 /** emperorctl's commands, in the order its help lists them; the README's table is checked against it. */
-export const CTL_COMMANDS = ['status', 'start', 'stop', 'restart', 'reload', 'run', 'signal', 'logs', 'wait', 'rescan', 'events', 'top', 'help'] as const;
+export const CTL_COMMANDS = ['status', 'start', 'stop', 'restart', 'reload', 'run', 'signal', 'logs', 'wait', 'rescan', 'events', 'top', 'fleet', 'help'] as const;
 
 /** One of CTL_COMMANDS. */
 export type CtlCommand = (typeof CTL_COMMANDS)[number];
@@ -25,6 +25,7 @@ Commands:
   events [NAME...] [--json] [--since DUR]
                                       follow every state change, reload and file problem
   top [NAME...]                       a live view of every vassal (a terminal)
+  fleet [--json] [--prometheus-sd]    every live emperor of the etcd prefix, by host
   rescan                              reconcile the vassal directory now
   help [COMMAND]                      this text, or a command's
 
@@ -97,6 +98,14 @@ turns colour off.
 
 Starts a run of a vassal with a \`schedule\` now, under its \`overlap\` rule. Exits 1 for an unknown
 vassal, one without a \`schedule\`, or one already running with \`overlap = skip\`, saying which.
+`,
+  fleet: `Usage: emperorctl fleet [--json] [--prometheus-sd]
+
+Lists every live emperor under the etcd prefix of this emperor's --vassals etcd:// source
+(its presence key PREFIX/emperors/HOST): host, version, pid, metrics address and its
+vassals by state. A host whose emperor died leaves when its lease expires.
+  --json            an object keyed by host name
+  --prometheus-sd   a Prometheus file_sd target list of the metrics addresses
 `,
   rescan: `Usage: emperorctl rescan
 

@@ -9,7 +9,15 @@ Runs in the foreground and keeps every vassal (one INI file each in --vassals) a
 a new file starts its program, an edit reloads it, a removed file stops it.
 
 Options (each may also be set in the [emperor] section of --config; flags win):
-  --vassals DIR            directory of vassal files            (/etc/emperor/vassals)
+  --vassals DIR            directory of vassal files            (/etc/emperor/vassals); repeatable:
+                           a directory and etcd://HOST:PORT[,HOST:PORT...]/PREFIX combine
+  --host-name NAME         (etcd) reads PREFIX/hosts/NAME/, holds PREFIX/emperors/NAME (hostname)
+  --etcd-allow-root        (etcd, root) vassals from etcd may run as root (no user)
+  --etcd-ca FILE           (etcd) CA certificate: TLS
+  --etcd-cert FILE         (etcd) client certificate, with --etcd-key
+  --etcd-key FILE          (etcd) client certificate's key
+  --etcd-auth FILE         (etcd) one user:password line
+  --etcd-lease-ttl DUR     (etcd) lease of the presence key     (10s)
   --config FILE            INI file with an [emperor] section (and [alarm:NAME] sections)
   --state-dir DIR          sockets and runtime state            ($EMPEROR_STATE_DIR, /run/emperor as root,
                                                                  else $XDG_RUNTIME_DIR/emperor or /tmp/emperor-$UID)

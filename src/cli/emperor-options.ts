@@ -12,6 +12,7 @@ import { describeErrno, EmperorError, failure, type ErrorCode } from '../core/er
 import type { SocketAddress } from '../config/socket-address.ts';
 import { parseSupervisorRpc } from '../config/supervisor-rpc-address.ts';
 import { EMPEROR_ALARM_KEYS, NO_ALARMS, readAlarmSettings, type AlarmSettings } from '../config/alarm-config.ts';
+import { etcdSettings, vassalSources } from './etcd-options.ts';
 
 /** Every option of `emperor`, resolved. Durations in ms. */
 export interface EmperorSettings {
@@ -39,6 +40,12 @@ export interface EmperorSettings {
   supervisorRpcAuth: string | null;
   /** the `[alarm:NAME]` sections and `alarm*` keys of --config. */
   alarms: AlarmSettings;
+  /** every --vassals, in order: directories (absolute) and etcd:// URLs (src/cli/vassal-sources.ts). */
+  sources: string[];
+  /** --host-name: the segment under PREFIX/hosts/ this emperor reads (default: the machine's name). */
+  hostName: string | null;
+  /** --etcd-*: TLS, auth, the root rule and the presence key's lease. */
+  etcd: { allowRoot: boolean; ca: string | null; cert: string | null; key: string | null; auth: string | null; leaseTtlS: number };
 }
 
 /** What the command line asks for. */
@@ -66,20 +73,30 @@ const VALUE_OPTIONS = [
   'web-token',
   'supervisor-rpc',
   'supervisor-rpc-auth',
+  'host-name',
+  'etcd-ca',
+  'etcd-cert',
+  'etcd-key',
+  'etcd-auth',
+  'etcd-lease-ttl',
 ] as const;
-const FLAG_OPTIONS = ['tyrant'] as const;
+const FLAG_OPTIONS = ['tyrant', 'etcd-allow-root'] as const;
 /** Every option of `emperor` (without `--`), as the parser and the `[emperor]` section accept them; the README's table is checked against it. */
 export const ALL_OPTIONS: readonly string[] = [...VALUE_OPTIONS, ...FLAG_OPTIONS];
 /** Options of `emperor systemd-unit` alone. */
 export const UNIT_ONLY = ['timeout-stop', 'watchdog'] as const;
 /** Options whose values are paths: made absolute in a unit's ExecStart. */
-const PATH_OPTIONS = new Set(['vassals', 'config', 'state-dir', 'stats', 'control', 'log-dir', 'web-token', 'supervisor-rpc-auth']);
+const PATH_OPTIONS = new Set(['config', 'etcd-ca', 'etcd-cert', 'etcd-key', 'etcd-auth', 'state-dir', 'stats', 'control', 'log-dir', 'web-token', 'supervisor-rpc-auth']);
 
 /** A usage error: exit code 2 with the message. */
 export class UsageError extends EmperorError {
   constructor(message: string, code: ErrorCode = 'E_USAGE') {
     super(failure(code, message));
   }
+}
+
+function usageFail(message: string, code: ErrorCode = 'E_USAGE'): never {
+  throw new UsageError(message, code);
 }
 
 function unknown(name: string): UsageError {
@@ -108,7 +125,8 @@ export function parseEmperorArgs(argv: readonly string[], env: Record<string, st
     if (!(VALUE_OPTIONS as readonly string[]).includes(name) && !(UNIT_ONLY as readonly string[]).includes(name)) throw unknown(name);
     const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
     if (value === undefined || (eq < 0 && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
-    given.set(name, value);
+    // --vassals is repeatable (a directory and etcd combine): kept as lines.
+    given.set(name, name === 'vassals' && given.has(name) ? `${given.get(name) ?? ''}\n${value}` : value);
   }
   if (rest[0] === 'check') {
     if (rest.length < 2) throw new UsageError('emperor check needs at least one file or directory');
@@ -140,7 +158,9 @@ function systemdUnitCommand(given: Map<string, string>): EmperorCommand {
   const args: string[] = [];
   for (const [name, value] of own) {
     if ((FLAG_OPTIONS as readonly string[]).includes(name)) {
-      if (settings.tyrant) args.push(`--${name}`);
+      if (name === 'tyrant' ? settings.tyrant : settings.etcd.allowRoot) args.push(`--${name}`);
+    } else if (name === 'vassals') {
+      for (const v of settings.sources) args.push('--vassals', v);
     } else {
       args.push(`--${name}`, PATH_OPTIONS.has(name) ? resolve(value) : value);
     }
@@ -210,7 +230,7 @@ function resolveSettings(given: Map<string, string>, config: string | null, env:
   }
   const tyrant = given.get('tyrant');
   return {
-    vassals: resolve(given.get('vassals') ?? '/etc/emperor/vassals'),
+    ...vassalSources(given, usageFail),
     config: config === null ? null : resolve(config),
     stateDir,
     stats: resolve(given.get('stats') ?? join(stateDir, 'stats.sock')),
@@ -227,6 +247,7 @@ function resolveSettings(given: Map<string, string>, config: string | null, env:
     webToken: given.has('web-token') ? resolve(given.get('web-token') ?? '') : null,
     ...supervisorRpcSettings(given),
     alarms: NO_ALARMS,
+    ...etcdSettings(given, usageFail),
   };
 }
 

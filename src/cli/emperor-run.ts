@@ -23,6 +23,9 @@ import { startSupervisorCompat } from './supervisor-wiring.ts';
 import { startAlarms } from './alarm-wiring.ts';
 import { startScheduler } from './schedule-wiring.ts';
 import type { Alarms } from '../runtime/alarms.ts';
+import { isEtcdUrl } from '../config/etcd-url.ts';
+import { fleetValue, sourcesOf } from './vassal-sources.ts';
+import { wireEtcd } from './etcd-wiring.ts';
 
 /** Runs the emperor until a signal ends it. */
 export async function run(settings: EmperorSettings): Promise<void> {
@@ -32,8 +35,9 @@ export async function run(settings: EmperorSettings): Promise<void> {
   if (!web.ok) fail(web.message);
   const statsGid = settings.statsGroup === null ? null : lookupGroup(settings.statsGroup);
   if (statsGid === null && settings.statsGroup !== null) fail(`--stats-group ${settings.statsGroup}: no such group in /etc/group; create it (groupadd) or fix the option`);
+  const hasDir = settings.sources.some((t) => !isEtcdUrl(t));
   try {
-    if (!statSync(settings.vassals).isDirectory()) throw new Error('not a directory');
+    if (hasDir && !statSync(settings.vassals).isDirectory()) throw new Error('not a directory');
   } catch (err) {
     fail(`vassal directory ${settings.vassals} cannot be used (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); create it or pass --vassals DIR`);
   }
@@ -44,7 +48,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
   if (typeof helper === 'string') fail(`NOTIFY_SOCKET is set (systemd Type=notify) but ${helper}`);
   if (settings.tyrant && !root) fail('--tyrant needs root: only root can run each vassal as its file\'s owner; run the emperor as root or without --tyrant');
   // As root, a directory others can write to would let them run anything: refuse to start on it.
-  const untrusted = root ? directoryTrustProblem(settings.vassals, settings.tyrant) : null;
+  const untrusted = root && hasDir ? directoryTrustProblem(settings.vassals, settings.tyrant) : null;
   if (untrusted !== null) fail(untrusted);
   let lock: { release(): void };
   try {
@@ -54,6 +58,16 @@ export async function run(settings: EmperorSettings): Promise<void> {
     fail((err as Error).message);
   }
   let notifier: SystemdNotifier | null = null;
+  // Read only once everything below exists (the etcd presence key asks for it after the start).
+  const current = (): StatsDocument => {
+    const doc = snapshot(facts, emperor.vassals.values(), systemClock);
+    for (const v of doc.vassals) v.next_run = scheduler.nextRun(v.name);
+    return doc;
+  };
+  const etcd = await wireEtcd(settings, events, root, () => fleetValue(current(), settings.metrics)).catch((err: Error) => {
+    lock.release();
+    fail(err.message);
+  });
   const emperor = new Emperor({
     logDir: settings.logDir,
     uwsgi: settings.uwsgi,
@@ -72,16 +86,12 @@ export async function run(settings: EmperorSettings): Promise<void> {
       root,
       tyrant: settings.tyrant,
       warn: (m) => events.warn(m),
+      sources: etcd === null ? undefined : sourcesOf(settings, etcd.source, root, process.env, (m) => events.warn(m)),
     }),
   });
   const alarms = startAlarms(settings, emperor, events);
   const scheduler = startScheduler(settings.stateDir, emperor, events);
-  const facts = { version: packageVersion(), pid: process.pid, startedAt: Math.round(Date.now()) / 1000, vassalsDir: settings.vassals };
-  const current = (): StatsDocument => {
-    const doc = snapshot(facts, emperor.vassals.values(), systemClock);
-    for (const v of doc.vassals) v.next_run = scheduler.nextRun(v.name);
-    return doc;
-  };
+  const facts = { version: packageVersion(), pid: process.pid, startedAt: Math.round(Date.now()) / 1000, vassalsDir: settings.vassals, sources: () => emperor.sourceHealth() };
   const target: CommandTarget = {
     vassals: emperor.vassals,
     logDir: settings.logDir,
@@ -90,6 +100,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
     start: (v) => v.start(),
     events: ring,
     runNow: (name) => scheduler.runNow(name),
+    ...(etcd !== null ? { fleet: etcd.fleet } : {}),
   };
   // Every listener opened so far is closed again if a later one cannot open.
   const closers: Array<() => void> = [];
@@ -128,7 +139,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
   }
   const closeSockets = closeAll;
   events.info(
-    `emperor ${facts.version} pid ${process.pid}: vassals ${settings.vassals}, state ${settings.stateDir}, ` +
+    `emperor ${facts.version} pid ${process.pid}: vassals ${settings.sources.join(' + ')}, state ${settings.stateDir}, ` +
       `control ${settings.control}, stats ${settings.stats}, metrics ${settings.metrics === 'off' ? 'off' : `http://${settings.metrics}/metrics`}`,
   );
   const missing = nativeHelper();
@@ -146,6 +157,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
     events.info(`notifying systemd at ${process.env.NOTIFY_SOCKET ?? ''}${dog !== null ? `; watchdog ping every ${dog} ms` : ''}`);
   }
   emperor.start();
+  etcd?.presence.start();
   void emperor.startsQueued().then(() => notifier?.markReady());
 
   let stopping = false;
@@ -162,6 +174,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
     stopping = true;
     notifier?.stopping();
     events.info(`${signal}: stopping every vassal (send SIGINT again to kill them at once)`);
+    await etcd?.presence.close();
     await emperor.shutdown();
     closeSockets();
     lock.release();

@@ -1,7 +1,7 @@
 // `emperorctl`: one request over the emperor's sockets, printed for a person or a script, with SPEC exit codes.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROTOCOL_VERSION, type ActionResult, type ControlRequest, type ControlResponse, type LogsResult, type StatsDocument, type VassalStats } from '../control/protocol.ts';
+import { PROTOCOL_VERSION, type ActionResult, type ControlRequest, type ControlResponse, type LogsResult, type FleetDocument, type StatsDocument, type VassalStats } from '../control/protocol.ts';
 import { defaultStateDir } from '../control/paths.ts';
 import { converse, readStats, request, UnreachableError } from './ctl-client.ts';
 import { renderStatus, useColour } from './ctl-format.ts';
@@ -240,6 +240,15 @@ async function run(argv: string[]): Promise<number> {
       const bad = failed(reply);
       if (bad !== null) throw bad;
       for (const d of (reply as { result: ActionResult }).result.done) out(`${d.name}: ${d.message}\n`);
+      return 0;
+    }
+    case 'fleet': {
+      const a = parseArgs(cmd, rest, [], ['--json', '--prometheus-sd']);
+      const reply = await request(socket, { v: PROTOCOL_VERSION, cmd: 'fleet' });
+      const bad = failed(reply);
+      if (bad !== null) throw bad;
+      const { renderFleet } = await import('./ctl-fleet.ts');
+      out(renderFleet('result' in reply ? (reply.result as FleetDocument) : {}, a.flags.has('--json') ? 'json' : a.flags.has('--prometheus-sd') ? 'sd' : 'table'));
       return 0;
     }
     case 'rescan': {

@@ -1,7 +1,8 @@
 // The real adapters behind every port of the runtime: built here, and only here (STYLE: adapters in cli/).
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { EmperorPorts } from '../runtime/emperor-ports.ts';
+import type { EmperorPorts, VassalFiles, VassalSource } from '../runtime/emperor-ports.ts';
+import { DirectoryReader } from '../runtime/directory-reader.ts';
 import type { Signals, TimePorts, Timers, ProcessFacts } from '../runtime/ports.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { nodeSpawner } from '../io/spawner.ts';
@@ -64,6 +65,18 @@ export interface RealPortsOptions {
   /** --tyrant: each vassal runs as its file's owner. */
   tyrant: boolean;
   warn(message: string): void;
+  /** the sources when --vassals names more than the one directory (src/cli/vassal-sources.ts). */
+  sources?: readonly VassalSource[];
+}
+
+/** A vassal directory as a source, its files read by `files`. */
+export function directorySource(dir: string, files: VassalFiles, o: Pick<RealPortsOptions, 'root' | 'tyrant'>): VassalSource {
+  return new DirectoryReader({
+    path: dir,
+    list: () => listVassalFiles(dir),
+    trustProblem: () => (o.root ? directoryTrustProblem(dir, o.tyrant) : null),
+    watch: (onChange, onError) => watchVassalDir(dir, onChange, onError),
+  }, files);
 }
 
 /** Every port of the emperor, real. */
@@ -80,13 +93,7 @@ export function realEmperorPorts(o: RealPortsOptions): EmperorPorts {
     records: new FileDaemonRecords(join(o.stateDir, 'daemons')),
     probe,
     openSocket: openSocketAs,
-    dir: {
-      path: o.vassalsDir,
-      list: () => listVassalFiles(o.vassalsDir),
-      trustProblem: () => (o.root ? directoryTrustProblem(o.vassalsDir, o.tyrant) : null),
-      watch: (onChange, onError) => watchVassalDir(o.vassalsDir, onChange, onError),
-    },
-    files,
+    sources: o.sources ?? [directorySource(o.vassalsDir, files, o)],
     facts: procFacts,
     readiness: realReadiness(join(o.stateDir, 'notify.sock')),
   };

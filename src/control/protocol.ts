@@ -8,6 +8,28 @@ export interface StatsDocument {
   vassals_dir: string;
   totals: Record<string, number>;
   vassals: VassalStats[];
+  /** one entry per --vassals source, in order (absent from emperors before sources existed). */
+  sources?: SourceStats[];
+}
+
+/** One vassal source in the stats document. */
+export interface SourceStats {
+  kind: 'dir' | 'etcd';
+  address: string;
+  healthy: boolean;
+  detail: string | null;
+}
+
+/** What `fleet` answers: every live emperor under the etcd prefix, by host name (its presence key). */
+export type FleetDocument = Record<string, FleetHost>;
+
+/** One live emperor of the fleet, as its presence key says. */
+export interface FleetHost {
+  version: string;
+  pid: number;
+  /** its metrics address (HOST:PORT), or null when off. */
+  metrics: string | null;
+  totals: Record<string, number>;
 }
 
 /** One vassal in the stats document. */
@@ -60,6 +82,7 @@ export type ControlRequest =
   | { v: number; cmd: 'logs'; name: string; lines: number; follow?: boolean }
   | { v: number; cmd: 'rescan' }
   | { v: number; cmd: 'run'; name: string }
+  | { v: number; cmd: 'fleet' }
   | { v: number; cmd: 'events'; names: string[]; since_ms?: number };
 
 /** Machine-readable reasons a request failed; emperorctl maps them to exit codes. */

@@ -20,6 +20,7 @@ export function parseRequest(line: string): { ok: true; request: ControlRequest 
   switch (r.cmd) {
     case 'status':
     case 'rescan':
+    case 'fleet':
       return { ok: true, request: { v, cmd: r.cmd } };
     case 'signal':
       if (typeof r.signal !== 'string' || !isNames(r.names) || r.names.length === 0) break;

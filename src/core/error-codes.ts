@@ -49,6 +49,11 @@ export const ERROR_CODES = {
   E_METRICS_BIND: { means: 'the metrics address cannot be served (often: another emperor has it)', fix: 'pass --metrics HOST:PORT or --metrics off' },
   E_READINESS_UNAVAILABLE: { means: 'a vassal that says when it is ready (`notify`, a `[uwsgi]` app) cannot get its channel: no native helper, or the notify socket or the uWSGI Emperor pipe cannot be made', fix: 'reinstall emperor so its native helper builds (npm ci with a C compiler); check --state-dir\'s permissions and the file descriptor limit' },
   E_NOTIFY_FAILED: { means: 'the emperor cannot tell systemd it is ready or alive (NOTIFY_SOCKET)', fix: 'check the unit\'s Type=notify and the emperor\'s native helper' },
+  E_ETCD_URL: { means: 'a `--vassals etcd://...` URL is malformed', fix: 'write it as etcd://HOST:PORT[,HOST:PORT...]/PREFIX' },
+  E_ETCD_KEY: { means: 'a key under an etcd source\'s `all/` or `hosts/HOST/` is not a vassal file name (NAME.ini or NAME.conf)', fix: 'rename the key: etcdctl put the value under a good name, then etcdctl del the old one' },
+  E_ETCD_ROOT: { means: 'as root, a vassal from etcd names no `user` (or root): anyone who can write the key would run a command as root', fix: 'add `user = SOMEONE` to the value, or start the emperor with --etcd-allow-root' },
+  E_ETCD_UNREACHABLE: { means: 'the etcd cluster cannot be reached: the last known set keeps running', fix: 'check the cluster and the emperor\'s --etcd-* options; it reconnects by itself' },
+  E_ETCD_HOST_TAKEN: { means: 'another live emperor holds the presence key of this host name', fix: 'stop it, or give this emperor its own --host-name' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 /** A code of the registry. */

@@ -172,6 +172,16 @@ export function createMetrics(source: MetricsSource): Metrics {
       for (const v of doc().vassals) this.set({ vassal: v.name }, v.state === 'INVALID' && v.error !== null ? v.error.split('\n').length : 0);
     },
   });
+  new Gauge({
+    name: 'emperor_source_up',
+    help: '1 while the vassal source (a directory, etcd) can be used, else 0 (the last known set keeps running).',
+    labelNames: ['kind', 'address'],
+    registers,
+    collect() {
+      this.reset();
+      for (const s of doc().sources ?? []) this.set({ kind: s.kind, address: s.address }, s.healthy ? 1 : 0);
+    },
+  });
   return {
     registry,
     async scrape() {

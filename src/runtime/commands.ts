@@ -1,6 +1,6 @@
 // What each control request does to the fleet (SPEC section 8); replies are built here, sent by the server.
 import { constants } from 'node:os';
-import { PROTOCOL_VERSION, type ActionResult, type ControlRequest, type ControlResponse, type LogsResult, type StatsDocument, type StreamEvent } from '../control/protocol.ts';
+import { PROTOCOL_VERSION, type ActionResult, type ControlRequest, type ControlResponse, type FleetDocument, type LogsResult, type StatsDocument, type StreamEvent } from '../control/protocol.ts';
 import type { ControlConnection } from '../control/control-server.ts';
 import { followEvents, type EventFeed } from '../control/event-stream.ts';
 import { hasProcess } from '../core/states.ts';
@@ -22,6 +22,8 @@ export interface CommandTarget {
   events?: EventFeed;
   /** starts a scheduled vassal's run now (`emperorctl run`). */
   runNow?(name: string): { ok: true; message: string } | { ok: false; code: 'unknown-vassal' | 'refused'; message: string };
+  /** the live emperors under the etcd prefix, for `fleet`; absent without an etcd source. */
+  fleet?(): Promise<FleetDocument>;
 }
 
 const ok = (result: unknown): ControlResponse => ({ v: PROTOCOL_VERSION, ok: true, result });
@@ -94,6 +96,13 @@ export async function runCommand(target: CommandTarget, req: ControlRequest, con
       const r = target.runNow?.(req.name) ?? { ok: false, code: 'refused', message: 'this emperor runs no schedules' };
       return r.ok ? ok({ done: [{ name: req.name, message: r.message }] } satisfies ActionResult) : refuse(r.code, r.message);
     }
+    case 'fleet':
+      if (target.fleet === undefined) return refuse('refused', 'this emperor has no etcd source: start it with --vassals etcd://HOST:PORT/PREFIX');
+      try {
+        return ok(await target.fleet());
+      } catch (err) {
+        return { v: PROTOCOL_VERSION, ok: false, error: { code: 'failed', message: `cannot read the fleet from etcd: ${(err as Error).message}` } };
+      }
     case 'start':
     case 'stop':
     case 'restart':

@@ -3,31 +3,41 @@
 import type { Desired } from '../core/reconcile.ts';
 import type { DirEntry } from '../io/vassal-dir.ts';
 import type { EventLog } from './event-log.ts';
-import type { VassalDirectory, VassalFiles } from './emperor-ports.ts';
+import type { SourceHealth, VassalDirectory, VassalFiles, VassalSource } from './emperor-ports.ts';
+import type { DirWatch } from '../io/vassal-dir.ts';
 
-/** Reads the directory's desired vassals, or null when it cannot be used now. */
-export class DirectoryReader {
+/** The directory as a vassal source: its desired vassals, or null when it cannot be used now. */
+export class DirectoryReader implements VassalSource {
   private dirError: string | null = null;
 
   constructor(
     private readonly dir: VassalDirectory,
     private readonly files: VassalFiles,
-    private readonly events: EventLog,
   ) {}
 
+  /** A watch on the directory. */
+  watch(onChange: () => void, onError: (err: Error) => void): DirWatch {
+    return this.dir.watch(onChange, onError);
+  }
+
+  /** Healthy while the last read could use the directory. */
+  health(): SourceHealth {
+    return { kind: 'dir', address: this.dir.path, healthy: this.dirError === null, detail: this.dirError };
+  }
+
   /** The desired vassals now; null (reported once) while the directory is unreadable or untrusted. */
-  read(): Desired[] | null {
+  read(events: EventLog): Desired[] | null {
     const dir = this.dir;
     let entries: DirEntry[];
     try {
       entries = dir.list();
       const untrusted = dir.trustProblem();
       if (untrusted !== null) throw new Error(untrusted);
-      if (this.dirError !== null) this.events.info(`vassal directory ${dir.path} is readable again`);
+      if (this.dirError !== null) events.info(`vassal directory ${dir.path} is readable again`);
       this.dirError = null;
     } catch (err) {
       const msg = `cannot use vassal directory ${dir.path}: ${(err as Error).message}; running vassals are kept, and no file is read until it is fixed`;
-      if (msg !== this.dirError) this.events.write({ level: 'error', message: msg });
+      if (msg !== this.dirError) events.write({ level: 'error', message: msg });
       this.dirError = msg;
       return null;
     }

@@ -7,6 +7,7 @@ import type { GroupUsage } from '../io/sampler.ts';
 import type { ProbeResult } from '../io/health-probe.ts';
 import type { Desired } from '../core/reconcile.ts';
 import type { OpenSocket } from './vassal-socket.ts';
+import type { EventLog } from './event-log.ts';
 import type { ProcessFacts, Random, Signals, TimePorts } from './ports.ts';
 import type { Failed } from '../core/errors.ts';
 
@@ -73,6 +74,24 @@ export interface ReadinessPort {
   close(): void;
 }
 
+/** A source's health, as the stats, the status and the metrics show it. */
+export interface SourceHealth {
+  kind: 'dir' | 'etcd';
+  address: string;
+  healthy: boolean;
+  /** why it is not healthy (or what it fell back on), or null. */
+  detail: string | null;
+}
+
+/** Where desired vassals come from: a directory and etcd are two adapters of it. */
+export interface VassalSource {
+  /** the desired vassals now; null while it cannot be used (the running vassals are kept). */
+  read(events: EventLog): Desired[] | null;
+  /** calls `onChange` on any change in it; the emperor debounces and reconciles. */
+  watch(onChange: () => void, onError: (err: Error) => void): DirWatch;
+  health(): SourceHealth;
+}
+
 /** One health probe. */
 export type Probe = (target: string, timeoutMs: number) => Promise<ProbeResult>;
 
@@ -89,8 +108,8 @@ export interface EmperorPorts {
   records: DaemonRecords;
   probe: Probe;
   openSocket: OpenSocket;
-  dir: VassalDirectory;
-  files: VassalFiles;
+  /** the vassal sources, in the order --vassals gave them (a name in two of them is an error on both). */
+  sources: readonly VassalSource[];
   /** pidfiles and process identities, for smart-attached daemons. */
   facts: ProcessFacts;
   /** sd_notify and the uWSGI Emperor protocol; absent: no vassal may announce readiness. */

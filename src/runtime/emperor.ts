@@ -7,11 +7,12 @@ import type { DirWatch } from '../io/vassal-dir.ts';
 import { planReconcile, type Desired } from '../core/reconcile.ts';
 import { stopBatches } from '../core/stop-order.ts';
 import { StartQueue } from './start-queue.ts';
-import type { EmperorPorts, GuardianPort } from './emperor-ports.ts';
+import type { EmperorPorts, GuardianPort, SourceHealth } from './emperor-ports.ts';
 import type { TimerHandle } from './ports.ts';
 import { currentFleet, sampleFleet, vassalServices } from './emperor-services.ts';
 import { DependencyWaits } from './dependency-waits.ts';
-import { DirectoryReader, reportInvalid } from './directory-reader.ts';
+import { reportInvalid } from './directory-reader.ts';
+import { mergeSources, type SourceRead } from '../core/source-merge.ts';
 
 /** Debounce between a watcher event and the reconcile it schedules: short, so pickup stays fast. */
 export const RECONCILE_DEBOUNCE_MS = 5;
@@ -45,11 +46,10 @@ export class Emperor {
   readonly guardian: GuardianPort;
   private readonly removing = new Set<string>();
   private readonly waits: DependencyWaits;
-  private readonly directory: DirectoryReader;
   private readonly missingSince = new Map<string, number>();
   private readonly services: VassalServices;
   private readonly ports: EmperorPorts;
-  private watcher: DirWatch | null = null;
+  private watchers: DirWatch[] = [];
   private debounce: TimerHandle | null = null;
   private recheck: TimerHandle | null = null;
   private rescan: TimerHandle | null = null;
@@ -62,7 +62,6 @@ export class Emperor {
     this.ports = opts.ports;
     this.guardian = opts.ports.guardian;
     this.waits = new DependencyWaits(this.vassals, this.removing);
-    this.directory = new DirectoryReader(opts.ports.dir, opts.ports.files, opts.events);
     this.starts = new StartQueue(START_BATCH, (v) => {
       if (!this.shuttingDown && this.vassals.get(v.name) === v && !this.removing.has(v.name)) v.start();
     }, opts.ports.nextTurn);
@@ -77,9 +76,14 @@ export class Emperor {
   start(): void {
     this.guardian.start();
     this.reconcile();
-    this.watcher = this.ports.dir.watch(() => this.schedule(), (err) => this.opts.events.warn(`watcher: ${err.message}`));
+    this.watchers = this.ports.sources.map((s) => s.watch(() => this.schedule(), (err) => this.opts.events.warn(`watcher: ${err.message}`)));
     this.rescan = this.timers.setInterval(() => this.reconcile(), this.opts.rescanIntervalMs);
     if (this.opts.sampleIntervalMs > 0) this.sampling = this.timers.setInterval(() => this.sample(), this.opts.sampleIntervalMs);
+  }
+
+  /** Each source's health, for the stats, the status and the metrics. */
+  sourceHealth(): SourceHealth[] {
+    return this.ports.sources.map((s) => s.health());
   }
 
   /** Resolves once every vassal the last reconcile found to start has been started (spawned). */
@@ -111,12 +115,17 @@ export class Emperor {
     }, quiet ? 0 : delayMs);
   }
 
-  /** Lists the directory, reads what changed, and acts on the differences. */
+  /** Reads every source (a directory lists and reads what changed), and acts on the differences. */
   reconcile(): void {
     if (this.shuttingDown) return;
     this.lastReconcile = this.ports.time.clock.now();
-    const desired = this.directory.read();
-    if (desired === null) return;
+    const reads: SourceRead[] = [];
+    for (const source of this.ports.sources) {
+      const desired = source.read(this.opts.events);
+      if (desired === null) return; // a source that cannot be used now keeps every running vassal
+      reads.push({ address: source.health().address, desired });
+    }
+    const desired = mergeSources(reads);
     const current = currentFleet(this.vassals.values(), this.removing);
     for (const op of planReconcile(desired, current, this.missingSince, this.ports.time.clock.now())) {
       switch (op.op) {
@@ -163,7 +172,7 @@ export class Emperor {
     this.timers.clearInterval(this.rescan);
     this.timers.clearInterval(this.sampling);
     this.ports.sampler.close();
-    await this.watcher?.close();
+    await Promise.all(this.watchers.map((w) => w.close()));
     // Nothing starts again from here on (a control request during shutdown included).
     for (const v of this.vassals.values()) v.retired = true;
     // Smart-attached daemons live on, to be adopted by the next emperor (SPEC section 2).

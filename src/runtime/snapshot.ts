@@ -1,5 +1,5 @@
 // The one picture of the fleet that every view renders: stats socket, emperorctl status, metrics.
-import type { StatsDocument, VassalStats } from '../control/protocol.ts';
+import type { SourceStats, StatsDocument, VassalStats } from '../control/protocol.ts';
 import { VASSAL_STATES } from '../core/states.ts';
 import type { Clock } from './clock.ts';
 import type { Vassal } from './vassal.ts';
@@ -10,6 +10,8 @@ export interface EmperorFacts {
   pid: number;
   startedAt: number;
   vassalsDir: string;
+  /** each source's health (src/runtime/emperor-ports.ts). */
+  sources?: () => SourceStats[];
 }
 
 const round = (t: number): number => Math.round(t * 1000) / 1000;
@@ -82,5 +84,5 @@ export function snapshot(facts: EmperorFacts, vassals: Iterable<Vassal>, clock: 
   const totals: Record<string, number> = { vassals: list.length };
   for (const s of VASSAL_STATES) totals[s] = 0;
   for (const v of list) totals[v.state] = (totals[v.state] ?? 0) + 1;
-  return { version: facts.version, pid: facts.pid, started_at: facts.startedAt, vassals_dir: facts.vassalsDir, totals, vassals: list };
+  return { version: facts.version, pid: facts.pid, started_at: facts.startedAt, vassals_dir: facts.vassalsDir, totals, vassals: list, ...(facts.sources ? { sources: facts.sources() } : {}) };
 }

@@ -78,7 +78,9 @@ test('stats: every key of the document with its type; socket modes 0664 and 0600
     await e.waitState('bad', 'INVALID');
 
     const raw = obj(JSON.parse(JSON.stringify(await e.stats())), 'stats');
-    keys(raw, ['version', 'pid', 'started_at', 'vassals_dir', 'totals', 'vassals'], 'document');
+    keys(raw, ['version', 'pid', 'started_at', 'vassals_dir', 'totals', 'vassals', 'sources'], 'document');
+    // One source (issue 18): the directory, healthy.
+    assert.deepEqual(raw.sources, [{ kind: 'dir', address: e.vassals, healthy: true, detail: null }]);
     assert.match(String(raw.version), /^\d+\.\d+\.\d+/);
     assert.equal(raw.pid, e.pid);
     assert.ok(isNum(raw.started_at) && raw.started_at > t0 - 30 && raw.started_at <= Date.now() / 1000);

@@ -60,7 +60,7 @@ test('status: the table, the error under an INVALID row, --json, NAME filter, no
     assert.match(lines[badAt + 1] ?? '', /^\s+\S*bad\.ini:3: unknown key `stop-sigal`; did you mean `stop-signal`\?$/);
 
     const json = JSON.parse(expect(await run(['status', '--json']), 0, 'status --json').stdout) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(json).sort(), ['pid', 'started_at', 'totals', 'vassals', 'vassals_dir', 'version']);
+    assert.deepEqual(Object.keys(json).sort(), ['pid', 'sources', 'started_at', 'totals', 'vassals', 'vassals_dir', 'version']);
     const doc = await e.stats();
     assert.equal(json.pid, doc.pid);
     assert.deepEqual(json.totals, doc.totals);

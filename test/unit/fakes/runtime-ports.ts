@@ -11,6 +11,7 @@ import { FakeTime, fixedRandom } from './runtime-time.ts';
 import { FakeProcesses } from './runtime-processes.ts';
 import { FakeVassalDir } from './runtime-dir.ts';
 import { failed } from '../../../src/core/errors.ts';
+import { DirectoryReader } from '../../../src/runtime/directory-reader.ts';
 
 /** A guardian that remembers the groups it was told of. */
 export class FakeGuardian implements GuardianPort {
@@ -140,8 +141,7 @@ export function fakeWorld(random = 0.5): FakeWorld {
       return Promise.resolve(health.get(target) ?? { ok: false, message: `${target}: ECONNREFUSED` });
     },
     openSocket: () => failed('E_BIND_FAILED', 'no sockets in unit tests'),
-    dir,
-    files: dir,
+    sources: [new DirectoryReader(dir, dir)],
     facts,
   };
   return { time, procs, dir, guardian, sampler, records, facts, health, probes, ports, events: [], lines: [] };
