@@ -1,0 +1,101 @@
+// An emperor's cgroup subtree once set up: a cgroup per spawn, entered before exec, and what is known of each.
+import { join } from 'node:path';
+import { instanceCgroupName, limitWrites, oomMessage, DAEMONS, VASSALS, type CgroupLimits } from '../core/cgroup-layout.ts';
+import { cgroupOomKills, killCgroup, makeCgroup, populated, removeCgroup, signalCgroup, writeCgroupFile } from './cgroup-fs.ts';
+
+/**
+ * The exec shim that enters a cgroup: the shell writes its own pid (`$$`, which exec keeps) into the
+ * cgroup's cgroup.procs, then becomes the command, so not one instruction of the command runs outside
+ * it. It goes outermost (before setpriv and the LISTEN_PID shim): only the emperor's rights may move a process.
+ */
+export const CGROUP_SHIM = ['/bin/sh', '-c', 'echo $$ >"$1" || exit 125; shift; exec "$@"', 'sh'] as const;
+
+/** One spawn's cgroup: signal all of it, know when it is empty, and remove it then. */
+export interface InstanceCgroup {
+  readonly dir: string;
+  /** every process of the cgroup; SIGKILL is cgroup.kill. */
+  signal(sig: string): void;
+  /** true while a process (zombies aside) is in it; removes the cgroup once it is empty. */
+  alive(): boolean;
+  /** why the kernel killed it, when its OOM killer did; null otherwise. */
+  oomKilled(): string | null;
+}
+
+/** An emperor's subtree: `supervisor/` (the emperor), `vassals/`, `daemons/`. */
+export class CgroupTree {
+  private seq = 0;
+  private readonly byPid = new Map<number, string>();
+  private readonly warned = new Set<string>();
+
+  constructor(
+    /** the subtree's directory. */
+    readonly base: string,
+    /** controllers enabled for the vassals' cgroups (none on a hybrid host). */
+    readonly controllers: ReadonlySet<string>,
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  /** Where plain vassals' cgroups go (the guardian kills it all when the emperor dies). */
+  get vassalsDir(): string {
+    return join(this.base, VASSALS);
+  }
+
+  /** Where daemons' cgroups go (spared: daemons outlive the emperor). */
+  get daemonsDir(): string {
+    return join(this.base, DAEMONS);
+  }
+
+  /**
+   * Creates the cgroup of one spawn, writes its limits, and prefixes `argv` with the shim that enters
+   * it. A limit whose controller is not enabled is a warning naming the controller, once per vassal.
+   */
+  enter(argv: string[], name: string, index: number, daemon: boolean, limits: CgroupLimits): { argv: string[]; cgroup: InstanceCgroup } | { error: string } {
+    const dir = join(daemon ? this.daemonsDir : this.vassalsDir, instanceCgroupName(name, index, ++this.seq));
+    const made = makeCgroup(dir);
+    if (made !== null) return { error: `${made} (pass --cgroup off to run without cgroups)` };
+    for (const w of limitWrites(limits)) {
+      if (!this.controllers.has(w.controller)) {
+        const key = `${name}\0${w.key}`;
+        if (!this.warned.has(key)) {
+          this.warned.add(key);
+          this.warn(`${name}: ${w.key} not applied: the ${w.controller} controller is not enabled in ${this.base} (cgroup v2 without it; on a hybrid host it is bound to cgroup v1)`);
+        }
+        continue;
+      }
+      const failed = writeCgroupFile(dir, w.file, w.value);
+      if (failed !== null) this.warn(`${name}: ${w.key} not applied: ${failed}`);
+    }
+    return { argv: [...CGROUP_SHIM, join(dir, 'cgroup.procs'), ...argv], cgroup: this.handle(dir, limits.memoryMax) };
+  }
+
+  /** Remembers which cgroup a spawned pid leads (for sampling); forgotten when the cgroup is removed. */
+  bind(pid: number, cgroup: InstanceCgroup): void {
+    this.byPid.set(pid, cgroup.dir);
+  }
+
+  /** The cgroup a supervised pid leads, if it has one. */
+  cgroupOf(pid: number): string | null {
+    return this.byPid.get(pid) ?? null;
+  }
+
+  /** Kills every plain vassal's cgroup at once (the second SIGINT, or a last resort). */
+  killAll(): void {
+    killCgroup(this.vassalsDir);
+  }
+
+  private handle(dir: string, memoryMax: number | null): InstanceCgroup {
+    const forget = (): void => {
+      for (const [pid, d] of this.byPid) if (d === dir) this.byPid.delete(pid);
+    };
+    return {
+      dir,
+      signal: (sig) => void signalCgroup(dir, sig as NodeJS.Signals),
+      alive: () => {
+        if (populated(dir)) return true;
+        if (removeCgroup(dir)) forget();
+        return false;
+      },
+      oomKilled: () => (cgroupOomKills(dir) > 0 ? oomMessage(memoryMax) : null),
+    };
+  }
+}

@@ -1,0 +1,42 @@
+// A plain child kept in its own cgroup: stopping signals every process of the cgroup (SIGKILL is cgroup.kill),
+// and it is gone when the cgroup is empty, not when its leader exits; a setsid or double-forked child goes with it.
+import type { SpawnRequest } from '../io/spawner.ts';
+import { explainUnrunnable } from '../io/spawner.ts';
+import type { CgroupTree, InstanceCgroup } from '../io/cgroup-tree.ts';
+import type { CgroupLimits } from '../core/cgroup-layout.ts';
+import type { Supervised } from './supervised.ts';
+
+/** The containment a spawn uses: the tree, or null for process groups (`--cgroup off`, no cgroup v2). */
+export type Containment = CgroupTree | null;
+
+/**
+ * Puts a request into a fresh cgroup of the tree (the last wrapper: call after `runAs`); null without
+ * containment. The shim would turn a missing command into exit 127: that is explained before the spawn.
+ */
+export function containRequest(tree: Containment, req: SpawnRequest, name: string, index: number, daemon: boolean, limits: CgroupLimits, plainArgv0: string): InstanceCgroup | { error: string } | null {
+  if (tree === null) return null;
+  if (plainArgv0.includes('/') || req.env.PATH !== undefined) {
+    const why = explainUnrunnable(plainArgv0, req.cwd, req.env.PATH);
+    if (why !== null) return { error: why };
+  }
+  const entered = tree.enter(req.argv, name, index, daemon, limits);
+  if ('error' in entered) return entered;
+  req.argv = entered.argv;
+  return entered.cgroup;
+}
+
+/** Watches `sup` through its cgroup; `note` says when the kernel's OOM killer ended it. */
+export function containedBy(tree: CgroupTree, cg: InstanceCgroup, sup: Supervised, note: (message: string) => void): Supervised {
+  tree.bind(sup.pid, cg);
+  return {
+    ...sup,
+    signal: (sig) => cg.signal(sig),
+    alive: () => cg.alive(),
+    onExit: (listener) =>
+      sup.onExit((code, signal) => {
+        const oom = cg.oomKilled();
+        if (oom !== null) note(oom);
+        listener(code, signal);
+      }),
+  };
+}
