@@ -23,6 +23,8 @@ Options (each may also be set in the [emperor] section of --config; flags win):
   --rescan-interval DUR    full directory rescan                (30s)
   --tyrant                 (root) run each vassal as its file's owner and group, never as root
   --uwsgi PATH             binary for [uwsgi] vassals           (uwsgi)
+  --cgroup DIR|off         cgroup v2 containment: a cgroup per vassal under DIR (auto: the
+                           emperor's own cgroup, as root); off: process groups only
   -h, --help               this text
   -V, --version            the version
 

@@ -8,6 +8,7 @@ import { formatProblem } from '../config/parse-file.ts';
 import type { LogFormat } from '../runtime/event-log.ts';
 import { defaultStateDir } from '../control/paths.ts';
 import { UNIT_DEFAULTS, type UnitOptions } from './systemd-unit-options.ts';
+import { parseCgroupOption, type CgroupChoice } from '../core/cgroup-layout.ts';
 
 /** Every option of `emperor`, resolved. Durations in ms. */
 export interface EmperorSettings {
@@ -25,6 +26,8 @@ export interface EmperorSettings {
   uwsgi: string;
   /** group that owns the stats socket, so its members can read it; null: the emperor's. */
   statsGroup: string | null;
+  /** --cgroup: `auto` (containment wherever it can be), `off` (process groups), or a cgroup v2 directory. */
+  cgroup: CgroupChoice;
 }
 
 /** What the command line asks for. */
@@ -48,6 +51,7 @@ const VALUE_OPTIONS = [
   'rescan-interval',
   'uwsgi',
   'stats-group',
+  'cgroup',
 ] as const;
 const FLAG_OPTIONS = ['tyrant'] as const;
 const ALL_OPTIONS: readonly string[] = [...VALUE_OPTIONS, ...FLAG_OPTIONS];
@@ -172,6 +176,8 @@ function resolveSettings(given: Map<string, string>, config: string | null, env:
     throw new UsageError(`--metrics must be HOST:PORT or off, not ${metrics}`);
   }
   const tyrant = given.get('tyrant');
+  const cgroup = parseCgroupOption(given.get('cgroup') ?? null);
+  if ('error' in cgroup) throw new UsageError(cgroup.error);
   return {
     vassals: resolve(given.get('vassals') ?? '/etc/emperor/vassals'),
     config: config === null ? null : resolve(config),
@@ -186,5 +192,6 @@ function resolveSettings(given: Map<string, string>, config: string | null, env:
     tyrant: tyrant === undefined ? false : !['false', 'no', 'off', '0'].includes(tyrant.toLowerCase()),
     uwsgi: given.get('uwsgi') ?? 'uwsgi',
     statsGroup: given.get('stats-group') ?? null,
+    cgroup,
   };
 }

@@ -17,6 +17,7 @@ import { statusLine } from '../runtime/status-line.ts';
 import { lookupGroup } from '../io/accounts.ts';
 import { nativeHelper } from '../io/native.ts';
 import { directoryTrustProblem } from '../runtime/directory-trust.ts';
+import { startContainment } from './emperor-cgroups.ts';
 
 /** Runs the emperor until a signal ends it. */
 export async function run(settings: EmperorSettings): Promise<void> {
@@ -44,6 +45,8 @@ export async function run(settings: EmperorSettings): Promise<void> {
   } catch (err) {
     fail((err as Error).message);
   }
+  const containment = await startContainment(settings.cgroup, settings.stateDir, events);
+  if ('error' in containment) fail(containment.error);
   let notifier: SystemdNotifier | null = null;
   const emperor = new Emperor({
     vassalsDir: settings.vassals,
@@ -61,9 +64,10 @@ export async function run(settings: EmperorSettings): Promise<void> {
     onChange: () => notifier?.changed(),
     tyrant: settings.tyrant,
     root,
+    cgroups: containment.tree,
   });
   const facts = { version: packageVersion(), pid: process.pid, startedAt: Math.round(Date.now()) / 1000, vassalsDir: settings.vassals };
-  const current = (): StatsDocument => snapshot(facts, emperor.vassals.values(), systemClock);
+  const current = (): StatsDocument => ({ ...snapshot(facts, emperor.vassals.values(), systemClock), containment: containment.view });
   const target: CommandTarget = {
     vassals: emperor.vassals,
     logDir: settings.logDir,
@@ -127,6 +131,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
       events.warn(`second ${signal}: killing every vassal now`);
       emperor.killAll();
       emperor.guardian.close();
+      containment.close();
       closeSockets();
       lock.release();
       process.exit(1);
@@ -135,6 +140,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
     notifier?.stopping();
     events.info(`${signal}: stopping every vassal (send SIGINT again to kill them at once)`);
     await emperor.shutdown();
+    containment.close();
     closeSockets();
     lock.release();
     const daemons = [...emperor.vassals.values()].filter((v) => v.spec?.pidfile != null).length;

@@ -103,17 +103,20 @@ export function setupCgroups(choice: CgroupChoice, stateDir: string, warn: (m: s
     const why = `cannot move the emperor into ${join(base, LEAF)} (${moved}): not delegated`;
     return choice.kind === 'dir' ? { kind: 'error', message: `--cgroup ${choice.dir}: ${why}` } : { kind: 'off', reason: why };
   }
-  return { kind: 'on', tree: new CgroupTree(base, enableControllers(parent, base, warn), warn), parent };
+  return { kind: 'on', tree: new CgroupTree(base, enableControllers(parent, base, choice.kind === 'dir', warn), warn), parent };
 }
 
-// Controllers flow down only through subtree_control: enable what the parent offers, level by level.
-function enableControllers(parent: string, base: string, warn: (m: string) => void): Set<string> {
-  const wanted = controllersToEnable(parseControllers(readCgroupFile(parent, 'cgroup.controllers') ?? ''));
+// Controllers flow down only through subtree_control: enable what the parent offers, level by level. The
+// emperor's own cgroup is left as it is (under systemd, a unit cgroup with controllers enabled for its
+// children could no longer take the next emperor's process); a `--cgroup DIR` is the operator's to use.
+function enableControllers(parent: string, base: string, own: boolean, warn: (m: string) => void): Set<string> {
+  const offered = own ? 'cgroup.controllers' : 'cgroup.subtree_control';
+  const wanted = controllersToEnable(parseControllers(readCgroupFile(parent, offered) ?? ''));
   const enabled = new Set<string>();
   if (wanted.length === 0) return enabled;
   const plus = wanted.map((c) => `+${c}`).join(' ');
   // The parent may hold other processes (no-internal-process rule): then only what it already passes down.
-  writeCgroupFile(parent, 'cgroup.subtree_control', plus);
+  if (own) writeCgroupFile(parent, 'cgroup.subtree_control', plus);
   for (const dir of [base, join(base, VASSALS), join(base, DAEMONS)]) {
     const failed = writeCgroupFile(dir, 'cgroup.subtree_control', plus);
     if (failed !== null && dir === base) warn(`cgroup controllers ${wanted.join(', ')} not enabled: ${failed}`);

@@ -131,6 +131,14 @@ export function createMetrics(source: MetricsSource): Metrics {
     },
   });
   new Gauge({
+    name: 'emperor_cgroup_containment',
+    help: '1 when every vassal runs in a cgroup of its own (nothing escapes), 0 with process groups only.',
+    registers,
+    collect() {
+      this.set(doc().containment?.mode === 'cgroup' ? 1 : 0);
+    },
+  });
+  new Gauge({
     name: 'emperor_config_errors',
     help: 'Number of errors in the vassal\'s file (0 when it is usable).',
     labelNames: ['vassal'],

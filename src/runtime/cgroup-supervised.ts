@@ -25,6 +25,13 @@ export function containRequest(tree: Containment, req: SpawnRequest, name: strin
   return entered.cgroup;
 }
 
+/** `sup` watched through its cgroup when it has one (the spawn site's one call); as it is otherwise. */
+export function contained(s: { cgroups?: CgroupTree | null; events: { write(e: { level: 'warn'; vassal: string; instance: number; message: string }): void } }, cg: InstanceCgroup | null, sup: Supervised, name: string, index: number): Supervised {
+  const tree = s.cgroups ?? null;
+  if (tree === null || cg === null) return sup;
+  return containedBy(tree, cg, sup, (message) => s.events.write({ level: 'warn', vassal: name, instance: index, message }));
+}
+
 /** Watches `sup` through its cgroup; `note` says when the kernel's OOM killer ended it. */
 export function containedBy(tree: CgroupTree, cg: InstanceCgroup, sup: Supervised, note: (message: string) => void): Supervised {
   tree.bind(sup.pid, cg);

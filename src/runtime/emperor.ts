@@ -20,6 +20,8 @@ import type { SocketAddress } from '../config/socket-address.ts';
 import { planReconcile, type Current, type Desired } from '../core/reconcile.ts';
 import { stopBatches } from '../core/stop-order.ts';
 import { StartQueue } from './start-queue.ts';
+import type { CgroupTree } from '../io/cgroup-tree.ts';
+import { CgroupUsage } from '../io/cgroup-usage.ts';
 
 /** Debounce between a watcher event and the reconcile it schedules: short, so pickup stays fast. */
 export const RECONCILE_DEBOUNCE_MS = 5;
@@ -48,6 +50,8 @@ export interface EmperorOptions {
   tyrant?: boolean;
   /** the emperor runs as root: it trusts only root's files (SPEC section 10); defaults to its euid. */
   root?: boolean;
+  /** containment by cgroup (null or absent: process groups). */
+  cgroups?: CgroupTree | null;
   /** A vassal appeared, went or changed state (for systemd's STATUS=). */
   onChange?(): void;
 }
@@ -68,6 +72,7 @@ export class Emperor {
   private rescan: NodeJS.Timeout | null = null;
   private sampling: NodeJS.Timeout | null = null;
   private readonly sampler = new Sampler();
+  private readonly cgroupUsage = new CgroupUsage();
   private dirError: string | null = null;
   private lastReconcile = -Infinity;
   private readonly starts: StartQueue<Vassal>;
@@ -101,6 +106,7 @@ export class Emperor {
       openSocket: openSocketAs,
       records: new DaemonRecords(join(opts.stateDir, 'daemons')),
       uwsgi: opts.uwsgi,
+      cgroups: opts.cgroups ?? null,
     };
   }
 
@@ -128,7 +134,8 @@ export class Emperor {
         else r.usage = null;
       }
     }
-    const usage = this.sampler.sample(live.map(([, , g]) => g), this.opts.clock.now());
+    const tree = this.opts.cgroups ?? null;
+    const usage = this.cgroupUsage.overlay(this.sampler.sample(live.map(([, , g]) => g), this.opts.clock.now()), (pid) => tree?.cgroupOf(pid) ?? null, this.opts.clock.now());
     for (const [v, r, pgid] of live) {
       const u = usage.get(pgid);
       if (u === undefined) continue;

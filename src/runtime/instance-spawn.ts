@@ -12,6 +12,7 @@ import type { PendingSpawn, Supervised } from './supervised.ts';
 import type { VassalSocket } from './vassal-socket.ts';
 import { handOverSocket } from './socket-activation.ts';
 import { explainUnrunnable } from '../io/spawner.ts';
+import { containRequest, contained } from './cgroup-supervised.ts';
 
 /** What a spawn borrows from its vassal: the services, its socket, its log files and its output ring. */
 export interface SpawnContext {
@@ -57,10 +58,17 @@ function spawnProcess(ctx: SpawnContext, spec: VassalSpec, i: number, listenFd: 
     }
     handOverSocket(req, listenFd, ctx.name);
   }
+  const plainArgv0 = req.argv[0] ?? '';
   const as = runAs(req, spec.user, spec.group);
   if ('error' in as) {
     built.closeFds();
     return as;
+  }
+  // Outermost wrapper: the cgroup shim (it needs the emperor's rights to enter the cgroup).
+  const cg = containRequest(s.cgroups ?? null, req, ctx.name, i, spec.pidfile !== null, spec, plainArgv0);
+  if (cg !== null && 'error' in cg) {
+    built.closeFds();
+    return cg;
   }
   // A daemon's output never goes through a pipe the emperor holds: it outlives the emperor.
   if (spec.pidfile !== null) {
@@ -99,7 +107,7 @@ function spawnProcess(ctx: SpawnContext, spec: VassalSpec, i: number, listenFd: 
       explain: hint,
       started: (proc, feeds) => {
         attachOutput(proc, ctx.name, s, ctx.output, feeds, outputGraceMs(spec));
-        return supervised(s, proc.pid, proc.onExit.bind(proc));
+        return contained(s, cg, supervised(s, proc.pid, proc.onExit.bind(proc)), ctx.name, i);
       },
     });
   }
@@ -110,7 +118,7 @@ function spawnProcess(ctx: SpawnContext, spec: VassalSpec, i: number, listenFd: 
     return { pending: proc.reason.then((e) => ({ error: hint(e) })), cancel: () => {} };
   }
   attachOutput(proc, ctx.name, s, ctx.output, { stdout: null, stderr: null }, outputGraceMs(spec));
-  return supervised(s, proc.pid, proc.onExit.bind(proc));
+  return contained(s, cg, supervised(s, proc.pid, proc.onExit.bind(proc)), ctx.name, i);
 }
 
 // A plain child, watched through its process group.

@@ -7,6 +7,7 @@ import type { ProbeResult } from '../io/health-probe.ts';
 import type { DaemonRecords } from '../io/daemon-records.ts';
 import type { OpenSocket } from './vassal-socket.ts';
 import type { Random, Signals, Timers } from './ports.ts';
+import type { CgroupTree } from '../io/cgroup-tree.ts';
 
 /** Shared services, built once by the emperor and handed to each vassal. */
 export interface VassalServices {
@@ -41,4 +42,6 @@ export interface VassalServices {
   probe(target: string, timeoutMs: number): Promise<ProbeResult>;
   /** binds and listens on a vassal's `socket` (injected so tests can fake it). */
   openSocket: OpenSocket;
+  /** a cgroup per spawn (null or absent: process groups). */
+  cgroups?: CgroupTree | null;
 }
