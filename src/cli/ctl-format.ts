@@ -76,6 +76,5 @@ export function renderStatus(doc: StatsDocument, now: number, colour: boolean): 
   if (doc.vassals.length === 0 && (doc.totals.vassals ?? 0) === 0) out.push(`(no vassals in ${doc.vassals_dir})`);
   const totals = Object.entries(doc.totals).filter(([k, n]) => k !== 'vassals' && n > 0).map(([k, n]) => `${n} ${k}`);
   out.push(`${doc.totals.vassals ?? doc.vassals.length} vassals${totals.length > 0 ? `: ${totals.join(', ')}` : ''}`);
-  if (doc.containment !== undefined) out.push(`containment: ${doc.containment.mode === 'cgroup' ? `a cgroup per vassal under ${doc.containment.detail}` : `process groups (${doc.containment.detail})`}`);
   return out.join('\n') + '\n';
 }

@@ -1,16 +1,13 @@
 // Containment at start: the cgroup v2 subtree (or process groups, and why, said once), its guardian, and what
-// a dead emperor left behind in it; the stats, status and metrics say which is on.
+// a dead emperor left behind in it; the start line and a metric say which is on.
 import type { CgroupChoice } from '../core/cgroup-layout.ts';
 import { reapLeftovers, setupCgroups } from '../io/cgroup-setup.ts';
 import { CgroupGuardian } from '../io/cgroup-guardian.ts';
 import type { CgroupTree } from '../io/cgroup-tree.ts';
-import type { StatsDocument } from '../control/protocol.ts';
 
 /** What the emperor runs with: a tree for the vassals, or null (process groups). */
 export interface Containment {
   tree: CgroupTree | null;
-  /** for the stats document, `emperorctl status` and the metric. */
-  view: NonNullable<StatsDocument['containment']>;
   /** a clean shutdown: the guardian tidies the empty cgroups once the emperor is gone. */
   close(): void;
 }
@@ -21,7 +18,7 @@ export async function startContainment(choice: CgroupChoice, stateDir: string, l
   if (setup.kind === 'error') return { error: setup.message };
   if (setup.kind === 'off') {
     log.info(`containment: process groups (${setup.reason}); a process that leaves its group (setsid, double fork) escapes`);
-    return { tree: null, view: { mode: 'process-groups', detail: setup.reason }, close: () => {} };
+    return { tree: null, close: () => {} };
   }
   const tree = setup.tree;
   const guardian = new CgroupGuardian(tree.base, setup.parent, (m) => log.warn(m));
@@ -30,5 +27,5 @@ export async function startContainment(choice: CgroupChoice, stateDir: string, l
   if (killed.length > 0) log.warn(`killed what a previous emperor left running in ${tree.vassalsDir}: ${killed.join(', ')}`);
   const controllers = tree.controllers.size > 0 ? [...tree.controllers].join(', ') : 'no controllers (memory-max, cpu-weight, pids-max not applied)';
   log.info(`containment: a cgroup per vassal under ${tree.base} (${controllers})`);
-  return { tree, view: { mode: 'cgroup', detail: tree.base }, close: () => guardian.close() };
+  return { tree, close: () => guardian.close() };
 }

@@ -67,7 +67,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
     cgroups: containment.tree,
   });
   const facts = { version: packageVersion(), pid: process.pid, startedAt: Math.round(Date.now()) / 1000, vassalsDir: settings.vassals };
-  const current = (): StatsDocument => ({ ...snapshot(facts, emperor.vassals.values(), systemClock), containment: containment.view });
+  const current = (): StatsDocument => snapshot(facts, emperor.vassals.values(), systemClock);
   const target: CommandTarget = {
     vassals: emperor.vassals,
     logDir: settings.logDir,
@@ -99,6 +99,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
       snapshot: current,
       cpuSeconds: (name) => emperor.vassals.get(name)?.cpuSeconds ?? 0,
       droppedLogBytes: (name) => emperor.vassals.get(name)?.droppedBytes ?? 0,
+      contained: () => containment.tree !== null,
     });
     try {
       const http = await startMetricsServer(settings.metrics, metrics);

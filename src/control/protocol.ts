@@ -6,8 +6,6 @@ export interface StatsDocument {
   pid: number;
   started_at: number;
   vassals_dir: string;
-  /** how vassals are contained: a cgroup each (`detail`: the subtree) or process groups (`detail`: why). */
-  containment?: { mode: 'cgroup' | 'process-groups'; detail: string };
   totals: Record<string, number>;
   vassals: VassalStats[];
 }

@@ -8,6 +8,8 @@ export interface MetricsSource {
   snapshot(): StatsDocument;
   cpuSeconds(name: string): number;
   droppedLogBytes(name: string): number;
+  /** true when every vassal runs in a cgroup of its own; absent: process groups. */
+  contained?(): boolean;
 }
 
 /** The registry and the one way to read it: a scrape computes one snapshot for every metric. */
@@ -135,7 +137,7 @@ export function createMetrics(source: MetricsSource): Metrics {
     help: '1 when every vassal runs in a cgroup of its own (nothing escapes), 0 with process groups only.',
     registers,
     collect() {
-      this.set(doc().containment?.mode === 'cgroup' ? 1 : 0);
+      this.set(source.contained?.() === true ? 1 : 0);
     },
   });
   new Gauge({

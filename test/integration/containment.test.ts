@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EMPEROR_BIN, EmperorUnderTest, alive, vassalFile, waitFor, withEmperor } from './harness.ts';
+import { EMPEROR_BIN, EmperorUnderTest, alive, freePort, vassalFile, waitFor, withEmperor } from './harness.ts';
 import { ownCgroupDir, probeCgroupDir, realCgroupSystem } from '../../src/io/cgroup-setup.ts';
 
 const own = ownCgroupDir(realCgroupSystem);
@@ -39,9 +39,10 @@ const escaping = (tag: string): string => vassalFile({ command: `/bin/sh -c "set
 test('a deleted vassal whose children called setsid or double-forked leaves nothing behind', { skip }, async () => {
   const markers = ['sleep 4242.31', 'sleep 4243.31', 'sleep 4244.31'];
   try {
-    await withEmperor([], async (e) => {
-      const doc = await e.stats();
-      assert.equal(doc.containment?.mode, 'cgroup', JSON.stringify(doc.containment));
+    const port = await freePort();
+    await withEmperor(['--metrics', `127.0.0.1:${port}`], async (e) => {
+      assert.match(e.output, /containment: a cgroup per vassal under \/sys\/fs\/cgroup\S*\/emperor-[0-9a-f]{12} /);
+      assert.match(await waitFor('metrics', () => fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text())), /^emperor_cgroup_containment 1$/m);
       e.write('esc.ini', escaping('31'));
       await e.waitState('esc', 'RUNNING');
       await waitFor('every sleep running', () => markers.every((m) => running(m).length === 1));
@@ -51,8 +52,6 @@ test('a deleted vassal whose children called setsid or double-forked leaves noth
       const gone = Date.now() - t0;
       for (const m of markers) assert.deepEqual(running(m), [], `${m} left behind`);
       process.stdout.write(`# deleted file to nothing left: ${gone} ms\n`);
-      const ctl = spawnSync(process.execPath, [join(EMPEROR_BIN, '../emperorctl.js'), '--stats', e.statsPath, 'status'], { encoding: 'utf8' });
-      assert.match(ctl.stdout, /^containment: a cgroup per vassal under \/sys\/fs\/cgroup\S*emperor-[0-9a-f]{12}$/m, ctl.stdout);
     });
   } finally {
     for (const m of markers) assert.deepEqual(endAll(m), [], `${m} had to be ended by the test`);
@@ -85,9 +84,9 @@ test('SIGKILL of the emperor: the guardian kills every cgroup, setsid and double
 
 test('--cgroup off keeps process groups: the group is stopped, a setsid child escapes (as the README says)', async () => {
   try {
-    await withEmperor(['--cgroup', 'off'], async (e) => {
-      const doc = await e.stats();
-      assert.deepEqual(doc.containment, { mode: 'process-groups', detail: '--cgroup off' });
+    const port = await freePort();
+    await withEmperor(['--cgroup', 'off', '--metrics', `127.0.0.1:${port}`], async (e) => {
+      assert.match(await waitFor('metrics', () => fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text())), /^emperor_cgroup_containment 0$/m);
       assert.match(e.output, /containment: process groups \(--cgroup off\)/);
       e.write('esc.ini', vassalFile({ command: '/bin/sh -c "setsid sleep 4242.33 & sleep 4243.33 & wait"', 'stop-timeout': '2s' }));
       await e.waitState('esc', 'RUNNING');
