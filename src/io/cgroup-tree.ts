@@ -10,6 +10,9 @@ import { cgroupOomKills, killCgroup, makeCgroup, populated, removeCgroup, signal
  */
 export const CGROUP_SHIM = ['/bin/sh', '-c', 'echo $$ >"$1" || exit 125; shift; exec "$@"', 'sh'] as const;
 
+/** How long a spawn's cgroup may wait for its process before a sweep takes it for a failed spawn. */
+export const UNBOUND_GRACE_MS = 5000;
+
 /** One spawn's cgroup: signal all of it, know when it is empty, and remove it then. */
 export interface InstanceCgroup {
   readonly dir: string;
@@ -26,6 +29,8 @@ export class CgroupTree {
   private seq = 0;
   private readonly byPid = new Map<number, string>();
   private readonly warned = new Set<string>();
+  /** cgroups made for a spawn and not yet bound to its process, with when they were made. */
+  private readonly unbound = new Map<string, number>();
 
   constructor(
     /** the subtree's directory. */
@@ -50,6 +55,7 @@ export class CgroupTree {
    * it. A limit whose controller is not enabled is a warning naming the controller, once per vassal.
    */
   enter(argv: string[], name: string, index: number, daemon: boolean, limits: CgroupLimits): { argv: string[]; cgroup: InstanceCgroup } | { error: string } {
+    this.sweep();
     const dir = join(daemon ? this.daemonsDir : this.vassalsDir, instanceCgroupName(name, index, ++this.seq));
     const made = makeCgroup(dir);
     if (made !== null) return { error: `${made} (pass --cgroup off to run without cgroups)` };
@@ -65,11 +71,25 @@ export class CgroupTree {
       const failed = writeCgroupFile(dir, w.file, w.value);
       if (failed !== null) this.warn(`${name}: ${w.key} not applied: ${failed}`);
     }
+    this.unbound.set(dir, Date.now());
     return { argv: [...CGROUP_SHIM, join(dir, 'cgroup.procs'), ...argv], cgroup: this.handle(dir, limits.memoryMax) };
+  }
+
+  /**
+   * Removes the cgroups of spawns that failed (the fork never happened, EMFILE...): made more than
+   * UNBOUND_GRACE_MS ago, never bound to a process, and empty. A daemon's is left while it runs.
+   */
+  sweep(now = Date.now()): void {
+    for (const [dir, at] of this.unbound) {
+      if (now - at < UNBOUND_GRACE_MS) continue;
+      if (populated(dir)) continue;
+      if (removeCgroup(dir)) this.unbound.delete(dir);
+    }
   }
 
   /** Remembers which cgroup a spawned pid leads (for sampling); forgotten when the cgroup is removed. */
   bind(pid: number, cgroup: InstanceCgroup): void {
+    this.unbound.delete(cgroup.dir);
     this.byPid.set(pid, cgroup.dir);
   }
 

@@ -143,3 +143,20 @@ test('an OOM kill in memory.events is reported with memory-max; memory.stat give
     rmSync(base, { recursive: true, force: true });
   }
 });
+
+test('the cgroup of a spawn that never happened is swept once old and empty; a bound one is not', () => {
+  const { tree, base } = fakeTree([]);
+  try {
+    const failed = tree.enter(['/bin/true'], 'web', 0, false, { memoryMax: null, cpuWeight: null, pidsMax: null });
+    const bound = tree.enter(['/bin/true'], 'web', 1, false, { memoryMax: null, cpuWeight: null, pidsMax: null });
+    if ('error' in failed || 'error' in bound) throw new Error('enter');
+    tree.bind(4243, bound.cgroup);
+    tree.sweep(Date.now());
+    assert.ok(existsSync(failed.cgroup.dir), 'young: the shim may not have run yet');
+    tree.sweep(Date.now() + 60_000);
+    assert.equal(existsSync(failed.cgroup.dir), false);
+    assert.ok(existsSync(bound.cgroup.dir));
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
