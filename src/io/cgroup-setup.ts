@@ -146,3 +146,15 @@ export async function reapLeftovers(tree: CgroupTree, timeoutMs = 5000): Promise
   }
   return killed;
 }
+
+/**
+ * Removes an emperor's subtree once nothing lives in it (tests on temporary state directories; an
+ * operator retiring a state directory). False when something still runs there.
+ */
+export function removeSubtreeIfEmpty(stateDir: string, sys: CgroupSystem = realCgroupSystem): boolean {
+  const own = ownCgroupDir(sys);
+  if ('missing' in own) return true;
+  const base = join(own.dir, subtreeName(stateDir));
+  if (populated(base)) return false;
+  return removeCgroup(base);
+}

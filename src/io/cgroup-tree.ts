@@ -1,5 +1,7 @@
 // An emperor's cgroup subtree once set up: a cgroup per spawn, entered before exec, and what is known of each.
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { parseProcCgroup } from '../core/cgroup-facts.ts';
 import { instanceCgroupName, limitWrites, oomMessage, DAEMONS, VASSALS, type CgroupLimits } from '../core/cgroup-layout.ts';
 import { cgroupOomKills, killCgroup, makeCgroup, populated, removeCgroup, signalCgroup, writeCgroupFile } from './cgroup-fs.ts';
 
@@ -96,6 +98,22 @@ export class CgroupTree {
   /** The cgroup a supervised pid leads, if it has one. */
   cgroupOf(pid: number): string | null {
     return this.byPid.get(pid) ?? null;
+  }
+
+  /** The daemon cgroup of this tree a process is in (an adopted daemon's too), or null. */
+  daemonCgroupOf(pid: number): string | null {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/cgroup`, 'latin1');
+    } catch {
+      return null;
+    }
+    const path = parseProcCgroup(text);
+    const mark = `/${basename(this.base)}/${DAEMONS}/`;
+    const at = path === null ? -1 : path.lastIndexOf(mark);
+    if (path === null || at < 0) return null;
+    const dir = join(dirname(this.base), path.slice(at));
+    return dirname(dir) === this.daemonsDir ? dir : null;
   }
 
   /** Kills every plain vassal's cgroup at once (the second SIGINT, or a last resort). */

@@ -4,7 +4,8 @@ import type { SpawnRequest } from '../io/spawner.ts';
 import { explainUnrunnable } from '../io/spawner.ts';
 import type { CgroupTree, InstanceCgroup } from '../io/cgroup-tree.ts';
 import type { CgroupLimits } from '../core/cgroup-layout.ts';
-import type { Supervised } from './supervised.ts';
+import type { PendingSpawn, Supervised } from './supervised.ts';
+import { populated, signalCgroup } from '../io/cgroup-fs.ts';
 
 /** The containment a spawn uses: the tree, or null for process groups (`--cgroup off`, no cgroup v2). */
 export type Containment = CgroupTree | null;
@@ -45,5 +46,30 @@ export function containedBy(tree: CgroupTree, cg: InstanceCgroup, sup: Supervise
         if (oom !== null) note(oom);
         listener(code, signal);
       }),
+  };
+}
+
+/**
+ * A smart-attached daemon watched through its cgroup too (the spawn site's one call): the cgroup is
+ * read from /proc/PID/cgroup, so an adopted daemon is found in the cgroup it was started in. Signals
+ * reach every process of it, and it is gone only when the cgroup is empty: helpers it forked go with it.
+ */
+export function containedDaemon(s: { cgroups?: CgroupTree | null }, started: Supervised | PendingSpawn | { error: string }): Supervised | PendingSpawn | { error: string } {
+  const tree = s.cgroups ?? null;
+  if (tree === null || 'error' in started) return started;
+  if ('pending' in started) return { pending: started.pending.then((r) => ('error' in r ? r : wrapDaemon(tree, r))), cancel: started.cancel };
+  return wrapDaemon(tree, started);
+}
+
+function wrapDaemon(tree: CgroupTree, sup: Supervised): Supervised {
+  const dir = tree.daemonCgroupOf(sup.pid);
+  if (dir === null) return sup;
+  return {
+    ...sup,
+    signal: (sig) => {
+      sup.signal(sig);
+      signalCgroup(dir, sig as NodeJS.Signals);
+    },
+    alive: () => sup.alive() || populated(dir),
   };
 }

@@ -12,7 +12,7 @@ import type { PendingSpawn, Supervised } from './supervised.ts';
 import type { VassalSocket } from './vassal-socket.ts';
 import { handOverSocket } from './socket-activation.ts';
 import { explainUnrunnable } from '../io/spawner.ts';
-import { containRequest, contained } from './cgroup-supervised.ts';
+import { containRequest, contained, containedDaemon } from './cgroup-supervised.ts';
 
 /** What a spawn borrows from its vassal: the services, its socket, its log files and its output ring. */
 export interface SpawnContext {
@@ -91,7 +91,7 @@ function spawnProcess(ctx: SpawnContext, spec: VassalSpec, i: number, listenFd: 
       stopTimeoutMs: spec.stopTimeout,
     });
     built.closeFds();
-    return started;
+    return containedDaemon(s, started);
   }
   const hint = (e: string): string => (spec.uwsgiApp && /not in PATH|does not exist/.test(e) ? `${e} (the uWSGI binary: install uwsgi or pass --uwsgi PATH)` : e);
   const writers = {

@@ -82,6 +82,34 @@ test('SIGKILL of the emperor: the guardian kills every cgroup, setsid and double
   }
 });
 
+test('a daemon and the helper it double-forked: kept across an emperor restart (adopted in its cgroup), both stopped with its file', { skip }, async () => {
+  const markers = ['sleep 4251.34', 'sleep 4252.34'];
+  const e = new EmperorUnderTest();
+  try {
+    await e.start();
+    const pidfile = join(e.root, 'd.pid');
+    e.write('d.ini', vassalFile({ 'smart-attach-daemon': `${pidfile} (sleep 4252.34 &); sleep 4251.34 & echo $! > ${pidfile}`, 'stop-timeout': '2s' }));
+    await e.waitState('d', 'RUNNING', 20000);
+    await waitFor('daemon and helper running', () => markers.every((m) => running(m).length === 1));
+    const [daemon] = running('sleep 4251.34');
+    assert.match(readFileSync(`/proc/${daemon}/cgroup`, 'utf8'), /\/daemons\/d@0\.\d+$/m, 'the daemon runs in a daemons/ cgroup');
+    await e.stop('SIGKILL');
+    await e.relaunch();
+    await e.waitState('d', 'RUNNING', 20000);
+    assert.deepEqual(running('sleep 4251.34'), [daemon], 'adopted, not started twice');
+    assert.equal(running('sleep 4252.34').length, 1, 'the guardian spares daemons');
+    e.remove('d.ini');
+    await waitFor('the daemon gone from the stats', async () => (await e.vassal('d')) === undefined, 15000);
+    for (const m of markers) assert.deepEqual(running(m), [], `${m} left behind`);
+  } catch (err) {
+    process.stderr.write(`--- emperor output ---\n${e.output}\n---\n`);
+    throw err;
+  } finally {
+    await e.cleanup();
+    for (const m of markers) endAll(m);
+  }
+});
+
 test('--cgroup off keeps process groups: the group is stopped, a setsid child escapes (as the README says)', async () => {
   try {
     const port = await freePort();
