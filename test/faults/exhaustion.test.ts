@@ -56,6 +56,27 @@ test(`ulimit -n 64 with ${VASSALS} vassals: clear errors, backoff, answering soc
   });
 });
 
+test('vassals of a test user under a process limit (RLIMIT_NPROC binds non-root only): backoff with the reason, recovery', { skip: hasPrlimit && root && spawnSync('id', ['emperor-test-b']).status === 0 ? false : 'needs root, prlimit and the test user emperor-test-b', timeout: 120_000 }, async () => {
+  await withEmperor([], async (e) => {
+    const hard = /Max processes\s+\S+\s+(\S+)/.exec(readFileSync(`/proc/${e.pid}/limits`, 'latin1'))?.[1] ?? 'unlimited';
+    prlimitNproc(e.pid, `8:${hard}`);
+    for (let i = 0; i < 6; i++) e.write(`u${i}.ini`, vassalFile({ command: `/bin/sh -c 'sleep 4290.${i} & sleep 4291.${i} & wait'`, user: 'emperor-test-b', backoff: '500ms', 'backoff-max': '1s', 'start-retries': 1000 }));
+    const limited = await waitFor('a vassal in BACKOFF under the limit', async () => (await e.stats()).vassals.find((v) => v.state === 'BACKOFF' || v.restarts > 0), 20_000);
+    const answered = (await e.stats()).vassals.length === 6;
+    prlimitNproc(e.pid, `${hard}:${hard}`);
+    const t0 = Date.now();
+    await waitFor('all RUNNING once the limit is lifted', async () => (await e.stats()).vassals.filter((v) => v.state === 'RUNNING').length === 6, 60_000, 250);
+    const said = /u\d: .*(Cannot fork|Resource temporarily unavailable)/.exec(e.output)?.[0] ?? 'nothing';
+    process.stdout.write(`# exhaustion: 6 vassals of a test user under nproc 8: ${limited.name} ${limited.state} (${limited.error ?? 'no error'}); the vassal said: ${said}; stats answered: ${answered}; all RUNNING ${Date.now() - t0} ms after the limit was lifted\n`);
+    assert.ok(answered);
+  });
+});
+
+function prlimitNproc(pid: number, nproc: string): void {
+  const r = spawnSync('prlimit', ['--pid', String(pid), `--nproc=${nproc}`], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+}
+
 test('a log file on a full 1 MiB tmpfs: lines dropped and counted, nothing else disturbed, writing resumes', { skip: root ? false : 'needs root to mount a tmpfs', timeout: 120_000 }, async () => {
   const mnt = mkdtempSync(join(tmpdir(), 'emperor-tmpfs-'));
   const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt], { encoding: 'utf8' });
