@@ -164,11 +164,14 @@ test(`chaos: ${VASSALS} vassals for ${SECONDS} s, an emperor SIGKILL in the midd
         sig(p, 'SIGCONT');
         count('sigcont-vassal');
       } else if (r < 0.84 && !m.broken) {
-        const verb = m.held ? 'start' : 'stop';
-        const res = await ctl(e.stateDir, [verb, name]);
+        // As many starts as stops: half the time, a held vassal is started again.
+        const held = settled.filter(([, x]) => x.held);
+        const [n2, m2] = Math.random() < 0.5 ? (pick(held) ?? [name, m]) : [name, m];
+        const verb = m2.held ? 'start' : 'stop';
+        const res = await ctl(e.stateDir, [verb, n2]);
         if (res.status === 0) {
-          m.held = !m.held;
-          m.at = Date.now();
+          m2.held = !m2.held;
+          m2.at = Date.now();
         }
         count(`emperorctl-${verb}`);
       } else if (r < 0.87) {
