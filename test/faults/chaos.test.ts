@@ -82,14 +82,18 @@ test(`chaos: ${VASSALS} vassals for ${SECONDS} s, an emperor SIGKILL in the midd
       write(name, m, valid(idOf(name), 1));
     }
     await waitFor('every vassal RUNNING', async () => (await e.stats()).vassals.filter((v) => v.state === 'RUNNING').length === VASSALS + 2, 120_000, 250);
+    const rssOf = (): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${e.pid}/status`, 'latin1'))?.[1] ?? 0) / 1024;
+    const rssBefore = rssOf();
     const t0 = Date.now();
     let killedAt = 0;
+    let rssAtKill = 0;
     let survivors = -1;
     let killToClean = 0;
     while (Date.now() - t0 < SECONDS * 1000) {
       if (killedAt === 0 && Date.now() - t0 > (SECONDS * 1000) / 2) {
         // The emperor dies without stopping anything: the guardian must leave no plain vassal behind.
         killedAt = Date.now();
+        rssAtKill = rssOf();
         await e.stop('SIGKILL');
         for (const p of stopped) sig(p, 'SIGCONT');
         stopped.clear();
@@ -183,6 +187,7 @@ test(`chaos: ${VASSALS} vassals for ${SECONDS} s, an emperor SIGKILL in the midd
       await new Promise((res) => setTimeout(res, 20 + Math.random() * 60));
     }
     for (const p of stopped) sig(p, 'SIGCONT');
+    const rssAfter = rssOf();
     // The invariants, within a bound.
     const end = Date.now();
     let violations: string[] = [];
@@ -223,6 +228,7 @@ test(`chaos: ${VASSALS} vassals for ${SECONDS} s, an emperor SIGKILL in the midd
     const total = Object.values(ops).reduce((a, b) => a + b, 0);
     process.stdout.write(
       `# chaos: ${VASSALS} vassals, ${SECONDS} s, ${total} operations (${Object.entries(ops).map(([k, n]) => `${k} ${n}`).join(', ')}); ` +
+        `emperor RSS ${rssBefore.toFixed(0)} -> ${rssAtKill.toFixed(0)} MiB before its SIGKILL, the new one ${rssAfter.toFixed(0)} MiB at the end; ` +
         `emperor SIGKILL: ${survivors} plain vassal processes survived, clean in ${killToClean} ms; ` +
         `${checks} checks, ${violations.length} violations, converged in ${converged} ms (bound ${BOUND_MS} ms)\n`,
     );
