@@ -46,7 +46,10 @@ export async function run(settings: EmperorSettings): Promise<void> {
     fail((err as Error).message);
   }
   const containment = await startContainment(settings.cgroup, settings.stateDir, events);
-  if ('error' in containment) fail(containment.error);
+  if ('error' in containment) {
+    lock.release();
+    fail(containment.error);
+  }
   let notifier: SystemdNotifier | null = null;
   const emperor = new Emperor({
     vassalsDir: settings.vassals,
