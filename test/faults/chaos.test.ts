@@ -8,6 +8,7 @@ import { readFileSync, readdirSync, renameSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmperorUnderTest, ctl, vassalFile, waitFor } from '../integration/harness.ts';
 import type { StatsDocument } from '../../src/control/protocol.ts';
+import { removeSubtreeIfEmpty } from '../../src/io/cgroup-setup.ts';
 
 const LONG = process.env.EMPEROR_FAULTS_LONG === '1';
 const VASSALS = Number(process.env.EMPEROR_CHAOS_VASSALS ?? (LONG ? 200 : 40));
@@ -241,5 +242,8 @@ test(`chaos: ${VASSALS} vassals for ${SECONDS} s, an emperor SIGKILL in the midd
     for (const p of stopped) sig(p, 'SIGCONT');
     await e.cleanup();
     for (const p of [...ours(`sleep 9${RUN}`), ...daemonPids()]) sig(p, 'SIGKILL');
+    // The daemons outlived the emperor by design: once they are gone, its cgroup subtree can go too.
+    await waitFor('the daemons gone', () => daemonPids().length === 0, 5000).catch(() => {});
+    removeSubtreeIfEmpty(e.stateDir);
   }
 });
