@@ -1,7 +1,7 @@
 // Chaos: vassal files added, edited, touched, broken, fixed, renamed and deleted at random while vassal processes
 // are SIGKILLed, SIGSTOPped and SIGCONTed, `emperorctl stop`/`start` and SIGHUP are sent, and the emperor itself is
 // SIGKILLed and started again halfway. Then, within a bound, the invariants of issue 13. Prints its figures.
-// CI: 40 vassals for 12 s; EMPEROR_FAULTS_LONG=1: 200 vassals for 60 s.
+// CI: 40 vassals for 12 s; EMPEROR_FAULTS_LONG=1: 200 vassals for 60 s (EMPEROR_CHAOS_VASSALS, _SECONDS, _CGROUP=off).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, renameSync, utimesSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { EmperorUnderTest, ctl, vassalFile, waitFor } from '../integration/harness.ts';
 import type { StatsDocument } from '../../src/control/protocol.ts';
 import { removeSubtreeIfEmpty } from '../../src/io/cgroup-setup.ts';
+import { cgroupSafe } from '../../src/core/cgroup-layout.ts';
 
 const LONG = process.env.EMPEROR_FAULTS_LONG === '1';
 const VASSALS = Number(process.env.EMPEROR_CHAOS_VASSALS ?? (LONG ? 200 : 40));
@@ -60,7 +61,8 @@ const sig = (pid: number, signal: NodeJS.Signals): boolean => {
 const pick = <T>(xs: readonly T[]): T | undefined => xs[Math.floor(Math.random() * xs.length)];
 
 test(`chaos: ${VASSALS} vassals for ${SECONDS} s, an emperor SIGKILL in the middle`, { timeout: (SECONDS + 240) * 1000 }, async () => {
-  const e = new EmperorUnderTest();
+  // EMPEROR_CHAOS_CGROUP=off: the same chaos with process groups only.
+  const e = new EmperorUnderTest(process.env.EMPEROR_CHAOS_CGROUP === 'off' ? ['--cgroup', 'off'] : []);
   const files = new Map<string, Model>();
   const stopped = new Set<number>();
   const ops: Record<string, number> = {};
@@ -82,6 +84,7 @@ test(`chaos: ${VASSALS} vassals for ${SECONDS} s, an emperor SIGKILL in the midd
       files.set(name, m);
       write(name, m, valid(idOf(name), 1));
     }
+    const contained = /containment: a cgroup per vassal/.test(e.output);
     await waitFor('every vassal RUNNING', async () => (await e.stats()).vassals.filter((v) => v.state === 'RUNNING').length === VASSALS + 2, 120_000, 250);
     const rssOf = (): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${e.pid}/status`, 'latin1'))?.[1] ?? 0) / 1024;
     const rssBefore = rssOf();
@@ -212,6 +215,20 @@ test(`chaos: ${VASSALS} vassals for ${SECONDS} s, an emperor SIGKILL in the midd
         const got = v.pids.map(cmdline);
         const expected = running === null ? [] : [marker(idOf(name), running)];
         if (JSON.stringify(got) !== JSON.stringify(expected)) bad.push(`${name}: runs ${JSON.stringify(got)}, expected ${JSON.stringify(expected)}`);
+      }
+      // Each plain vassal's process in its own cgroup, under the emperor's vassals/ (when containment is on).
+      for (const v of plain) {
+        for (const pid of v.pids) {
+          checks++;
+          const cg = (() => {
+            try {
+              return readFileSync(`/proc/${pid}/cgroup`, 'latin1');
+            } catch {
+              return '';
+            }
+          })();
+          if (contained && !cg.includes(`/vassals/${cgroupSafe(v.name)}@`)) bad.push(`${v.name}: pid ${pid} is not in its cgroup (${cg.trim().split('\n').pop() ?? ''})`);
+        }
       }
       const shown = new Set(doc.vassals.flatMap((v) => v.pids));
       const strays = ours(`sleep 9${RUN}`).filter((p) => !shown.has(p));
