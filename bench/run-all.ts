@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ROOT } from './support.ts';
 
 /** The bench scripts, in the order they run. */
-export const SCRIPTS = ['pickup-respawn.ts', 'idle-rss.ts', 'stats-latency.ts', 'log-throughput.ts', 'sampling-cost.ts', 'zero-downtime.ts'] as const;
+export const SCRIPTS = ['pickup-respawn.ts', 'idle-rss.ts', 'stats-latency.ts', 'log-throughput.ts', 'sampling-cost.ts', 'zero-downtime.ts', 'event-latency.ts', 'ready-latency.ts'] as const;
 
 let failed = 0;
 for (const script of SCRIPTS) {

@@ -5,6 +5,9 @@ import { parseVassalFile, formatProblem } from '../config/parse-file.ts';
 import { vassalNameOf } from '../config/vassal-files.ts';
 import { accountProblemAt, groupName, userName } from '../io/accounts.ts';
 import { trustProblem } from '../config/file-trust.ts';
+import { completedProblems } from '../config/readiness-spec.ts';
+import type { VassalSpec } from '../config/spec.ts';
+import { describeErrno } from '../core/errors.ts';
 
 /** What an unset environment variable reads as while checking: valid as a word and as a number. */
 const STAND_IN = '1';
@@ -21,6 +24,7 @@ export function runCheck(
   let errors = 0;
   let warnings = 0;
   let vassals = 0;
+  const specs: VassalSpec[] = [];
   for (const given of paths) {
     const path = resolve(given);
     let targets: string[];
@@ -29,7 +33,7 @@ export function runCheck(
         ? readdirSync(path).sort().filter((n) => vassalNameOf(n) !== null).map((n) => join(path, n)).filter((p) => statSync(p, { throwIfNoEntry: false })?.isFile() ?? false)
         : [path];
     } catch (e) {
-      out(`${path}:0: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      out(`${path}:0: cannot read: ${describeErrno(e)}\n`);
       errors++;
       continue;
     }
@@ -39,7 +43,7 @@ export function runCheck(
       try {
         text = readFileSync(file, 'utf8');
       } catch (e) {
-        out(`${file}:0: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+        out(`${file}:0: cannot read: ${describeErrno(e)}\n`);
         errors++;
         continue;
       }
@@ -64,6 +68,7 @@ export function runCheck(
       }
       const parsed = parseVassalFile(file, text, lenient);
       vassals += parsed.vassals.length;
+      specs.push(...parsed.vassals);
       for (const name of [...unset].sort()) {
         out(`${file}:1: warning: the environment variable ${name} is not set here (checked as \`${STAND_IN}\`); the emperor needs it set\n`);
         warnings++;
@@ -81,6 +86,10 @@ export function runCheck(
         else errors++;
       }
     }
+  }
+  for (const p of completedProblems(specs)) {
+    out(formatProblem(p) + '\n');
+    errors++;
   }
   err(`checked ${files} file${files === 1 ? '' : 's'}: ${vassals} vassal${vassals === 1 ? '' : 's'}, ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
   return errors > 0 ? 1 : 0;

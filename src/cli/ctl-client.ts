@@ -1,18 +1,22 @@
 // emperorctl's side of the sockets: read the stats document, send one control request.
 import { createConnection } from 'node:net';
 import type { ControlRequest, ControlResponse, StatsDocument } from '../control/protocol.ts';
+import { describeErrno, EmperorError, failure } from '../core/errors.ts';
 
 /** The emperor could not be reached: exit code 3, with the socket tried and how to point elsewhere. */
-export class UnreachableError extends Error {
+export class UnreachableError extends EmperorError {
   constructor(path: string, cause: string) {
     super(
-      `cannot reach the emperor at ${path} (${cause}): is it running? ` +
-        'Point at another with --socket PATH / --stats PATH, or set EMPEROR_STATE_DIR to its --state-dir',
+      failure(
+        'E_CONTROL_UNREACHABLE',
+        `cannot reach the emperor at ${path} (${cause}): is it running? ` +
+          'Point at another with --socket PATH / --stats PATH, or set EMPEROR_STATE_DIR to its --state-dir',
+      ),
     );
   }
 }
 
-const why = (err: NodeJS.ErrnoException): string => err.code ?? err.message;
+const why = (err: NodeJS.ErrnoException): string => describeErrno(err);
 
 /** Reads the stats socket: one JSON document, then EOF. */
 export function readStats(path: string, timeoutMs = 5000): Promise<StatsDocument> {

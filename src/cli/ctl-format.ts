@@ -72,6 +72,8 @@ export function renderStatus(doc: StatsDocument, now: number, colour: boolean): 
     if (v.error !== null) {
       for (const e of v.error.split('\n')) out.push(`  ${colour ? `\x1b[31m${e}\x1b[0m` : e}`);
     }
+    // What the vassal says about itself (sd_notify STATUS=, the uWSGI Emperor protocol).
+    if ((v.status_text ?? null) !== null) out.push(`  status: ${v.status_text}`);
   });
   if (doc.vassals.length === 0 && (doc.totals.vassals ?? 0) === 0) out.push(`(no vassals in ${doc.vassals_dir})`);
   const totals = Object.entries(doc.totals).filter(([k, n]) => k !== 'vassals' && n > 0).map(([k, n]) => `${n} ${k}`);

@@ -1,5 +1,11 @@
 // The help texts of emperorctl and each of its commands.
 
+/** emperorctl's commands, in the order its help lists them; the README's table is checked against it. */
+export const CTL_COMMANDS = ['status', 'start', 'stop', 'restart', 'reload', 'signal', 'logs', 'wait', 'rescan', 'events', 'top', 'help'] as const;
+
+/** One of CTL_COMMANDS. */
+export type CtlCommand = (typeof CTL_COMMANDS)[number];
+
 /** `emperorctl --help`. */
 export const CTL_HELP = `Usage: emperorctl [--socket PATH] [--stats PATH] COMMAND [ARGS]
 
@@ -15,6 +21,9 @@ Commands:
   logs NAME [-n N] [-f]               the last N lines (default 20), following with -f
   wait NAME [--for STATE] [--timeout DUR]
                                       block until NAME is in STATE (default running, 30s)
+  events [NAME...] [--json] [--since DUR]
+                                      follow every state change, reload and file problem
+  top [NAME...]                       a live view of every vassal (a terminal)
   rescan                              reconcile the vassal directory now
   help [COMMAND]                      this text, or a command's
 
@@ -28,8 +37,8 @@ Exit codes: 0 done; 1 refused or failed (unknown vassal, timeout, did not start)
 2 bad usage; 3 the emperor is not reachable.
 `;
 
-/** Per-command help. */
-export const COMMAND_HELP: Record<string, string> = {
+/** Per-command help: one text for every command but `help` (the type makes a missing one a compile error). */
+export const COMMAND_HELP: Record<string, string> & Record<Exclude<CtlCommand, 'help'>, string> = {
   status: `Usage: emperorctl status [NAME...] [--json]
 
 A table of every vassal (or those named): NAME, STATE, PID, UPTIME, RESTARTS, CPU, RSS,
@@ -67,6 +76,21 @@ emperor's output when it has no log file; -f keeps following, across log rotatio
 
 Blocks until the vassal is in STATE (any state name, case-insensitive; default running).
 Exit 1 on timeout (default 30s). A vassal not loaded yet is waited for too.
+`,
+  events: `Usage: emperorctl events [NAME...] [--json] [--since DURATION]
+
+Follows, until interrupted, every state change, reload, health result, restart cause and
+file problem of the vassals (all, or those named), one line each; --json prints one JSON
+object per line. --since 10m first replays the recent ones the emperor keeps (its last
+5000 events). A client that reads too slowly is dropped with a note (exit 1).
+`,
+  top: `Usage: emperorctl top [NAME...]
+
+A live view, refreshed every second: one row per vassal with its state, pids, uptime,
+restarts, CPU, RSS and a sparkline of the last minute's CPU, the error of a failing one
+underneath, and the latest events. Keys: up/down (or j/k) select, s sort, / filter,
+r restart, x stop, g start (each asks y/n), q or Ctrl-C quit. Needs a terminal; NO_COLOR
+turns colour off.
 `,
   rescan: `Usage: emperorctl rescan
 

@@ -16,13 +16,21 @@ Options (each may also be set in the [emperor] section of --config; flags win):
   --stats PATH             stats socket                         (<state-dir>/stats.sock)
   --stats-group GROUP      group owning the stats socket (0664): its members can read it
   --control PATH           control socket                       (<state-dir>/control.sock)
-  --metrics HOST:PORT|off  Prometheus endpoint                  (127.0.0.1:9393)
+  --metrics HOST:PORT|off  /metrics, the status page (/), /events (127.0.0.1:9393)
+  --web-token FILE         token (a file only its owner can read) that enables the status
+                           page's restart/stop/start buttons; without it, read-only
   --log-dir DIR            base for relative vassal log paths   (<state-dir>/logs)
   --log-format text|json   the emperor's own event lines        (text)
   --sample-interval DUR    CPU/RSS sampling period              (5s)
   --rescan-interval DUR    full directory rescan                (30s)
   --tyrant                 (root) run each vassal as its file's owner and group, never as root
   --uwsgi PATH             binary for [uwsgi] vassals           (uwsgi)
+  --uwsgi-heartbeat-timeout DUR
+                           respawn a [uwsgi] vassal silent this long
+                           after its first heartbeat            (30s)
+  --supervisor-rpc ADDR    serve supervisord's XML-RPC interface for supervisorctl (off):
+                           unix:/PATH (mode 0600), or tcp://HOST:PORT with --supervisor-rpc-auth
+  --supervisor-rpc-auth FILE  one user:password line (a root-only file): HTTP basic auth
   --cgroup DIR|off         cgroup v2 containment: a cgroup per vassal under DIR (auto: the
                            emperor's own cgroup, as root); off: process groups only
   -h, --help               this text

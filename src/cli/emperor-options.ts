@@ -9,6 +9,9 @@ import type { LogFormat } from '../runtime/event-log.ts';
 import { defaultStateDir } from '../control/paths.ts';
 import { UNIT_DEFAULTS, type UnitOptions } from './systemd-unit-options.ts';
 import { parseCgroupOption, type CgroupChoice } from '../core/cgroup-layout.ts';
+import { describeErrno, EmperorError, failure, type ErrorCode } from '../core/errors.ts';
+import type { SocketAddress } from '../config/socket-address.ts';
+import { parseSupervisorRpc } from '../config/supervisor-rpc-address.ts';
 
 /** Every option of `emperor`, resolved. Durations in ms. */
 export interface EmperorSettings {
@@ -24,10 +27,18 @@ export interface EmperorSettings {
   rescanIntervalMs: number;
   tyrant: boolean;
   uwsgi: string;
+  /** after a first uWSGI heartbeat (26), a [uwsgi] vassal silent this long is respawned. */
+  uwsgiHeartbeatMs: number;
   /** group that owns the stats socket, so its members can read it; null: the emperor's. */
   statsGroup: string | null;
   /** --cgroup: `auto` (containment wherever it can be), `off` (process groups), or a cgroup v2 directory. */
   cgroup: CgroupChoice;
+  /** --web-token: the file holding the status page's bearer token; null: the page is read-only. */
+  webToken: string | null;
+  /** supervisord's XML-RPC interface (`unix:/PATH` or `tcp://HOST:PORT`), or null when off. */
+  supervisorRpc: SocketAddress | null;
+  /** the `user:password` file for --supervisor-rpc (required for TCP). */
+  supervisorRpcAuth: string | null;
 }
 
 /** What the command line asks for. */
@@ -50,18 +61,27 @@ const VALUE_OPTIONS = [
   'sample-interval',
   'rescan-interval',
   'uwsgi',
+  'uwsgi-heartbeat-timeout',
   'stats-group',
+  'web-token',
+  'supervisor-rpc',
+  'supervisor-rpc-auth',
   'cgroup',
 ] as const;
 const FLAG_OPTIONS = ['tyrant'] as const;
-const ALL_OPTIONS: readonly string[] = [...VALUE_OPTIONS, ...FLAG_OPTIONS];
+/** Every option of `emperor` (without `--`), as the parser and the `[emperor]` section accept them; the README's table is checked against it. */
+export const ALL_OPTIONS: readonly string[] = [...VALUE_OPTIONS, ...FLAG_OPTIONS];
 /** Options of `emperor systemd-unit` alone. */
-const UNIT_ONLY = ['timeout-stop', 'watchdog'] as const;
+export const UNIT_ONLY = ['timeout-stop', 'watchdog'] as const;
 /** Options whose values are paths: made absolute in a unit's ExecStart. */
-const PATH_OPTIONS = new Set(['vassals', 'config', 'state-dir', 'stats', 'control', 'log-dir']);
+const PATH_OPTIONS = new Set(['vassals', 'config', 'state-dir', 'stats', 'control', 'log-dir', 'web-token', 'supervisor-rpc-auth']);
 
 /** A usage error: exit code 2 with the message. */
-export class UsageError extends Error {}
+export class UsageError extends EmperorError {
+  constructor(message: string, code: ErrorCode = 'E_USAGE') {
+    super(failure(code, message));
+  }
+}
 
 function unknown(name: string): UsageError {
   const near = closestWord(name, ALL_OPTIONS);
@@ -140,7 +160,7 @@ export function readConfigSection(path: string): Map<string, string> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read --config ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(`cannot read --config ${path}: ${describeErrno(err)}`, 'E_FILE_UNREADABLE');
   }
   const doc = readIni(path, text);
   const errors = doc.problems.filter((p) => !p.warning).map(formatProblem);
@@ -191,7 +211,24 @@ function resolveSettings(given: Map<string, string>, config: string | null, env:
     rescanIntervalMs: duration('rescan-interval', given.get('rescan-interval') ?? '30s'),
     tyrant: tyrant === undefined ? false : !['false', 'no', 'off', '0'].includes(tyrant.toLowerCase()),
     uwsgi: given.get('uwsgi') ?? 'uwsgi',
+    uwsgiHeartbeatMs: duration('uwsgi-heartbeat-timeout', given.get('uwsgi-heartbeat-timeout') ?? '30s'),
     statsGroup: given.get('stats-group') ?? null,
+    webToken: given.has('web-token') ? resolve(given.get('web-token') ?? '') : null,
+    ...supervisorRpcSettings(given),
     cgroup,
   };
+}
+
+// --supervisor-rpc and its --supervisor-rpc-auth: the address checked here, the file when the emperor starts.
+function supervisorRpcSettings(given: Map<string, string>): Pick<EmperorSettings, 'supervisorRpc' | 'supervisorRpcAuth'> {
+  const text = given.get('supervisor-rpc');
+  const auth = given.get('supervisor-rpc-auth');
+  const authPath = auth === undefined ? null : resolve(auth);
+  if (text === undefined || text === 'off') {
+    if (authPath !== null) throw new UsageError('--supervisor-rpc-auth needs --supervisor-rpc (the interface it protects)');
+    return { supervisorRpc: null, supervisorRpcAuth: null };
+  }
+  const parsed = parseSupervisorRpc(text, authPath !== null);
+  if (!parsed.ok) throw new UsageError(`--supervisor-rpc: ${parsed.message}`);
+  return { supervisorRpc: parsed.value, supervisorRpcAuth: authPath };
 }

@@ -4,8 +4,10 @@ import { packageVersion } from './package-version.ts';
 import { parseEmperorArgs, type EmperorSettings } from './emperor-options.ts';
 import { Emperor } from '../runtime/emperor.ts';
 import { EventLog } from '../runtime/event-log.ts';
-import { systemClock } from '../runtime/clock.ts';
-import { nodeSpawner } from '../io/spawner.ts';
+import { realEmperorPorts, systemClock, systemTime } from './real-ports.ts';
+import { recordEvents } from '../runtime/event-ring.ts';
+import { readWebToken } from './web-token.ts';
+import { webViews } from './web-views.ts';
 import { lockStateDir } from '../io/state-lock.ts';
 import { closeUnix, startStatsServer } from '../control/stats-server.ts';
 import { snapshot } from '../runtime/snapshot.ts';
@@ -18,10 +20,14 @@ import { lookupGroup } from '../io/accounts.ts';
 import { nativeHelper } from '../io/native.ts';
 import { directoryTrustProblem } from '../runtime/directory-trust.ts';
 import { startContainment } from './emperor-cgroups.ts';
+import { startSupervisorCompat } from './supervisor-wiring.ts';
 
 /** Runs the emperor until a signal ends it. */
 export async function run(settings: EmperorSettings): Promise<void> {
   const events = new EventLog(settings.logFormat);
+  const ring = recordEvents(events);
+  const web = readWebToken(settings.webToken);
+  if (!web.ok) fail(web.message);
   const statsGid = settings.statsGroup === null ? null : lookupGroup(settings.statsGroup);
   if (statsGid === null && settings.statsGroup !== null) fail(`--stats-group ${settings.statsGroup}: no such group in /etc/group; create it (groupadd) or fix the option`);
   try {
@@ -52,22 +58,25 @@ export async function run(settings: EmperorSettings): Promise<void> {
   }
   let notifier: SystemdNotifier | null = null;
   const emperor = new Emperor({
-    vassalsDir: settings.vassals,
     logDir: settings.logDir,
-    stateDir: settings.stateDir,
     uwsgi: settings.uwsgi,
+    uwsgiHeartbeatMs: settings.uwsgiHeartbeatMs,
     rescanIntervalMs: settings.rescanIntervalMs,
     sampleIntervalMs: settings.sampleIntervalMs,
     env: process.env,
     events,
-    clock: systemClock,
-    spawner: nodeSpawner,
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     onChange: () => notifier?.changed(),
-    tyrant: settings.tyrant,
-    root,
-    cgroups: containment.tree,
+    ports: realEmperorPorts({
+      vassalsDir: settings.vassals,
+      stateDir: settings.stateDir,
+      env: process.env,
+      root,
+      tyrant: settings.tyrant,
+      warn: (m) => events.warn(m),
+      cgroups: containment.tree,
+    }),
   });
   const facts = { version: packageVersion(), pid: process.pid, startedAt: Math.round(Date.now()) / 1000, vassalsDir: settings.vassals };
   const current = (): StatsDocument => snapshot(facts, emperor.vassals.values(), systemClock);
@@ -77,6 +86,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
     snapshot: current,
     rescan: () => emperor.reconcile(),
     start: (v) => v.start(),
+    events: ring,
   };
   // Every listener opened so far is closed again if a later one cannot open.
   const closers: Array<() => void> = [];
@@ -88,6 +98,8 @@ export async function run(settings: EmperorSettings): Promise<void> {
     closers.push(() => closeUnix(stats, settings.stats));
     const control = await startControlServer(settings.control, (req, conn) => runCommand(target, req, conn));
     closers.push(() => closeUnix(control, settings.control));
+    // supervisord's XML-RPC interface (--supervisor-rpc) and the [eventlistener:x] sections.
+    closers.push(...(await startSupervisorCompat(settings, target, events, systemClock, root)));
   } catch (err) {
     closeAll();
     lock.release();
@@ -105,7 +117,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
       contained: () => containment.tree !== null,
     });
     try {
-      const http = await startMetricsServer(settings.metrics, metrics);
+      const http = await startMetricsServer(settings.metrics, metrics, webViews(target, ring, web.token));
       closers.push(() => http.close());
     } catch (err) {
       events.write({ level: 'error', message: `${(err as Error).message}; running without metrics` });
@@ -116,10 +128,15 @@ export async function run(settings: EmperorSettings): Promise<void> {
     `emperor ${facts.version} pid ${process.pid}: vassals ${settings.vassals}, state ${settings.stateDir}, ` +
       `control ${settings.control}, stats ${settings.stats}, metrics ${settings.metrics === 'off' ? 'off' : `http://${settings.metrics}/metrics`}`,
   );
+  const missing = nativeHelper();
+  if (typeof missing === 'string') {
+    events.warn(`${missing}. Until then: no \`notify\` vassals, \`[uwsgi]\` vassals run without the uWSGI Emperor pipe (RUNNING after start-secs), and as root no log files or pidfiles for \`user\` vassals`);
+  }
   notifier = SystemdNotifier.fromEnv(process.env, process.pid, {
     status: () => statusLine(emperor.vassals.values()),
     warn: (m) => events.warn(m),
     monotonicUsec: () => process.hrtime.bigint() / 1000n,
+    time: systemTime,
   });
   if (notifier !== null) {
     const dog = notifier.watchdogMs;

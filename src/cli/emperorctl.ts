@@ -7,6 +7,7 @@ import { converse, readStats, request, UnreachableError } from './ctl-client.ts'
 import { renderStatus, useColour } from './ctl-format.ts';
 import { CTL_HELP, COMMAND_HELP } from './ctl-help.ts';
 import { followFile, lastLines } from './ctl-tail.ts';
+import { describeErrno } from '../core/errors.ts';
 
 const STATES = ['STOPPED', 'STARTING', 'RUNNING', 'BACKOFF', 'STOPPING', 'EXITED', 'FATAL', 'INVALID'];
 
@@ -143,7 +144,7 @@ async function logs(args: Args, socket: string): Promise<number> {
       ends.set(file, end);
       for (const l of lastLines(file, n, end)) out(l + '\n');
     } catch (err) {
-      process.stderr.write(`emperorctl: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+      process.stderr.write(`emperorctl: cannot read ${file}: ${describeErrno(err)}\n`);
     }
   }
   if (!follow) return 0;
@@ -218,6 +219,20 @@ async function run(argv: string[]): Promise<number> {
       return logs(parseArgs(cmd, rest, ['-n'], ['-f']), socket);
     case 'wait':
       return wait(parseArgs(cmd, rest, ['--for', '--timeout'], []), statsPath);
+    case 'events': {
+      const a = parseArgs(cmd, rest, ['--since'], ['--json']);
+      const since = a.flags.has('--since') ? duration(String(a.flags.get('--since')), '--since', cmd) : null;
+      const { followEventStream } = await import('./ctl-events.ts');
+      const end = await followEventStream(socket, a.positional, since, a.flags.has('--json'), out);
+      if (end.kind === 'refused') throw failed(end.reply) ?? new Exit(1, 'emperorctl: refused');
+      throw new Exit(1, end.kind === 'dropped' ? `emperorctl: ${end.note}` : 'emperorctl: the emperor closed the event stream (did it stop?)');
+    }
+    case 'top': {
+      const { runTop } = await import('./ctl-top.ts');
+      const code = await runTop(parseArgs(cmd, rest, [], []).positional, socket, statsPath);
+      if (code === 2) throw usage('top needs a terminal; for a table run `emperorctl status`, for a stream of changes `emperorctl events`', cmd);
+      return code;
+    }
     case 'rescan': {
       parseArgs(cmd, rest, [], []);
       const bad = failed(await request(socket, { v: PROTOCOL_VERSION, cmd: 'rescan' }));

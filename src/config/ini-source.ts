@@ -1,6 +1,7 @@
 // Text -> sections of keys with their line numbers: our own INI reader, so no line is skipped silently.
 
 import type { ConfigProblem } from './spec.ts';
+import type { Outcome } from '../core/errors.ts';
 import { configError, finishProblems, MAX_PROBLEMS, quote } from './problems.ts';
 
 /** One `key = value` line (plus its continuation lines), where it was written. */
@@ -62,13 +63,13 @@ export function readIni(file: string, text: string, options: IniOptions = {}): I
   const prefixes = new Set(options.inlineCommentPrefixes ?? [';']);
   const problems: ConfigProblem[] = [];
   const fail = (line: number, message: string): void => {
-    problems.push(configError(file, line, message));
+    problems.push(configError(file, line, message, 'E_INI_SYNTAX'));
   };
 
   const nul = text.indexOf('\0');
   if (nul !== -1) {
     const message = 'the file holds NUL bytes, so it is binary, not INI text; keep only text vassal files here';
-    return { file, sections: [], problems: [configError(file, lineAt(text, nul), message)], binary: true };
+    return { file, sections: [], problems: [configError(file, lineAt(text, nul), message, 'E_INI_SYNTAX')], binary: true };
   }
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
   const replaced = body.indexOf('\uFFFD');
@@ -106,12 +107,12 @@ export function readIni(file: string, text: string, options: IniOptions = {}): I
 
     if (content.startsWith('[')) {
       const header = readHeader(content);
-      if (typeof header === 'string') {
-        current = { name: header, line: lineNo, entries: [] };
+      if (header.ok) {
+        current = { name: header.value, line: lineNo, entries: [] };
         sections.push(current);
         brokenHeader = false;
       } else {
-        fail(lineNo, header.error);
+        fail(lineNo, header.message);
         current = null;
         brokenHeader = true;
       }
@@ -144,20 +145,21 @@ export function readIni(file: string, text: string, options: IniOptions = {}): I
 }
 
 /** `[name]` -> name, or the reason the header is malformed. */
-function readHeader(content: string): string | { error: string } {
+function readHeader(content: string): Outcome<string> {
   const close = content.indexOf(']');
   if (close === -1) {
-    return { error: `${quote(content)} is missing its closing \`]\`; write a section header as \`[name]\`` };
+    return { ok: false, message: `${quote(content)} is missing its closing \`]\`; write a section header as \`[name]\`` };
   }
   const rest = content.slice(close + 1).trim();
   if (rest !== '' && !rest.startsWith('#') && !rest.startsWith(';')) {
     return {
-      error: `unexpected ${quote(rest)} after the section header ${quote(content.slice(0, close + 1))}; only a comment may follow \`]\``,
+      ok: false,
+      message: `unexpected ${quote(rest)} after the section header ${quote(content.slice(0, close + 1))}; only a comment may follow \`]\``,
     };
   }
   const name = content.slice(1, close).trim();
-  if (name === '') return { error: 'empty section name `[]`; name the section, e.g. `[vassal]`' };
-  return name;
+  if (name === '') return { ok: false, message: 'empty section name `[]`; name the section, e.g. `[vassal]`' };
+  return { ok: true, value: name };
 }
 
 /** Cuts the line at the first comment prefix that follows whitespace (`a;b` keeps its `;`). */

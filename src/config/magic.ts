@@ -1,7 +1,7 @@
 // Native magic variables (%d %n %p %s %i %% and $(VAR)), expanded in a single pass.
 
 import { basename, dirname } from 'node:path';
-import type { Result } from './result.ts';
+import type { Outcome } from '../core/errors.ts';
 import type { Templated } from './spec.ts';
 import { INSTANCE_MARK } from './spec.ts';
 import { quote } from './problems.ts';
@@ -23,7 +23,7 @@ const IDENTIFIER_CHAR = /[A-Za-z0-9_]/;
  * Single pass: expanded text is never rescanned, so `%%i` is the literal `%i` and `$(VAR)` values are taken as they are.
  * `$(` not followed by a variable name and `)` (e.g. `$(date)`) is left as written.
  */
-export function expandMagic(value: string, ctx: MagicContext): Result<Templated> {
+export function expandMagic(value: string, ctx: MagicContext): Outcome<Templated> {
   if (value.includes(INSTANCE_MARK)) {
     return { ok: false, message: 'the value holds the character U+E000, which emperor reserves for `%i`; remove it' };
   }

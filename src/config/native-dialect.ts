@@ -9,9 +9,10 @@ import type { Fail, ValueReader } from './native-entries.ts';
 import { fieldOf } from './native-keys.ts';
 import type { NativeKey } from './native-keys.ts';
 import { checkSmartAttach, readSmartAttach, SMART } from './native-smart.ts';
-import { parseAccount, parseDependsList, parseEnvPair, parseHealthCheck, parseRestart } from './native-values.ts';
+import { parseAccount, parseEnvPair, parseHealthCheck, parseRestart } from './native-values.ts';
+import { readDependsConditions, readReadiness } from './native-readiness.ts';
 import { configError, configWarning, quote } from './problems.ts';
-import type { Result } from './result.ts';
+import type { Outcome } from '../core/errors.ts';
 import { splitShellWords } from './shell-words.ts';
 import { parseSocketAddress } from './socket-address.ts';
 import type { ConfigProblem, Templated, VassalSpec } from './spec.ts';
@@ -36,8 +37,8 @@ export const nativeDialect: DialectModule = {
 export function buildNativeVassal(doc: IniDocument, ctx: DialectContext): DialectResult {
   const { file, name } = ctx;
   const problems: ConfigProblem[] = [];
-  const fail: Fail = (line, message) => {
-    problems.push(configError(file, line, message));
+  const fail: Fail = (line, message, code) => {
+    problems.push(configError(file, line, message, code));
   };
   const first = checkSections(doc.sections, fail);
   if (first === null) return { vassals: [], problems };
@@ -49,11 +50,11 @@ export function buildNativeVassal(doc: IniDocument, ctx: DialectContext): Dialec
 
   const magic = { file, name, env: ctx.env };
   const values = valueReader(magic, fail);
-  const one = <T>(key: NativeKey, parse: (s: string) => Result<T>, templated = false): T | null => {
+  const one = <T>(key: NativeKey, parse: (s: string) => Outcome<T>, templated = false): T | null => {
     const entry = entries.get(key)?.[0];
     return entry === undefined ? null : values.coerce(entry, parse, templated);
   };
-  const asIs = (s: string): Result<string> => ({ ok: true, value: s });
+  const asIs = (s: string): Outcome<string> => ({ ok: true, value: s });
   const fileDir = dirname(file);
 
   const commandEntry = entries.get('command')?.[0];
@@ -67,6 +68,7 @@ export function buildNativeVassal(doc: IniDocument, ctx: DialectContext): Dialec
   const smart = smartEntry === undefined ? null : readSmartAttach(smartEntry, values);
   const defaults = defaultSpec({ name, file, dialect: 'vassal', command: [], directory: fileDir });
   const startSecs = one('start-secs', parseDuration);
+  const depends = readDependsConditions(entries.get('depends') ?? [], values, name);
   const spec: VassalSpec = {
     ...defaults,
     command: smart?.command ?? (commandEntry === undefined ? [] : readCommand(commandEntry, values, (w) => expandMagic(w, magic))),
@@ -91,7 +93,7 @@ export function buildNativeVassal(doc: IniDocument, ctx: DialectContext): Dialec
     stderrLog: one('stderr-log', asIs, true),
     logMaxSize: one('log-max-size', parseSize) ?? defaults.logMaxSize,
     logBackups: one('log-backups', (s) => parseInteger(s, { min: 0, max: MAX_LOG_BACKUPS })) ?? defaults.logBackups,
-    depends: readDepends(entries.get('depends') ?? [], values, name),
+    depends: depends.running,
     healthCheck: one('health-check', parseHealthCheck, true),
     healthInterval: one('health-interval', (s) => positive(parseDuration(s), '`10s`')) ?? defaults.healthInterval,
     healthTimeout: one('health-timeout', (s) => positive(parseDuration(s), '`2s`')) ?? defaults.healthTimeout,
@@ -109,6 +111,8 @@ export function buildNativeVassal(doc: IniDocument, ctx: DialectContext): Dialec
     problems.push(configWarning(file, line, message));
   };
   if (smartEntry !== undefined) checkSmartAttach(spec, startSecs, fail, warn);
+  const readiness = readReadiness(entries, values, spec, depends.completed, fail, warn);
+  if (readiness !== null) spec.readiness = readiness;
   const backoffLine = lines['backoff'];
   if (backoffLine !== undefined && spec.backoff > spec.backoffMax) {
     warn(backoffLine, `\`backoff\` is longer than \`backoff-max\` (${spec.backoffMax} ms), so every retry waits \`backoff-max\``);
@@ -119,7 +123,7 @@ export function buildNativeVassal(doc: IniDocument, ctx: DialectContext): Dialec
 }
 
 /** A parsed duration or size that must be more than zero. */
-function positive(r: Result<number>, example: string): Result<number> {
+function positive(r: Outcome<number>, example: string): Outcome<number> {
   if (!r.ok || r.value > 0) return r;
   return { ok: false, message: `must be more than 0, e.g. ${example}` };
 }
@@ -191,7 +195,7 @@ function checkSections(sections: readonly IniSection[], fail: Fail): IniSection 
 function readCommand(
   entry: IniEntry,
   values: ValueReader,
-  expandWord: (word: string) => Result<Templated>,
+  expandWord: (word: string) => Outcome<Templated>,
 ): Templated[] {
   const words = splitShellWords(entry.value);
   if (!words.ok) {
@@ -228,16 +232,6 @@ function readEnv(entries: readonly IniEntry[], values: ValueReader): Array<[stri
     if (value !== null) env.push([key, value]);
   }
   return env;
-}
-
-/** The names of every `depends` line, in order, without repeats. */
-function readDepends(entries: readonly IniEntry[], values: ValueReader, self: string): string[] {
-  const depends: string[] = [];
-  for (const entry of entries) {
-    const names = values.coerce(entry, (s) => parseDependsList(s, self));
-    for (const dep of names ?? []) if (!depends.includes(dep)) depends.push(dep);
-  }
-  return depends;
 }
 
 /** Keys that contradict each other. */

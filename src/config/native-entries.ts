@@ -2,17 +2,17 @@
 
 import type { IniEntry } from './ini-source.ts';
 import type { MagicContext } from './magic.ts';
-import type { Result } from './result.ts';
+import type { ErrorCode, Outcome } from '../core/errors.ts';
 import type { Templated } from './spec.ts';
 import { INSTANCE_MARK } from './spec.ts';
 import { expandMagic } from './magic.ts';
-import { asNativeKey, FAMILIAR_KEYS, LATER_KEYS, NATIVE_KEYS, REPEATABLE_KEYS } from './native-keys.ts';
+import { asNativeKey, FAMILIAR_KEYS, NATIVE_KEYS, REPEATABLE_KEYS } from './native-keys.ts';
 import type { NativeKey } from './native-keys.ts';
 import { MAX_PROBLEMS, quote } from './problems.ts';
 import { closestWord } from './suggest.ts';
 
-/** Reports an error at a line of the file being built. */
-export type Fail = (line: number, message: string) => void;
+/** Reports an error at a line of the file being built, with its code (the reporter's default without one). */
+export type Fail = (line: number, message: string, code?: ErrorCode) => void;
 
 const TEMPLATED_KEYS = '`command`, `directory`, `env`, `log`, `stdout-log`, `stderr-log` and `health-check`';
 
@@ -28,13 +28,13 @@ export function collectEntries(all: readonly IniEntry[], fail: Fail): Map<Native
     const key = asNativeKey(entry.key);
     if (key === null) {
       unknown += 1;
-      fail(entry.line, unknownKeyMessage(entry.key, unknown <= MAX_PROBLEMS));
+      fail(entry.line, unknownKeyMessage(entry.key, unknown <= MAX_PROBLEMS), 'E_KEY_UNKNOWN');
       continue;
     }
     const seen = entries.get(key);
     if (seen === undefined) entries.set(key, [entry]);
     else if (REPEATABLE_KEYS.has(key)) seen.push(entry);
-    else fail(entry.line, `\`${key}\` is already set on line ${(seen[0] as IniEntry).line}`);
+    else fail(entry.line, `\`${key}\` is already set on line ${(seen[0] as IniEntry).line}`, 'E_KEY_REPEATED');
   }
   return entries;
 }
@@ -43,7 +43,7 @@ export function collectEntries(all: readonly IniEntry[], fail: Fail): Map<Native
 function checkContinuation(entry: IniEntry, fail: Fail): void {
   for (const { line, text } of entry.continuation) {
     const written = /^([A-Za-z][A-Za-z0-9_-]*)\s*=/.exec(text)?.[1];
-    if (written === undefined || (asNativeKey(written) === null && !LATER_KEYS.has(written))) continue;
+    if (written === undefined || asNativeKey(written) === null) continue;
     fail(
       line,
       `${quote(text)} is indented, so it continues \`${entry.key}\` from line ${entry.line}; remove the indentation to make it a key of its own`,
@@ -51,9 +51,8 @@ function checkContinuation(entry: IniEntry, fail: Fail): void {
   }
 }
 
-/** Why a key is refused: later-version keys are unsupported, others unknown with the closest key suggested. */
+/** Why a key is refused: unknown, with the familiar or closest key suggested. */
 export function unknownKeyMessage(key: string, suggest = true): string {
-  if (LATER_KEYS.has(key)) return `\`${key}\` is not supported by this version of emperor`;
   const lower = key.toLowerCase();
   const familiar = Object.hasOwn(FAMILIAR_KEYS, lower) ? FAMILIAR_KEYS[lower] : undefined;
   const suggestion = familiar ?? (suggest ? closestWord(key, NATIVE_KEYS) : null);
@@ -67,19 +66,19 @@ export interface ValueReader {
   /** the expanded value, or null after reporting; `%i` only where `templated`. */
   expand(entry: IniEntry, templated: boolean): Templated | null;
   /** the coerced value, or null after reporting. */
-  coerce<T>(entry: IniEntry, parse: (s: string) => Result<T>, templated?: boolean): T | null;
-  /** reports a failed Result against an entry. */
-  report(entry: IniEntry, failed: { message: string }): void;
+  coerce<T>(entry: IniEntry, parse: (s: string) => Outcome<T>, templated?: boolean): T | null;
+  /** reports a failed Outcome against an entry. */
+  report(entry: IniEntry, failed: { message: string; code?: ErrorCode }): void;
 }
 
 /** The ValueReader of one file. */
 export function valueReader(magic: MagicContext, fail: Fail): ValueReader {
-  const report = (entry: IniEntry, failed: { message: string }): void => {
-    fail(entry.line, `\`${entry.key}\`: ${failed.message}`);
+  const report = (entry: IniEntry, failed: { message: string; code?: ErrorCode }): void => {
+    fail(entry.line, `\`${entry.key}\`: ${failed.message}`, failed.code ?? 'E_VALUE_INVALID');
   };
   const expand = (entry: IniEntry, templated: boolean): Templated | null => {
     if (entry.value === '') {
-      fail(entry.line, `\`${entry.key}\` is empty; give it a value or remove the line`);
+      fail(entry.line, `\`${entry.key}\` is empty; give it a value or remove the line`, 'E_VALUE_INVALID');
       return null;
     }
     const r = expandMagic(entry.value, magic);
@@ -95,7 +94,7 @@ export function valueReader(magic: MagicContext, fail: Fail): ValueReader {
     }
     return r.value;
   };
-  const coerce = <T>(entry: IniEntry, parse: (s: string) => Result<T>, templated = false): T | null => {
+  const coerce = <T>(entry: IniEntry, parse: (s: string) => Outcome<T>, templated = false): T | null => {
     const text = expand(entry, templated);
     if (text === null) return null;
     const r = parse(text);

@@ -35,6 +35,12 @@ export const NATIVE_KEYS = [
   'cpu-weight',
   'pids-max',
   'socket',
+  // Readiness (src/config/native-readiness.ts).
+  'notify',
+  'watchdog',
+  'watchdog-signal',
+  'start-timeout',
+  'ready-log-line',
 ] as const;
 
 /** One key of NATIVE_KEYS. */
@@ -42,9 +48,6 @@ export type NativeKey = (typeof NATIVE_KEYS)[number];
 
 /** Keys that may appear several times; every other key only once. */
 export const REPEATABLE_KEYS: ReadonlySet<NativeKey> = new Set<NativeKey>(['env', 'depends']);
-
-/** Keys of SPEC section 3 that a later version adds: rejected as unsupported, not as unknown. */
-export const LATER_KEYS: ReadonlySet<string> = new Set<string>();
 
 /** Names operators bring from supervisord, uWSGI and systemd, mapped to the native key for "did you mean". */
 export const FAMILIAR_KEYS: Readonly<Record<string, NativeKey>> = {
@@ -77,6 +80,13 @@ export const FAMILIAR_KEYS: Readonly<Record<string, NativeKey>> = {
   cpuweight: 'cpu-weight',
   tasksmax: 'pids-max',
   'http-socket': 'socket',
+  // Readiness, as systemd and process-compose name it.
+  notifyaccess: 'notify',
+  watchdogsec: 'watchdog',
+  watchdogsignal: 'watchdog-signal',
+  timeoutstartsec: 'start-timeout',
+  'ready-log': 'ready-log-line',
+  ready_log_line: 'ready-log-line',
 };
 
 /** `exit-codes` -> `exitCodes`: the VassalSpec field (and `lines` entry) a key sets. */

@@ -1,6 +1,6 @@
 // Coercions only the native dialect needs: restart policy, accounts, `env` pairs, `depends` lists, health-check URLs.
 
-import type { Result } from './result.ts';
+import type { Outcome } from '../core/errors.ts';
 import type { RestartPolicy, Templated } from './spec.ts';
 import { INSTANCE_MARK } from './spec.ts';
 import { quote } from './problems.ts';
@@ -10,7 +10,7 @@ const RESTART_POLICIES: readonly RestartPolicy[] = ['always', 'on-failure', 'nev
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** `always`, `on-failure` or `never` (any case). */
-export function parseRestart(text: string): Result<RestartPolicy> {
+export function parseRestart(text: string): Outcome<RestartPolicy> {
   const policy = RESTART_POLICIES.find((p) => p === text.trim().toLowerCase());
   return policy === undefined
     ? { ok: false, message: `expected \`always\`, \`on-failure\` or \`never\`, got ${quote(text)}` }
@@ -18,7 +18,7 @@ export function parseRestart(text: string): Result<RestartPolicy> {
 }
 
 /** A user or group name or number, kept as written (the runtime resolves it). */
-export function parseAccount(text: string): Result<string> {
+export function parseAccount(text: string): Outcome<string> {
   const s = text.trim();
   return /^[^\s:]+$/.test(s)
     ? { ok: true, value: s }
@@ -26,7 +26,7 @@ export function parseAccount(text: string): Result<string> {
 }
 
 /** `KEY=VALUE` -> [KEY, VALUE]; spaces around the `=` are dropped, the value is kept as written (no quote removal). */
-export function parseEnvPair(text: string): Result<[string, string]> {
+export function parseEnvPair(text: string): Outcome<[string, string]> {
   const eq = text.indexOf('=');
   if (eq === -1) {
     return { ok: false, message: `expected \`KEY=VALUE\`, e.g. \`env = PORT=8080\`, got ${quote(text)}` };
@@ -42,7 +42,7 @@ export function parseEnvPair(text: string): Result<[string, string]> {
 }
 
 /** Vassal names separated by commas or spaces, checked as names; `self` may not be among them. */
-export function parseDependsList(text: string, self: string): Result<string[]> {
+export function parseDependsList(text: string, self: string): Outcome<string[]> {
   const names = text.split(/[\s,]+/).filter((n) => n !== '');
   for (const name of names) {
     if (!VASSAL_NAME.test(name)) {
@@ -66,7 +66,7 @@ const HEALTH_EXAMPLES = '`http://127.0.0.1:8080/health` or `tcp://127.0.0.1:5432
  * `http://HOST:PORT/PATH` (path optional, `/` by default) or `tcp://HOST:PORT`, IPv6 hosts in brackets;
  * kept as written (trimmed), `%i` included. Checked with the WHATWG URL class, `%i` counted as `0`.
  */
-export function parseHealthCheck(text: Templated): Result<Templated> {
+export function parseHealthCheck(text: Templated): Outcome<Templated> {
   const s = text.trim();
   const templated = s.includes(INSTANCE_MARK);
   const probe = templated ? s.split(INSTANCE_MARK).join('0') : s;

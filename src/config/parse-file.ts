@@ -78,7 +78,7 @@ function noDialect(file: string, sections: readonly IniSection[]): ConfigProblem
     '(uWSGI files use [uwsgi], supervisord files [program:NAME])';
   for (const section of sections.slice(0, MAX_PROBLEMS)) {
     const near = closestWord(section.name, ['vassal', 'uwsgi']);
-    if (near !== null) return configError(file, section.line, `${base}; did you mean [${near}] instead of [${section.name}]?`);
+    if (near !== null) return configError(file, section.line, `${base}; did you mean [${near}] instead of [${section.name}]?`, 'E_DIALECT_UNKNOWN');
   }
-  return configError(file, 1, base);
+  return configError(file, 1, base, 'E_DIALECT_UNKNOWN');
 }

@@ -1,6 +1,7 @@
 // Building, quoting and ordering the problems reported about one file.
 
 import type { ConfigProblem } from './spec.ts';
+import type { ErrorCode } from '../core/errors.ts';
 
 /** How many problems one file reports before the rest is summed up in one line. */
 export const MAX_PROBLEMS = 20;
@@ -8,13 +9,13 @@ export const MAX_PROBLEMS = 20;
 const QUOTE_LIMIT = 60;
 
 /** An error that makes the file unusable. */
-export function configError(file: string, line: number, message: string): ConfigProblem {
-  return { file, line, message, warning: false };
+export function configError(file: string, line: number, message: string, code: ErrorCode = 'E_FILE_INVALID'): ConfigProblem {
+  return { file, line, message, warning: false, code };
 }
 
 /** A warning: printed, but the file stays usable. */
-export function configWarning(file: string, line: number, message: string): ConfigProblem {
-  return { file, line, message, warning: true };
+export function configWarning(file: string, line: number, message: string, code: ErrorCode = 'W_FILE_WARNING'): ConfigProblem {
+  return { file, line, message, warning: true, code };
 }
 
 /** Quotes text taken from a file for a message: in backticks, shortened, control characters escaped. */

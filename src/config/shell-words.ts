@@ -1,6 +1,6 @@
 // Splitting a command line into argv as a POSIX shell splits words, without running a shell.
 
-import type { Result } from './result.ts';
+import type { Outcome } from '../core/errors.ts';
 import { quote } from './problems.ts';
 
 const BLANKS = new Set([' ', '\t', '\n', '\r']);
@@ -10,7 +10,7 @@ const ESCAPABLE_IN_DOUBLE_QUOTES = new Set(['$', '`', '"', '\\']);
  * Splits words on unquoted blanks, honouring 'single quotes', "double quotes" (where a backslash
  * escapes only $ ` " \ and newline) and backslash escapes; expands nothing (no $VAR, globs, `~`, `#`).
  */
-export function splitShellWords(s: string): Result<string[]> {
+export function splitShellWords(s: string): Outcome<string[]> {
   const words: string[] = [];
   let word: string[] = [];
   let inWord = false;
@@ -77,7 +77,7 @@ function readDoubleQuoted(s: string, from: number, word: string[]): number {
   return -1;
 }
 
-function unterminated(s: string, at: number, mark: string): Result<string[]> {
+function unterminated(s: string, at: number, mark: string): Outcome<string[]> {
   const name = mark === "'" ? 'single' : 'double';
   return {
     ok: false,

@@ -2,7 +2,7 @@
 
 import { isAbsolute, normalize } from 'node:path';
 import { quote } from './problems.ts';
-import type { Result } from './result.ts';
+import type { Outcome } from '../core/errors.ts';
 
 /** A daemon's `start-secs` is the time its pidfile has to name a live process: never less than this. */
 export const DAEMON_MIN_START_MS = 10_000;
@@ -26,7 +26,7 @@ export function firstWordHint(key: string): string {
 }
 
 /** The pidfile, normalised, if it is an absolute path; else why not, with `hint`. */
-export function checkPidfile(path: string, hint: string): Result<string> {
+export function checkPidfile(path: string, hint: string): Outcome<string> {
   if (!isAbsolute(path)) return { ok: false, message: `${quote(path)} is not an absolute path; ${hint}` };
   return { ok: true, value: normalize(path) };
 }

@@ -1,6 +1,6 @@
 // The `socket` key: `tcp://HOST:PORT` or `unix:PATH`, the listening socket the emperor holds for a vassal.
 import { isAbsolute, normalize } from 'node:path';
-import type { Result } from './result.ts';
+import type { Outcome } from '../core/errors.ts';
 import { quote } from './problems.ts';
 
 /** A listening address, as the emperor binds it. */
@@ -27,7 +27,7 @@ export function formatSocketAddress(a: SocketAddress): string {
 }
 
 /** Parses a `socket` value. The host is an IP address (no name lookup: the bind happens at once); the path is absolute. */
-export function parseSocketAddress(text: string): Result<SocketAddress> {
+export function parseSocketAddress(text: string): Outcome<SocketAddress> {
   const s = text.trim();
   if (s.startsWith('unix:')) {
     const path = s.slice('unix:'.length).replace(/^\/\/(?=\/)/, '');

@@ -1,6 +1,8 @@
 // The validated shape of one vassal, as every dialect produces it and the runtime consumes it.
+import type { ErrorCode } from '../core/errors.ts';
 
 import type { SocketAddress } from './socket-address.ts';
+import type { ReadinessSpec } from './readiness-spec.ts';
 
 /** Which file format a vassal came from. */
 export type Dialect = 'vassal' | 'uwsgi' | 'supervisord';
@@ -101,6 +103,8 @@ export interface VassalSpec {
   instanceNames: string[];
   /** line of each key that was set, for messages about it. */
   lines: Record<string, number>;
+  /** how it says it is ready and what it waits to complete (the readiness keys); absent: the defaults. */
+  readiness?: ReadinessSpec;
 }
 
 /** One problem in a file. */
@@ -108,6 +112,8 @@ export interface ConfigProblem extends Located {
   message: string;
   /** warnings never make a file invalid. */
   warning: boolean;
+  /** what kind of problem (core/error-codes.ts); absent only on the "... N more problems" line. */
+  code?: ErrorCode;
 }
 
 /** What parsing one file yields: the vassals it defines, or the problems that make it unusable. */

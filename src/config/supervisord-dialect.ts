@@ -8,6 +8,7 @@ import type { ConfigProblem } from './spec.ts';
 import { expandPercent } from './supervisord-expand.ts';
 import { supervisordLookup } from './supervisord-names.ts';
 import { buildProgram } from './supervisord-program.ts';
+import { buildListener, type ListenerSpec } from './supervisord-listener.ts';
 import { readSections } from './supervisord-sections.ts';
 import type { ProgramSource, Report } from './supervisord-sections.ts';
 import { parseEnvironment } from './supervisord-shlex.ts';
@@ -15,15 +16,21 @@ import { parseEnvironment } from './supervisord-shlex.ts';
 /** The supervisord dialect as parse-file plugs it in. */
 export const supervisordDialect: DialectModule = {
   dialect: 'supervisord',
-  claims: (name) => name.startsWith('program:'),
+  claims: (name) => name.startsWith('program:') || name.startsWith('eventlistener:'),
   namedByFile: false,
   // Python configparser as supervisord sets it up: continuation lines, `;` and `#` comments after whitespace.
   readOptions: { continuationLines: true, bareKeys: true, inlineCommentPrefixes: [';', '#'] },
   build: buildSupervisordFile,
 };
 
-/** Builds one vassal per [program:x], collecting every problem of the file. */
+/** Builds one vassal per [program:x], collecting every problem of the file (its [eventlistener:x] sections' too). */
 export function buildSupervisordFile(doc: IniDocument, ctx: DialectContext): DialectResult {
+  const { vassals, problems } = buildSupervisordParts(doc, ctx);
+  return { vassals, problems };
+}
+
+/** The vassals and the event listeners of a supervisord file, with every problem in it. */
+export function buildSupervisordParts(doc: IniDocument, ctx: DialectContext): DialectResult & { listeners: ListenerSpec[] } {
   const problems: ConfigProblem[] = [];
   const seen = new Set<string>();
   const add = (p: ConfigProblem): void => {
@@ -33,8 +40,8 @@ export function buildSupervisordFile(doc: IniDocument, ctx: DialectContext): Dia
     seen.add(id);
     problems.push(p);
   };
-  const fail: Report = (line, message) => add(configError(ctx.file, line, message));
-  const warn: Report = (line, message) => add(configWarning(ctx.file, line, message));
+  const fail: Report = (line, message, code) => add(configError(ctx.file, line, message, code));
+  const warn: Report = (line, message, code) => add(configWarning(ctx.file, line, message, code));
 
   const sections = readSections(doc.sections, fail, warn);
   const dir = dirname(ctx.file);
@@ -44,7 +51,8 @@ export function buildSupervisordFile(doc: IniDocument, ctx: DialectContext): Dia
 
   const scope = { file: ctx.file, dir, envNames, baseEnv, groupOf: sections.groupOf };
   const vassals = sections.programs.map((program) => buildProgram(withDefaults(program, sections.defaults), scope, fail, warn));
-  return { vassals, problems };
+  const listeners = sections.listeners.map((listener) => buildListener(withDefaults(listener, sections.defaults), scope, fail, warn));
+  return { vassals, listeners, problems };
 }
 
 /** [supervisord] `environment`, expanded with `%(here)s`, `%(host_node_name)s` and the emperor's `%(ENV_X)s`. */
@@ -60,7 +68,7 @@ function readSupervisordEnv(
   const expanded = expandPercent(value, lookup.get, lookup.unknown);
   const pairs = expanded.ok ? parseEnvironment(expanded.value.text) : expanded;
   if (!pairs.ok) {
-    fail(line, `[supervisord] \`environment\`: ${pairs.message}`);
+    fail(line, `[supervisord] \`environment\`: ${pairs.message}`, 'E_VALUE_INVALID');
     return [];
   }
   return pairs.value.pairs;

@@ -1,7 +1,7 @@
 // supervisord's `%(name)s` expansions: Python's `value % expansions`, for the conversions config files use.
 
 import { quote } from './problems.ts';
-import type { Result } from './result.ts';
+import type { Outcome } from '../core/errors.ts';
 import { INSTANCE_MARK } from './spec.ts';
 
 /** The per-instance `%(process_num)`: the runtime fills INSTANCE_MARK with 0, 1, 2..., while supervisord counts from `from`. */
@@ -29,7 +29,7 @@ const MAX_WIDTH = 4096;
  * Expands `%(name)s`, `%(name)d` (also `i`, `u`, with flags, width and precision such as `02d`)
  * and `%%`, in one pass. Any other `%` is an error, as Python's `%` operator makes it in supervisord.
  */
-export function expandPercent(value: string, lookup: (name: string) => Expansion | undefined, unknown: UnknownName): Result<Expanded> {
+export function expandPercent(value: string, lookup: (name: string) => Expansion | undefined, unknown: UnknownName): Outcome<Expanded> {
   if (value.includes(INSTANCE_MARK)) {
     return { ok: false, message: 'the value holds the character U+E000, which emperor reserves for the instance number; remove it' };
   }

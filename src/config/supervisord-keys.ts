@@ -62,6 +62,7 @@ export const FAMILIAR_PROGRAM_KEYS: Readonly<Record<string, string>> = {
 export type SectionRole =
   | { role: 'program'; name: string }
   | { role: 'defaults' }
+  | { role: 'listener'; name: string }
   | { role: 'ignored'; why: string }
   | { role: 'unsupported'; why: string }
   | { role: 'unknown' };
@@ -74,13 +75,13 @@ const IGNORED_SECTIONS: ReadonlyArray<[RegExp, string]> = [
   [/^ctlplugin:/, 'emperorctl has no plugins'],
   [/^include$/, 'emperor reads only the files in its vassal directory; put the included files there'],
   [/^group:/, 'emperor runs each [program:x] as a vassal of its own'],
-  [/^eventlistener:/, 'emperor has no event listeners, so this one is not run'],
 ];
 
 /** The role of a section in a supervisord file. */
 export function sectionRole(name: string): SectionRole {
   if (name.startsWith('program:')) return { role: 'program', name: name.slice('program:'.length).trim() };
   if (name === 'DEFAULT') return { role: 'defaults' };
+  if (name.startsWith('eventlistener:')) return { role: 'listener', name: name.slice('eventlistener:'.length).trim() };
   for (const [pattern, why] of IGNORED_SECTIONS) if (pattern.test(name)) return { role: 'ignored', why };
   if (name.startsWith('fcgi-program:')) {
     return { role: 'unsupported', why: 'emperor does not run FastCGI programs; run it as a [program:x] that opens its own socket' };

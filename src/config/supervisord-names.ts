@@ -97,7 +97,7 @@ export function makeNames(program: string, scope: { dir: string; envNames: Reado
         };
         const r = expandPercent(raw, get, unknownName(true));
         if (!r.ok) {
-          fail(at, `\`process_name\`: ${r.message}`);
+          fail(at, `\`process_name\`: ${r.message}`, 'E_VALUE_INVALID');
           return [];
         }
         list.push(r.value.text);

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { IniEntry } from './ini-source.ts';
 import { parseAccount } from './native-values.ts';
 import { quote } from './problems.ts';
-import type { Result } from './result.ts';
+import type { Outcome } from '../core/errors.ts';
 import type { Templated, VassalSpec } from './spec.ts';
 import { defaultSpec } from './spec-defaults.ts';
 import { expandPercent } from './supervisord-expand.ts';
@@ -64,7 +64,7 @@ export function buildProgram(src: ProgramSource, scope: FileScope, fail: Report,
     }
     const r = expandPercent(entry.value, lookup.get, lookup.unknown);
     if (!r.ok) {
-      fail(entry.line, `\`${key}\`: ${r.message}`);
+      fail(entry.line, `\`${key}\`: ${r.message}`, 'E_VALUE_INVALID');
       return null;
     }
     if (r.value.inexact !== null) {
@@ -75,12 +75,12 @@ export function buildProgram(src: ProgramSource, scope: FileScope, fail: Report,
     }
     return r.value.text;
   };
-  const coerce = <T>(key: string, parse: (s: string) => Result<T>, lookup?: Names['fixed']): T | null => {
+  const coerce = <T>(key: string, parse: (s: string) => Outcome<T>, lookup?: Names['fixed']): T | null => {
     const text = read(key, lookup);
     if (text === null) return null;
     const r = parse(text);
     if (r.ok) return r.value;
-    fail((entries.get(key) as IniEntry).line, `\`${key}\`: ${r.message}`);
+    fail((entries.get(key) as IniEntry).line, `\`${key}\`: ${r.message}`, 'E_VALUE_INVALID');
     return null;
   };
   const line = (key: string): number => entries.get(key)?.line ?? src.line;
@@ -94,6 +94,8 @@ export function buildProgram(src: ProgramSource, scope: FileScope, fail: Report,
   }
   for (const [key, kind] of Object.entries(IGNORED_KEYS)) {
     if (!entries.has(key) || coerce(key, (s) => checkIgnored(kind, s)) === null) continue;
+    // Read by the event listeners (PROCESS_LOG_* events), not by the vassal.
+    if (key === 'stdout_events_enabled' || key === 'stderr_events_enabled') continue;
     const why = key === 'priority' ? ': vassals start side by side, not in priority order (a native [vassal] file can wait for others with `depends`)' : '';
     warn(line(key), `\`${key}\` has no equivalent in emperor; ignored${why}`);
   }
@@ -124,7 +126,7 @@ export function buildProgram(src: ProgramSource, scope: FileScope, fail: Report,
       file: scope.file,
       dialect: 'supervisord',
       command: coerce('command', (s) => argv(s), perProcess) ?? [],
-      directory: coerce('directory', (s): Result<string> => ({ ok: true, value: resolve(scope.dir, s) }), perProcess) ?? scope.dir,
+      directory: coerce('directory', (s): Outcome<string> => ({ ok: true, value: resolve(scope.dir, s) }), perProcess) ?? scope.dir,
     }),
     env: [...scope.baseEnv, ...env],
     user: coerce('user', parseAccount),
@@ -150,7 +152,7 @@ export function buildProgram(src: ProgramSource, scope: FileScope, fail: Report,
 }
 
 /** `command`, split as supervisord splits it when it starts the process (after expanding). */
-function argv(text: string): Result<string[]> {
+function argv(text: string): Outcome<string[]> {
   const words = splitCommand(text);
   if (!words.ok || (words.value[0] ?? '') !== '') return words;
   return { ok: false, message: `no program given; write the program to run, e.g. ${COMMAND_EXAMPLE}` };
@@ -161,7 +163,7 @@ function readEnvironment(text: string | null, line: number, fail: Report, warn: 
   if (text === null) return [];
   const r = parseEnvironment(text);
   if (!r.ok) {
-    fail(line, `\`environment\`: ${r.message}`);
+    fail(line, `\`environment\`: ${r.message}`, 'E_VALUE_INVALID');
     return [];
   }
   if (r.value.commentCut) {

@@ -1,12 +1,13 @@
 // A supervisord file's sections as configparser (strict=False) sees them: repeats merged, keys lowercased, later values winning.
 
+import type { ErrorCode } from '../core/errors.ts';
 import type { IniEntry, IniSection } from './ini-source.ts';
 import { MAX_PROBLEMS, quote } from './problems.ts';
 import { closestWord } from './suggest.ts';
 import { FAMILIAR_PROGRAM_KEYS, PROGRAM_KEYS, SECTION_WORDS, sectionRole } from './supervisord-keys.ts';
 
-/** Reports a problem at a line of the file. */
-export type Report = (line: number, message: string) => void;
+/** Reports a problem at a line of the file, with its code (the reporter's default without one). */
+export type Report = (line: number, message: string, code?: ErrorCode) => void;
 
 /** One [program:x], its repeats merged: each key (lowercased) with the entry that wins. */
 export interface ProgramSource {
@@ -25,21 +26,27 @@ export interface FileSections {
   supervisordEnv: IniEntry | null;
   /** program name -> the [group:x] listing it, for `%(group_name)s`. */
   groupOf: Map<string, string>;
+  /** [eventlistener:x] sections: a program's keys plus LISTENER_KEYS. */
+  listeners: ProgramSource[];
 }
+
+/** The keys an [eventlistener:x] has beyond a [program:x]'s. */
+export const LISTENER_KEYS = ['events', 'buffer_size', 'result_handler'] as const;
 
 /** Classifies and merges the sections, reporting unknown sections and keys (errors) and ignored or repeated ones (warnings). */
 export function readSections(sections: readonly IniSection[], fail: Report, warn: Report): FileSections {
   const programs = new Map<string, ProgramSource>();
   const defaults = new Map<string, IniEntry>();
   const ignored = new Map<string, { line: number; why: string }>();
-  const out: FileSections = { programs: [], defaults, supervisordEnv: null, groupOf: new Map() };
+  const out: FileSections = { programs: [], defaults, supervisordEnv: null, groupOf: new Map(), listeners: [] };
+  const listeners = new Map<string, ProgramSource>();
   let unknownKeys = 0;
-  const programKeys = (section: IniSection, into: Map<string, IniEntry>, where: string): void => {
+  const programKeys = (section: IniSection, into: Map<string, IniEntry>, where: string, extra: readonly string[] = []): void => {
     const seen = new Map<string, number>();
     for (const raw of section.entries) {
       const entry = normalize(raw, fail);
       if (entry === null) continue;
-      if (!PROGRAM_KEYS.includes(entry.key)) {
+      if (!PROGRAM_KEYS.includes(entry.key) && !extra.includes(entry.key)) {
         unknownKeys += 1;
         fail(entry.line, unknownKey(entry.key, where, unknownKeys <= MAX_PROBLEMS));
         continue;
@@ -74,6 +81,16 @@ export function readSections(sections: readonly IniSection[], fail: Report, warn
       case 'defaults':
         programKeys(section, defaults, '[DEFAULT] (which gives its keys to every [program:x])');
         break;
+      case 'listener': {
+        if (role.name === '' || listeners.has(role.name)) {
+          fail(section.line, role.name === '' ? '`[eventlistener:]` has no name; write `[eventlistener:NAME]`' : `[eventlistener:${role.name}] is repeated; give each listener one section`);
+          continue;
+        }
+        const listener: ProgramSource = { name: role.name, line: section.line, entries: new Map() };
+        listeners.set(role.name, listener);
+        programKeys(section, listener.entries, `[eventlistener:${role.name}]`, LISTENER_KEYS);
+        break;
+      }
       case 'ignored':
         if (!ignored.has(section.name)) ignored.set(section.name, { line: section.line, why: role.why });
         readIgnored(section, out, fail);
@@ -91,6 +108,7 @@ export function readSections(sections: readonly IniSection[], fail: Report, warn
     warn(line, `[${name}] is ignored${except}: ${why}`);
   }
   out.programs = [...programs.values()];
+  out.listeners = [...listeners.values()];
   return out;
 }
 

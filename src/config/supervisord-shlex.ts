@@ -1,7 +1,7 @@
 // Python's shlex as supervisord uses it: `command` split in POSIX mode, `environment` lexed in the old (non-POSIX) mode.
 
 import { quote } from './problems.ts';
-import type { Result } from './result.ts';
+import type { Outcome } from '../core/errors.ts';
 import { INSTANCE_MARK } from './spec.ts';
 
 const BLANKS = ' \t\r\n';
@@ -14,7 +14,7 @@ const ENV_WORD = /^[A-Za-z0-9_/.+\-():\uE000]$/;
  * 'single' and "double" quotes, backslash escapes (inside double quotes only before `"` and `\`).
  * Nothing is expanded (`$(...)`, `$VAR`, globs and `#` stay as written).
  */
-export function splitCommand(s: string): Result<string[]> {
+export function splitCommand(s: string): Outcome<string[]> {
   const words: string[] = [];
   let word = '';
   let quoted = false;
@@ -69,7 +69,7 @@ function readQuoted(s: string, from: number): { text: string; next: number } | n
   return null;
 }
 
-function unterminated(s: string, at: number): Result<string[]> {
+function unterminated(s: string, at: number): Outcome<string[]> {
   const mark = s[at] as string;
   const name = mark === "'" ? 'single' : 'double';
   return {
@@ -92,7 +92,7 @@ export interface EnvPairs {
  * value) with one separator token skipped after each, whatever it is; quotes around a value are
  * removed, commas inside quotes kept. An unquoted value ends at a blank or any character but letters, digits and `_/.+-():`.
  */
-export function parseEnvironment(s: string): Result<EnvPairs> {
+export function parseEnvironment(s: string): Outcome<EnvPairs> {
   const lexed = lexOldShlex(s);
   if (!lexed.ok) return lexed;
   const tokens = lexed.value.tokens;
@@ -132,7 +132,7 @@ function stripQuotes(value: string): string {
 }
 
 /** shlex in non-POSIX mode: words, quoted strings (quotes kept), single-character tokens; `#` comments to the end of the line. */
-function lexOldShlex(s: string): Result<{ tokens: string[]; commentCut: boolean }> {
+function lexOldShlex(s: string): Outcome<{ tokens: string[]; commentCut: boolean }> {
   const tokens: string[] = [];
   let commentCut = false;
   let i = 0;

@@ -1,7 +1,7 @@
 // supervisord's value types (Python's int(), byte_size, list_of_exitcodes, auto_restart), with emperor's messages.
 
 import { quote } from './problems.ts';
-import type { Result } from './result.ts';
+import type { Outcome } from '../core/errors.ts';
 import type { RestartPolicy } from './spec.ts';
 import type { IgnoredKind } from './supervisord-keys.ts';
 import { MAX_DURATION_MS, parseBool } from './values.ts';
@@ -13,7 +13,7 @@ const SIZE_UNITS: Readonly<Record<string, number>> = { kb: 1024, mb: 1024 ** 2, 
 const MAX_SECONDS = Math.floor(MAX_DURATION_MS / 1000);
 
 /** A whole number as Python's int() reads it, within [min, max]. */
-export function pyInteger(text: string, range: { min: number; max: number }): Result<number> {
+export function pyInteger(text: string, range: { min: number; max: number }): Outcome<number> {
   const m = text.length <= MAX_INPUT ? PY_INT.exec(text) : null;
   const value = m ? Number((m[1] as string).replace(/_/g, '')) : NaN;
   if (!Number.isSafeInteger(value) || value < range.min || value > range.max) {
@@ -23,14 +23,14 @@ export function pyInteger(text: string, range: { min: number; max: number }): Re
 }
 
 /** `startsecs`, `stopwaitsecs`: whole seconds (supervisord takes no units) -> milliseconds. */
-export function pySeconds(text: string): Result<number> {
+export function pySeconds(text: string): Outcome<number> {
   const r = pyInteger(text, { min: 0, max: MAX_SECONDS });
   if (r.ok) return { ok: true, value: r.value * 1000 };
   return { ok: false, message: `expected a whole number of seconds from 0 to ${MAX_SECONDS} (supervisord takes no units), got ${quote(text)}` };
 }
 
 /** supervisord's byte_size: a whole number with an optional `KB`, `MB` or `GB` (any case), in bytes. */
-export function pyByteSize(text: string): Result<number> {
+export function pyByteSize(text: string): Outcome<number> {
   const lower = text.toLowerCase();
   const unit = SIZE_UNITS[lower.slice(-2)];
   const r = pyInteger(unit === undefined ? lower : lower.slice(0, -2), { min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER });
@@ -42,7 +42,7 @@ export function pyByteSize(text: string): Result<number> {
 }
 
 /** supervisord's list_of_exitcodes: codes 0..255 separated by commas; empty means none. */
-export function pyExitCodes(text: string): Result<number[]> {
+export function pyExitCodes(text: string): Outcome<number[]> {
   if (text === '') return { ok: true, value: [] };
   const codes: number[] = [];
   for (const word of text.split(',')) {
@@ -54,7 +54,7 @@ export function pyExitCodes(text: string): Result<number[]> {
 }
 
 /** `autorestart`: true -> always, false -> never, unexpected -> on-failure. */
-export function pyAutorestart(text: string): Result<RestartPolicy> {
+export function pyAutorestart(text: string): Outcome<RestartPolicy> {
   if (text.toLowerCase() === 'unexpected') return { ok: true, value: 'on-failure' };
   const b = parseBool(text);
   if (b.ok) return { ok: true, value: b.value ? 'always' : 'never' };
@@ -62,7 +62,7 @@ export function pyAutorestart(text: string): Result<RestartPolicy> {
 }
 
 /** Checks the value of a key emperor ignores, as supervisord would read it. */
-export function checkIgnored(kind: IgnoredKind, text: string): Result<unknown> {
+export function checkIgnored(kind: IgnoredKind, text: string): Outcome<unknown> {
   switch (kind) {
     case 'integer': {
       const r = pyInteger(text, { min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER });

@@ -2,7 +2,7 @@
 
 import { parseAccount } from './native-values.ts';
 import { quote } from './problems.ts';
-import type { Result } from './result.ts';
+import type { Outcome } from '../core/errors.ts';
 import { checkPidfile, firstWordHint, noCommandAfterPidfile, splitPidfileLine } from './smart-daemon.ts';
 import { closestWord } from './suggest.ts';
 import { parseBool, parseInteger, parseSignal } from './values.ts';
@@ -129,7 +129,7 @@ function readAttachDaemon2(value: string, plain: DaemonLine, report: LineReport)
     return null;
   }
   const out: DaemonLine = { ...plain, command };
-  const read = <T>(name: string, parse: (s: string) => Result<T>): T | null => {
+  const read = <T>(name: string, parse: (s: string) => Outcome<T>): T | null => {
     const text = given.get(name);
     if (text === undefined) return null;
     const r = parse(text);
@@ -138,7 +138,7 @@ function readAttachDaemon2(value: string, plain: DaemonLine, report: LineReport)
     ok = false;
     return null;
   };
-  const flag = (s: string): Result<boolean> => (s === '' ? { ok: true, value: true } : parseBool(s));
+  const flag = (s: string): Outcome<boolean> => (s === '' ? { ok: true, value: true } : parseBool(s));
   const pidfileHint = `pidfile= must be the absolute path of the daemon's pidfile, e.g. ${AD2_EXAMPLE}`;
   out.pidfile = read('pidfile', (s) => checkPidfile(s, pidfileHint));
   const daemonize = read('daemonize', flag) ?? false;

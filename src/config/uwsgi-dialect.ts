@@ -7,10 +7,11 @@ import type { DialectContext, DialectModule, DialectResult } from './dialect.ts'
 import type { IniDocument, IniEntry } from './ini-source.ts';
 import { parseAccount, parseEnvPair } from './native-values.ts';
 import { configError, configWarning, quote } from './problems.ts';
-import type { Result } from './result.ts';
+import type { Outcome } from '../core/errors.ts';
 import { daemonStartSecs, shellCommand } from './smart-daemon.ts';
 import type { ConfigProblem, VassalSpec } from './spec.ts';
 import { defaultSpec } from './spec-defaults.ts';
+import { uwsgiReadiness } from './uwsgi-readiness.ts';
 import { DAEMON_KEYS, readDaemonLine } from './uwsgi-daemons.ts';
 import type { DaemonKey, DaemonLine } from './uwsgi-daemons.ts';
 import { expandUwsgi } from './uwsgi-magic.ts';
@@ -36,7 +37,7 @@ export const uwsgiDialect: DialectModule = {
 /** The vassals of a file claimed by [uwsgi]: one uwsgi app, or one vassal per daemon line. */
 export function buildUwsgiVassals(doc: IniDocument, ctx: DialectContext): DialectResult {
   const entries = doc.sections.filter((s) => s.name === SECTION).flatMap((s) => s.entries);
-  if (!isDaemonOnly(entries)) return { vassals: [appVassal(ctx)], problems: appProblems(ctx) };
+  if (!isDaemonOnly(entries)) return { vassals: [{ ...appVassal(ctx), readiness: uwsgiReadiness(entries) }], problems: appProblems(ctx) };
   return buildDaemons(entries, ctx);
 }
 
@@ -84,7 +85,7 @@ function buildDaemons(entries: readonly IniEntry[], ctx: DialectContext): Dialec
   const expand = (entry: IniEntry): string | null => {
     const r = expandUwsgi(entry.value, magic);
     if (!r.ok) {
-      problems.push(configError(file, entry.line, `\`${entry.key}\`: ${r.message}`));
+      problems.push(configError(file, entry.line, `\`${entry.key}\`: ${r.message}`, 'E_VALUE_INVALID'));
       return null;
     }
     for (const w of r.value.warnings) problems.push(configWarning(file, entry.line, `\`${entry.key}\`: ${w}`));
@@ -172,14 +173,14 @@ function readContext(
     if (before === undefined) out.lines[field[key]] = entry.line;
     seen.set(key, entry.line);
     if (entry.value === '' && key !== 'env') {
-      problems.push(configError(ctx.file, entry.line, `\`${key}\` is empty; give it a value or remove the line`));
+      problems.push(configError(ctx.file, entry.line, `\`${key}\` is empty; give it a value or remove the line`, 'E_VALUE_INVALID'));
       continue;
     }
     const text = expand(entry);
     if (text === null) continue;
     const value = key === 'env' ? parseEnvPair(text) : nonEmpty(entry.value, key === 'uid' || key === 'gid' ? parseAccount(text) : { ok: true, value: text });
     if (!value.ok) {
-      problems.push(configError(ctx.file, entry.line, `\`${key}\`: ${value.message}`));
+      problems.push(configError(ctx.file, entry.line, `\`${key}\`: ${value.message}`, 'E_VALUE_INVALID'));
       continue;
     }
     if (key === 'env') out.env.push(value.value as [string, string]);
@@ -192,7 +193,7 @@ function readContext(
 }
 
 /** A value that magic variables emptied (an unknown `%x` becomes empty) is refused, not taken as nothing. */
-function nonEmpty(written: string, r: Result<string>): Result<string> {
+function nonEmpty(written: string, r: Outcome<string>): Outcome<string> {
   if (r.ok && r.value.trim() === '') return { ok: false, message: `${quote(written)} expands to nothing; write a value that does not` };
   return r;
 }

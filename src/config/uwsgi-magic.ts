@@ -3,7 +3,7 @@
 
 import { basename, dirname } from 'node:path';
 import { quote } from './problems.ts';
-import type { Result } from './result.ts';
+import type { Outcome } from '../core/errors.ts';
 import { INSTANCE_MARK } from './spec.ts';
 
 /** What uWSGI's expansions of one file stand for. */
@@ -33,7 +33,7 @@ const OPTION_REF = /%\(([^)]*)\)/g;
  * kept for the last step), then `$(VAR)` (left as written when VAR is unset), then `%(key)` (another key's
  * first value). `@(FILE)` would read a file, which the config layer never does: it is left as written.
  */
-export function expandUwsgi(value: string, ctx: UwsgiMagicContext): Result<UwsgiExpansion> {
+export function expandUwsgi(value: string, ctx: UwsgiMagicContext): Outcome<UwsgiExpansion> {
   if (value.includes(INSTANCE_MARK)) {
     return { ok: false, message: 'the value holds the character U+E000, which emperor reserves for `%i`; remove it' };
   }

@@ -1,7 +1,7 @@
 // Pure coercions of INI values (durations, sizes, booleans, signals, umasks, integers), with messages that show the expected form.
 
 import { constants } from 'node:os';
-import type { Result } from './result.ts';
+import type { Outcome } from '../core/errors.ts';
 import { quote } from './problems.ts';
 
 /** The longest delay Node's timers can wait (2^31-1 ms, about 24.8 days); longer ones would fire at once. */
@@ -13,12 +13,12 @@ const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 10
 const TRUE_WORDS = new Set(['true', 'yes', 'on', '1']);
 const FALSE_WORDS = new Set(['false', 'no', 'off', '0']);
 
-function fail<T>(expected: string, text: string): Result<T> {
+function fail<T>(expected: string, text: string): Outcome<T> {
   return { ok: false, message: `expected ${expected}, got ${quote(text)}` };
 }
 
 /** `250ms`, `10s`, `5m`, `1h`, `1.5s`, or a bare number of seconds -> milliseconds. */
-export function parseDuration(text: string): Result<number> {
+export function parseDuration(text: string): Outcome<number> {
   const expected = 'a duration such as `250ms`, `10s`, `5m` or `1h` (a bare number is seconds)';
   const s = text.trim();
   const m = s.length <= MAX_INPUT ? /^(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?$/i.exec(s) : null;
@@ -32,7 +32,7 @@ export function parseDuration(text: string): Result<number> {
 }
 
 /** `512K`, `10M`, `1G` (also `KB`, `MB`, `GB`, any case), or a bare number of bytes -> bytes (1K = 1024). */
-export function parseSize(text: string): Result<number> {
+export function parseSize(text: string): Outcome<number> {
   const expected = 'a size such as `512K`, `10M` or `1G` (a bare number is bytes)';
   const s = text.trim();
   const m = s.length <= MAX_INPUT ? /^(\d+(?:\.\d+)?)\s*([kmgt]?)(b?)$/i.exec(s) : null;
@@ -43,7 +43,7 @@ export function parseSize(text: string): Result<number> {
 }
 
 /** `true/false/yes/no/on/off/1/0`, in any case. */
-export function parseBool(text: string): Result<boolean> {
+export function parseBool(text: string): Outcome<boolean> {
   const s = text.trim().toLowerCase();
   if (TRUE_WORDS.has(s)) return { ok: true, value: true };
   if (FALSE_WORDS.has(s)) return { ok: true, value: false };
@@ -51,7 +51,7 @@ export function parseBool(text: string): Result<boolean> {
 }
 
 /** `TERM`, `SIGTERM`, `sigterm` or `15` -> `SIGTERM`, checked against this system's signals. */
-export function parseSignal(text: string): Result<string> {
+export function parseSignal(text: string): Outcome<string> {
   const expected = 'a signal such as `TERM`, `INT`, `HUP`, `QUIT` or `USR1` (also `SIGTERM`, or a number like `15`)';
   const s = text.trim().toUpperCase();
   const signals: Record<string, number> = constants.signals;
@@ -65,7 +65,7 @@ export function parseSignal(text: string): Result<string> {
 }
 
 /** An octal umask: `022`, `0022` or `0o022`, from 0 to 0o777. */
-export function parseOctal(text: string): Result<number> {
+export function parseOctal(text: string): Outcome<number> {
   const s = text.trim();
   const m = /^(?:0o)?([0-7]{1,4})$/i.exec(s);
   if (!m) return fail('an octal umask such as `022` or `0o027`', text);
@@ -75,7 +75,7 @@ export function parseOctal(text: string): Result<number> {
 }
 
 /** A whole number within [min, max]. */
-export function parseInteger(text: string, range: { min: number; max: number }): Result<number> {
+export function parseInteger(text: string, range: { min: number; max: number }): Outcome<number> {
   const s = text.trim();
   const expected = `a whole number from ${range.min} to ${range.max}`;
   if (s.length > MAX_INPUT || !/^[+-]?\d+$/.test(s)) return fail(expected, text);
@@ -85,7 +85,7 @@ export function parseInteger(text: string, range: { min: number; max: number }):
 }
 
 /** Exit codes separated by commas or spaces (`0, 2` or `0 2`), each 0..255; duplicates dropped. */
-export function parseExitCodes(text: string): Result<number[]> {
+export function parseExitCodes(text: string): Outcome<number[]> {
   const words = text.split(/[\s,]+/).filter((w) => w !== '');
   if (words.length === 0) return fail('exit codes from 0 to 255 separated by commas, e.g. `0, 2`', text);
   const codes: number[] = [];

@@ -16,6 +16,8 @@ export interface ControlConnection {
   keepOpen(): void;
   /** bytes written but not yet taken by the client. */
   backlog(): number;
+  /** hangs up once what was sent is flushed (a follower dropped). */
+  end(): void;
 }
 
 /** Carries out one request; its reply is sent by the caller. */
@@ -39,6 +41,10 @@ function serve(sock: Socket, handler: ControlHandler): void {
       following = true;
     },
     backlog: () => sock.writableLength,
+    end: () => {
+      sock.end();
+      sock.destroySoon();
+    },
   };
   const tooLong = (): void => {
     conn.send({ v: PROTOCOL_VERSION, ok: false, error: { code: 'bad-request', message: `request line longer than ${MAX_REQUEST_BYTES} bytes` } });

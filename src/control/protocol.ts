@@ -25,6 +25,10 @@ export interface VassalStats {
   rss_bytes: number | null;
   health: 'passing' | 'failing' | 'unknown' | null;
   error: string | null;
+  /** what the vassal last said about itself (sd_notify STATUS=, the uWSGI Emperor protocol); null when nothing. */
+  status_text: string | null;
+  /** restarts the watchdog made (a missed WATCHDOG=1 or uWSGI heartbeat); also counted in `restarts`. */
+  watchdog_restarts: number;
   instances: InstanceStats[];
 }
 
@@ -52,7 +56,8 @@ export type ControlRequest =
   | { v: number; cmd: ActionCommand; names: string[]; all?: boolean }
   | { v: number; cmd: 'signal'; signal: string; names: string[] }
   | { v: number; cmd: 'logs'; name: string; lines: number; follow?: boolean }
-  | { v: number; cmd: 'rescan' };
+  | { v: number; cmd: 'rescan' }
+  | { v: number; cmd: 'events'; names: string[]; since_ms?: number };
 
 /** Machine-readable reasons a request failed; emperorctl maps them to exit codes. */
 export type ControlErrorCode = 'bad-request' | 'unknown-vassal' | 'refused' | 'failed' | 'version';
@@ -61,7 +66,23 @@ export type ControlErrorCode = 'bad-request' | 'unknown-vassal' | 'refused' | 'f
 export type ControlResponse =
   | { v: number; ok: true; result: unknown }
   | { v: number; ok: false; error: { code: ControlErrorCode; message: string } }
-  | { v: number; line: string };
+  | { v: number; line: string }
+  | { v: number; event: StreamEvent };
+
+/** One event of the live stream (`emperorctl events`, GET /events): an event line of the emperor, its time in Unix ms. */
+export interface StreamEvent {
+  time: number;
+  level: 'info' | 'warn' | 'error';
+  vassal?: string;
+  instance?: number;
+  state?: string;
+  /** the state it left (instance transitions only). */
+  from?: string;
+  pid?: number | null;
+  code?: number | null;
+  signal?: string | null;
+  message?: string;
+}
 
 /** What `logs` answers first. */
 export interface LogsResult {

@@ -24,6 +24,9 @@ export function parseRequest(line: string): { ok: true; request: ControlRequest 
     case 'signal':
       if (typeof r.signal !== 'string' || !isNames(r.names) || r.names.length === 0) break;
       return { ok: true, request: { v, cmd: 'signal', signal: r.signal, names: r.names } };
+    case 'events':
+      if (!isNames(r.names ?? []) || (r.since_ms !== undefined && (typeof r.since_ms !== 'number' || !(r.since_ms >= 0)))) break;
+      return { ok: true, request: { v, cmd: 'events', names: (r.names ?? []) as string[], ...(r.since_ms !== undefined ? { since_ms: r.since_ms as number } : {}) } };
     case 'logs':
       if (typeof r.name !== 'string' || typeof r.lines !== 'number' || !Number.isInteger(r.lines) || r.lines < 0) break;
       return { ok: true, request: { v, cmd: 'logs', name: r.name, lines: r.lines, follow: r.follow === true } };

@@ -1,4 +1,5 @@
 // The stats socket: every connection gets one JSON document, then the emperor closes it (as uWSGI's does).
+import { EmperorError, failure } from '../core/errors.ts';
 import { createServer, createConnection, type Server } from 'node:net';
 import { chmodSync, chownSync, unlinkSync, existsSync } from 'node:fs';
 
@@ -19,7 +20,9 @@ export function socketAnswers(path: string, timeoutMs = 500): Promise<boolean> {
 /** Listens on a Unix socket, replacing a stale file but never a live socket. */
 export async function listenUnix(server: Server, path: string, mode: number): Promise<void> {
   if (existsSync(path)) {
-    if (await socketAnswers(path)) throw new Error(`cannot open ${path}: it is in use by a running process (another emperor?); stop it or choose another path`);
+    if (await socketAnswers(path)) {
+      throw new EmperorError(failure('E_ALREADY_RUNNING', `cannot open ${path}: it is in use by a running process (another emperor?); stop it or choose another path`));
+    }
     unlinkSync(path);
   }
   // Created with the final mode already, so there is no moment when others may connect.

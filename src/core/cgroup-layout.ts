@@ -47,6 +47,18 @@ export function parseInstanceCgroupName(dir: string): { name: string; index: num
   }
 }
 
+/**
+ * The exec shim that enters a cgroup: the shell writes its own pid (`$$`, which exec keeps) into the
+ * cgroup's cgroup.procs, then becomes the command, so not one instruction of the command runs outside
+ * it. It goes outermost (before setpriv and the LISTEN_PID shim): only the emperor's rights may move a process.
+ */
+export const CGROUP_SHIM = ['/bin/sh', '-c', 'echo $$ >"$1" || exit 125; shift; exec "$@"', 'sh'] as const;
+
+/** `argv` behind the shim that enters the cgroup `dir`. */
+export function shimArgv(dir: string, argv: readonly string[]): string[] {
+  return [...CGROUP_SHIM, `${dir}/cgroup.procs`, ...argv];
+}
+
 /** What `--cgroup` asks for. */
 export type CgroupChoice = { kind: 'auto' } | { kind: 'off' } | { kind: 'dir'; dir: string };
 

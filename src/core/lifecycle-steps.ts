@@ -22,27 +22,45 @@ export function spawnNow(inst: Instance, countRestart: boolean, note: string | n
       startSecsDone: false,
       healthPassed: false,
       healthFailures: 0,
+      statusText: null,
     },
     effects: [{ type: 'clear-timer', timer: 'backoff' }, { type: 'spawn' }],
     note,
   };
 }
 
-/** Into STOPPING: the stop signal to a live process, and a deadline; `then` says what follows. */
-export function beginStop(inst: Instance, then: Instance['then'], ctx: LifecycleContext): Transition {
-  const effects: Effect[] = [{ type: 'clear-timer', timer: 'start-secs' }];
-  if (inst.pid !== null) effects.push({ type: 'kill-group', signal: ctx.policy.stopSignal });
+/** The readiness timers a policy uses, cleared when the process they watch stops or ends. */
+export function readinessClears(ctx: LifecycleContext): Effect[] {
+  const clears: Effect[] = [];
+  if (ctx.policy.readiness === 'announce') clears.push({ type: 'clear-timer', timer: 'start-timeout' });
+  if ((ctx.policy.watchdog ?? 0) > 0) clears.push({ type: 'clear-timer', timer: 'watchdog' });
+  return clears;
+}
+
+/** Into STOPPING: the stop signal (or `signal`) to a live process, and a deadline; `then` says what follows. */
+export function beginStop(inst: Instance, then: Instance['then'], ctx: LifecycleContext, signal = ctx.policy.stopSignal): Transition {
+  const effects: Effect[] = [{ type: 'clear-timer', timer: 'start-secs' }, ...readinessClears(ctx)];
+  if (inst.pid !== null) effects.push({ type: 'kill-group', signal });
   effects.push({ type: 'set-timer', timer: 'stop-timeout', ms: ctx.policy.stopTimeout });
   return { next: { ...inst, state: 'STOPPING', then }, effects, note: null };
 }
 
-/** The process group is gone: STOPPED, or STARTING again when the stop was a restart. */
-export function finishStop(inst: Instance): Transition {
+/**
+ * The process group is gone: STOPPED, or STARTING again when the stop was a restart; EXITED when the
+ * vassal asked to be stopped; a failed start when its start timed out.
+ */
+export function finishStop(inst: Instance, ctx: LifecycleContext): Transition {
   const stopped: Instance = { ...inst, state: 'STOPPED', pid: null, backoffUntil: null };
   const clear: Effect[] = [
     { type: 'clear-timer', timer: 'stop-timeout' },
     { type: 'clear-timer', timer: 'group-poll' },
   ];
+  if (inst.then === 'exit') return { next: { ...stopped, state: 'EXITED', then: 'stay', failures: 0 }, effects: clear, note: null };
+  if (inst.then === 'fail') {
+    const why = inst.error ?? 'no readiness by start-timeout';
+    const t = failedStart({ ...stopped, then: 'stay' }, ctx, why, why);
+    return { ...t, effects: [...clear, ...t.effects] };
+  }
   if (inst.then !== 'stay') {
     const recover = inst.then === 'recover';
     const t = spawnNow({ ...stopped, failures: 0, error: recover ? inst.error : null }, recover, null);
@@ -65,7 +83,7 @@ export function failedStart(inst: Instance, ctx: LifecycleContext, why: string, 
     const msg = `${why}; gave up after ${failures} failed start${failures === 1 ? '' : 's'} in a row (start-retries = ${startRetries})`;
     return {
       next: { ...inst, state: 'FATAL', pid: null, failures, backoffUntil: null, error: error ?? msg },
-      effects: [{ type: 'clear-timer', timer: 'start-secs' }],
+      effects: [{ type: 'clear-timer', timer: 'start-secs' }, ...readinessClears(ctx)],
       note: msg,
     };
   }
@@ -74,6 +92,7 @@ export function failedStart(inst: Instance, ctx: LifecycleContext, why: string, 
     next: { ...inst, state: 'BACKOFF', pid: null, failures, backoffUntil: ctx.now + delay, error },
     effects: [
       { type: 'clear-timer', timer: 'start-secs' },
+      ...readinessClears(ctx),
       { type: 'set-timer', timer: 'backoff', ms: delay },
     ],
     note: `${why}; failed start ${failures}, retrying in ${(delay / 1000).toFixed(1)}s`,
@@ -91,7 +110,7 @@ export function onExit(inst: Instance, ev: { code: number | null; signal: string
   const withReap = (t: Transition): Transition => ({ ...t, effects: [...reap, ...t.effects] });
   const done = (): Transition => ({
     next: { ...exited, state: 'EXITED', failures: 0, error: success ? null : why },
-    effects: [{ type: 'clear-timer', timer: 'start-secs' }],
+    effects: [{ type: 'clear-timer', timer: 'start-secs' }, ...readinessClears(ctx)],
     note: why,
   });
 
@@ -102,5 +121,6 @@ export function onExit(inst: Instance, ev: { code: number | null; signal: string
   }
   const again = ctx.policy.restart === 'always' || (ctx.policy.restart === 'on-failure' && !success);
   if (!again) return withReap(done());
-  return withReap(spawnNow({ ...exited, failures: 0, error: null }, true, `${why}; restarting`));
+  const t = spawnNow({ ...exited, failures: 0, error: null }, true, `${why}; restarting`);
+  return withReap({ ...t, effects: [...readinessClears(ctx), ...t.effects] });
 }

@@ -23,9 +23,11 @@ export interface Instance {
   error: string | null;
   /**
    * Where a stop in progress leads: stay stopped, start again (a restart someone asked for),
-   * or recover (a restart the emperor decided: health or memory; it counts in `restarts`).
+   * or recover (a restart the emperor decided: health or memory; it counts in `restarts`);
+   * `exit`: the vassal asked to be stopped (uWSGI's 22), EXITED once gone; `fail`: a start that
+   * timed out (no readiness by start-timeout), a failed start once gone.
    */
-  then: 'stay' | 'start' | 'recover';
+  then: 'stay' | 'start' | 'recover' | 'exit' | 'fail';
   /** start-secs has elapsed since the spawn. */
   startSecsDone: boolean;
   /** the health check has passed since the spawn. */
@@ -34,6 +36,10 @@ export interface Instance {
   healthFailures: number;
   /** why the emperor last restarted it on its own (health, memory); kept until an operator or file acts. */
   recovery: string | null;
+  /** the vassal's last `STATUS=` (sd_notify), shown as `status_text`; null when none. */
+  statusText: string | null;
+  /** times the watchdog fired (a missed WATCHDOG=1 or uWSGI heartbeat), for its own metric. */
+  watchdogFires: number;
 }
 
 /** The supervision settings the lifecycle obeys (durations in ms, signals as names). */
@@ -49,6 +55,19 @@ export interface LifecyclePolicy {
   /** whether the vassal has a health check: RUNNING then also needs a first pass. */
   healthCheck: boolean;
   healthRetries: number;
+  /**
+   * How STARTING ends: `start-secs` (alive that long), or `announce`: the vassal says it is ready
+   * (`READY=1`, uWSGI's 5, a ready log line), bounded by `startTimeout`. Absent: `start-secs`.
+   */
+  readiness?: 'start-secs' | 'announce';
+  /** ms an announcing vassal has to say it is ready (systemd's TimeoutStartSec, 90 s by default). */
+  startTimeout?: number;
+  /** ms between the pings a live vassal owes (WATCHDOG=1, uWSGI's 26); 0 or absent: no watchdog. */
+  watchdog?: number;
+  /** what a missed ping sends (systemd's WatchdogSignal, SIGABRT). */
+  watchdogSignal?: string;
+  /** the deadline is armed at readiness (sd_notify), not only at the first ping (uWSGI heartbeats). */
+  watchdogAtReady?: boolean;
 }
 
 /** Facts the runner supplies with each event: the clock and a random number for jitter. */
@@ -59,7 +78,7 @@ export interface LifecycleContext {
 }
 
 /** Timers an instance may hold; at most one of each. */
-export type TimerName = 'start-secs' | 'backoff' | 'stop-timeout' | 'group-poll';
+export type TimerName = 'start-secs' | 'backoff' | 'stop-timeout' | 'group-poll' | 'start-timeout' | 'watchdog';
 
 /** What can happen to an instance. */
 export type LifecycleEvent =
@@ -71,7 +90,17 @@ export type LifecycleEvent =
   | { type: 'exited'; code: number | null; signal: string | null; groupAlive: boolean }
   | { type: 'timer'; timer: TimerName; groupAlive: boolean }
   | { type: 'health'; ok: boolean; message: string }
-  | { type: 'over-memory'; rss: number; limit: number };
+  | { type: 'over-memory'; rss: number; limit: number }
+  /** the vassal says it is ready: `how` names the sign (`READY=1`, `uWSGI 5`, `a ready log line`). */
+  | { type: 'ready'; how: string }
+  /** WATCHDOG=1 or a uWSGI heartbeat (26). */
+  | { type: 'watchdog-ping' }
+  /** STATUS=... */
+  | { type: 'status'; text: string }
+  /** the vassal asks to be stopped (uWSGI's 22: die-on-idle and friends). */
+  | { type: 'stop-requested'; why: string }
+  /** EXTEND_TIMEOUT_USEC: the start may take this much longer from now. */
+  | { type: 'extend-timeout'; ms: number };
 
 /** What the runner must do, as data. */
 export type Effect =
@@ -103,5 +132,7 @@ export function initialInstance(): Instance {
     healthPassed: false,
     healthFailures: 0,
     recovery: null,
+    statusText: null,
+    watchdogFires: 0,
   };
 }

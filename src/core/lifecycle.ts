@@ -2,12 +2,16 @@
 import type { Instance, LifecycleContext, LifecycleEvent, Transition } from './lifecycle-types.ts';
 import { beginStop, failedStart, finishStop, onExit, same, spawnNow } from './lifecycle-steps.ts';
 import { onHealth, onOverMemory } from './lifecycle-health.ts';
+import {
+  onExtendTimeout, onReady, onStartTimeout, onStatus, onStopRequested, onWatchdogPing, onWatchdogTimer, startDeadline,
+} from './lifecycle-ready.ts';
 
 export type {
   Effect, ExitInfo, Instance, LifecycleContext, LifecycleEvent, LifecyclePolicy, TimerName, Transition,
 } from './lifecycle-types.ts';
 export { initialInstance } from './lifecycle-types.ts';
 export { MIN_STABLE_MS } from './lifecycle-steps.ts';
+export { DEFAULT_START_TIMEOUT_MS } from './lifecycle-ready.ts';
 
 /** How often a stopping instance whose leader is gone checks that its process group is empty. */
 export const GROUP_POLL_MS = 25;
@@ -52,20 +56,20 @@ export function transition(inst: Instance, ev: LifecycleEvent, ctx: LifecycleCon
           note: null,
         };
       }
-      if (ctx.policy.startSecs <= 0) {
+      if (ctx.policy.startSecs <= 0 && ctx.policy.readiness !== 'announce') {
         const started: Instance = { ...inst, pid: ev.pid, spawnedAt: ctx.now, startSecsDone: true };
         if (ctx.policy.healthCheck) return { next: started, effects: [], note: null };
         return { next: { ...started, state: 'RUNNING', error: null }, effects: [], note: null };
       }
       return {
         next: { ...inst, pid: ev.pid, spawnedAt: ctx.now },
-        effects: [{ type: 'set-timer', timer: 'start-secs', ms: ctx.policy.startSecs }],
+        effects: [startDeadline(ctx)],
         note: null,
       };
 
     case 'spawn-failed':
       if (s === 'STARTING') return failedStart({ ...inst, pid: null, spawnedAt: null }, ctx, ev.error, ev.error);
-      if (s === 'STOPPING') return finishStop({ ...inst, pid: null });
+      if (s === 'STOPPING') return finishStop({ ...inst, pid: null }, ctx);
       return same(inst);
 
     case 'exited':
@@ -75,7 +79,7 @@ export function transition(inst: Instance, ev: LifecycleEvent, ctx: LifecycleCon
         if (ev.groupAlive) {
           return { next: ended, effects: [{ type: 'set-timer', timer: 'group-poll', ms: GROUP_POLL_MS }], note: null };
         }
-        return finishStop(ended);
+        return finishStop(ended, ctx);
       }
       return same(inst);
 
@@ -85,10 +89,26 @@ export function transition(inst: Instance, ev: LifecycleEvent, ctx: LifecycleCon
     case 'over-memory':
       return onOverMemory(inst, ev, ctx);
 
+    case 'ready':
+      return onReady(inst, ev.how, ctx);
+
+    case 'watchdog-ping':
+      return onWatchdogPing(inst, ctx);
+
+    case 'status':
+      return onStatus(inst, ev.text);
+
+    case 'stop-requested':
+      return onStopRequested(inst, ev.why, ctx);
+
+    case 'extend-timeout':
+      return onExtendTimeout(inst, ev.ms, ctx);
+
     case 'timer':
       switch (ev.timer) {
         case 'start-secs':
           if (s !== 'STARTING' || inst.pid === null) return same(inst);
+          if (ctx.policy.readiness === 'announce') return same(inst);
           if (ctx.policy.healthCheck && !inst.healthPassed) {
             return { next: { ...inst, startSecsDone: true }, effects: [], note: 'up for start-secs; waiting for the first health check to pass' };
           }
@@ -105,10 +125,14 @@ export function transition(inst: Instance, ev: LifecycleEvent, ctx: LifecycleCon
             };
           }
           return same(inst);
+        case 'start-timeout':
+          return onStartTimeout(inst, ctx);
+        case 'watchdog':
+          return onWatchdogTimer(inst, ctx);
         case 'group-poll':
           if (s !== 'STOPPING' || inst.pid !== null) return same(inst);
           if (ev.groupAlive) return { next: inst, effects: [{ type: 'set-timer', timer: 'group-poll', ms: GROUP_POLL_MS }], note: null };
-          return finishStop(inst);
+          return finishStop(inst, ctx);
       }
   }
 }

@@ -1,5 +1,5 @@
 // Desired vassals (from the directory) against running ones -> the operations that make them agree.
-import type { VassalSpec } from '../config/spec.ts';
+import type { Dialect, VassalSpec } from '../config/spec.ts';
 import { classifyChange, type ChangeKind } from './spec-change.ts';
 
 /** How long a vanished file must stay gone before its vassal stops: editors save by unlink then write. */
@@ -15,6 +15,8 @@ export interface Desired {
   error: string | null;
   /** unusable in a way that must also stop what runs (with --tyrant, the file changed owner). */
   stop?: boolean;
+  /** the dialect whose section the file has, known even when the file is unusable (null: none found). */
+  dialect?: Dialect | null;
 }
 
 /** One vassal as the emperor runs it. */

@@ -1,5 +1,6 @@
 // Users and groups by name or number, from /etc/passwd and /etc/group (Node has no getpwnam).
 import { readFileSync } from 'node:fs';
+import type { ErrorCode } from '../core/errors.ts';
 
 /** A user as a vassal runs: ids, home and shell, for setpriv and the environment. */
 export interface Account {
@@ -63,10 +64,10 @@ export function groupName(gid: number, group = '/etc/group'): string | null {
 }
 
 /** Why a vassal's `user`/`group` cannot be used, at the line that names it; null when both exist. */
-export function accountProblemAt(spec: { user: string | null; group: string | null; lines: Record<string, number> }): { line: number; message: string } | null {
+export function accountProblemAt(spec: { user: string | null; group: string | null; lines: Record<string, number> }): { line: number; message: string; code: ErrorCode } | null {
   const message = accountProblem(spec.user, spec.group);
   if (message === null) return null;
-  return { line: (spec.user !== null ? spec.lines.user : undefined) ?? spec.lines.group ?? 1, message };
+  return { line: (spec.user !== null ? spec.lines.user : undefined) ?? spec.lines.group ?? 1, message, code: 'E_ACCOUNT_UNKNOWN' };
 }
 
 /** Why a vassal's `user`/`group` cannot be used, or null. */

@@ -2,15 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseProcCgroup } from '../core/cgroup-facts.ts';
-import { instanceCgroupName, limitWrites, oomMessage, DAEMONS, VASSALS, type CgroupLimits } from '../core/cgroup-layout.ts';
+import { instanceCgroupName, limitWrites, oomMessage, shimArgv, CGROUP_SHIM, DAEMONS, VASSALS, type CgroupLimits } from '../core/cgroup-layout.ts';
+import { CgroupUsage, type UsageFigures } from './cgroup-usage.ts';
 import { cgroupOomKills, killCgroup, makeCgroup, populated, removeCgroup, signalCgroup, writeCgroupFile } from './cgroup-fs.ts';
 
-/**
- * The exec shim that enters a cgroup: the shell writes its own pid (`$$`, which exec keeps) into the
- * cgroup's cgroup.procs, then becomes the command, so not one instruction of the command runs outside
- * it. It goes outermost (before setpriv and the LISTEN_PID shim): only the emperor's rights may move a process.
- */
-export const CGROUP_SHIM = ['/bin/sh', '-c', 'echo $$ >"$1" || exit 125; shift; exec "$@"', 'sh'] as const;
+/** The exec shim that enters a cgroup (kept in core/cgroup-layout.ts, where the spawn plan takes it from). */
+export { CGROUP_SHIM };
 
 /** How long a spawn's cgroup may wait for its process before a sweep takes it for a failed spawn. */
 export const UNBOUND_GRACE_MS = 5000;
@@ -33,6 +30,7 @@ export class CgroupTree {
   private readonly warned = new Set<string>();
   /** cgroups made for a spawn and not yet bound to its process, with when they were made. */
   private readonly unbound = new Map<string, number>();
+  private readonly usage = new CgroupUsage();
 
   constructor(
     /** the subtree's directory. */
@@ -52,11 +50,18 @@ export class CgroupTree {
     return join(this.base, DAEMONS);
   }
 
-  /**
-   * Creates the cgroup of one spawn, writes its limits, and prefixes `argv` with the shim that enters
-   * it. A limit whose controller is not enabled is a warning naming the controller, once per vassal.
-   */
+  /** Creates the cgroup of one spawn and prefixes `argv` with the shim that enters it (make, then shimArgv). */
   enter(argv: string[], name: string, index: number, daemon: boolean, limits: CgroupLimits): { argv: string[]; cgroup: InstanceCgroup } | { error: string } {
+    const cgroup = this.make(name, index, daemon, limits);
+    if ('error' in cgroup) return cgroup;
+    return { argv: shimArgv(cgroup.dir, argv), cgroup };
+  }
+
+  /**
+   * Creates the cgroup of one spawn and writes its limits. A limit whose controller is not enabled is
+   * a warning naming the controller, once per vassal.
+   */
+  make(name: string, index: number, daemon: boolean, limits: CgroupLimits): InstanceCgroup | { error: string } {
     this.sweep();
     const dir = join(daemon ? this.daemonsDir : this.vassalsDir, instanceCgroupName(name, index, ++this.seq));
     const made = makeCgroup(dir);
@@ -74,7 +79,7 @@ export class CgroupTree {
       if (failed !== null) this.warn(`${name}: ${w.key} not applied: ${failed}`);
     }
     this.unbound.set(dir, Date.now());
-    return { argv: [...CGROUP_SHIM, join(dir, 'cgroup.procs'), ...argv], cgroup: this.handle(dir, limits.memoryMax) };
+    return this.handle(dir, limits.memoryMax);
   }
 
   /**
@@ -114,6 +119,18 @@ export class CgroupTree {
     if (path === null || at < 0) return null;
     const dir = join(dirname(this.base), path.slice(at));
     return dirname(dir) === this.daemonsDir ? dir : null;
+  }
+
+  /** A daemon's cgroup (daemonCgroupOf) as a handle: signals reach all of it, alive while a process is in it. */
+  daemonCgroup(pid: number): { dir: string; signal(sig: string): void; alive(): boolean } | null {
+    const dir = this.daemonCgroupOf(pid);
+    if (dir === null) return null;
+    return { dir, signal: (sig) => void signalCgroup(dir, sig as NodeJS.Signals), alive: () => populated(dir) };
+  }
+
+  /** `usage` (keyed by leading pid) with each contained group's CPU and memory read from its cgroup. */
+  overlay<T extends UsageFigures>(usage: Map<number, T>, now: number): Map<number, T> {
+    return this.usage.overlay(usage, (pid) => this.cgroupOf(pid), now);
   }
 
   /** Kills every plain vassal's cgroup at once (the second SIGINT, or a last resort). */

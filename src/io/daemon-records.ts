@@ -2,6 +2,7 @@
 // that process: its pid, its start time (clock ticks since boot) and the boot it belongs to.
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { describeErrno } from '../core/errors.ts';
 
 /** One daemon's record. */
 export interface DaemonRecord {
@@ -12,8 +13,18 @@ export interface DaemonRecord {
   pidfile: string;
 }
 
+/** What the emperor remembers of its daemons (a port: files in production, a map in tests). */
+export interface DaemonRecords {
+  /** The record of a vassal's daemon, or null. */
+  get(name: string): DaemonRecord | null;
+  /** Records a daemon; returns the error instead of throwing (supervision goes on without it). */
+  set(name: string, record: DaemonRecord): string | null;
+  /** Forgets a daemon that was stopped or died. */
+  delete(name: string): void;
+}
+
 /** Reads and writes records under `<state-dir>/daemons/NAME.json`. */
-export class DaemonRecords {
+export class FileDaemonRecords implements DaemonRecords {
   constructor(private readonly dir: string) {}
 
   /** The record of a vassal's daemon, or null. */
@@ -39,7 +50,7 @@ export class DaemonRecords {
       renameSync(temp, this.path(name));
       return null;
     } catch (err) {
-      return `cannot record the daemon in ${this.dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; the next emperor may not adopt it`;
+      return `cannot record the daemon in ${this.dir}: ${describeErrno(err)}; the next emperor may not adopt it`;
     }
   }
 

@@ -3,6 +3,7 @@
 // switches only the main thread's filesystem uid, gid and groups (setfsuid), around synchronous calls;
 // libuv's pool threads keep the emperor's own rights.
 import { errnoName, nativeHelper } from './native.ts';
+import { EmperorError, failure } from '../core/errors.ts';
 
 /** Whose filesystem rights: ids and supplementary groups as the vassal gets them at spawn. */
 export interface FsRights {
@@ -16,9 +17,9 @@ export interface FsRights {
 export function withRights<T>(who: FsRights | null, fn: () => T): T {
   if (who === null || who.uid === 0 || process.geteuid?.() !== 0) return fn();
   const helper = nativeHelper();
-  if (typeof helper === 'string') throw new Error(`cannot act with ${who.name}'s rights: ${helper}`);
+  if (typeof helper === 'string') throw new EmperorError(failure('E_RIGHTS_UNAVAILABLE', `cannot act with ${who.name}'s rights: ${helper}`));
   const errno = helper.setFsCreds(who.uid, who.gid, who.groups);
-  if (errno !== 0) throw new Error(`cannot take ${who.name}'s rights: ${errnoName(errno)}`);
+  if (errno !== 0) throw new EmperorError(failure('E_RIGHTS_UNAVAILABLE', `cannot take ${who.name}'s rights: ${errnoName(errno)}`));
   try {
     return fn();
   } finally {

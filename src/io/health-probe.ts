@@ -1,6 +1,7 @@
 // One health probe: `http://` passes on a 2xx answer, `tcp://` on an accepted connection.
 import { request } from 'node:http';
 import { connect } from 'node:net';
+import { describeErrno } from '../core/errors.ts';
 
 /** The outcome of one probe, with a reason an operator can read. */
 export interface ProbeResult {
@@ -38,7 +39,7 @@ export function probe(target: string, timeoutMs: number): Promise<ProbeResult> {
         sock.destroy();
         done(true, `connected to ${host}:${port}`);
       });
-      sock.once('error', (err: NodeJS.ErrnoException) => done(false, `${target}: ${err.code ?? err.message}`));
+      sock.once('error', (err: NodeJS.ErrnoException) => done(false, `${target}: ${describeErrno(err)}`));
       return;
     }
     const req = request({ host, port, path: `${url.pathname}${url.search}`, method: 'GET', agent: false, headers: { 'user-agent': 'emperor-health' } }, (res) => {
@@ -47,7 +48,7 @@ export function probe(target: string, timeoutMs: number): Promise<ProbeResult> {
       done(code >= 200 && code < 300, `${target} answered HTTP ${code}`);
     });
     cleanup = () => req.destroy();
-    req.once('error', (err: NodeJS.ErrnoException) => done(false, `${target}: ${err.code ?? err.message}`));
+    req.once('error', (err: NodeJS.ErrnoException) => done(false, `${target}: ${describeErrno(err)}`));
     req.end();
   });
 }

@@ -6,6 +6,7 @@ import { nativeHelper } from './native.ts';
 import { dirname } from 'node:path';
 import { getSystemErrorName } from 'node:util';
 import type { SocketAddress } from '../config/socket-address.ts';
+import { describeErrno, errnoOf, failed, failedWith, failure, type ErrorCode, type Failed, type Failure } from '../core/errors.ts';
 
 /** The backlog asked for; the kernel caps it at net.core.somaxconn. A child may set its own with listen(). */
 export const LISTEN_BACKLOG = 4096;
@@ -45,10 +46,15 @@ const HINTS: Record<string, (a: SocketAddress) => string> = {
   EAFNOSUPPORT: () => 'this machine has no IPv6; use an IPv4 address',
 };
 
-function failure(a: SocketAddress, what: string, errno: number | string): { error: string } {
+function bindFailed(a: SocketAddress, what: string, errno: number | string): Failed {
   const code = typeof errno === 'number' ? getSystemErrorName(errno) : errno;
   const hint = HINTS[code]?.(a);
-  return { error: `cannot ${what} (${code})${hint === undefined ? '' : `: ${hint}`}` };
+  return failed(bindCode(code), `cannot ${what} (${code})${hint === undefined ? '' : `: ${hint}`}`);
+}
+
+// What an errno of a bind (or of the path it makes) means for the operator.
+function bindCode(errno: string | null): ErrorCode {
+  return errno === 'EADDRINUSE' ? 'E_BIND_IN_USE' : errno === 'EACCES' || errno === 'EPERM' ? 'E_BIND_DENIED' : 'E_BIND_FAILED';
 }
 
 // One helper at a time: many sockets at once (a fleet's first start) never fork many Node processes together.
@@ -67,7 +73,7 @@ function listenLater(fd: number, open: () => boolean): Promise<string | null> {
       try {
         child = spawn(process.execPath, ['-e', LISTEN_CODE], { stdio: ['ignore', 'ignore', 'pipe', fd], env: {} });
       } catch (err) {
-        resolve(`cannot listen: cannot run ${process.execPath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+        resolve(`cannot listen: cannot run ${process.execPath} (${describeErrno(err)})`);
         return;
       }
       let stderr = '';
@@ -92,10 +98,10 @@ function listenLater(fd: number, open: () => boolean): Promise<string | null> {
  * With the native helper this is one synchronous socket/bind/listen (`ready` is settled at once);
  * without it, Node binds (cluster's handle) and a helper process listens soon after.
  */
-export function openListenSocket(a: SocketAddress, native = true): ListenSocket | { error: string } {
+export function openListenSocket(a: SocketAddress, native = true): ListenSocket | Failed {
   if (a.kind === 'unix') {
     const problem = prepareUnixPath(a.path);
-    if (problem !== null) return { error: problem };
+    if (problem !== null) return failedWith(problem);
   }
   const helper = native ? nativeHelper() : 'not asked for';
   let fd: number;
@@ -103,20 +109,20 @@ export function openListenSocket(a: SocketAddress, native = true): ListenSocket 
   let listening: boolean;
   if (typeof helper !== 'string') {
     const r = a.kind === 'tcp' ? helper.listenSocket(a.host, a.port, LISTEN_BACKLOG) : helper.listenSocket(a.path, -1, LISTEN_BACKLOG);
-    if (r < 0) return failure(a, 'bind', r); // -errno, as getSystemErrorName wants
+    if (r < 0) return bindFailed(a, 'bind', r); // -errno, as getSystemErrorName wants
     fd = r;
     closeHandle = () => closeSync(r);
     listening = true;
   } else {
     const handle = a.kind === 'tcp' ? createServerHandle(a.host, a.port, a.host.includes(':') ? 6 : 4, undefined, 0) : createServerHandle(a.path, -1, -1);
-    if (typeof handle === 'number') return failure(a, 'bind', handle);
+    if (typeof handle === 'number') return bindFailed(a, 'bind', handle);
     if (a.kind === 'tcp') {
       // libuv defers EADDRINUSE from bind() to listen(): a socket left unbound has port 0 here.
       const out: { port?: number } = {};
       handle.getsockname?.(out);
       if (out.port !== a.port) {
         handle.close();
-        return failure(a, 'bind', 'EADDRINUSE');
+        return bindFailed(a, 'bind', 'EADDRINUSE');
       }
     }
     fd = handle.fd;
@@ -132,7 +138,7 @@ export function openListenSocket(a: SocketAddress, native = true): ListenSocket 
       ino = statSync(a.path).ino;
     } catch (err) {
       closeHandle();
-      return failure(a, `set up ${a.path}`, (err as NodeJS.ErrnoException).code ?? 'EIO');
+      return bindFailed(a, `set up ${a.path}`, errnoOf(err) ?? 'EIO');
     }
   }
   let open = true;
@@ -152,27 +158,27 @@ export function openListenSocket(a: SocketAddress, native = true): ListenSocket 
 }
 
 // A socket file that no process listens on is stale (a crash left it): remove it; anything else is refused.
-function prepareUnixPath(path: string): string | null {
+function prepareUnixPath(path: string): Failure | null {
   let kind: 'socket' | 'other' | null = null;
   try {
     kind = lstatSync(path).isSocket() ? 'socket' : 'other';
   } catch {
     kind = null;
   }
-  if (kind === 'other') return `${path} exists and is not a socket; remove it or choose another path`;
+  if (kind === 'other') return failure('E_BIND_FAILED', `${path} exists and is not a socket; remove it or choose another path`);
   if (kind === 'socket') {
-    if (unixPathListening(path)) return `another program listens on ${path}; stop it or choose another path`;
+    if (unixPathListening(path)) return failure('E_BIND_IN_USE', `another program listens on ${path}; stop it or choose another path`);
     try {
       unlinkSync(path);
     } catch (err) {
-      return `cannot remove the stale socket ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+      return failure(bindCode(errnoOf(err)), `cannot remove the stale socket ${path} (${errnoOf(err) ?? 'error'})`, { cause: err });
     }
     return null;
   }
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
   } catch (err) {
-    return `cannot create the directory ${dirname(path)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+    return failure(bindCode(errnoOf(err)), `cannot create the directory ${dirname(path)} (${errnoOf(err) ?? 'error'})`, { cause: err });
   }
   return null;
 }

@@ -1,5 +1,6 @@
 // Log rotation: where a batch of lines is cut so a file stays under its size, and the renames that rotate it.
 import { renameSync, rmSync } from 'node:fs';
+import { errnoOf } from '../core/errors.ts';
 
 const NL = 0x0a;
 
@@ -51,6 +52,6 @@ function renameQuiet(from: string, to: string): void {
   try {
     renameSync(from, to);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if (errnoOf(err) !== 'ENOENT') throw err;
   }
 }

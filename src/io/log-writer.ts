@@ -5,6 +5,7 @@ import { asWho, withRights, type FsRights } from './fs-rights.ts';
 import { openLogFile } from './log-file-open.ts';
 import { cutAtLine, shiftBackups } from './log-rotation.ts';
 import { dirname } from 'node:path';
+import { describeErrno, errnoOf } from '../core/errors.ts';
 
 /** Bytes queued in memory before the pipes feeding the writer are paused (the vassal then waits). */
 export const HIGH_WATER = 4 * 1024 * 1024;
@@ -125,7 +126,7 @@ export class LogWriter {
       }
       if (performance.now() - t0 > SLOW_WRITE_MS) this.asyncUntil = performance.now() + ASYNC_FOR_MS;
       if (error !== null || written < bytes) {
-        this.fail(`cannot write ${this.path}: ${error?.code ?? 'short write'}`, bytes - this.undoPartial(written) + total(cut.rest));
+        this.fail(`cannot write ${this.path}: ${error === null ? 'short write' : describeErrno(error)}`, bytes - this.undoPartial(written) + total(cut.rest));
         return;
       }
       this.size += bytes;
@@ -171,10 +172,9 @@ export class LogWriter {
       this.regular = st.isFile();
       return true;
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
       // A vassal with `user` writes only where that user may: say how to give it a place.
-      const hint = code === 'EACCES' && asWho(this.rights) !== '' ? `; give ${this.rights?.name} a directory it can write (install -d -o ${this.rights?.name} DIR) and point the log there` : '';
-      this.fail(`cannot open ${this.path}${asWho(this.rights)}: ${code ?? (err as Error).message}${hint}`);
+      const hint = errnoOf(err) === 'EACCES' && asWho(this.rights) !== '' ? `; give ${this.rights?.name} a directory it can write (install -d -o ${this.rights?.name} DIR) and point the log there` : '';
+      this.fail(`cannot open ${this.path}${asWho(this.rights)}: ${describeErrno(err)}${hint}`);
       return false;
     }
   }
@@ -246,7 +246,7 @@ export class LogWriter {
     const done = (err: NodeJS.ErrnoException | null, written: number): void => {
       this.writing = false;
       if (err !== null || written < bytes) {
-        this.fail(`cannot write ${this.path}: ${err?.code ?? 'short write'}`, bytes - this.undoPartial(written));
+        this.fail(`cannot write ${this.path}: ${err === null ? 'short write' : describeErrno(err)}`, bytes - this.undoPartial(written));
         this.settle();
         return;
       }
@@ -301,7 +301,7 @@ export class LogWriter {
     try {
       withRights(this.rights, () => shiftBackups(this.path, backups));
     } catch (err) {
-      this.fail(`cannot rotate ${this.path}${asWho(this.rights)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      this.fail(`cannot rotate ${this.path}${asWho(this.rights)}: ${describeErrno(err)}`);
       return false;
     }
     this.size = 0;

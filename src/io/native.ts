@@ -9,6 +9,13 @@ export interface NativeHelper {
   socketPair(): [number, number] | number;
   /** a listening socket's fd, or -errno: (host, port, backlog) for TCP, (path, -1, backlog) for Unix. */
   listenSocket(where: string, port: number, backlog: number): number;
+  /**
+   * a bound, non-blocking AF_UNIX datagram socket at `path` (mode 0666) watched on Node's loop: each
+   * datagram calls back with its sender's pid (SCM_CREDENTIALS; 0 when none came); its fd, or -errno.
+   */
+  notifyListen?(path: string, onMessage: (pid: number, message: Buffer) => void): number;
+  /** stops watching and closes a socket of notifyListen; 0, or an errno. */
+  notifyClose?(fd: number): number;
   setFsCreds(uid: number, gid: number, groups: number[]): number;
   restoreFsCreds(): number;
 }

@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import { readRegularFile } from './regular-file.ts';
 import { readProcStat } from './process-group.ts';
 import { asWho, withRights, type FsRights } from './fs-rights.ts';
+import { describeErrno, errnoOf, type ErrorCode } from '../core/errors.ts';
 
 /** What a pidfile says, and when it was written. */
-export type PidfileReading = { ok: true; pid: number; mtimeMs: number } | { ok: false; missing: boolean; message: string };
+export type PidfileReading = { ok: true; pid: number; mtimeMs: number } | { ok: false; missing: boolean; message: string; code: ErrorCode };
 
 /** A pidfile holds a pid: more than this is not read (a pidfile naming /dev/zero never fills memory). */
 const PIDFILE_MAX_BYTES = 64;
@@ -20,14 +21,13 @@ export function readPidfile(path: string, rights: FsRights | null = null): Pidfi
     mtimeMs = read.stat.mtimeMs;
     text = read.bytes.toString('latin1');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code ?? (err as Error).message;
-    return { ok: false, missing: code === 'ENOENT', message: code === 'ENOENT' ? `pidfile ${path} does not exist` : `cannot read pidfile ${path}${asWho(rights)}: ${why}` };
+    const missing = errnoOf(err) === 'ENOENT';
+    return { ok: false, missing, message: missing ? `pidfile ${path} does not exist` : `cannot read pidfile ${path}${asWho(rights)}: ${describeErrno(err)}`, code: 'E_PIDFILE_UNREADABLE' };
   }
   const first = text.trim().split(/\s+/)[0] ?? '';
   if (!/^\d{1,10}$/.test(first) || Number(first) < 1) {
     const shown = text.length > 40 ? `${JSON.stringify(text.slice(0, 40))}...` : JSON.stringify(text);
-    return { ok: false, missing: text.trim() === '', message: `pidfile ${path} does not hold a pid: ${shown}` };
+    return { ok: false, missing: text.trim() === '', message: `pidfile ${path} does not hold a pid: ${shown}`, code: 'E_PIDFILE_UNREADABLE' };
   }
   return { ok: true, pid: Number(first), mtimeMs };
 }

@@ -5,6 +5,7 @@ import { delimiter, isAbsolute, join } from 'node:path';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { PairMaker, type OutputPair } from './socket-pair.ts';
+import { describeErrno, errnoOf, failed, failedWith, failure, type Failed, type Failure } from '../core/errors.ts';
 
 /** Where one output stream of a child goes: `socket` is the child's end of an output pair. */
 export type OutputTarget = { kind: 'pipe' } | { kind: 'fd'; fd: number } | { kind: 'null' } | { kind: 'socket'; socket: Socket };
@@ -29,10 +30,13 @@ export interface SpawnedProcess {
   onExit(listener: (code: number | null, signal: string | null) => void): void;
 }
 
+/** A spawn that failed: the failure an operator can act on, and (`reason`) a better one a tick later. */
+export type SpawnFailed = Failed & { reason?: Promise<Failure> };
+
 /** Starts processes; injected so unit tests can use a fake. */
 export interface Spawner {
-  /** Returns the process, or an error message an operator can act on (`reason`: a better one, a tick later). */
-  spawn(req: SpawnRequest): SpawnedProcess | { error: string; reason?: Promise<string> };
+  /** Returns the process, or why it did not start. */
+  spawn(req: SpawnRequest): SpawnedProcess | SpawnFailed;
   /** A pipe whose emperor end reads into a shared buffer (log files); rejects with the system's error. */
   outputPair(): Promise<OutputPair>;
 }
@@ -43,11 +47,11 @@ const stdio = (t: OutputTarget): 'pipe' | 'ignore' | number | Socket =>
 const pairs = new PairMaker();
 
 /** Explains why a command cannot run, checked before the spawn so the error is precise. */
-export function explainUnrunnable(argv0: string, cwd: string, pathVar: string | undefined): string | null {
+export function explainUnrunnable(argv0: string, cwd: string, pathVar: string | undefined): Failure | null {
   try {
-    if (!statSync(cwd).isDirectory()) return `directory ${cwd} is not a directory`;
+    if (!statSync(cwd).isDirectory()) return failure('E_SPAWN_DIRECTORY', `directory ${cwd} is not a directory`);
   } catch {
-    return `directory ${cwd} does not exist (set \`directory\` to an existing path)`;
+    return failure('E_SPAWN_DIRECTORY', `directory ${cwd} does not exist (set \`directory\` to an existing path)`);
   }
   const candidates = argv0.includes('/')
     ? [isAbsolute(argv0) ? argv0 : join(cwd, argv0)]
@@ -58,16 +62,17 @@ export function explainUnrunnable(argv0: string, cwd: string, pathVar: string | 
       accessSync(c, constants.X_OK);
       return missingInterpreter(c);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EACCES') return `${c} is not executable (chmod +x ${c})`;
+      if (errnoOf(err) === 'EACCES') return failure('E_SPAWN_NOT_EXECUTABLE', `${c} is not executable (chmod +x ${c})`);
     }
   }
-  return argv0.includes('/')
-    ? `command not found: ${candidates[0]} does not exist`
-    : `command not found: ${argv0} is not in PATH (${pathVar ?? 'unset'}); give its absolute path`;
+  return failure(
+    'E_SPAWN_NOT_FOUND',
+    argv0.includes('/') ? `command not found: ${candidates[0]} does not exist` : `command not found: ${argv0} is not in PATH (${pathVar ?? 'unset'}); give its absolute path`,
+  );
 }
 
 // A script whose `#!` names a program that does not exist fails to exec with ENOENT too.
-function missingInterpreter(path: string): string | null {
+function missingInterpreter(path: string): Failure | null {
   let head = '';
   try {
     const fd = openSync(path, 'r');
@@ -83,7 +88,7 @@ function missingInterpreter(path: string): string | null {
     accessSync(interpreter, constants.X_OK);
     return null;
   } catch {
-    return `${path} names the interpreter ${interpreter} on its #! line, which does not exist or is not executable`;
+    return failure('E_SPAWN_BAD_INTERPRETER', `${path} names the interpreter ${interpreter} on its #! line, which does not exist or is not executable`);
   }
 }
 
@@ -99,9 +104,9 @@ const SPAWN_HINTS: Record<string, string> = {
 export const nodeSpawner: Spawner = {
   spawn(req) {
     const [file, ...args] = req.argv;
-    if (file === undefined || file === '') return { error: 'empty command' };
+    if (file === undefined || file === '') return failed('E_SPAWN_FAILED', 'empty command');
     // Why a spawn failed is worked out afterwards, so the common path costs no extra system calls.
-    const explain = (fallback: string): { error: string } => ({ error: explainUnrunnable(file, req.cwd, req.env.PATH) ?? fallback });
+    const explain = (fallback: Failure): SpawnFailed => failedWith(explainUnrunnable(file, req.cwd, req.env.PATH) ?? fallback);
     let child: ChildProcess;
     const previous = req.umask === null ? null : process.umask(req.umask);
     try {
@@ -112,7 +117,7 @@ export const nodeSpawner: Spawner = {
         stdio: req.listenFd === undefined ? ['ignore', stdio(req.stdout), stdio(req.stderr)] : ['ignore', stdio(req.stdout), stdio(req.stderr), req.listenFd],
       });
     } catch (err) {
-      return explain(`cannot start ${file}: ${(err as Error).message}`);
+      return explain(failure('E_SPAWN_FAILED', `cannot start ${file}: ${(err as Error).message}`, { cause: err }));
     } finally {
       if (previous !== null) process.umask(previous);
     }
@@ -120,10 +125,13 @@ export const nodeSpawner: Spawner = {
       // Node reports why on the next tick: a missing program is explained by a look at the disk,
       // anything else (EMFILE, EAGAIN...) by the error's code.
       const known = explainUnrunnable(file, req.cwd, req.env.PATH);
-      const reason = new Promise<string>((resolve) => {
-        child.once('error', (err: NodeJS.ErrnoException) => resolve(known ?? `cannot start ${file}: ${err.code ?? err.message}${SPAWN_HINTS[err.code ?? ''] ?? ''}`));
+      const reason = new Promise<Failure>((resolve) => {
+        child.once('error', (err: NodeJS.ErrnoException) => {
+          const hint = SPAWN_HINTS[errnoOf(err) ?? ''];
+          resolve(known ?? failure(hint === undefined ? 'E_SPAWN_FAILED' : 'E_SPAWN_LIMIT', `cannot start ${file}: ${describeErrno(err)}${hint ?? ''}`, { cause: err }));
+        });
       });
-      return { error: known ?? `cannot start ${file}`, reason };
+      return { ...failedWith(known ?? failure('E_SPAWN_FAILED', `cannot start ${file}`)), reason };
     }
     child.on('error', () => {});
     const pid = child.pid;

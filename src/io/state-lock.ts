@@ -3,6 +3,7 @@ import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync 
 import { join } from 'node:path';
 import { processAlive } from './process-group.ts';
 import { identify } from './pidfile.ts';
+import { EmperorError, errnoOf, failure } from '../core/errors.ts';
 
 /** Takes `<stateDir>/emperor.pid`, or throws an error saying which emperor holds it. */
 export function lockStateDir(stateDir: string): { release(): void } {
@@ -24,20 +25,20 @@ export function lockStateDir(stateDir: string): { release(): void } {
           },
         };
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        if (errnoOf(err) !== 'EEXIST') throw err;
       }
       const owner = Number.parseInt(readFileSync(pidFile, 'utf8'), 10);
       // After a crash the pid may belong to someone else by now: an emperor wrote its pid file after it started.
       const id = Number.isInteger(owner) ? identify(owner) : null;
       const same = id !== null && id.startMs <= statSync(pidFile).mtimeMs + 1000 && looksLikeEmperor(owner);
       if (owner !== process.pid && processAlive(owner) && same) {
-        throw new Error(
-          `another emperor (pid ${owner}) is running with state dir ${stateDir}; stop it first, or give this one its own --state-dir`,
+        throw new EmperorError(
+          failure('E_ALREADY_RUNNING', `another emperor (pid ${owner}) is running with state dir ${stateDir}; stop it first, or give this one its own --state-dir`),
         );
       }
       unlinkSync(pidFile); // stale: its emperor is gone
     }
-    throw new Error(`could not take ${pidFile}: another emperor is starting with the same --state-dir`);
+    throw new EmperorError(failure('E_ALREADY_RUNNING', `could not take ${pidFile}: another emperor is starting with the same --state-dir`));
   } finally {
     unlinkSync(temp);
   }

@@ -1,6 +1,8 @@
 // The metrics endpoint: GET /metrics (Prometheus text format) and GET /healthz.
 import { createServer, type Server } from 'node:http';
 import type { Metrics } from './registry.ts';
+import { describeErrno, EmperorError, failure } from '../core/errors.ts';
+import type { HttpViews } from './status-page.ts';
 
 /** Parses `HOST:PORT` (IPv6 in brackets) for --metrics. */
 export function parseListen(value: string): { host: string; port: number } {
@@ -11,10 +13,11 @@ export function parseListen(value: string): { host: string; port: number } {
 }
 
 /** Serves the registry; resolves once listening, rejects with a clear message if the port is taken. */
-export function startMetricsServer(listen: string, metrics: Metrics): Promise<Server> {
+export function startMetricsServer(listen: string, metrics: Metrics, views?: HttpViews): Promise<Server> {
   const { host, port } = parseListen(listen);
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (views?.handle(req, res, path ?? '/') === true) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
@@ -35,7 +38,7 @@ export function startMetricsServer(listen: string, metrics: Metrics): Promise<Se
   server.on('clientError', (_err, sock) => sock.destroy());
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new Error(`cannot serve metrics on ${listen}: ${err.code ?? err.message}${err.code === 'EADDRINUSE' ? ' (another emperor? pass --metrics HOST:PORT or --metrics off)' : ''}`)),
+      reject(new EmperorError(failure('E_METRICS_BIND', `cannot serve metrics on ${listen}: ${describeErrno(err)}${err.code === 'EADDRINUSE' ? ' (another emperor? pass --metrics HOST:PORT or --metrics off)' : ''}`, { cause: err }))),
     );
     server.listen(port, host, () => resolve(server));
   });

@@ -72,6 +72,16 @@ export function createMetrics(source: MetricsSource): Metrics {
       for (const v of doc().vassals) this.inc({ vassal: v.name }, v.restarts);
     },
   });
+  new Counter({
+    name: 'emperor_vassal_watchdog_restarts_total',
+    help: 'Restarts the watchdog made: a vassal with `watchdog` that missed its WATCHDOG=1, a uWSGI vassal that missed its heartbeat.',
+    labelNames: ['vassal'],
+    registers,
+    collect() {
+      this.reset();
+      for (const v of doc().vassals) this.inc({ vassal: v.name }, v.watchdog_restarts);
+    },
+  });
   new Gauge({
     name: 'emperor_vassal_start_time_seconds',
     help: 'Unix time the vassal\'s oldest running instance started.',

@@ -1,5 +1,5 @@
-// Monotonic time for every decision, wall time only for display.
-import { performance } from 'node:perf_hooks';
+// Monotonic time for every decision, wall time only for display. The real clock is built in
+// src/cli/real-ports.ts (systemClock); unit tests use a fake one.
 
 /** The clock the runtime reads; injected so tests can control it. */
 export interface Clock {
@@ -8,9 +8,3 @@ export interface Clock {
   /** Unix seconds (with fraction) of a monotonic instant, for display. */
   unixSeconds(monotonic: number): number;
 }
-
-/** The real clock: performance.now, anchored to the wall clock once at start. */
-export const systemClock: Clock = {
-  now: () => performance.now(),
-  unixSeconds: (m) => (performance.timeOrigin + m) / 1000,
-};

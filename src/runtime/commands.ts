@@ -1,9 +1,10 @@
 // What each control request does to the fleet (SPEC section 8); replies are built here, sent by the server.
 import { constants } from 'node:os';
-import { PROTOCOL_VERSION, type ActionResult, type ControlRequest, type ControlResponse, type LogsResult, type StatsDocument } from '../control/protocol.ts';
+import { PROTOCOL_VERSION, type ActionResult, type ControlRequest, type ControlResponse, type LogsResult, type StatsDocument, type StreamEvent } from '../control/protocol.ts';
 import type { ControlConnection } from '../control/control-server.ts';
+import { followEvents, type EventFeed } from '../control/event-stream.ts';
 import { hasProcess } from '../core/states.ts';
-import { resolveLogPath } from './spawn-request.ts';
+import { resolveLogPath } from './spawn-plan.ts';
 import type { Vassal } from './vassal.ts';
 
 /** Bytes queued for a `logs -f` reader before its lines are dropped. */
@@ -17,6 +18,8 @@ export interface CommandTarget {
   rescan(): void;
   /** starts a vassal through the dependency gate. */
   start(v: Vassal): void;
+  /** the recent and live events, for `events`. */
+  events?: EventFeed;
 }
 
 const ok = (result: unknown): ControlResponse => ({ v: PROTOCOL_VERSION, ok: true, result });
@@ -106,6 +109,23 @@ export async function runCommand(target: CommandTarget, req: ControlRequest, con
         return { name: v.name, message: sent > 0 ? `sent ${name} to ${sent} process${sent === 1 ? '' : 'es'}` : 'no running process' };
       });
       return ok({ done } satisfies ActionResult);
+    }
+    case 'events': {
+      if (target.events === undefined) return refuse('refused', 'this emperor keeps no event stream');
+      const chosen = pick(target, req.names, req.names.length === 0);
+      if (!Array.isArray(chosen)) return chosen;
+      conn.keepOpen();
+      const sink = {
+        send: (event: StreamEvent) => conn.send({ v: PROTOCOL_VERSION, event }),
+        backlog: () => conn.backlog(),
+        drop: (note: string) => {
+          conn.send({ v: PROTOCOL_VERSION, line: `[emperor: ${note}]` });
+          conn.end();
+        },
+        onClose: (fn: () => void) => conn.onClose(fn),
+      };
+      followEvents(target.events, sink, new Set(req.names), req.since_ms === undefined ? null : Date.now() - req.since_ms);
+      return ok({ following: chosen.map((v) => v.name) });
     }
     case 'logs': {
       const v = target.vassals.get(req.name);

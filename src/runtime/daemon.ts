@@ -1,22 +1,16 @@
-// Smart-attached daemons (SPEC section 5): adopt the live one, or launch and wait for its pidfile;
-// then supervise that pid, never a reused one, never someone else's process.
-import { closeSync, constants, fstatSync, ftruncateSync, openSync, watch, writeSync, type FSWatcher } from 'node:fs';
-import { basename, dirname } from 'node:path';
-import { asWho, withRights, type FsRights } from '../io/fs-rights.ts';
-import { bootTimeMs, identify, readPidfile, type ProcessIdentity } from '../io/pidfile.ts';
-import { groupAlive, killGroup } from '../io/process-group.ts';
+// Smart-attached daemons (SPEC section 5): the thin runner of src/core/daemon-watch.ts. It reads the
+// pidfile and the process it names, feeds the watch, and carries out what the watch decides.
+import { asWho, type FsRights } from '../io/fs-rights.ts';
 import type { DaemonRecords } from '../io/daemon-records.ts';
 import type { SpawnRequest, Spawner } from '../io/spawner.ts';
+import { decide, initialWatch, type WatchContext, type WatchEffect, type WatchEvent, type WatchState } from '../core/daemon-watch.ts';
+import type { DaemonPorts, TimerHandle } from './ports.ts';
+import { describeErrno, failed, type Failed } from '../core/errors.ts';
 import type { PendingSpawn, Supervised } from './supervised.ts';
+import { supervise, type SuperviseOptions } from './daemon-supervise.ts';
 
-/** How often a daemon's pid is checked (SPEC: at least once a second). */
-export const DAEMON_CHECK_MS = 1000;
-/** How often the pidfile is read while waiting for it. */
-const WAIT_POLL_MS = 50;
-/** A daemon with no record is adopted only if it wrote its pidfile within this long after it started. */
-export const MAX_PIDFILE_DELAY_MS = 60_000;
-// Clock ticks are 10 ms: start times are compared with this much slack.
-const SLACK_MS = 50;
+export { DAEMON_CHECK_MS } from './daemon-supervise.ts';
+export { MAX_PIDFILE_DELAY_MS } from '../core/daemon-watch-judge.ts';
 
 /** Everything one daemon start needs. */
 export interface DaemonOptions {
@@ -37,205 +31,143 @@ export interface DaemonOptions {
   /** what stops the daemon, should one appear after its start was cancelled. */
   stopSignal: string;
   stopTimeoutMs: number;
-}
-
-/** Why the process a pidfile names is not this daemon, or null when it is. */
-export function notOurs(id: ProcessIdentity, mtimeMs: number, o: Pick<DaemonOptions, 'name' | 'uid' | 'emperorPid' | 'records'>): string | null {
-  if (id.pid === 1) return 'it is pid 1';
-  if (id.pid === o.emperorPid) return 'it is the emperor itself';
-  const rec = o.records.get(o.name);
-  if (rec !== null && rec.pid === id.pid && rec.startTicks === id.startTicks && Math.abs(rec.bootMs - bootTimeMs()) < 2000) return null;
-  if (id.uid !== o.uid) return `it runs as uid ${id.uid}, not ${o.uid}`;
-  if (id.startMs > mtimeMs + SLACK_MS) return 'it started after the pidfile was written (a reused pid)';
-  if (mtimeMs - id.startMs > MAX_PIDFILE_DELAY_MS) {
-    return `it started ${Math.round((mtimeMs - id.startMs) / 1000)} s before the pidfile was written: an unrelated older process`;
-  }
-  return null;
-}
-
-/**
- * A daemon being supervised through its pid. With `group`, signals go to its process group: a
- * foreground command the emperor launched (smart-attach-daemon2) leads its own group, and
- * `/bin/sh -c` may keep the real program as its child.
- */
-function supervise(id: ProcessIdentity, o: DaemonOptions): Supervised {
-  const group = o.pidfileBy === 'emperor';
-  const listeners: Array<(code: number | null, signal: string | null) => void> = [];
-  let watcher: FSWatcher | null = null;
-  let timer: NodeJS.Timeout | null = null;
-  let done = false;
-  const same = (): boolean => identify(id.pid)?.startTicks === id.startTicks;
-  const finish = (): void => {
-    if (done) return;
-    done = true;
-    if (timer !== null) clearInterval(timer);
-    watcher?.close();
-    o.records.delete(o.name);
-    for (const l of listeners) l(null, null);
-  };
-  const check = (): void => {
-    if (!same()) finish();
-  };
-  timer = setInterval(check, DAEMON_CHECK_MS);
-  try {
-    watcher = watch(dirname(o.pidfile), (_event, file) => {
-      if (file === null || file === basename(o.pidfile)) check();
-    });
-    watcher.on('error', () => {});
-  } catch {
-    // the pid check alone still runs every second
-  }
-  const unrecorded = o.records.set(o.name, { pid: id.pid, startTicks: id.startTicks, bootMs: bootTimeMs(), pidfile: o.pidfile });
-  if (unrecorded !== null) o.note(unrecorded);
-  return {
-    pid: id.pid,
-    guarded: false,
-    // Never a signal to a pid that now belongs to another process.
-    signal: (sig) => {
-      // A group id cannot be reused while any member lives: its members are still the daemon's.
-      if (group ? !same() && !groupAlive(id.pid) : !same()) return check();
-      try {
-        process.kill(group ? -id.pid : id.pid, sig as NodeJS.Signals);
-      } catch {
-        check();
-      }
-    },
-    // Never to a pid that now belongs to another process.
-    signalMain: (sig) => {
-      if (!same()) return false;
-      try {
-        process.kill(id.pid, sig as NodeJS.Signals);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    alive: () => (!done && same()) || (group && groupAlive(id.pid)),
-    onExit: (l) => listeners.push(l),
-    release: () => {
-      done = true;
-      if (timer !== null) clearInterval(timer);
-      watcher?.close();
-    },
-  };
+  /** time, signals and the system's facts (pidfiles, identities). */
+  ports: DaemonPorts;
 }
 
 /** Adopts the live daemon its pidfile names, or launches the command and waits for the pidfile. */
-export function startDaemon(o: DaemonOptions): Supervised | PendingSpawn | { error: string } {
-  const before = readPidfile(o.pidfile, o.rights);
-  let stale: { pid: number; mtimeMs: number } | null = null;
-  if (before.ok) {
-    const id = identify(before.pid);
-    if (id !== null) {
-      const why = notOurs(id, before.mtimeMs, o);
-      if (why === null) {
-        o.note(`adopted the running daemon pid ${id.pid} (${id.name}) named by ${o.pidfile}`);
-        return supervise(id, o);
-      }
-      o.note(`pidfile ${o.pidfile} names pid ${id.pid} (${id.name}), which is not this daemon: ${why}; it is left alone`);
-    }
-    stale = { pid: before.pid, mtimeMs: before.mtimeMs };
-  }
-  const launchedMs = Date.now();
-  const child = o.spawner.spawn(o.request);
-  if ('error' in child) return child;
-  const launcher = child.pid;
-  o.guard.track(launcher);
-  let launcherExit: string | null = null;
-  child.onExit((code, signal) => {
-    launcherExit = signal !== null ? `killed by ${signal}` : `exited with code ${code ?? '?'}`;
-  });
-  if (o.pidfileBy === 'emperor') {
-    // uWSGI's smart-attach-daemon2: the command stays in the foreground and the emperor writes the pidfile.
-    const id = identify(launcher);
-    o.guard.untrack(launcher);
-    if (id === null) return { error: `${o.name}: the command exited at once` };
-    try {
-      writePidfile(o.pidfile, launcher, o.rights);
-    } catch (err) {
-      killGroup(launcher, 'SIGKILL');
-      return { error: `cannot write pidfile ${o.pidfile}${asWho(o.rights)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
-    }
-    return supervise(id, o);
-  }
-  let cancelled = false;
-  let settle: (r: Supervised | { error: string }) => void = () => {};
-  const pending = new Promise<Supervised | { error: string }>((resolve) => (settle = resolve));
-  let last = 'the pidfile never appeared';
-  const deadline = launchedMs + o.startTimeoutMs;
-  const endLauncher = (): void => {
-    o.guard.untrack(launcher);
-    if (groupAlive(launcher)) killGroup(launcher, 'SIGKILL');
-  };
-  const poll = (): void => {
-    if (cancelled) return;
-    const r = readPidfile(o.pidfile, o.rights);
-    if (r.ok && stale !== null && r.pid === stale.pid && r.mtimeMs === stale.mtimeMs) {
-      last = `pidfile ${o.pidfile} still names pid ${r.pid}, which is not this daemon (the command never rewrote it)`;
-    } else if (r.ok) {
-      const id = identify(r.pid);
-      if (id !== null && id.startMs + SLACK_MS >= launchedMs && id.uid === o.uid && id.pid !== o.emperorPid) {
-        o.guard.untrack(launcher); // the daemon outlives the emperor, launcher group included
-        settle(supervise(id, o));
-        return;
-      }
-      last = id === null ? `pidfile ${o.pidfile} names pid ${r.pid}, which is not running` : `pidfile ${o.pidfile} names pid ${r.pid} (${id.name}), which is not the process this launch started`;
-    } else if (!r.ok) {
-      last = r.message;
-    }
-    if (Date.now() >= deadline) {
-      const foreground = launcherExit === null && groupAlive(launcher);
-      endLauncher();
-      settle({
-        error: `${last} within ${Math.round(o.startTimeoutMs / 1000)} s of the launch` +
-          (foreground ? '; the command was still running in the foreground: it never daemonized (use `command` for a program that stays in the foreground)' : launcherExit !== null ? `; the command ${launcherExit}` : ''),
-      });
-      return;
-    }
-    setTimeout(poll, WAIT_POLL_MS);
-  };
-  setTimeout(poll, 0);
-  return {
-    pending,
-    cancel: (stopDaemon = true) => {
-      if (cancelled) return;
-      cancelled = true;
-      endLauncher();
-      settle({ error: 'start cancelled' });
-      if (!stopDaemon) return; // the emperor shuts down: a daemon that appears is the next emperor's
-      // The launcher may have forked the daemon already: it gets stopped when its pidfile names it.
-      const sweep = (): void => {
-        const r = readPidfile(o.pidfile, o.rights);
-        const id = r.ok && !(stale !== null && r.pid === stale.pid && r.mtimeMs === stale.mtimeMs) ? identify(r.pid) : null;
-        if (id !== null && id.startMs + SLACK_MS >= launchedMs && id.uid === o.uid && id.pid !== o.emperorPid && id.pid !== 1) {
-          o.note(`stopping pid ${id.pid} (${id.name}), the daemon of a start that was cancelled`);
-          try {
-            process.kill(id.pid, o.stopSignal as NodeJS.Signals);
-          } catch {
-            return;
-          }
-          setTimeout(() => {
-            if (identify(id.pid)?.startTicks === id.startTicks) process.kill(id.pid, 'SIGKILL');
-          }, o.stopTimeoutMs).unref();
-          return;
-        }
-        if (Date.now() < deadline) setTimeout(sweep, WAIT_POLL_MS * 4).unref();
-      };
-      sweep();
-    },
-  };
+export function startDaemon(o: DaemonOptions): Supervised | PendingSpawn | Failed {
+  return new DaemonStart(o).begin();
 }
 
-function writePidfile(path: string, pid: number, rights: FsRights | null): void {
-  withRights(rights, () => {
-    // O_NONBLOCK: a FIFO in the pidfile's place fails (ENXIO) rather than hanging the emperor.
-    const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NONBLOCK | constants.O_NOCTTY, 0o644);
+// One start: the watch's state, its pending answer, and the timers it set.
+class DaemonStart {
+  private state: WatchState = initialWatch;
+  private readonly ctx: WatchContext;
+  private readonly queue: WatchEvent[] = [];
+  private busy = false;
+  private settle: (r: Supervised | Failed) => void = () => {};
+  private adopted: Supervised | null = null;
+  private launchError: Failed | null = null;
+  private timer: TimerHandle | null = null;
+  private launcher = -1;
+
+  constructor(private readonly o: DaemonOptions) {
+    this.ctx = { name: o.name, pidfile: o.pidfile, uid: o.uid, emperorPid: o.emperorPid, foreground: o.pidfileBy === 'emperor', startTimeoutMs: o.startTimeoutMs, stopSignal: o.stopSignal, stopTimeoutMs: o.stopTimeoutMs };
+  }
+
+  begin(): Supervised | PendingSpawn | Failed {
+    const { facts } = this.o.ports;
+    const reading = facts.readPidfile(this.o.pidfile, this.o.rights);
+    const id = reading.ok ? facts.identify(reading.pid) : null;
+    // The record is read only when a live process may be adopted (as before: no needless file reads).
+    const record = id !== null ? this.o.records.get(this.o.name) : null;
+    this.feed({ type: 'begin', reading, id, record, bootMs: id !== null ? facts.bootTimeMs() : 0 });
+    if (this.adopted !== null) return this.adopted;
+    if (this.launchError !== null) return this.launchError;
+    if (this.o.pidfileBy === 'emperor') return this.foreground();
+    const pending = new Promise<Supervised | Failed>((resolve) => (this.settle = resolve));
+    return { pending, cancel: (stopDaemon = true) => this.feed({ type: 'cancel', stopDaemon }) };
+  }
+
+  // uWSGI's smart-attach-daemon2: the command stays in the foreground and the emperor writes the pidfile.
+  private foreground(): Supervised | Failed {
+    const { facts, signals } = this.o.ports;
+    const launcher = this.launcher;
+    const id = facts.identify(launcher);
+    this.o.guard.untrack(launcher);
+    if (id === null) return failed('E_SPAWN_FAILED', `${this.o.name}: the command exited at once`);
     try {
-      if (!fstatSync(fd).isFile()) throw new Error('not a regular file');
-      ftruncateSync(fd, 0);
-      writeSync(fd, `${pid}\n`);
-    } finally {
-      closeSync(fd);
+      facts.writePidfile(this.o.pidfile, launcher, this.o.rights);
+    } catch (err) {
+      signals.killGroup(launcher, 'SIGKILL');
+      return failed('E_PIDFILE_WRITE', `cannot write pidfile ${this.o.pidfile}${asWho(this.o.rights)}: ${describeErrno(err)}`);
     }
-  });
+    return supervise(id, this.superviseOptions());
+  }
+
+  // Events raised while effects run are queued, never re-entered.
+  private feed(ev: WatchEvent): void {
+    this.queue.push(ev);
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) {
+        const step = decide(this.state, next, this.ctx);
+        this.state = step.state;
+        for (const e of step.effects) this.apply(e);
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private apply(e: WatchEffect): void {
+    const { signals, facts } = this.o.ports;
+    switch (e.type) {
+      case 'note':
+        return this.o.note(e.message);
+      case 'adopt':
+        this.adopted = supervise(e.id, this.superviseOptions());
+        return this.settle(this.adopted);
+      case 'launch':
+        return this.launch();
+      case 'track':
+        return this.o.guard.track(e.pid);
+      case 'untrack':
+        return this.o.guard.untrack(e.pid);
+      case 'end-launcher':
+        this.o.guard.untrack(e.pid);
+        if (signals.groupAlive(e.pid)) signals.killGroup(e.pid, 'SIGKILL');
+        return;
+      case 'poll-after':
+        return this.after(e.ms, false, () => this.read('poll'));
+      case 'check-launcher':
+        return void this.queue.push({ type: 'launcher', alive: signals.groupAlive(e.pid) });
+      case 'settle-error':
+        return this.settle(failed(e.code, e.error));
+      case 'sweep-after':
+        // The first look is at once, as the cancel happens.
+        if (e.ms === 0) return this.read('sweep');
+        return this.after(e.ms, true, () => this.read('sweep'));
+      case 'signal':
+        return void signals.kill(e.pid, e.signal);
+      case 'stray-timer': {
+        const pid = this.state.phase === 'stopping-stray' ? this.state.stray.pid : -1;
+        return this.after(e.ms, true, () => this.feed({ type: 'stray-timeout', id: facts.identify(pid) }));
+      }
+    }
+  }
+
+  private launch(): void {
+    const launchedMs = this.o.ports.time.wallMs();
+    const child = this.o.spawner.spawn(this.o.request);
+    if ('error' in child) {
+      this.launchError = child;
+      return;
+    }
+    this.launcher = child.pid;
+    this.queue.push({ type: 'launched', pid: child.pid, launchedMs });
+    child.onExit((code, signal) => this.feed({ type: 'launcher-exit', code, signal }));
+  }
+
+  // Reads the pidfile and the process it names, as a poll or a sweep.
+  private read(type: 'poll' | 'sweep'): void {
+    const { facts, time } = this.o.ports;
+    const reading = facts.readPidfile(this.o.pidfile, this.o.rights);
+    const event = { type, reading, id: reading.ok ? facts.identify(reading.pid) : null, now: time.wallMs() };
+    if (this.busy) this.queue.push(event);
+    else this.feed(event);
+  }
+
+  private after(ms: number, unref: boolean, fn: () => void): void {
+    const timers = this.o.ports.time.timers;
+    timers.clearTimeout(this.timer);
+    this.timer = timers.setTimeout(fn, ms);
+    if (unref) this.timer.unref?.();
+  }
+
+  private superviseOptions(): SuperviseOptions {
+    return { name: this.o.name, pidfile: this.o.pidfile, group: this.o.pidfileBy === 'emperor', records: this.o.records, ports: this.o.ports, note: this.o.note };
+  }
 }

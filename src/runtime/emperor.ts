@@ -1,27 +1,17 @@
 // The emperor: owns every vassal, keeps them in step with the directory, and shuts them down in order.
+// Every effect it reaches comes through the ports it is given (src/runtime/emperor-ports.ts).
 import { Vassal } from './vassal.ts';
 import type { VassalServices } from './vassal-services.ts';
 import type { EventLog } from './event-log.ts';
-import type { Clock } from './clock.ts';
-import type { Spawner } from '../io/spawner.ts';
-import { listVassalFiles, watchVassalDir, type DirEntry, type DirWatch } from '../io/vassal-dir.ts';
-import { VassalFileReader } from './vassal-file-reader.ts';
-import { groupAlive, killGroup, killProcess } from '../io/process-group.ts';
-import { Guardian } from '../io/guardian.ts';
-import { Sampler } from '../io/sampler.ts';
-import { DaemonRecords } from '../io/daemon-records.ts';
-import { join } from 'node:path';
-import type { InstanceRunner } from './instance-runner.ts';
-import { probe } from '../io/health-probe.ts';
-import { directoryTrustProblem } from './directory-trust.ts';
-import { openListenSocket, type ListenSocket } from '../io/listen-socket.ts';
-import { withRights, type FsRights } from '../io/fs-rights.ts';
-import type { SocketAddress } from '../config/socket-address.ts';
-import { planReconcile, type Current, type Desired } from '../core/reconcile.ts';
+import type { DirWatch } from '../io/vassal-dir.ts';
+import { planReconcile, type Desired } from '../core/reconcile.ts';
 import { stopBatches } from '../core/stop-order.ts';
 import { StartQueue } from './start-queue.ts';
-import type { CgroupTree } from '../io/cgroup-tree.ts';
-import { CgroupUsage } from '../io/cgroup-usage.ts';
+import type { EmperorPorts, GuardianPort } from './emperor-ports.ts';
+import type { TimerHandle } from './ports.ts';
+import { currentFleet, sampleFleet, vassalServices } from './emperor-services.ts';
+import { DependencyWaits } from './dependency-waits.ts';
+import { DirectoryReader, reportInvalid } from './directory-reader.ts';
 
 /** Debounce between a watcher event and the reconcile it schedules: short, so pickup stays fast. */
 export const RECONCILE_DEBOUNCE_MS = 5;
@@ -31,92 +21,65 @@ export const START_BATCH = 16;
 
 /** What the emperor is told at start. */
 export interface EmperorOptions {
-  vassalsDir: string;
   logDir: string;
-  /** runtime state: daemon records live under it. */
-  stateDir: string;
   /** the uWSGI binary for `[uwsgi]` app files. */
   uwsgi: string;
+  /** --uwsgi-heartbeat-timeout (default 30 s). */
+  uwsgiHeartbeatMs?: number;
   rescanIntervalMs: number;
   /** CPU/RSS sampling period; 0 turns sampling off. */
   sampleIntervalMs: number;
   env: Record<string, string | undefined>;
   events: EventLog;
-  clock: Clock;
-  spawner: Spawner;
   stdout(text: string): void;
   stderr(text: string): void;
-  /** --tyrant: each vassal runs as its file's owner. */
-  tyrant?: boolean;
-  /** the emperor runs as root: it trusts only root's files (SPEC section 10); defaults to its euid. */
-  root?: boolean;
-  /** containment by cgroup (null or absent: process groups). */
-  cgroups?: CgroupTree | null;
+  /** every effect: time, signals, spawner, guardian, sampler, records, probe, sockets, the directory. */
+  ports: EmperorPorts;
   /** A vassal appeared, went or changed state (for systemd's STATUS=). */
   onChange?(): void;
 }
 
-
 /** Owns the fleet. */
 export class Emperor {
   readonly vassals = new Map<string, Vassal>();
-  readonly guardian: Guardian;
+  readonly guardian: GuardianPort;
   private readonly removing = new Set<string>();
-  private readonly waiting = new Set<Vassal>();
-  private readonly files: VassalFileReader;
+  private readonly waits: DependencyWaits;
+  private readonly directory: DirectoryReader;
   private readonly missingSince = new Map<string, number>();
   private readonly services: VassalServices;
+  private readonly ports: EmperorPorts;
   private watcher: DirWatch | null = null;
-  private debounce: NodeJS.Timeout | null = null;
-  private recheck: NodeJS.Timeout | null = null;
-  private rescan: NodeJS.Timeout | null = null;
-  private sampling: NodeJS.Timeout | null = null;
-  private readonly sampler = new Sampler();
-  private readonly cgroupUsage = new CgroupUsage();
-  private dirError: string | null = null;
+  private debounce: TimerHandle | null = null;
+  private recheck: TimerHandle | null = null;
+  private rescan: TimerHandle | null = null;
+  private sampling: TimerHandle | null = null;
   private lastReconcile = -Infinity;
   private readonly starts: StartQueue<Vassal>;
-  private readonly root: boolean;
   shuttingDown = false;
 
   constructor(private readonly opts: EmperorOptions) {
-    this.guardian = new Guardian((m) => opts.events.warn(m));
-    this.root = opts.root ?? process.geteuid?.() === 0;
+    this.ports = opts.ports;
+    this.guardian = opts.ports.guardian;
+    this.waits = new DependencyWaits(this.vassals, this.removing);
+    this.directory = new DirectoryReader(opts.ports.dir, opts.ports.files, opts.events);
     this.starts = new StartQueue(START_BATCH, (v) => {
       if (!this.shuttingDown && this.vassals.get(v.name) === v && !this.removing.has(v.name)) v.start();
-    });
-    this.files = new VassalFileReader(opts.env, (warning) => opts.events.warn(warning), { root: this.root, tyrant: opts.tyrant === true });
-    this.services = {
-      clock: opts.clock,
-      timers: { setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout), setInterval: (f, ms) => setInterval(f, ms), clearInterval: (h) => clearInterval(h as NodeJS.Timeout) },
-      random: Math.random,
-      signals: { killGroup: (g, s) => killGroup(g, s as NodeJS.Signals), kill: (p, s) => killProcess(p, s as NodeJS.Signals), groupAlive },
-      spawner: opts.spawner,
-      guardian: this.guardian,
-      events: opts.events,
-      logDir: opts.logDir,
-      baseEnv: opts.env,
-      stdout: opts.stdout,
-      stderr: opts.stderr,
-      groupAlive,
-      killGroup: (g, s) => void killGroup(g, s as NodeJS.Signals),
-      missingDependencies: (v) => this.missingDependencies(v),
-      stateChanged: (v) => this.stateChanged(v),
-      probe,
-      openSocket: openSocketAs,
-      records: new DaemonRecords(join(opts.stateDir, 'daemons')),
-      uwsgi: opts.uwsgi,
-      cgroups: opts.cgroups ?? null,
-    };
+    }, opts.ports.nextTurn);
+    this.services = vassalServices(opts.ports, { ...opts, missingDependencies: (v) => this.waits.missing(v), stateChanged: (v) => this.stateChanged(v), lookup: (name) => this.vassals.get(name) });
+  }
+
+  private get timers(): EmperorPorts['time']['timers'] {
+    return this.ports.time.timers;
   }
 
   /** Starts the guardian, the first reconcile, the watcher and the periodic rescan. */
   start(): void {
     this.guardian.start();
     this.reconcile();
-    this.watcher = watchVassalDir(this.opts.vassalsDir, () => this.schedule(), (err) => this.opts.events.warn(`watcher: ${err.message}`));
-    this.rescan = setInterval(() => this.reconcile(), this.opts.rescanIntervalMs);
-    if (this.opts.sampleIntervalMs > 0) this.sampling = setInterval(() => this.sample(), this.opts.sampleIntervalMs);
+    this.watcher = this.ports.dir.watch(() => this.schedule(), (err) => this.opts.events.warn(`watcher: ${err.message}`));
+    this.rescan = this.timers.setInterval(() => this.reconcile(), this.opts.rescanIntervalMs);
+    if (this.opts.sampleIntervalMs > 0) this.sampling = this.timers.setInterval(() => this.sample(), this.opts.sampleIntervalMs);
   }
 
   /** Resolves once every vassal the last reconcile found to start has been started (spawned). */
@@ -126,30 +89,13 @@ export class Emperor {
 
   /** Samples CPU and memory of every live instance's process group; enforces max-rss. */
   sample(): void {
-    const live: Array<[Vassal, InstanceRunner, number]> = [];
-    for (const v of this.vassals.values()) {
-      for (const r of v.allRunners()) {
-        const pgid = r.pgid;
-        if (pgid !== null) live.push([v, r, pgid]);
-        else r.usage = null;
-      }
-    }
-    const tree = this.opts.cgroups ?? null;
-    const usage = this.cgroupUsage.overlay(this.sampler.sample(live.map(([, , g]) => g), this.opts.clock.now()), (pid) => tree?.cgroupOf(pid) ?? null, this.opts.clock.now());
-    for (const [v, r, pgid] of live) {
-      const u = usage.get(pgid);
-      if (u === undefined) continue;
-      r.usage = { rssBytes: u.rssBytes, cpuPercent: u.cpuPercent };
-      v.cpuSeconds += u.cpuSecondsDelta;
-      const limit = v.spec?.maxRss ?? null;
-      if (limit !== null && u.rssBytes > limit) r.dispatch({ type: 'over-memory', rss: u.rssBytes, limit });
-    }
+    sampleFleet(this.vassals.values(), this.ports.sampler, this.ports.time.clock.now(), this.ports.cgroups);
   }
 
   /** Changes the periodic rescan (SIGHUP with a new --config). */
   setRescanInterval(ms: number): void {
-    if (this.rescan !== null) clearInterval(this.rescan);
-    this.rescan = setInterval(() => this.reconcile(), ms);
+    this.timers.clearInterval(this.rescan);
+    this.rescan = this.timers.setInterval(() => this.reconcile(), ms);
   }
 
   /**
@@ -158,8 +104,8 @@ export class Emperor {
    */
   schedule(delayMs: number = RECONCILE_DEBOUNCE_MS): void {
     if (this.shuttingDown || this.debounce !== null) return;
-    const quiet = this.opts.clock.now() - this.lastReconcile > delayMs;
-    this.debounce = setTimeout(() => {
+    const quiet = this.ports.time.clock.now() - this.lastReconcile > delayMs;
+    this.debounce = this.timers.setTimeout(() => {
       this.debounce = null;
       this.reconcile();
     }, quiet ? 0 : delayMs);
@@ -168,30 +114,11 @@ export class Emperor {
   /** Lists the directory, reads what changed, and acts on the differences. */
   reconcile(): void {
     if (this.shuttingDown) return;
-    this.lastReconcile = this.opts.clock.now();
-    let entries: DirEntry[];
-    try {
-      entries = listVassalFiles(this.opts.vassalsDir);
-      const untrusted = this.root ? directoryTrustProblem(this.opts.vassalsDir, this.opts.tyrant === true) : null;
-      if (untrusted !== null) throw new Error(untrusted);
-      if (this.dirError !== null) this.opts.events.info(`vassal directory ${this.opts.vassalsDir} is readable again`);
-      this.dirError = null;
-    } catch (err) {
-      const msg = `cannot use vassal directory ${this.opts.vassalsDir}: ${(err as Error).message}; running vassals are kept, and no file is read until it is fixed`;
-      if (msg !== this.dirError) this.opts.events.write({ level: 'error', message: msg });
-      this.dirError = msg;
-      return;
-    }
-    const desired = this.files.read(entries);
-    const current: Current[] = [...this.vassals.values()].map((v) => ({
-      name: v.name,
-      file: v.fileStatus.file,
-      version: v.fileStatus.version,
-      spec: v.spec,
-      error: v.fileStatus.error,
-      removing: this.removing.has(v.name),
-    }));
-    for (const op of planReconcile(desired, current, this.missingSince, this.opts.clock.now())) {
+    this.lastReconcile = this.ports.time.clock.now();
+    const desired = this.directory.read();
+    if (desired === null) return;
+    const current = currentFleet(this.vassals.values(), this.removing);
+    for (const op of planReconcile(desired, current, this.missingSince, this.ports.time.clock.now())) {
       switch (op.op) {
         case 'add':
           this.add(op.desired);
@@ -206,21 +133,21 @@ export class Emperor {
         case 'invalid': {
           const v = this.vassals.get(op.desired.name);
           if (v === undefined) break;
-          v.markInvalid(op.desired.file, op.desired.error ?? 'unusable file', op.desired.version);
+          v.markInvalid(op.desired.file, op.desired.error ?? 'unusable file', op.desired.version, op.desired.dialect ?? null);
           if (op.desired.stop === true) {
-            this.reportInvalid(v.name, op.desired.error ?? '', false);
+            reportInvalid(this.opts.events, v.name, op.desired.error ?? '', false);
             void v.stop();
             break;
           }
-          this.reportInvalid(v.name, op.desired.error ?? '', v.instanceState !== 'STOPPED');
+          reportInvalid(this.opts.events, v.name, op.desired.error ?? '', v.instanceState !== 'STOPPED');
           break;
         }
         case 'remove':
           void this.remove(op.name);
           break;
         case 'recheck':
-          if (this.recheck !== null) clearTimeout(this.recheck);
-          this.recheck = setTimeout(() => {
+          this.timers.clearTimeout(this.recheck);
+          this.recheck = this.timers.setTimeout(() => {
             this.recheck = null;
             this.reconcile();
           }, op.afterMs);
@@ -232,10 +159,10 @@ export class Emperor {
   /** Stops every vassal, dependents before their dependencies, each with its own timeout. */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
-    for (const t of [this.debounce, this.recheck]) if (t !== null) clearTimeout(t);
-    if (this.rescan !== null) clearInterval(this.rescan);
-    if (this.sampling !== null) clearInterval(this.sampling);
-    this.sampler.close();
+    for (const t of [this.debounce, this.recheck]) this.timers.clearTimeout(t);
+    this.timers.clearInterval(this.rescan);
+    this.timers.clearInterval(this.sampling);
+    this.ports.sampler.close();
     await this.watcher?.close();
     // Nothing starts again from here on (a control request during shutdown included).
     for (const v of this.vassals.values()) v.retired = true;
@@ -248,6 +175,7 @@ export class Emperor {
     for (const v of this.vassals.values()) v.dispose();
     await Promise.all([...this.vassals.values()].map((v) => v.closeLogs()));
     this.guardian.close();
+    this.ports.readiness?.close();
   }
 
   /** Kills every process group at once: the operator insisted (second SIGINT). */
@@ -257,11 +185,11 @@ export class Emperor {
   }
 
   private add(d: Desired): void {
-    const v = new Vassal(d.name, d.spec, { file: d.file, error: d.error, version: d.version }, this.services);
+    const v = new Vassal(d.name, d.spec, { file: d.file, error: d.error, version: d.version, dialect: d.dialect ?? null }, this.services);
     this.vassals.set(d.name, v);
     this.opts.onChange?.();
     if (d.error !== null) {
-      this.reportInvalid(d.name, d.error, false);
+      reportInvalid(this.opts.events, d.name, d.error, false);
       return;
     }
     this.opts.events.write({ level: 'info', vassal: d.name, message: `found ${d.file}` });
@@ -272,7 +200,7 @@ export class Emperor {
     const v = this.vassals.get(name);
     if (v === undefined) return;
     this.removing.add(name);
-    this.waiting.delete(v);
+    this.waits.forget(v);
     this.opts.events.write({ level: 'info', vassal: name, message: `file removed: ${v.fileStatus.file}; stopping` });
     await v.stop(true);
     v.dispose();
@@ -284,38 +212,8 @@ export class Emperor {
     this.schedule(); // its file may have come back meanwhile
   }
 
-  private reportInvalid(name: string, error: string, keptRunning: boolean): void {
-    for (const line of error.split('\n')) this.opts.events.write({ level: 'error', vassal: name, state: 'INVALID', message: line });
-    if (keptRunning) this.opts.events.write({ level: 'warn', vassal: name, message: 'the previous version keeps running until the file is fixed' });
-  }
-
-  // Dependencies not RUNNING yet; a vassal that must wait is retried as they change.
-  private missingDependencies(v: Vassal): string[] {
-    const missing = (v.spec?.depends ?? []).filter((d) => this.vassals.get(d)?.instanceState !== 'RUNNING' || this.removing.has(d));
-    if (missing.length > 0) this.waiting.add(v);
-    else this.waiting.delete(v);
-    return missing;
-  }
-
   private stateChanged(changed: Vassal): void {
     this.opts.onChange?.();
-    if (this.shuttingDown || this.waiting.size === 0 || changed.instanceState !== 'RUNNING') return;
-    for (const v of [...this.waiting]) {
-      if (!v.wanted || v.spec === null) {
-        this.waiting.delete(v);
-        continue;
-      }
-      v.start();
-    }
+    if (!this.shuttingDown) this.waits.changed(changed);
   }
-}
-
-// A vassal's socket, with its rights for the path a Unix socket takes (made, replaced, removed):
-// a vassal never gets the emperor to create or remove a file it could not itself. Binding a port
-// below 1024 keeps the emperor's capability (root's files may grant it; --tyrant files cannot).
-function openSocketAs(a: SocketAddress, rights: FsRights | null): ListenSocket | { error: string } {
-  const s = withRights(rights, () => openListenSocket(a));
-  if ('error' in s || rights === null) return s;
-  const close = s.close;
-  return { ...s, close: () => withRights(rights, close) };
 }

@@ -1,11 +1,13 @@
 // Probes one instance's health check on a schedule while it has a process, feeding results back.
 import type { ProbeResult } from '../io/health-probe.ts';
+import type { TimerHandle, Timers } from './ports.ts';
 
 /** While STARTING, probe at least this often, so a ready process turns RUNNING promptly. */
 export const STARTING_PROBE_MS = 500;
 
 /** What the monitor needs: where and how to probe, and where results go. */
 export interface HealthMonitorHost {
+  timers: Timers;
   target(): string | null;
   timing(): { intervalMs: number; timeoutMs: number };
   probe(target: string, timeoutMs: number): Promise<ProbeResult>;
@@ -15,7 +17,7 @@ export interface HealthMonitorHost {
 
 /** One probe at a time, the next one scheduled after the last one's answer. */
 export class HealthMonitor {
-  private timer: NodeJS.Timeout | null = null;
+  private timer: TimerHandle | null = null;
   private generation = 0;
 
   constructor(private readonly host: HealthMonitorHost) {}
@@ -30,7 +32,7 @@ export class HealthMonitor {
   /** Stops probing; an answer still in flight is dropped. */
   stop(): void {
     this.generation++;
-    if (this.timer !== null) clearTimeout(this.timer);
+    this.host.timers.clearTimeout(this.timer);
     this.timer = null;
   }
 
@@ -40,8 +42,8 @@ export class HealthMonitor {
   }
 
   private schedule(gen: number, ms: number): void {
-    this.timer = setTimeout(() => void this.run(gen), ms);
-    this.timer.unref();
+    this.timer = this.host.timers.setTimeout(() => void this.run(gen), ms);
+    this.timer.unref?.();
   }
 
   private async run(gen: number): Promise<void> {

@@ -1,17 +1,26 @@
 // Carries out the lifecycle's effects for one instance: spawns, signals, timers, and feeds back events.
-import { transition, initialInstance, GROUP_POLL_MS } from '../core/lifecycle.ts';
-import type { Effect, Instance, LifecycleEvent, LifecyclePolicy, TimerName } from '../core/lifecycle.ts';
+import { transition, initialInstance } from '../core/lifecycle.ts';
+import type { Effect, Instance, LifecycleEvent, LifecyclePolicy, TimerName, Transition } from '../core/lifecycle.ts';
 import type { PendingSpawn, Supervised } from './supervised.ts';
 import type { Clock } from './clock.ts';
 import { HealthMonitor } from './health-monitor.ts';
 import type { ProbeResult } from '../io/health-probe.ts';
+import type { Random, TimerHandle, Timers } from './ports.ts';
+import { RunnerTimers } from './runner-timers.ts';
+import { RunnerProcess } from './runner-process.ts';
+import type { Failed } from '../core/errors.ts';
+import { listenReadiness } from './readiness-link.ts';
 
 /** What a runner needs from its surroundings; the vassal supplies it. */
 export interface InstanceHost {
   clock: Clock;
+  /** lifecycle timers and group polls: never the global setTimeout. */
+  timers: Timers;
+  /** backoff jitter. */
+  random: Random;
   policy(): LifecyclePolicy;
   /** starts the process for this instance (now, or later for a daemon), or says why it cannot. */
-  spawn(index: number): Supervised | PendingSpawn | { error: string };
+  spawn(index: number): Supervised | PendingSpawn | Failed;
   /** a process group the guardian must kill should the emperor die, or no longer. */
   trackGroup(pgid: number): void;
   untrackGroup(pgid: number): void;
@@ -21,6 +30,8 @@ export interface InstanceHost {
   healthTarget(index: number): string | null;
   healthTiming(): { intervalMs: number; timeoutMs: number };
   probe(target: string, timeoutMs: number): Promise<ProbeResult>;
+  /** sees every transition with its effects (scenario tests); optional. */
+  transitioned?(t: Transition): void;
 }
 
 /** Resources the instance used at the last sample. */
@@ -29,17 +40,11 @@ export interface Usage {
   cpuPercent: number | null;
 }
 
-// One started process, kept until nothing of it is left.
-interface ProcessRecord {
-  sup: Supervised;
-  exited: boolean;
-}
-
 /** One instance of a vassal: its lifecycle state and the resources that state implies. */
 export class InstanceRunner {
   private inst: Instance = initialInstance();
-  private readonly timers = new Map<TimerName, NodeJS.Timeout>();
-  private proc: ProcessRecord | null = null;
+  private readonly timers: RunnerTimers;
+  private proc: RunnerProcess | null = null;
   private readonly queue: LifecycleEvent[] = [];
   private busy = false;
   private pending: PendingSpawn | null = null;
@@ -51,7 +56,9 @@ export class InstanceRunner {
     readonly index: number,
     private readonly host: InstanceHost,
   ) {
+    this.timers = new RunnerTimers(host.timers);
     this.health = new HealthMonitor({
+      timers: host.timers,
       target: () => host.healthTarget(index),
       timing: () => host.healthTiming(),
       probe: (t, ms) => host.probe(t, ms),
@@ -117,15 +124,20 @@ export class InstanceRunner {
 
   /** Drops every timer (the emperor is going away). */
   dispose(): void {
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
+    this.timers.clearAll();
     this.health.stop();
+  }
+
+  /** The lifecycle timers pending now, by name. */
+  get pendingTimers(): ReadonlyMap<TimerName, TimerHandle> {
+    return this.timers.handles;
   }
 
   private step(ev: LifecycleEvent): void {
     const before = this.inst;
-    const t = transition(before, ev, { now: this.host.clock.now(), random: Math.random(), policy: this.host.policy() });
+    const t = transition(before, ev, { now: this.host.clock.now(), random: this.host.random(), policy: this.host.policy() });
     this.inst = t.next;
+    this.host.transitioned?.(t);
     for (const effect of t.effects) this.apply(effect);
     // A stop while a daemon is still being launched ends the launch.
     if (this.pending !== null && this.inst.state === 'STOPPING') this.pending.cancel();
@@ -151,28 +163,16 @@ export class InstanceRunner {
       case 'kill-group':
         if (this.proc === null) return;
         this.proc.sup.signal(effect.signal);
-        if (this.proc.exited && effect.signal === 'SIGKILL') this.watchUntilGone(this.proc);
+        if (this.proc.exited && effect.signal === 'SIGKILL') this.proc.untrackWhenGone();
         return;
       case 'set-timer': {
-        this.clearTimer(effect.timer);
         const timer = effect.timer;
-        const handle = setTimeout(() => {
-          this.timers.delete(timer);
-          // Only the group poll needs to know whether the group lives: spare the others the check.
-          this.dispatch({ type: 'timer', timer, groupAlive: timer === 'group-poll' && this.currentGroupAlive() });
-        }, effect.ms);
-        this.timers.set(timer, handle);
-        return;
+        // Only the group poll needs to know whether the group lives: spare the others the check.
+        return this.timers.set(timer, effect.ms, () => this.dispatch({ type: 'timer', timer, groupAlive: timer === 'group-poll' && (this.proc?.groupAlive() ?? false) }));
       }
       case 'clear-timer':
-        return this.clearTimer(effect.timer);
+        return this.timers.clear(effect.timer);
     }
-  }
-
-  private clearTimer(name: TimerName): void {
-    const t = this.timers.get(name);
-    if (t !== undefined) clearTimeout(t);
-    this.timers.delete(name);
   }
 
   private spawn(): void {
@@ -199,32 +199,11 @@ export class InstanceRunner {
   }
 
   private attach(sup: Supervised): void {
-    const record: ProcessRecord = { sup, exited: false };
-    this.proc = record;
-    if (sup.guarded) this.host.trackGroup(sup.pid);
-    sup.onExit((code, signal) => {
-      record.exited = true;
-      const alive = sup.alive();
-      if (!alive && sup.guarded) this.host.untrackGroup(sup.pid);
-      if (this.proc === record) this.dispatch({ type: 'exited', code, signal, groupAlive: alive });
+    const record: RunnerProcess = new RunnerProcess(sup, this.host, (code, signal, groupAlive) => {
+      if (this.proc === record) this.dispatch({ type: 'exited', code, signal, groupAlive });
     });
-  }
-
-  // Whether the current process still has anything alive; forgets a group once it is empty.
-  private currentGroupAlive(): boolean {
-    const rec = this.proc;
-    if (rec === null) return false;
-    const alive = rec.sup.alive();
-    if (!alive && rec.exited && rec.sup.guarded) this.host.untrackGroup(rec.sup.pid);
-    return alive;
-  }
-
-  // Orphans of a crashed leader were sent SIGKILL: forget the group once they are gone.
-  private watchUntilGone(rec: ProcessRecord): void {
-    const check = (): void => {
-      if (rec.sup.alive()) setTimeout(check, GROUP_POLL_MS).unref();
-      else if (rec.sup.guarded) this.host.untrackGroup(rec.sup.pid);
-    };
-    check();
+    this.proc = record;
+    // sd_notify messages, uWSGI Emperor bytes and ready log lines of this process come in as lifecycle events.
+    listenReadiness(sup, (ev) => this.dispatch(ev));
   }
 }

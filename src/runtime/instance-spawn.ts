@@ -1,140 +1,194 @@
-// Starts one instance's process: the socket it inherits, then a plain child, a piped child or a daemon.
+// Starts one instance's process: the socket it inherits, then its spawn plan carried out in one place
+// (a plain child, a piped child or a daemon).
 import type { VassalSpec } from '../config/spec.ts';
-import { DAEMON_MIN_START_MS } from '../config/smart-daemon.ts';
-import type { VassalServices } from './vassal-services.ts';
-import { buildSpawnRequest, attachOutput, outputGraceMs } from './spawn-request.ts';
+import { attachOutput, type OutputSinks } from './child-output.ts';
 import type { OutputRing } from './output-ring.ts';
 import { startDaemon } from './daemon.ts';
-import { runAs, vassalRights } from './run-as.ts';
+import { lookupRunAs } from './run-as.ts';
 import { spawnPiped } from './piped-spawn.ts';
-import type { VassalLogs } from './vassal-logs.ts';
+import type { LogWriter } from '../io/log-writer.ts';
 import type { PendingSpawn, Supervised } from './supervised.ts';
 import type { VassalSocket } from './vassal-socket.ts';
-import { handOverSocket } from './socket-activation.ts';
-import { explainUnrunnable } from '../io/spawner.ts';
-import { containRequest, contained, containedDaemon } from './cgroup-supervised.ts';
+import { planSpawn, type OutputPlan, type RunAs, type SpawnPlan } from './spawn-plan.ts';
+import { explainUnrunnable, type OutputTarget, type SpawnRequest, type Spawner } from '../io/spawner.ts';
+import type { DaemonRecords } from '../io/daemon-records.ts';
+import type { FsRights } from '../io/fs-rights.ts';
+import type { EventRecord } from './event-log.ts';
+import type { DaemonPorts, Signals } from './ports.ts';
+import { openSpawnFiles } from '../io/log-file-open.ts';
+import { asFailed, failed, failedWith, failureOf, type Failed, type Failure } from '../core/errors.ts';
+import { closeSync } from 'node:fs';
+import type { ReadinessPort } from './emperor-ports.ts';
+import { prepareReadiness, withReadiness } from './readiness-setup.ts';
+import { contained, containedDaemon, spawnCgroup } from './cgroup-supervised.ts';
+import type { CgroupPort, SpawnCgroup } from './emperor-ports.ts';
 
-/** What a spawn borrows from its vassal: the services, its socket, its log files and its output ring. */
+/** What a spawn uses of the emperor's services (VassalServices has all of it). */
+export interface SpawnServices extends OutputSinks {
+  spawner: Spawner;
+  records: DaemonRecords;
+  guardian: { track(pgid: number): void; untrack(pgid: number): void };
+  events: { write(record: EventRecord): void };
+  logDir: string;
+  baseEnv: Record<string, string | undefined>;
+  uwsgi: string;
+  signals: Signals;
+  /** the daemon watch's ports (time, signals, pidfiles and process identities). */
+  daemon: DaemonPorts;
+  groupAlive(pgid: number): boolean;
+  killGroup(pgid: number, signal: string): void;
+  /** the vassals' NOTIFY_SOCKET and uWSGI Emperor pipes; absent: no vassal may announce readiness. */
+  readiness?: ReadinessPort;
+  /** a cgroup per spawn (--cgroup); absent: process groups. */
+  cgroups?: CgroupPort;
+}
+
+/** What a spawn borrows from its vassal: the services, its socket, its log writers and its output ring. */
 export interface SpawnContext {
   readonly name: string;
-  readonly services: VassalServices;
-  readonly socket: VassalSocket;
-  readonly logs: VassalLogs;
+  readonly services: SpawnServices;
+  readonly socket: Pick<VassalSocket, 'acquire' | 'holds'>;
+  readonly logs: { writer(path: string, spec: VassalSpec, rights: FsRights | null): LogWriter };
   readonly output: OutputRing;
 }
 
 /** One process for instance `i` of `spec`: a plain child (watched through its group) or a smart-attached daemon. */
-export function spawnInstance(ctx: SpawnContext, spec: VassalSpec, i: number): Supervised | PendingSpawn | { error: string } {
+export function spawnInstance(ctx: SpawnContext, spec: VassalSpec, i: number): Supervised | PendingSpawn | Failed {
+  // The accounts are looked up once per spawn, before anything is opened on the vassal's behalf.
+  const looked = lookupRunAs(spec.user, spec.group);
+  if (!looked.ok) return failedWith(failureOf(looked, 'E_ACCOUNT_UNKNOWN'));
+  const runAs = looked.value;
   const listen = ctx.socket.acquire(spec);
-  if ('error' in listen) return listen;
-  if (listen.ready === null) return spawnProcess(ctx, spec, i, listen.fd);
+  if ('error' in listen) return asFailed(listen, 'E_BIND_FAILED');
+  if (listen.ready === null) return spawnProcess(ctx, spec, i, runAs, listen.fd);
   // A socket just bound listens a moment later (a helper process): the spawn waits for it.
   let cancelled = false;
-  const pending = listen.ready.then((why): Promise<Supervised | { error: string }> | Supervised | { error: string } => {
-    if (why !== null) return { error: why };
-    if (cancelled) return { error: 'stopped before its socket was listening' };
+  const pending = listen.ready.then((why): Promise<Supervised | Failed> | Supervised | Failed => {
+    if (why !== null) return failed('E_BIND_FAILED', why);
+    if (cancelled) return failed('E_SPAWN_CANCELLED', 'stopped before its socket was listening');
     // Closed meanwhile (the vassal went, its address changed): its number may be another file's now.
-    if (listen.fd === null || !ctx.socket.holds(listen.fd)) return { error: 'its socket was closed before it listened' };
-    const started = spawnProcess(ctx, spec, i, listen.fd);
-    return 'pending' in started ? started.pending : started;
-  }).catch((err: unknown) => ({ error: `cannot start: ${err instanceof Error ? err.message : String(err)}` }));
+    if (listen.fd === null || !ctx.socket.holds(listen.fd)) return failed('E_SPAWN_CANCELLED', 'its socket was closed before it listened');
+    const started = spawnProcess(ctx, spec, i, runAs, listen.fd);
+    return 'pending' in started ? started.pending.then(withCode) : started;
+  }).catch((err: unknown) => failed('E_SPAWN_FAILED', `cannot start: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
   return { pending, cancel: () => void (cancelled = true) };
 }
 
-// The process itself, with the socket's descriptor (null without `socket`).
-function spawnProcess(ctx: SpawnContext, spec: VassalSpec, i: number, listenFd: number | null): Supervised | PendingSpawn | { error: string } {
+// The process itself, with the socket's descriptor (null without `socket`): its plan, then the plan carried out.
+function spawnProcess(ctx: SpawnContext, spec: VassalSpec, i: number, runAs: RunAs | null, listenFd: number | null): Supervised | PendingSpawn | Failed {
   const s = ctx.services;
-  const built = buildSpawnRequest(spec, i, s, spec.pidfile !== null);
-  if ('error' in built) return built;
-  const req = built.request;
-  if (spec.uwsgiApp) req.argv[0] = s.uwsgi;
-  if (listenFd !== null) {
-    // Behind the shim a missing program would only show as exit 127: say why before the spawn.
-    const argv0 = req.argv[0] ?? '';
-    const why = argv0.includes('/') || req.env.PATH !== undefined ? explainUnrunnable(argv0, req.cwd, req.env.PATH) : null;
+  // Its readiness channel first: the plan hands it over (NOTIFY_SOCKET, the watchdog, the uWSGI Emperor pipe).
+  const ready = prepareReadiness(s, spec, i, listenFd !== null);
+  if (ready !== null && 'error' in ready) return ready;
+  // Its cgroup (containment on): the plan's shim enters it, outermost.
+  const cg = spawnCgroup(s.cgroups, spec, i);
+  if (cg !== null && 'error' in cg) return cg;
+  const plan = planSpawn(spec, i, { baseEnv: s.baseEnv, logDir: s.logDir, uwsgi: s.uwsgi, ownUid: process.getuid?.() ?? 0, runAs, listenFd, readiness: ready?.inputs ?? null, cgroup: cg?.dir ?? null });
+  return withReadiness(ready?.link ?? null, carryOut(ctx, spec, i, plan, cg, ready?.link.onLines));
+}
+
+// The plan carried out: its files opened with the vassal's rights (one switch), then one spawn.
+// `onLines` hears each batch of whole output lines (`ready-log-line`).
+function carryOut(ctx: SpawnContext, spec: VassalSpec, i: number, plan: SpawnPlan, cg: SpawnCgroup | null, onLines?: (text: string) => void): Supervised | PendingSpawn | Failed {
+  const s = ctx.services;
+  const note = (message: string): void => s.events.write({ level: 'warn', vassal: ctx.name, instance: i, message });
+  const paths = [plan.stdout, plan.stderr].flatMap((o) => (o.kind === 'file' ? [o.path] : []));
+  const opened = plan.checkDirectory || paths.length > 0 ? openSpawnFiles(plan.rights, { enter: plan.checkDirectory ? plan.cwd : null, files: paths }) : { ok: true as const, value: [] };
+  if (!opened.ok) return failedWith(failureOf(opened, 'E_LOG_OPEN'));
+  const fds = opened.value.slice();
+  const closeFds = (): void => {
+    for (const fd of fds.splice(0)) closeSync(fd);
+  };
+  if (plan.checkProgram !== null) {
+    const why = explainUnrunnable(plan.checkProgram, plan.cwd, plan.env.PATH);
     if (why !== null) {
-      built.closeFds();
-      return { error: why };
+      closeFds();
+      return failedWith(why);
     }
-    handOverSocket(req, listenFd, ctx.name);
   }
-  const plainArgv0 = req.argv[0] ?? '';
-  const as = runAs(req, spec.user, spec.group);
-  if ('error' in as) {
-    built.closeFds();
-    return as;
-  }
-  // Outermost wrapper: the cgroup shim (it needs the emperor's rights to enter the cgroup).
-  const cg = containRequest(s.cgroups ?? null, req, ctx.name, i, spec.pidfile !== null, spec, plainArgv0);
-  if (cg !== null && 'error' in cg) {
-    built.closeFds();
-    return cg;
-  }
-  // A daemon's output never goes through a pipe the emperor holds: it outlives the emperor.
-  if (spec.pidfile !== null) {
-    if (req.stdout.kind === 'pipe') req.stdout = { kind: 'null' };
-    if (req.stderr.kind === 'pipe') req.stderr = { kind: 'null' };
+  const stdout = target(plan.stdout, opened.value, null);
+  const request: SpawnRequest = { argv: plan.argv, cwd: plan.cwd, env: plan.env, umask: plan.umask, stdout, stderr: target(plan.stderr, opened.value, stdout) };
+  const fd3 = plan.listenFd ?? plan.emperorFd ?? null;
+  if (fd3 !== null) request.listenFd = fd3;
+  if (plan.daemon !== null) {
+    const d = plan.daemon;
     const started = startDaemon({
       name: ctx.name,
-      pidfile: spec.pidfile,
-      pidfileBy: spec.pidfileBy,
-      request: req,
+      pidfile: d.pidfile,
+      pidfileBy: d.pidfileBy,
+      request,
       spawner: s.spawner,
       records: s.records,
-      startTimeoutMs: Math.max(spec.startSecs, DAEMON_MIN_START_MS),
-      uid: as.uid,
-      rights: vassalRights(spec),
+      startTimeoutMs: d.startTimeoutMs,
+      uid: plan.uid,
+      rights: plan.rights,
       emperorPid: process.pid,
       guard: s.guardian,
       note: (message) => s.events.write({ level: message.startsWith('adopted') ? 'info' : 'warn', vassal: ctx.name, instance: i, message }),
-      stopSignal: spec.stopSignal,
-      stopTimeoutMs: spec.stopTimeout,
+      stopSignal: d.stopSignal,
+      stopTimeoutMs: d.stopTimeoutMs,
+      ports: s.daemon,
     });
-    built.closeFds();
-    return containedDaemon(s, started);
+    closeFds();
+    // daemon.ts still answers `{ error }` for its own failures (pidfile, an exit at once): they get a code here.
+    if ('pending' in started) return containedDaemon(s.cgroups, { pending: started.pending.then(withCode), cancel: (stopDaemon) => started.cancel(stopDaemon) });
+    return containedDaemon(s.cgroups, withCode(started));
   }
-  const hint = (e: string): string => (spec.uwsgiApp && /not in PATH|does not exist/.test(e) ? `${e} (the uWSGI binary: install uwsgi or pass --uwsgi PATH)` : e);
-  const writers = {
-    stdout: built.logs.stdout === null ? null : ctx.logs.writer(built.logs.stdout, spec),
-    stderr: built.logs.stderr === null ? null : ctx.logs.writer(built.logs.stderr, spec),
-  };
+  const hint = (f: Failure): Failed =>
+    failedWith(plan.uwsgi && /not in PATH|does not exist/.test(f.message) ? { ...f, message: `${f.message} (the uWSGI binary: install uwsgi or pass --uwsgi PATH)` } : f);
+  const writer = (o: OutputPlan): LogWriter | null => (o.kind === 'log' ? ctx.logs.writer(o.path, spec, plan.rights) : null);
+  const writers = { stdout: writer(plan.stdout), stderr: writer(plan.stderr) };
   if (writers.stdout !== null || writers.stderr !== null) {
     return spawnPiped({
-      request: req,
+      request,
       spawner: s.spawner,
       writers,
-      closeFds: () => built.closeFds(),
+      closeFds,
       explain: hint,
       started: (proc, feeds) => {
-        attachOutput(proc, ctx.name, s, ctx.output, feeds, outputGraceMs(spec));
-        return contained(s, cg, supervised(s, proc.pid, proc.onExit.bind(proc)), ctx.name, i);
+        attachOutput(proc, ctx.name, s, ctx.output, feeds, plan.outputGraceMs, onLines);
+        return contained(s.cgroups, cg, supervised(s, proc.pid, proc.onExit.bind(proc)), note);
       },
     });
   }
-  const proc = s.spawner.spawn(req);
-  built.closeFds();
+  const proc = s.spawner.spawn(request);
+  closeFds();
   if ('error' in proc) {
-    if (proc.reason === undefined) return { error: hint(proc.error) };
-    return { pending: proc.reason.then((e) => ({ error: hint(e) })), cancel: () => {} };
+    if (proc.reason === undefined) return hint(proc.failure);
+    return { pending: proc.reason.then(hint), cancel: () => {} };
   }
-  attachOutput(proc, ctx.name, s, ctx.output, { stdout: null, stderr: null }, outputGraceMs(spec));
-  return contained(s, cg, supervised(s, proc.pid, proc.onExit.bind(proc)), ctx.name, i);
+  attachOutput(proc, ctx.name, s, ctx.output, { stdout: null, stderr: null }, plan.outputGraceMs, onLines);
+  return contained(s.cgroups, cg, supervised(s, proc.pid, proc.onExit.bind(proc)), note);
+}
+
+// A start's result with every failure carrying a code (daemon.ts answers a bare `{ error }` still).
+function withCode(r: Supervised | { error: string; failure?: Failure }): Supervised | Failed {
+  return 'error' in r ? asFailed(r, 'E_SPAWN_FAILED') : r;
+}
+
+// A stream's descriptor: files in the order the plan names them; pipes the emperor reads (replaced by
+// an output pair for a log file); `stdout`: the very target stdout got.
+function target(o: OutputPlan, fds: readonly number[], stdout: OutputTarget | null): OutputTarget {
+  switch (o.kind) {
+    case 'emperor':
+    case 'log':
+      return { kind: 'pipe' };
+    case 'null':
+      return { kind: 'null' };
+    case 'stdout':
+      return stdout ?? { kind: 'null' };
+    case 'file':
+      return { kind: 'fd', fd: fds[stdout !== null && stdout.kind === 'fd' ? 1 : 0] as number };
+  }
 }
 
 // A plain child, watched through its process group.
-function supervised(s: VassalServices, pid: number, onExit: Supervised['onExit']): Supervised {
+function supervised(s: SpawnServices, pid: number, onExit: Supervised['onExit']): Supervised {
   return {
     pid,
     guarded: true,
     signal: (sig) => s.killGroup(pid, sig),
-    signalMain: (sig) => {
-      try {
-        process.kill(pid, sig as NodeJS.Signals);
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    signalMain: (sig) => s.signals.kill(pid, sig),
     alive: () => s.groupAlive(pid),
     onExit,
   };

@@ -2,8 +2,9 @@
 import type { SpawnedProcess, SpawnRequest, Spawner } from '../io/spawner.ts';
 import type { OutputPair } from '../io/socket-pair.ts';
 import type { LogWriter } from '../io/log-writer.ts';
-import type { LogFeed } from './spawn-request.ts';
+import type { LogFeed } from './child-output.ts';
 import type { PendingSpawn, Supervised } from './supervised.ts';
+import { describeErrno, failed, type Failed, type Failure } from '../core/errors.ts';
 
 /** What a piped spawn needs: the request, the writers of its log files, and what to do with the started child. */
 export interface PipedSpawn {
@@ -12,8 +13,8 @@ export interface PipedSpawn {
   writers: { stdout: LogWriter | null; stderr: LogWriter | null };
   /** the log descriptors of the request, closed once the child holds them (or the spawn is off). */
   closeFds(): void;
-  /** the spawn's error, made clearer for the operator. */
-  explain(error: string): string;
+  /** the spawn's failure, made clearer for the operator. */
+  explain(failure: Failure): Failed;
   /** wires the started child to its feeds and watches it. */
   started(proc: SpawnedProcess, feeds: { stdout: LogFeed | null; stderr: LogFeed | null }): Supervised;
 }
@@ -27,7 +28,7 @@ export function spawnPiped(p: PipedSpawn): PendingSpawn {
   let cancelled = false;
   const want = (w: LogWriter | null): Promise<OutputPair | null> => (w === null ? Promise.resolve(null) : p.spawner.outputPair());
   const pending = Promise.allSettled([want(p.writers.stdout), want(p.writers.stderr)]).then(
-    async ([a, b]): Promise<Supervised | { error: string }> => {
+    async ([a, b]): Promise<Supervised | Failed> => {
       const out = a.status === 'fulfilled' ? a.value : null;
       const err = b.status === 'fulfilled' ? b.value : null;
       const failure = a.status === 'rejected' ? (a.reason as unknown) : b.status === 'rejected' ? (b.reason as unknown) : null;
@@ -35,9 +36,8 @@ export function spawnPiped(p: PipedSpawn): PendingSpawn {
         out?.destroy();
         err?.destroy();
         p.closeFds();
-        if (failure === null) return { error: 'start cancelled' };
-        const code = (failure as NodeJS.ErrnoException).code;
-        return { error: `cannot create the output pipes for the log files: ${code ?? (failure as Error).message}` };
+        if (failure === null) return failed('E_SPAWN_CANCELLED', 'start cancelled');
+        return failed('E_LOG_PIPES', `cannot create the output pipes for the log files: ${describeErrno(failure)}`, { cause: failure });
       }
       const req = p.request;
       if (out !== null) req.stdout = { kind: 'socket', socket: out.childEnd };
@@ -50,7 +50,7 @@ export function spawnPiped(p: PipedSpawn): PendingSpawn {
       if ('error' in proc) {
         out?.destroy();
         err?.destroy();
-        return { error: p.explain(proc.reason === undefined ? proc.error : await proc.reason) };
+        return p.explain(proc.reason === undefined ? proc.failure : await proc.reason);
       }
       const feed = (pair: OutputPair | null, writer: LogWriter | null): LogFeed | null => (pair === null || writer === null ? null : { pair, writer });
       return p.started(proc, { stdout: feed(out, p.writers.stdout), stderr: feed(err, p.writers.stderr) });

@@ -1,6 +1,8 @@
 // The runtime's effects as ports: everything that reads time, waits, draws chance or touches a process.
-// Real adapters are built in src/cli/ (real-ports.ts); unit tests pass fakes.
+// Real adapters are built in src/cli/ (real-ports.ts); unit tests pass fakes (test/unit/fakes/runtime-*.ts).
 import type { Clock } from './clock.ts';
+import type { FsRights } from '../io/fs-rights.ts';
+import type { PidfileReading, ProcessIdentity } from '../io/pidfile.ts';
 
 /** A scheduled callback; `unref` lets the process exit while it is pending. */
 export interface TimerHandle {
@@ -34,4 +36,25 @@ export interface TimePorts {
   timers: Timers;
   /** Unix milliseconds (Date.now), for display and comparison with file times only. */
   wallMs(): number;
+}
+
+/** What a smart-attached daemon's watch reads of the system: pidfiles, process identities, the boot. */
+export interface ProcessFacts {
+  /** reads a pidfile with `rights` (a missing file, an empty one and garbage told apart). */
+  readPidfile(path: string, rights: FsRights | null): PidfileReading;
+  /** a live process's identity (start, uid, name); null when gone or a zombie. */
+  identify(pid: number): ProcessIdentity | null;
+  /** boot time in Unix milliseconds: a daemon record from another boot names nobody. */
+  bootTimeMs(): number;
+  /** writes `pid` into a pidfile with `rights` (smart-attach-daemon2); throws the system's error. */
+  writePidfile(path: string, pid: number, rights: FsRights | null): void;
+  /** calls `onEvent` for changes in `dir` (a pidfile replaced or removed); null when it cannot watch. */
+  watchDir(dir: string, onEvent: (file: string | null) => void): { close(): void } | null;
+}
+
+/** Everything a daemon start reaches beyond its options: time, signals and the system's facts. */
+export interface DaemonPorts {
+  time: TimePorts;
+  signals: Signals;
+  facts: ProcessFacts;
 }

@@ -59,7 +59,7 @@ export function vassalStats(v: Vassal, clock: Clock): VassalStats {
   return {
     name: v.name,
     file: v.fileStatus.file,
-    dialect: v.spec?.dialect ?? null,
+    dialect: v.spec?.dialect ?? v.fileStatus.dialect ?? null,
     state: v.state,
     pids,
     started_at: started,
@@ -69,6 +69,8 @@ export function vassalStats(v: Vassal, clock: Clock): VassalStats {
     ...usageOf(v),
     health: healthOf(v),
     error: v.error,
+    status_text: runners.find((r) => r.state.statusText !== null)?.state.statusText ?? null,
+    watchdog_restarts: runners.reduce((n, r) => n + r.state.watchdogFires, 0),
     instances,
   };
 }

@@ -1,5 +1,7 @@
 // What an instance runner supervises: a plain child (its process group) or an attached daemon (its pid).
 
+import type { Failed } from '../core/errors.ts';
+
 /** A started process, however it is watched. */
 export interface Supervised {
   pid: number;
@@ -18,7 +20,7 @@ export interface Supervised {
 
 /** A start that completes later (a daemon writing its pidfile); cancel ends it. */
 export interface PendingSpawn {
-  pending: Promise<Supervised | { error: string }>;
+  pending: Promise<Supervised | Failed>;
   /** `stopDaemon` false leaves a daemon that appears anyway running (the emperor shuts down). */
   cancel(stopDaemon?: boolean): void;
 }

@@ -2,6 +2,7 @@
 // autostart vassal, STATUS= as counts change (at most once a second), WATCHDOG=1 at half of
 // WATCHDOG_USEC, RELOADING=1 then READY=1 around SIGHUP, STOPPING=1 on shutdown.
 import { notifyAddress, SdNotify } from '../io/sd-notify.ts';
+import type { TimePorts, TimerHandle } from './ports.ts';
 
 /** The shortest gap between two STATUS= lines. */
 export const STATUS_MIN_GAP_MS = 1000;
@@ -16,14 +17,16 @@ export interface NotifierHooks {
   warn(message: string): void;
   /** Monotonic microseconds, for RELOADING's MONOTONIC_USEC. */
   monotonicUsec(): bigint;
+  /** the clock that spaces STATUS= lines and the timers that send them and the watchdog pings. */
+  time: Pick<TimePorts, 'clock' | 'timers'>;
 }
 
 /** Talks to systemd; a no-op object is never made: `fromEnv` returns null without NOTIFY_SOCKET. */
 export class SystemdNotifier {
   private lastStatus = '';
   private lastStatusAt = -Infinity;
-  private statusTimer: NodeJS.Timeout | null = null;
-  private watchdog: NodeJS.Timeout | null = null;
+  private statusTimer: TimerHandle | null = null;
+  private watchdog: TimerHandle | null = null;
   private ready = false;
   private watchdogEvery: number | null = null;
 
@@ -54,8 +57,8 @@ export class SystemdNotifier {
     // The ping rides the event loop: a blocked or spinning emperor stops pinging and systemd restarts it.
     const every = Math.max(1, Math.floor(usec / 2000));
     this.watchdogEvery = every;
-    this.watchdog = setInterval(() => this.sd.send(['WATCHDOG=1']), every);
-    this.watchdog.unref();
+    this.watchdog = this.hooks.time.timers.setInterval(() => this.sd.send(['WATCHDOG=1']), every);
+    this.watchdog.unref?.();
   }
 
   /** The watchdog period in ms, or null without one (for the start-up line). */
@@ -67,7 +70,7 @@ export class SystemdNotifier {
   markReady(): void {
     this.ready = true;
     this.lastStatus = this.hooks.status();
-    this.lastStatusAt = performance.now();
+    this.lastStatusAt = this.hooks.time.clock.now();
     this.sd.send(['READY=1', `STATUS=${this.lastStatus}`], STATE_RETRIES);
   }
 
@@ -80,7 +83,7 @@ export class SystemdNotifier {
   /** Shutdown has begun. */
   stopping(): void {
     this.ready = false;
-    if (this.statusTimer !== null) clearTimeout(this.statusTimer);
+    this.hooks.time.timers.clearTimeout(this.statusTimer);
     this.statusTimer = null;
     this.sd.send(['STOPPING=1', 'STATUS=stopping every vassal'], STATE_RETRIES);
   }
@@ -88,22 +91,22 @@ export class SystemdNotifier {
   /** Some vassal changed state: a STATUS= line soon, when the counts differ. */
   changed(): void {
     if (!this.ready || this.statusTimer !== null) return;
-    const wait = Math.max(0, this.lastStatusAt + STATUS_MIN_GAP_MS - performance.now());
-    this.statusTimer = setTimeout(() => {
+    const wait = Math.max(0, this.lastStatusAt + STATUS_MIN_GAP_MS - this.hooks.time.clock.now());
+    this.statusTimer = this.hooks.time.timers.setTimeout(() => {
       this.statusTimer = null;
       if (!this.ready) return;
       const status = this.hooks.status();
       if (status === this.lastStatus) return;
       this.lastStatus = status;
-      this.lastStatusAt = performance.now();
+      this.lastStatusAt = this.hooks.time.clock.now();
       this.sd.send([`STATUS=${status}`]);
     }, wait);
-    this.statusTimer.unref();
+    this.statusTimer.unref?.();
   }
 
   close(): void {
-    if (this.watchdog !== null) clearInterval(this.watchdog);
-    if (this.statusTimer !== null) clearTimeout(this.statusTimer);
+    this.hooks.time.timers.clearInterval(this.watchdog);
+    this.hooks.time.timers.clearTimeout(this.statusTimer);
     this.watchdog = this.statusTimer = null;
   }
 }

@@ -7,9 +7,11 @@ import { parseVassalFile, formatProblem } from '../config/parse-file.ts';
 import { vassalNameOf } from '../config/vassal-files.ts';
 import type { ParsedFile } from '../config/spec.ts';
 import type { Desired } from '../core/reconcile.ts';
+import { describeErrno, errnoOf, type ErrorCode } from '../core/errors.ts';
 import { accountProblemAt, groupName, userName } from '../io/accounts.ts';
 import { trustProblem } from '../config/file-trust.ts';
 import { asFileOwner } from './tyrant.ts';
+import { readinessRefusal } from './readiness-setup.ts';
 
 /** Larger vassal files are INVALID, never parsed. */
 export const MAX_VASSAL_FILE_BYTES = 1024 * 1024;
@@ -37,7 +39,7 @@ function asOwner(parsed: ParsedFile, stamp: FileStamp): ParsedFile {
   const vassals = parsed.vassals.flatMap((v) => {
     const r = asFileOwner(v, parsed.file, stamp);
     if ('message' in r) {
-      problems.push({ file: parsed.file, line: r.line, message: r.message, warning: false });
+      problems.push({ file: parsed.file, line: r.line, message: r.message, warning: false, code: r.code });
       return [];
     }
     return [r];
@@ -49,7 +51,7 @@ function asOwner(parsed: ParsedFile, stamp: FileStamp): ParsedFile {
 function withAccounts(parsed: ParsedFile): ParsedFile {
   const problems = parsed.vassals.flatMap((v) => {
     const at = accountProblemAt(v);
-    return at === null ? [] : [{ file: parsed.file, line: at.line, message: at.message, warning: false }];
+    return at === null ? [] : [{ file: parsed.file, line: at.line, message: at.message, warning: false, code: at.code }];
   });
   return problems.length === 0 ? parsed : { ...parsed, vassals: [], problems: [...parsed.problems, ...problems] };
 }
@@ -65,6 +67,8 @@ export class VassalFileReader {
     private readonly env: Record<string, string | undefined>,
     private readonly warn: (message: string) => void,
     private readonly trust: ReaderTrust = { root: false, tyrant: false },
+    /** why this emperor cannot honour `notify` (no native helper): such files are INVALID; null: it can. */
+    private readonly notifyUnavailable: string | null = null,
   ) {}
 
   /** The desired vassals of these entries (a name defined twice is an error naming both files). */
@@ -77,9 +81,13 @@ export class VassalFileReader {
       if (parsed === null) continue;
       const { version } = parsed;
       const errors = parsed.parsed.problems.filter((p) => !p.warning).map(formatProblem);
+      // A valid file may define no vassal (a supervisord file of [eventlistener:x] sections only): nothing to run.
+      if (parsed.parsed.vassals.length === 0 && errors.length === 0 && parsed.parsed.dialect === 'supervisord') continue;
       const names = parsed.parsed.vassals.length > 0 ? parsed.parsed.vassals.map((s) => s.name) : [vassalNameOf(entry.fileName) ?? entry.fileName];
       for (const name of names) {
-        const spec = parsed.parsed.vassals.find((s) => s.name === name) ?? null;
+        const found = parsed.parsed.vassals.find((s) => s.name === name) ?? null;
+        const refused = readinessRefusal(found, this.notifyUnavailable);
+        const spec = refused === null ? found : null;
         const prior = desired.get(name);
         if (prior !== undefined) {
           const error = `${entry.path}:1: vassal name ${name} is also defined by ${prior.file}; rename one of the files`;
@@ -91,8 +99,9 @@ export class VassalFileReader {
           file: entry.path,
           version,
           spec: errors.length > 0 ? null : spec,
-          error: errors.length > 0 ? errors.join('\n') : null,
+          error: errors.length > 0 || refused !== null ? [...errors, ...(refused === null ? [] : [refused])].join('\n') : null,
           ...(parsed.stop ? { stop: true } : {}),
+          dialect: parsed.parsed.dialect,
         });
       }
     }
@@ -105,10 +114,10 @@ export class VassalFileReader {
   private parse(entry: DirEntry): CachedFile | null {
     const cached = this.cache.get(entry.path);
     if (cached !== undefined && sameStamp(cached.stamp, entry.stamp)) return cached;
-    const unusable = (message: string): ParsedFile => ({
+    const unusable = (message: string, code: ErrorCode): ParsedFile => ({
       file: entry.path,
       vassals: [],
-      problems: [{ file: entry.path, line: 1, message, warning: false }],
+      problems: [{ file: entry.path, line: 1, message, warning: false, code }],
       dialect: null,
     });
     // The file is read once, from one descriptor, and judged by that descriptor's owner and mode:
@@ -119,10 +128,10 @@ export class VassalFileReader {
       walk = walkPath(entry.path);
       file = readWalked(walk, MAX_VASSAL_FILE_BYTES + 1);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
+      const code = errnoOf(err);
       // Vanished or replaced between list and read: the next reconcile decides.
       if (code === 'ENOENT' || code === 'EAGAIN') return cached ?? null;
-      return this.keep(entry, unusable(`cannot read the file (${code ?? (err as Error).message}); make it a regular file the emperor can read`), false);
+      return this.keep(entry, unusable(`cannot read the file (${describeErrno(err)}); make it a regular file the emperor can read`, 'E_FILE_UNREADABLE'), false);
     }
     const owner = `${file.stat.uid}:${file.stat.gid}`;
     const formerOwner = this.owners.get(entry.path);
@@ -133,19 +142,20 @@ export class VassalFileReader {
       // once the file is touched (or edited) again, so a chown never silently switches identities.
       this.owners.delete(entry.path);
       const msg = `the file's owner changed from ${ownerText(formerOwner)} to ${ownerText(owner)}; its vassal is stopped. touch ${entry.path} to run it as ${ownerText(owner)}`;
-      return this.keep(entry, unusable(msg), true);
+      return this.keep(entry, unusable(msg, 'E_FILE_OWNER_CHANGED'), true);
     }
     if (through !== null) {
       const who = `${userName(through.stat.uid) ?? `uid ${through.stat.uid}`}`;
       return this.keep(entry, unusable(
         `the file is reached through ${through.path}, which someone other than root${this.trust.tyrant ? ' or the file\'s owner' : ''} can change ` +
           `(owner ${who}, mode 0${(through.stat.mode & 0o7777).toString(8)}); make it root's and not writable by others: chown root ${through.path}; chmod go-w ${through.path}`,
+        'E_FILE_UNTRUSTED',
       ), false);
     }
-    if (untrusted !== null) return this.keep(entry, unusable(untrusted), false);
+    if (untrusted !== null) return this.keep(entry, unusable(untrusted, 'E_FILE_UNTRUSTED'), false);
     if (file.bytes.length > MAX_VASSAL_FILE_BYTES) {
       // Parsing a huge file would hold the event loop (and every vassal's supervision) for seconds.
-      return this.keep(entry, unusable(`the file is ${file.stat.size} bytes; a vassal file may hold at most ${MAX_VASSAL_FILE_BYTES} bytes`), false);
+      return this.keep(entry, unusable(`the file is ${file.stat.size} bytes; a vassal file may hold at most ${MAX_VASSAL_FILE_BYTES} bytes`, 'E_FILE_TOO_LARGE'), false);
     }
     let parsed = withAccounts(parseVassalFile(entry.path, file.bytes.toString('utf8'), this.env));
     if (this.trust.tyrant) {

@@ -1,8 +1,9 @@
 // A vassal's log files: one writer per file, shared by every stream and instance that writes to it.
 import { LogWriter } from '../io/log-writer.ts';
 import type { VassalSpec } from '../config/spec.ts';
-import { resolveLogPath } from './spawn-request.ts';
+import { resolveLogPath } from './spawn-plan.ts';
 import { vassalRights } from './run-as.ts';
+import type { FsRights } from '../io/fs-rights.ts';
 import type { VassalServices } from './vassal-services.ts';
 
 /** Owns the log writers of one vassal and counts what they had to drop. */
@@ -16,8 +17,8 @@ export class VassalLogs {
     private readonly services: VassalServices,
   ) {}
 
-  /** The writer of a log file (whole lines only), with the spec's rotation. */
-  writer(path: string, spec: VassalSpec): LogWriter {
+  /** The writer of a log file (whole lines only), with the spec's rotation and the vassal's rights. */
+  writer(path: string, spec: VassalSpec, rights: FsRights | null = vassalRights(spec)): LogWriter {
     const rotation = { maxSize: spec.logMaxSize, backups: spec.logBackups };
     let w = this.writers.get(path);
     if (w === undefined) {
@@ -32,7 +33,7 @@ export class VassalLogs {
       this.writers.set(path, w);
     }
     w.rotation = rotation;
-    w.rights = vassalRights(spec);
+    w.rights = rights;
     return w;
   }
 

@@ -6,8 +6,8 @@ import type { Vassal } from './vassal.ts';
 import type { ProbeResult } from '../io/health-probe.ts';
 import type { DaemonRecords } from '../io/daemon-records.ts';
 import type { OpenSocket } from './vassal-socket.ts';
-import type { Random, Signals, Timers } from './ports.ts';
-import type { CgroupTree } from '../io/cgroup-tree.ts';
+import type { DaemonPorts, Random, Signals, Timers } from './ports.ts';
+import type { CgroupPort, ReadinessPort } from './emperor-ports.ts';
 
 /** Shared services, built once by the emperor and handed to each vassal. */
 export interface VassalServices {
@@ -18,6 +18,8 @@ export interface VassalServices {
   random: Random;
   /** signals to processes and groups. */
   signals: Signals;
+  /** what a smart-attached daemon's start reaches: time, signals, pidfiles and process identities. */
+  daemon: DaemonPorts;
   spawner: Spawner;
   guardian: { track(pgid: number): void; untrack(pgid: number): void };
   events: EventLog;
@@ -42,6 +44,12 @@ export interface VassalServices {
   probe(target: string, timeoutMs: number): Promise<ProbeResult>;
   /** binds and listens on a vassal's `socket` (injected so tests can fake it). */
   openSocket: OpenSocket;
-  /** a cgroup per spawn (null or absent: process groups). */
-  cgroups?: CgroupTree | null;
+  /** the vassals' NOTIFY_SOCKET and uWSGI Emperor pipes; absent: no vassal may announce readiness. */
+  readiness?: ReadinessPort;
+  /** another vassal by name (for `depends = NAME:completed` messages). */
+  lookup?(name: string): Vassal | undefined;
+  /** --uwsgi-heartbeat-timeout: absent, the uWSGI Emperor's 30 s. */
+  uwsgiHeartbeatMs?: number;
+  /** a cgroup per spawn (--cgroup); absent: process groups. */
+  cgroups?: CgroupPort;
 }

@@ -4,12 +4,16 @@ import type { VassalSpec } from '../config/spec.ts';
 import type { ListenSocket } from '../io/listen-socket.ts';
 import type { FsRights } from '../io/fs-rights.ts';
 import { vassalRights } from './run-as.ts';
+import { socketsClash } from '../core/socket-clash.ts';
+import type { Failed } from '../core/errors.ts';
+
+export { socketsClash } from '../core/socket-clash.ts';
 
 /**
  * Binds and listens (injected so unit tests need no socket). `rights`: the vassal's, for the file
  * operations a Unix socket takes (its directory, a stale file, the socket file itself).
  */
-export type OpenSocket = (a: SocketAddress, rights: FsRights | null) => ListenSocket | { error: string };
+export type OpenSocket = (a: SocketAddress, rights: FsRights | null) => ListenSocket | Failed;
 
 // The socket held, with its `ready` promise until it listens.
 interface Held {
@@ -72,12 +76,4 @@ export class VassalSocket {
     this.held?.socket.close();
     this.held = null;
   }
-}
-
-/** Whether binding `b` would collide with `a` still bound: the same TCP port (any host), or the same path. */
-export function socketsClash(a: SocketAddress | null, b: SocketAddress | null): boolean {
-  if (a === null || b === null) return false;
-  if (a.kind === 'tcp' && b.kind === 'tcp') return a.port === b.port;
-  if (a.kind === 'unix' && b.kind === 'unix') return a.path === b.path;
-  return false;
 }

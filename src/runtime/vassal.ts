@@ -1,17 +1,18 @@
-// One vassal: its spec, its instances, rolling restarts, and what its file's changes mean for them.
-import { InstanceRunner } from './instance-runner.ts';
+// One vassal at run time: its spec, file status, socket, logs and instances; its decisions are the vassal machine's.
 import { hasProcess, worstState, type InstanceStateName, type VassalStateName } from '../core/states.ts';
+import { everyId } from '../core/vassal-steps.ts';
 import type { Instance } from '../core/lifecycle.ts';
-import type { VassalSpec } from '../config/spec.ts';
+import type { Dialect, VassalSpec } from '../config/spec.ts';
 import type { ChangeKind } from '../core/spec-change.ts';
 import type { VassalServices } from './vassal-services.ts';
+import type { InstanceRunner } from './instance-runner.ts';
 import { OutputRing } from './output-ring.ts';
 import { VassalLogs } from './vassal-logs.ts';
-import { socketsClash, VassalSocket } from './vassal-socket.ts';
-import { formatSocketAddress } from '../config/socket-address.ts';
-import { RollingRestart } from './vassal-roll.ts';
-import { instanceHost, type HostSource } from './instance-host.ts';
+import { VassalSocket } from './vassal-socket.ts';
+import { VassalDriver } from './vassal-driver.ts';
+import { InstanceTable } from './vassal-instances.ts';
 import { transitionEvent } from './transition-event.ts';
+import { waitingMessage } from './depends-completed.ts';
 
 /** Whether a vassal's file is usable, and since when it is not. */
 export interface FileStatus {
@@ -20,27 +21,16 @@ export interface FileStatus {
   error: string | null;
   /** which version of the file this is (a new stamp is a new version), to tell a change from none. */
   version: string;
+  /** the file's dialect, known as soon as its section is (an INVALID file too); null: none found. */
+  dialect?: Dialect | null;
 }
 
 /** Owns a vassal's instances and turns operator intent and file changes into lifecycle events. */
 export class Vassal {
-  private runners: InstanceRunner[] = [];
-  private readonly retiring = new Set<InstanceRunner>();
-  private readonly rolling: RollingRestart;
-  /** what each runner's host reads: the spec of now, and the one each process was started from. */
-  private readonly hostSource: HostSource;
+  private readonly table: InstanceTable;
+  /** the vassal machine and its runner: intent, dependencies, instances by id, the roll. */
+  private readonly driver: VassalDriver;
   private readonly socket: VassalSocket;
-  /** should be running: autostart or an explicit start; false after a stop. */
-  wanted = false;
-  /** names of dependencies not RUNNING yet; the vassal waits STOPPED meanwhile. */
-  waitingFor: string[] = [];
-  /** Bumped by every stop: a start deferred past one (`emperorctl stop`, removal) is called off. */
-  private generation = 0;
-
-  /** Being removed, or the emperor shuts down: nothing starts it again. */
-  retired = false;
-  /** resolved once no runner has a process (`whenQuiet`). */
-  private goneWaiters: Array<() => void> = [];
   private readonly logs: VassalLogs;
   /** CPU seconds its process groups used, summed over every sample (a counter: never goes down). */
   cpuSeconds = 0;
@@ -55,40 +45,39 @@ export class Vassal {
   ) {
     this.logs = new VassalLogs(name, services);
     this.socket = new VassalSocket(services.openSocket);
-    this.hostSource = {
-      services,
-      spec: () => this.spec,
-      startedFrom: new WeakMap(),
-      spawning: { name, services, socket: this.socket, logs: this.logs, output: this.output },
-      changed: (runner, before, after, note) => this.changed(runner, before, after, note),
-    };
-    this.rolling = new RollingRestart({
-      name,
-      events: services.events,
-      spec: () => this.spec,
-      instances: () => this.runners,
-      newRunner: (index) => this.newRunner(index),
-      replace: (index, runner) => {
-        const old = this.runners[index];
-        if (old !== undefined) runner.inherit(old);
-        this.runners[index] = runner;
-      },
-      retire: (runner) => void this.retiring.add(runner),
-    });
-    if (spec !== null) this.resize(spec.instances);
+    const spawning = { name, services, socket: this.socket, logs: this.logs, output: this.output };
+    this.table = new InstanceTable(services, spawning, () => this.spec, (id, runner, before, after, note) => this.changed(id, runner, before, after, note));
+    this.driver = new VassalDriver({ name, spec: () => this.spec, missingDependencies: () => services.missingDependencies(this), report: () => services.stateChanged(this) }, services, this.table);
+    if (spec !== null) this.driver.send({ type: 'resize' });
   }
 
   /** The instances, in index order (retiring ones excluded). */
   get instances(): readonly InstanceRunner[] {
-    return this.runners;
+    return this.table.pick(this.driver.state.slots);
   }
 
-  /** Every instance that may still have a process, retiring ones included. */
+  /** Every instance that may still have a process, retiring ones and a replacement starting included. */
   allRunners(): InstanceRunner[] {
-    const all = [...this.runners, ...this.retiring];
-    const starting = this.rolling.starting;
-    if (starting !== null) all.push(starting);
-    return all;
+    return this.table.pick(everyId(this.driver.state));
+  }
+
+  /** Should be running: autostart or an explicit start; false after a stop (held until a start or a file change). */
+  get wanted(): boolean {
+    return this.driver.state.intent === 'run';
+  }
+
+  /** Names of dependencies not RUNNING yet; the vassal waits STOPPED meanwhile. */
+  get waitingFor(): readonly string[] {
+    return this.driver.state.waitingFor;
+  }
+
+  /** Being removed, or the emperor shuts down: nothing starts it again. */
+  get retired(): boolean {
+    return this.driver.state.intent === 'retired';
+  }
+
+  set retired(yes: boolean) {
+    if (yes) this.driver.send({ type: 'retire' });
   }
 
   /** The state an operator sees: INVALID when the file is unusable, else the instances' worst. */
@@ -99,22 +88,23 @@ export class Vassal {
 
   /** The instances' worst state, ignoring the file (a rolling replacement's surplus process is no instance). */
   get instanceState(): InstanceStateName {
-    return worstState(this.allRunners().filter((r) => !this.rolling.isSurplus(r)).map((r) => r.state.state));
+    const surplus = this.driver.state.surplus;
+    return worstState(everyId(this.driver.state).filter((id) => !surplus.includes(id)).flatMap((id) => this.table.get(id)?.state.state ?? []));
   }
 
   /** The error to show: the file's, the dependency wait, the roll's, or an instance's. */
   get error(): string | null {
     if (this.fileStatus.error !== null) return this.fileStatus.error;
-    if (this.waitingFor.length > 0) return `waiting for ${this.waitingFor.join(', ')} to be RUNNING (depends)`;
+    if (this.waitingFor.length > 0) return waitingMessage(this.waitingFor, (d) => this.services.lookup?.(d));
     if (this.rollError !== null) return this.rollError;
-    for (const r of this.runners) if (r.state.error !== null) return r.state.error;
-    for (const r of this.runners) if (r.state.recovery !== null) return r.state.recovery;
+    for (const r of this.instances) if (r.state.error !== null) return r.state.error;
+    for (const r of this.instances) if (r.state.recovery !== null) return r.state.recovery;
     return null;
   }
 
   /** why the last rolling restart stopped, if it did. */
   get rollError(): string | null {
-    return this.rolling.error;
+    return this.driver.state.rollError;
   }
 
   /** True when every instance and retired instance has no process left. */
@@ -129,20 +119,12 @@ export class Vassal {
 
   /** Starts every instance that is not running, once its dependencies are RUNNING. */
   start(): void {
-    if (this.retired) return;
-    this.wanted = true;
-    this.waitingFor = this.services.missingDependencies(this);
-    if (this.waitingFor.length > 0) return;
-    for (const r of this.runners) r.dispatch({ type: 'start' });
+    this.driver.send({ type: 'start' });
   }
 
-  /** Stops every instance; resolves once no process of any group is left. */
+  /** Stops every instance (for good with `retire`); resolves once no process of any group is left. */
   stop(retire = false): Promise<void> {
-    this.generation++;
-    if (retire) this.retired = true;
-    this.wanted = false;
-    this.rolling.cancel();
-    for (const r of this.allRunners()) r.dispatch({ type: 'stop' });
+    this.driver.send({ type: 'stop', retire });
     return this.whenQuiet();
   }
 
@@ -151,9 +133,7 @@ export class Vassal {
    * replacement starts beside the instance it replaces, which stops once the replacement is RUNNING.
    */
   rollingRestart(): void {
-    if (this.retired) return;
-    this.wanted = true;
-    this.rolling.begin();
+    this.driver.send({ type: 'restart' });
   }
 
   /** Applies a changed file: see SPEC section 4 for which change does what. */
@@ -164,54 +144,17 @@ export class Vassal {
     const formerSocket = this.spec?.socket ?? null;
     this.spec = spec;
     this.fileStatus = { file: spec.file, error: null, version };
-    this.resize(spec.instances);
-    // Supervision keys apply to running instances at once; a restart's new version comes with each replacement.
-    if (kind !== 'restart') for (const r of this.allRunners()) this.hostSource.startedFrom.set(r, spec);
-    const live = this.runners.some((r) => hasProcess(r.state.state));
-    const wants = this.wanted || spec.autostart;
-    if (kind === 'restart' || first || (kind === 'touch' && spec.reloadSignal === null)) {
-      if (live && formerSocket !== null && spec.socket !== null && formatSocketAddress(formerSocket) !== formatSocketAddress(spec.socket) && socketsClash(formerSocket, spec.socket)) {
-        // The old address holds the port (or path) the new one needs, in every old instance too:
-        // no instance of the new version can start beside them. Stop them all, then start.
-        this.services.events.write({
-          level: 'warn',
-          vassal: this.name,
-          message: `socket changes from ${formatSocketAddress(formerSocket)} to ${formatSocketAddress(spec.socket)} on the same ${spec.socket.kind === 'tcp' ? 'port' : 'path'}: every instance stops before the new address is bound (no rolling restart)`,
-        });
-        const stopped = this.stop();
-        // Still wanted (a change meanwhile finds it so); a later stop (a new generation) calls the start off.
-        this.wanted = true;
-        const gen = this.generation;
-        void stopped.then(() => {
-          if (!this.retired && this.generation === gen && this.wanted) this.start();
-        });
-        return;
-      }
-      if (live) this.rollingRestart();
-      else if (wants) this.start();
-      return;
-    }
-    if (spec.reloadSignal !== null) {
-      for (const r of this.runners) if (hasProcess(r.state.state)) r.signalProcess(spec.reloadSignal);
-    }
-    // New supervision keys take effect: an instance past start-secs is judged again (say, without its health check).
-    for (const r of this.runners) {
-      if (r.state.state === 'STARTING' && r.state.startSecsDone) r.dispatch({ type: 'timer', timer: 'start-secs', groupAlive: false });
-    }
-    // A FATAL or EXITED vassal starts again when its file changes; added instances start too.
-    if (wants) this.start();
+    this.driver.send({ type: 'change', kind, first, formerSocket });
   }
 
   /** Marks the file unusable; running processes are left exactly as they are. */
-  markInvalid(file: string, error: string, version: string): void {
-    this.fileStatus = { file, error, version };
+  markInvalid(file: string, error: string, version: string, dialect: Dialect | null = null): void {
+    this.fileStatus = { file, error, version, dialect };
   }
 
   /** Leaves its daemons running and stops watching them (the emperor shuts down). */
   release(): void {
-    this.wanted = false;
-    this.rolling.cancel();
-    for (const r of this.allRunners()) r.release();
+    this.driver.send({ type: 'release' });
   }
 
   /** Kills every process group at once (second SIGINT). */
@@ -221,37 +164,13 @@ export class Vassal {
 
   /** Drops timers and closes its socket; the vassal is gone. */
   dispose(): void {
-    this.rolling.cancel();
-    for (const r of this.allRunners()) r.dispose();
+    this.driver.send({ type: 'dispose' });
     this.socket.close();
   }
 
   /** Resolves once no instance has a process. */
   whenQuiet(): Promise<void> {
-    if (this.quiet) return Promise.resolve();
-    return new Promise((resolve) => this.goneWaiters.push(resolve));
-  }
-
-  private resize(count: number): void {
-    while (this.runners.length < count) {
-      this.runners.push(this.newRunner(this.runners.length));
-    }
-    while (this.runners.length > count) {
-      const r = this.runners.pop();
-      if (r === undefined) break;
-      this.retiring.add(r);
-      r.dispatch({ type: 'stop' });
-    }
-    this.dropRetired();
-  }
-
-  private dropRetired(): void {
-    for (const r of this.retiring) {
-      if (r.state.state === 'STOPPED' || r.state.state === 'EXITED' || r.state.state === 'FATAL') {
-        r.dispose();
-        this.retiring.delete(r);
-      }
-    }
+    return this.driver.whenQuiet();
   }
 
   /** Writes what the log writers hold and closes them (the vassal is gone). */
@@ -259,25 +178,9 @@ export class Vassal {
     return this.logs.closeAll();
   }
 
-  // A runner for instance `index`, which reports its changes as itself.
-  private newRunner(index: number): InstanceRunner {
-    let self: InstanceRunner | null = null;
-    const runner = new InstanceRunner(index, instanceHost(this.hostSource, () => self));
-    self = runner;
-    return runner;
-  }
-
-  private changed(runner: InstanceRunner, before: Instance, after: Instance, note: string | null): void {
-    const retired = this.retiring.has(runner);
+  private changed(id: number, runner: InstanceRunner, before: Instance, after: Instance, note: string | null): void {
     const line = transitionEvent(this.name, runner.index, before, after, note);
     if (line !== null) this.services.events.write(line);
-    if (retired) this.dropRetired();
-    this.rolling.changed(runner, retired);
-    if (this.quiet && this.goneWaiters.length > 0) {
-      const waiters = this.goneWaiters;
-      this.goneWaiters = [];
-      for (const w of waiters) w();
-    }
-    this.services.stateChanged(this);
+    this.driver.send({ type: 'instance-changed', id });
   }
 }

@@ -11,7 +11,7 @@ import type { ControlResponse } from '../../src/control/protocol.ts';
 import { EMPEROR_BIN, EmperorUnderTest, alive, ctl, vassalFile, waitFor, withEmperor as withEmperorIn } from './harness.ts';
 
 const STATES = ['STOPPED', 'STARTING', 'RUNNING', 'BACKOFF', 'STOPPING', 'EXITED', 'FATAL', 'INVALID'];
-const VASSAL_KEYS = ['name', 'file', 'dialect', 'state', 'pids', 'started_at', 'restarts', 'last_exit', 'backoff_until', 'cpu_percent', 'rss_bytes', 'health', 'error', 'instances'];
+const VASSAL_KEYS = ['name', 'file', 'dialect', 'state', 'pids', 'started_at', 'restarts', 'last_exit', 'backoff_until', 'cpu_percent', 'rss_bytes', 'health', 'error', 'status_text', 'watchdog_restarts', 'instances'];
 const INSTANCE_KEYS = ['index', 'pid', 'state', 'started_at', 'restarts'];
 
 type Json = Record<string, unknown>;

@@ -50,6 +50,18 @@ const OLD_RECOVERY = 'health check failed 3 times in a row (connection refused):
 const HEALTH_RECOVERY = 'health check failed 3 times in a row (HTTP 503): restarted';
 const MIB = 1024 * 1024;
 const MEMORY_RECOVERY = 'using 600 MB of resident memory, over max-rss 512 MB: restarted';
+const START_TIMED_OUT = 'not ready 30s after start (start-timeout): it never said it was ready';
+const WATCHDOG_FIRED = 'watchdog fired: no WATCHDOG=1 for 2s; restarted with SIGABRT';
+const ASKED_TO_STOP = 'uWSGI 22: the vassal asked to be stopped: stopping it; it stays EXITED until its file changes or `emperorctl start`';
+/** A vassal that announces readiness (READY=1) and owes WATCHDOG=1 every 2 s, without a health check. */
+const ANNOUNCING: Partial<LifecyclePolicy> = {
+  healthCheck: false,
+  readiness: 'announce',
+  startTimeout: 30_000,
+  watchdog: 2000,
+  watchdogSignal: 'SIGABRT',
+  watchdogAtReady: true,
+};
 
 /** One representative instance per state, plus the sub-cases a state hides (no pid yet, leader gone, health...). */
 const SITUATIONS = {
@@ -171,6 +183,13 @@ const SITUATIONS = {
     lastExit: { code: 1, signal: null, at: 99_200 },
     error: STARTING_ERROR,
   }),
+  // Readiness: a vassal that says when it is ready (notify), with a watchdog; its own policy below.
+  'STARTING, announces readiness': instance({ state: 'STARTING', pid: 100, spawnedAt: 99_500, restarts: 2 }),
+  'RUNNING, watchdog armed': instance({ state: 'RUNNING', pid: 100, spawnedAt: 90_000, restarts: 2, startSecsDone: true, statusText: 'serving' }),
+  // The vassal asked to be stopped (uWSGI's 22): it ends EXITED.
+  'STOPPING, asked to stop': instance({ state: 'STOPPING', spawnedAt: 90_000, restarts: 2, startSecsDone: true, then: 'exit' }),
+  // start-timeout passed without READY=1: it ends as a failed start.
+  'STOPPING, start timed out': instance({ state: 'STOPPING', spawnedAt: 99_500, restarts: 2, then: 'fail', error: START_TIMED_OUT }),
 } satisfies Record<string, Instance>;
 
 type Situation = keyof typeof SITUATIONS;
@@ -178,6 +197,10 @@ type Situation = keyof typeof SITUATIONS;
 /** Where a situation's policy differs from TABLE_POLICY. */
 const SITUATION_POLICY: Partial<Record<Situation, Partial<LifecyclePolicy>>> = {
   'STARTING, no health check': { healthCheck: false },
+  'STARTING, announces readiness': ANNOUNCING,
+  'RUNNING, watchdog armed': ANNOUNCING,
+  'STOPPING, asked to stop': ANNOUNCING,
+  'STOPPING, start timed out': ANNOUNCING,
 };
 
 const SPAWN_ERROR = 'spawn /usr/bin/nope ENOENT';
@@ -202,6 +225,15 @@ const EVENTS = {
   'health passed': { type: 'health', ok: true, message: 'HTTP 200' },
   'health failed': { type: 'health', ok: false, message: 'HTTP 503' },
   'over-memory': { type: 'over-memory', rss: 600 * MIB, limit: 512 * MIB },
+  ready: { type: 'ready', how: 'READY=1' },
+  'watchdog-ping': { type: 'watchdog-ping' },
+  status: { type: 'status', text: 'loading' },
+  'stop-requested': { type: 'stop-requested', why: 'uWSGI 22: the vassal asked to be stopped' },
+  'extend-timeout': { type: 'extend-timeout', ms: 5000 },
+  'timer start-timeout, group alive': { type: 'timer', timer: 'start-timeout', groupAlive: true },
+  'timer start-timeout, group gone': { type: 'timer', timer: 'start-timeout', groupAlive: false },
+  'timer watchdog, group alive': { type: 'timer', timer: 'watchdog', groupAlive: true },
+  'timer watchdog, group gone': { type: 'timer', timer: 'watchdog', groupAlive: false },
 } satisfies Record<string, LifecycleEvent>;
 
 type EventName = keyof typeof EVENTS;
@@ -230,13 +262,41 @@ const UNCHANGED_BY_TIMERS = {
   'timer stop-timeout, group gone': '=',
   'timer group-poll, group alive': '=',
   'timer group-poll, group gone': '=',
+  'timer start-timeout, group alive': '=',
+  'timer start-timeout, group gone': '=',
+  'timer watchdog, group alive': '=',
+  'timer watchdog, group gone': '=',
 } as const satisfies Partial<Record<EventName, Expected>>;
+
+/** What a vassal says only matters while it has a process STARTING or RUNNING (and readiness only if it announces). */
+const UNCHANGED_BY_READINESS = {
+  ready: '=',
+  'watchdog-ping': '=',
+  status: '=',
+  'stop-requested': '=',
+  'extend-timeout': '=',
+} as const satisfies Partial<Record<EventName, Expected>>;
+
+/** A live process of a vassal that announces nothing: its STATUS= is kept, and it may ask to stop (ending EXITED). */
+function liveWithoutReadiness(state: InstanceStateName, recovery?: null): Record<keyof typeof UNCHANGED_BY_READINESS, Expected> {
+  return {
+    ...UNCHANGED_BY_READINESS,
+    status: { state, effects: [], changes: { statusText: 'loading' }, note: null },
+    'stop-requested': {
+      state: 'STOPPING',
+      effects: [clear('start-secs'), TERM, set('stop-timeout', 10_000)],
+      changes: { then: 'exit', error: null, ...(recovery === null ? { recovery } : {}) },
+      note: ASKED_TO_STOP,
+    },
+  };
+}
 
 /** Health and memory only matter while a process is STARTING or RUNNING. */
 const UNCHANGED_BY_PROBES = {
   'health passed': '=',
   'health failed': '=',
   'over-memory': '=',
+  ...UNCHANGED_BY_READINESS,
 } as const satisfies Partial<Record<EventName, Expected>>;
 
 const MEMORY_RECOVERS: Expected = {
@@ -285,7 +345,8 @@ const STARTING_ROW: Record<EventName, Expected> = {
   'health passed': { state: 'STARTING', effects: [], changes: { healthPassed: true, error: null }, note: null },
   'health failed': { state: 'STARTING', effects: [], changes: { healthFailures: 1, error: NOT_PASSING_YET }, note: null },
   'over-memory': '=', // judged once it runs
-};
+  ...liveWithoutReadiness('STARTING'),
+} as Record<EventName, Expected>;
 
 /** RUNNING's answers to everything but the probes (which depend on the failures so far). */
 const RUNNING_ROW = {
@@ -306,9 +367,126 @@ const RUNNING_ROW = {
   },
   ...UNCHANGED_BY_TIMERS,
   'over-memory': MEMORY_RECOVERS,
+  ...liveWithoutReadiness('RUNNING', null),
 } as const satisfies Partial<Record<EventName, Expected>>;
 
+/** The graceful stop of an announcing vassal: its readiness timers go too. */
+const ANNOUNCING_STOP: Effect[] = [clear('start-secs'), clear('start-timeout'), clear('watchdog'), TERM, set('stop-timeout', 10_000)];
+const WATCHDOG_STOP: Effect[] = [clear('start-secs'), clear('start-timeout'), clear('watchdog'), { type: 'kill-group', signal: 'SIGABRT' }, set('stop-timeout', 10_000)];
+const ANNOUNCING_BACKOFF: Effect[] = [clear('start-secs'), clear('start-timeout'), clear('watchdog'), set('backoff', 1000)];
+const WATCHDOG_RESTART: Expected = {
+  state: 'STOPPING',
+  effects: WATCHDOG_STOP,
+  changes: { then: 'recover', error: WATCHDOG_FIRED, recovery: WATCHDOG_FIRED, watchdogFires: 1 },
+  note: WATCHDOG_FIRED,
+};
+const TIMED_OUT_START: Expected = { state: 'STOPPING', effects: ANNOUNCING_STOP, changes: { then: 'fail', error: START_TIMED_OUT }, note: START_TIMED_OUT };
+const ENDED_EXITED: Expected = { state: 'EXITED', effects: [clear('stop-timeout'), clear('group-poll')], changes: { then: 'stay' } };
+const ENDED_FAILED: Expected = {
+  state: 'BACKOFF',
+  effects: [clear('stop-timeout'), clear('group-poll'), ...ANNOUNCING_BACKOFF],
+  changes: { then: 'stay', failures: 1, backoffUntil: NOW + 1000 },
+  note: `${START_TIMED_OUT}; failed start 1, retrying in 1.0s`,
+};
+
+/** How a stop in progress answers operators, a late spawn and its leader's exit, whatever it leads to. */
+const STOPPING_LEADER_GONE = {
+  start: { state: 'STOPPING', effects: [], changes: { then: 'start' } },
+  stop: { state: 'STOPPING', effects: [], changes: { then: 'stay' } },
+  restart: { state: 'STOPPING', effects: [], changes: { then: 'start' } },
+  spawned: { state: 'STOPPING', effects: [TERM], changes: { pid: 200, spawnedAt: NOW } },
+  'exited, group alive': { state: 'STOPPING', effects: [set('group-poll', 25)], changes: { lastExit: EXIT_1 } },
+  ...UNCHANGED_BY_TIMERS,
+  'timer stop-timeout, group alive': { state: 'STOPPING', effects: [KILL] },
+  'timer stop-timeout, group gone': { state: 'STOPPING', effects: [KILL] },
+  'timer group-poll, group alive': { state: 'STOPPING', effects: [set('group-poll', 25)] },
+  ...UNCHANGED_BY_PROBES,
+} as const satisfies Partial<Record<EventName, Expected>>;
+
+const READINESS_ROWS: Pick<Record<Situation, Record<EventName, Expected>>, 'STARTING, announces readiness' | 'RUNNING, watchdog armed' | 'STOPPING, asked to stop' | 'STOPPING, start timed out'> = {
+  'STARTING, announces readiness': {
+    start: '=',
+    stop: { state: 'STOPPING', effects: ANNOUNCING_STOP },
+    restart: { state: 'STOPPING', effects: ANNOUNCING_STOP, changes: { then: 'start' } },
+    // start-timeout bounds the wait, not start-secs.
+    spawned: { state: 'STARTING', effects: [set('start-timeout', 30_000)], changes: { pid: 200, spawnedAt: NOW } },
+    'spawn-failed': {
+      state: 'BACKOFF',
+      effects: ANNOUNCING_BACKOFF,
+      changes: { pid: null, spawnedAt: null, failures: 1, backoffUntil: NOW + 1000, error: SPAWN_ERROR },
+    },
+    'exited, group alive': {
+      state: 'BACKOFF',
+      effects: [KILL, ...ANNOUNCING_BACKOFF],
+      changes: { pid: null, lastExit: EXIT_1, failures: 1, backoffUntil: NOW + 1000, error: 'exited with code 1 0.5s after start' },
+    },
+    'exited, group gone': {
+      state: 'BACKOFF',
+      effects: ANNOUNCING_BACKOFF,
+      changes: { pid: null, lastExit: EXIT_1, failures: 1, backoffUntil: NOW + 1000, error: 'exited with code 1 0.5s after start' },
+    },
+    ...UNCHANGED_BY_TIMERS,
+    // No READY=1 by start-timeout: stopped, then a failed start.
+    'timer start-timeout, group alive': TIMED_OUT_START,
+    'timer start-timeout, group gone': TIMED_OUT_START,
+    'health passed': { state: 'STARTING', effects: [], changes: { healthPassed: true }, note: null },
+    'health failed': { state: 'STARTING', effects: [], changes: { healthFailures: 1, error: NOT_PASSING_YET }, note: null },
+    'over-memory': '=',
+    // READY=1: RUNNING at once, and the watchdog's deadline is armed.
+    ready: { state: 'RUNNING', effects: [clear('start-timeout'), set('watchdog', 2000)], changes: { startSecsDone: true } },
+    // Pings before READY=1 do not arm it (as systemd).
+    'watchdog-ping': '=',
+    status: { state: 'STARTING', effects: [], changes: { statusText: 'loading' }, note: null },
+    'stop-requested': { state: 'STOPPING', effects: ANNOUNCING_STOP, changes: { then: 'exit' }, note: ASKED_TO_STOP },
+    'extend-timeout': { state: 'STARTING', effects: [set('start-timeout', 5000)] },
+  },
+  'RUNNING, watchdog armed': {
+    start: '=',
+    stop: { state: 'STOPPING', effects: ANNOUNCING_STOP },
+    restart: { state: 'STOPPING', effects: ANNOUNCING_STOP, changes: { then: 'start' } },
+    spawned: '=',
+    'spawn-failed': '=',
+    'exited, group alive': {
+      state: 'STARTING',
+      effects: [KILL, clear('start-timeout'), clear('watchdog'), clear('backoff'), SPAWN],
+      changes: { pid: null, spawnedAt: null, lastExit: EXIT_1, restarts: 3, startSecsDone: false, statusText: null },
+    },
+    'exited, group gone': {
+      state: 'STARTING',
+      effects: [clear('start-timeout'), clear('watchdog'), clear('backoff'), SPAWN],
+      changes: { pid: null, spawnedAt: null, lastExit: EXIT_1, restarts: 3, startSecsDone: false, statusText: null },
+    },
+    ...UNCHANGED_BY_TIMERS,
+    // A missed WATCHDOG=1: watchdog-signal, counted like any restart nobody asked for.
+    'timer watchdog, group alive': WATCHDOG_RESTART,
+    'timer watchdog, group gone': WATCHDOG_RESTART,
+    'health passed': { state: 'RUNNING', effects: [], changes: { healthPassed: true }, note: null },
+    'health failed': { state: 'RUNNING', effects: [], changes: { healthFailures: 1 }, note: 'health check failed (1 of 3): HTTP 503' },
+    'over-memory': { ...MEMORY_RECOVERS, effects: ANNOUNCING_STOP },
+    ready: '=',
+    'watchdog-ping': { state: 'RUNNING', effects: [set('watchdog', 2000)] },
+    status: { state: 'RUNNING', effects: [], changes: { statusText: 'loading' }, note: null },
+    'stop-requested': { state: 'STOPPING', effects: ANNOUNCING_STOP, changes: { then: 'exit' }, note: ASKED_TO_STOP },
+    'extend-timeout': '=',
+  },
+  // Once gone, a vassal that asked to stop is EXITED, not STOPPED and not crashed.
+  'STOPPING, asked to stop': {
+    ...STOPPING_LEADER_GONE,
+    'spawn-failed': ENDED_EXITED,
+    'exited, group gone': { ...ENDED_EXITED, changes: { then: 'stay', lastExit: EXIT_1 } },
+    'timer group-poll, group gone': ENDED_EXITED,
+  },
+  // Once gone, a start that timed out is a failed start: BACKOFF, counted in failures.
+  'STOPPING, start timed out': {
+    ...STOPPING_LEADER_GONE,
+    'spawn-failed': ENDED_FAILED,
+    'exited, group gone': { ...ENDED_FAILED, changes: { then: 'stay', failures: 1, backoffUntil: NOW + 1000, lastExit: EXIT_1 } },
+    'timer group-poll, group gone': ENDED_FAILED,
+  },
+};
+
 const TABLE: Record<Situation, Record<EventName, Expected>> = {
+  ...READINESS_ROWS,
   STOPPED: {
     start: { state: 'STARTING', effects: [clear('backoff'), SPAWN], changes: { recovery: null } },
     // An operator's stop leaves the last recovery's reason in place.
@@ -353,6 +531,7 @@ const TABLE: Record<Situation, Record<EventName, Expected>> = {
     'health failed': '=',
     // Memory is only judged while RUNNING.
     'over-memory': '=',
+    ...UNCHANGED_BY_READINESS,
   },
   'STARTING, health passed': {
     start: '=',
@@ -382,6 +561,7 @@ const TABLE: Record<Situation, Record<EventName, Expected>> = {
     // It passed once already: the error says it is failing now, not that it never passed.
     'health failed': { state: 'STARTING', effects: [], changes: { healthFailures: 1, error: 'health check failing: HTTP 503' }, note: null },
     'over-memory': '=',
+    ...liveWithoutReadiness('STARTING'),
   },
   'STARTING, start-secs done': {
     start: '=',
@@ -415,6 +595,7 @@ const TABLE: Record<Situation, Record<EventName, Expected>> = {
     // health-retries failures in a row do not restart a STARTING process: it waits, showing why.
     'health failed': { state: 'STARTING', effects: [], changes: { healthFailures: 3, error: NOT_PASSING_YET }, note: null },
     'over-memory': '=',
+    ...liveWithoutReadiness('STARTING'),
   },
   RUNNING: {
     ...RUNNING_ROW,
@@ -566,10 +747,13 @@ test('the table covers 7 states x every event type, each timer, groupAlive both 
   const states = new Set(Object.values(SITUATIONS).map((s) => s.state));
   assert.deepEqual([...states].sort(), ['BACKOFF', 'EXITED', 'FATAL', 'RUNNING', 'STARTING', 'STOPPED', 'STOPPING']);
   const types = new Set(Object.values(EVENTS).map((e) => e.type));
-  assert.deepEqual([...types].sort(), ['exited', 'health', 'over-memory', 'restart', 'spawn-failed', 'spawned', 'start', 'stop', 'timer']);
+  assert.deepEqual([...types].sort(), [
+    'exited', 'extend-timeout', 'health', 'over-memory', 'ready', 'restart', 'spawn-failed', 'spawned', 'start', 'status', 'stop',
+    'stop-requested', 'timer', 'watchdog-ping',
+  ]);
   const timers = new Set<string>();
   for (const e of Object.values(EVENTS)) if (e.type === 'timer') timers.add(`${e.timer}/${e.groupAlive}`);
-  assert.equal(timers.size, 8);
+  assert.equal(timers.size, 12);
   const probes = new Set<string>();
   for (const e of Object.values(EVENTS)) if (e.type === 'health') probes.add(String(e.ok));
   assert.deepEqual([...probes].sort(), ['false', 'true'], 'a passing and a failing probe');

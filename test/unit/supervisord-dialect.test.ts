@@ -406,7 +406,6 @@ test('supervisord keys with no equivalent are warnings, priority suggests depend
     [
       warnAt(3, '`priority` has no equivalent in emperor; ignored: vassals start side by side, not in priority order (a native [vassal] file can wait for others with `depends`)'),
       warnAt(4, '`stdout_capture_maxbytes` has no equivalent in emperor; ignored'),
-      warnAt(5, '`stdout_events_enabled` has no equivalent in emperor; ignored'),
       warnAt(6, '`stderr_syslog` has no equivalent in emperor; ignored'),
       warnAt(7, '`serverurl` has no equivalent in emperor; ignored'),
       warnAt(8, "`stopasgroup = false`: emperor always signals the whole process group, so the program's children get the signal too; ignored"),
@@ -441,7 +440,6 @@ test('the other supervisord sections are warnings, one per section; anything els
     warnAt(9, '[rpcinterface:supervisor] is ignored: emperor has its own control socket (emperorctl)'),
     warnAt(11, '[include] is ignored: emperor reads only the files in its vassal directory; put the included files there'),
     warnAt(13, '[group:g] is ignored: emperor runs each [program:x] as a vassal of its own'),
-    warnAt(15, '[eventlistener:l] is ignored: emperor has no event listeners, so this one is not run'),
     warnAt(18, '[ctlplugin:p] is ignored: emperorctl has no plugins'),
   ]);
   assert.deepEqual(problems('[program:web]\ncommand=x\n[fcgi-program:php]\ncommand=php\n[progam:api]\ncommand=y\n[vassal_x]\n'), [

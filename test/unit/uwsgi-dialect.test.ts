@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { defaultReadiness } from '../../src/config/readiness-spec.ts';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -54,8 +55,23 @@ function uwsgiSpec(overrides: Partial<VassalSpec>): VassalSpec {
 
 test('an app file is one vassal named after the file, running uwsgi --ini FILE, stopped with INT, reloaded with HUP', () => {
   assert.deepEqual(vassals('module = app:wsgi\nmaster\nhttp-socket = :8000\n'), [
-    uwsgiSpec({ command: ['uwsgi', '--ini', FILE], uwsgiApp: true, stopSignal: 'SIGINT', reloadSignal: 'SIGHUP' }),
+    uwsgiSpec({
+      command: ['uwsgi', '--ini', FILE],
+      uwsgiApp: true,
+      stopSignal: 'SIGINT',
+      reloadSignal: 'SIGHUP',
+      // It speaks the uWSGI Emperor protocol; `http-socket` gives it workers, ready on 5.
+      readiness: { ...defaultReadiness(), uwsgi: { workers: true } },
+    }),
   ]);
+});
+
+test('a [uwsgi] app has workers (ready on 5) when it binds a socket, or routes HTTP with no backend; a gateway alone has none', () => {
+  const workers = (body: string): boolean | undefined => vassals(body)[0]?.readiness?.uwsgi?.workers;
+  assert.equal(workers('module = app\nsocket = 127.0.0.1:3031\n'), true);
+  assert.equal(workers('http = :8080\nmodule = app\n'), true);
+  assert.equal(workers('plugins = fastrouter\nfastrouter = 127.0.0.1:3017\nfastrouter-subscription-server = 127.0.0.1:2626\n'), false);
+  assert.equal(workers('http = 127.0.0.1:8780\nhttp-to = 127.0.0.1:3017\n'), false);
 });
 
 test('an app file is passed untouched: none of uwsgi options, magic or logic is checked', () => {

@@ -1,67 +1,26 @@
-// The rolling replacement with `socket`, on stand-in runners (states set by hand): every instance
+// The rolling replacement with `socket`, on the vassal machine with fake instances (states set by hand): every instance
 // replaced, no process left untracked, never more than one beyond `instances`, whatever order
 // old instances exit in.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RollingRestart } from '../../src/runtime/vassal-roll.ts';
-import type { InstanceRunner } from '../../src/runtime/instance-runner.ts';
-import type { EventLog } from '../../src/runtime/event-log.ts';
+import { MachineFleet, type FakeInstance } from './fakes/vassal-fleet.ts';
 import type { VassalSpec } from '../../src/config/spec.ts';
 import { makeSpec } from './make-spec.ts';
 
-type State = 'STOPPED' | 'STARTING' | 'RUNNING' | 'STOPPING' | 'EXITED' | 'BACKOFF' | 'FATAL';
+type Fake = FakeInstance;
 
-interface Fake {
-  index: number;
-  state: { state: State; pid: number | null; error: string | null; restarts: number; lastExit: null };
-  dispatch(ev: { type: string }): void;
-  set(s: State): void;
-}
-
-function fleet(n: number): { roll: RollingRestart; runners: Fake[]; retiring: Set<Fake>; all: Fake[]; live: () => number; untracked: () => Fake[] } {
-  const all: Fake[] = [];
-  const retiring = new Set<Fake>();
-  let pid = 100;
-  let roll: RollingRestart | null = null;
-  const hasProc = (s: State): boolean => s === 'STARTING' || s === 'RUNNING' || s === 'STOPPING';
-  const mk = (index: number, state: State): Fake => {
-    const f: Fake = {
-      index,
-      state: { state, pid: hasProc(state) ? pid++ : null, error: null, restarts: 0, lastExit: null },
-      dispatch(ev) {
-        const s = f.state.state;
-        if (ev.type === 'start') f.set('STARTING');
-        else if (ev.type === 'stop') {
-          if (s === 'RUNNING' || s === 'STARTING') f.set('STOPPING');
-          else if (s === 'BACKOFF' || s === 'EXITED' || s === 'FATAL') f.set('STOPPED');
-        }
-      },
-      set(s) {
-        f.state = { ...f.state, state: s, pid: hasProc(s) ? (f.state.pid ?? pid++) : null };
-        roll?.changed(f as unknown as InstanceRunner, retiring.has(f));
-      },
-    };
-    all.push(f);
-    return f;
+// The machine's roll over n RUNNING fake instances; `roll.begin()` is an operator's restart.
+function fleet(n: number): { roll: { begin(): void; readonly starting: Fake | null }; runners: Fake[]; live: () => number; untracked: () => Fake[] } {
+  const spec: VassalSpec = makeSpec({ socket: { kind: 'tcp', host: '127.0.0.1', port: 8000 }, startSecs: 1000, instances: n });
+  const m = new MachineFleet(spec);
+  m.send({ type: 'resize' });
+  for (const f of m.runners) f.set('RUNNING');
+  return {
+    roll: { begin: () => m.send({ type: 'restart' }), get starting() { return m.starting; } },
+    get runners() { return m.runners; },
+    live: () => m.live(),
+    untracked: () => m.untracked(),
   };
-  const runners = Array.from({ length: n }, (_, i) => mk(i, 'RUNNING'));
-  const spec: VassalSpec = makeSpec({ socket: { kind: 'tcp', host: '127.0.0.1', port: 8000 }, startSecs: 1000 });
-  // Stand-ins typed as the real things: the roll only reads what these fakes have.
-  roll = new RollingRestart({
-    name: 'v',
-    events: { write: () => {} } as unknown as EventLog,
-    spec: () => spec,
-    instances: () => runners as unknown as InstanceRunner[],
-    newRunner: (i) => mk(i, 'STOPPED') as unknown as InstanceRunner,
-    replace: (i, r) => void (runners[i] = r as unknown as Fake),
-    retire: (r) => void retiring.add(r as unknown as Fake),
-  });
-  const live = (): number => all.filter((f) => hasProc(f.state.state)).length;
-  const untracked = (): Fake[] => {
-    const starting = roll?.starting as unknown as Fake | null;
-    return all.filter((f) => hasProc(f.state.state) && !runners.includes(f) && !retiring.has(f) && f !== starting);
-  };
-  return { roll, runners, retiring, all, live, untracked };
 }
 
 test('an old instance that exits cleanly while its replacement starts: the roll goes on, nothing untracked', () => {

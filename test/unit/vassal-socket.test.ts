@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { VassalSocket, type OpenSocket } from '../../src/runtime/vassal-socket.ts';
 import { formatSocketAddress, parseSocketAddress, type SocketAddress } from '../../src/config/socket-address.ts';
 import { makeSpec } from './make-spec.ts';
+import { failed } from '../../src/core/errors.ts';
 
 // A fake binder: hands out descriptors 100, 101... and records what was opened and closed.
 function fakeOpen(fail: (a: SocketAddress) => string | null = () => null): { open: OpenSocket; log: string[] } {
@@ -12,7 +13,7 @@ function fakeOpen(fail: (a: SocketAddress) => string | null = () => null): { ope
     log,
     open(a) {
       const why = fail(a);
-      if (why !== null) return { error: why };
+      if (why !== null) return failed('E_BIND_FAILED', why);
       const fd = next++;
       log.push(`open ${formatSocketAddress(a)} ${fd}`);
       return { fd, ready: Promise.resolve(null), close: () => void log.push(`close ${fd}`) };

@@ -1,0 +1,35 @@
+// supervisord compatibility, wired with the real adapters: the XML-RPC interface (only with --supervisor-rpc) and event listeners.
+import type { EmperorSettings } from './emperor-options.ts';
+import type { CommandTarget } from '../runtime/commands.ts';
+import type { EventLog } from '../runtime/event-log.ts';
+import type { Clock } from '../runtime/clock.ts';
+import { serverUrlOf } from '../config/supervisor-rpc-address.ts';
+import { startEventListeners, type EventListeners } from '../supervisor/event-listeners.ts';
+import { spawnListener } from '../io/listener-spawn.ts';
+
+/** Starts what the settings ask for; returns the closers (the interface, the listeners). Throws when the interface cannot open. */
+export async function startSupervisorCompat(settings: EmperorSettings, target: CommandTarget, events: EventLog, clock: Clock, root: boolean): Promise<Array<() => void>> {
+  const closers: Array<() => void> = [];
+  let listeners: EventListeners | null = null;
+  // The interface's code (and its XML parser) is loaded only when asked for; it opens before any listener starts.
+  // The listeners' code is loaded with the emperor: no await stands between the sockets opening and the signal handlers.
+  if (settings.supervisorRpc !== null) {
+    const { startSupervisorRpc } = await import('../supervisor/start-rpc.ts');
+    closers.push(await startSupervisorRpc(settings.supervisorRpc, settings.supervisorRpcAuth, target, events, clock, () => listeners?.views() ?? []));
+  }
+  const started = startEventListeners({
+    vassalsDir: settings.vassals,
+    logDir: settings.logDir,
+    env: process.env,
+    target,
+    events,
+    spawn: spawnListener,
+    serverUrl: settings.supervisorRpc === null ? null : serverUrlOf(settings.supervisorRpc),
+    stderr: (t) => process.stderr.write(t),
+    root,
+    tyrant: settings.tyrant,
+  });
+  listeners = started;
+  closers.push(() => started.close());
+  return closers;
+}

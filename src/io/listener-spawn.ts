@@ -1,0 +1,73 @@
+// Starts an event listener: like a vassal's process (its own process group), but with stdin and stdout as pipes (the protocol).
+import { spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { explainUnrunnable } from './spawner.ts';
+import { failed, failedWith, failure, type Failed } from '../core/errors.ts';
+
+/** What a listener process is started with. */
+export interface ListenerSpawnRequest {
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  uid: number | null;
+  gid: number | null;
+  umask: number | null;
+  /** an open log file for its stderr, or null to pipe it to the emperor. */
+  stderrFd: number | null;
+}
+
+/** A started listener: protocol pipes, its stderr pipe (when not to a file), its end. */
+export interface ListenerChild {
+  pid: number;
+  stdin: Writable;
+  stdout: Readable;
+  stderr: Readable | null;
+  kill(signal: NodeJS.Signals): void;
+  onExit(fn: (code: number | null, signal: string | null) => void): void;
+}
+
+/** Starts the listener, or says why it cannot be started. */
+export type ListenerSpawner = (req: ListenerSpawnRequest) => ListenerChild | Failed;
+
+/** The real spawner (child_process). */
+export const spawnListener: ListenerSpawner = (req) => {
+  const [file, ...args] = req.argv;
+  if (file === undefined || file === '') return failed('E_SPAWN_FAILED', 'empty command');
+  const previous = req.umask === null ? null : process.umask(req.umask);
+  let child;
+  try {
+    child = spawn(file, args, {
+      cwd: req.cwd,
+      env: req.env,
+      detached: true,
+      stdio: ['pipe', 'pipe', req.stderrFd ?? 'pipe'],
+      ...(req.uid === null ? {} : { uid: req.uid }),
+      ...(req.gid === null ? {} : { gid: req.gid }),
+    });
+  } catch (err) {
+    return failedWith(explainUnrunnable(file, req.cwd, req.env.PATH) ?? failure('E_SPAWN_FAILED', `cannot start ${file}: ${(err as Error).message}`));
+  } finally {
+    if (previous !== null) process.umask(previous);
+  }
+  child.on('error', () => {});
+  if (child.pid === undefined || child.stdin === null || child.stdout === null) {
+    return failedWith(explainUnrunnable(file, req.cwd, req.env.PATH) ?? failure('E_SPAWN_FAILED', `cannot start ${file}`));
+  }
+  child.stdin.on('error', () => {});
+  const pid = child.pid;
+  const proc = child;
+  return {
+    pid,
+    stdin: child.stdin,
+    stdout: child.stdout,
+    stderr: child.stderr,
+    kill: (signal) => {
+      try {
+        process.kill(-pid, signal);
+      } catch {
+        proc.kill(signal);
+      }
+    },
+    onExit: (fn) => proc.once('exit', (code, signal) => fn(code, signal)),
+  };
+};

@@ -1,0 +1,48 @@
+// One process an instance runner started, kept until nothing of its group is left: the guardian is
+// told of the group while it lives and forgets it once it is empty.
+import { GROUP_POLL_MS } from '../core/lifecycle.ts';
+import type { Supervised } from './supervised.ts';
+import type { Timers } from './ports.ts';
+
+/** Who must know of a guarded group: the guardian, through the runner's host. */
+export interface GroupKeeper {
+  timers: Timers;
+  trackGroup(pgid: number): void;
+  untrackGroup(pgid: number): void;
+}
+
+/** One started process; `exited` once its leader exited. */
+export class RunnerProcess {
+  exited = false;
+
+  /** Attaches to `sup`: its group is tracked, and `onExit` hears the leader's exit and whether the group lives on. */
+  constructor(
+    readonly sup: Supervised,
+    private readonly keeper: GroupKeeper,
+    onExit: (code: number | null, signal: string | null, groupAlive: boolean) => void,
+  ) {
+    if (sup.guarded) keeper.trackGroup(sup.pid);
+    sup.onExit((code, signal) => {
+      this.exited = true;
+      const alive = sup.alive();
+      if (!alive && sup.guarded) keeper.untrackGroup(sup.pid);
+      onExit(code, signal, alive);
+    });
+  }
+
+  /** Whether anything of it is still alive; forgets a group once it is empty. */
+  groupAlive(): boolean {
+    const alive = this.sup.alive();
+    if (!alive && this.exited && this.sup.guarded) this.keeper.untrackGroup(this.sup.pid);
+    return alive;
+  }
+
+  /** Orphans of a crashed leader were sent SIGKILL: forget the group once they are gone. */
+  untrackWhenGone(): void {
+    const check = (): void => {
+      if (this.sup.alive()) this.keeper.timers.setTimeout(check, GROUP_POLL_MS).unref?.();
+      else if (this.sup.guarded) this.keeper.untrackGroup(this.sup.pid);
+    };
+    check();
+  }
+}
