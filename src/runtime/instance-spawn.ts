@@ -110,6 +110,7 @@ function carryOut(ctx: SpawnContext, spec: VassalSpec, i: number, plan: SpawnPla
   const request: SpawnRequest = { argv: plan.argv, cwd: plan.cwd, env: plan.env, umask: plan.umask, stdout, stderr: target(plan.stderr, opened.value, stdout) };
   const fd3 = plan.listenFd ?? plan.emperorFd ?? null;
   if (fd3 !== null) request.listenFd = fd3;
+  if (plan.program !== undefined) request.program = plan.program;
   if (plan.daemon !== null) {
     const d = plan.daemon;
     const started = startDaemon({

@@ -108,6 +108,8 @@ export interface SpawnPlan {
   outputGraceMs: number;
   /** the cgroup the shim outermost in `argv` enters; absent: process groups. */
   cgroup?: string;
+  /** the command behind the shims and setpriv, which failures name; absent when argv[0] is it. */
+  program?: string;
 }
 
 /** Where a vassal's log path lives: relative paths are under --log-dir. */
@@ -172,6 +174,7 @@ export function planSpawn(spec: VassalSpec, index: number, ctx: PlanContext): Sp
     uwsgi: spec.uwsgiApp,
     outputGraceMs: spec.stopTimeout + ESCAPED_OUTPUT_GRACE_MS,
     ...(cgroup === null ? {} : { cgroup }),
+    ...(argv[0] === program ? {} : { program }),
   };
 }
 
