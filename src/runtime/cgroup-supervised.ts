@@ -13,6 +13,23 @@ export function spawnCgroup(port: CgroupPort | undefined, spec: VassalSpec, inde
   return 'error' in made ? failed('E_CGROUP_FAILED', made.error) : made;
 }
 
+/**
+ * A spawn that failed (the program missing, a log file, the fork itself) leaves its cgroup empty: it is
+ * removed at once (alive() removes an empty cgroup) rather than at the tree's next sweep.
+ */
+export function releaseOnFailure(cg: SpawnCgroup | null, started: Supervised | PendingSpawn | Failed): Supervised | PendingSpawn | Failed {
+  if (cg === null || 'pid' in started) return started;
+  if ('error' in started) {
+    cg.alive();
+    return started;
+  }
+  const pending = started.pending.then((r) => {
+    if ('error' in r) cg.alive();
+    return r;
+  });
+  return { pending, cancel: (stopDaemon) => started.cancel(stopDaemon) };
+}
+
 /** `sup` watched through its cgroup when it has one (the spawn site's one call); as it is otherwise. */
 export function contained(port: CgroupPort | undefined, cg: SpawnCgroup | null, sup: Supervised, note: (message: string) => void): Supervised {
   if (port === undefined || cg === null) return sup;

@@ -20,7 +20,7 @@ import { asFailed, failed, failedWith, failureOf, type Failed, type Failure } fr
 import { closeSync } from 'node:fs';
 import type { ReadinessPort } from './emperor-ports.ts';
 import { prepareReadiness, withReadiness } from './readiness-setup.ts';
-import { contained, containedDaemon, spawnCgroup } from './cgroup-supervised.ts';
+import { contained, containedDaemon, releaseOnFailure, spawnCgroup } from './cgroup-supervised.ts';
 import type { CgroupPort, SpawnCgroup } from './emperor-ports.ts';
 
 /** What a spawn uses of the emperor's services (VassalServices has all of it). */
@@ -84,7 +84,7 @@ function spawnProcess(ctx: SpawnContext, spec: VassalSpec, i: number, runAs: Run
   const cg = spawnCgroup(s.cgroups, spec, i);
   if (cg !== null && 'error' in cg) return cg;
   const plan = planSpawn(spec, i, { baseEnv: s.baseEnv, logDir: s.logDir, uwsgi: s.uwsgi, ownUid: process.getuid?.() ?? 0, runAs, listenFd, readiness: ready?.inputs ?? null, cgroup: cg?.dir ?? null });
-  return withReadiness(ready?.link ?? null, carryOut(ctx, spec, i, plan, cg, ready?.link.onLines));
+  return withReadiness(ready?.link ?? null, releaseOnFailure(cg, carryOut(ctx, spec, i, plan, cg, ready?.link.onLines)));
 }
 
 // The plan carried out: its files opened with the vassal's rights (one switch), then one spawn.

@@ -124,6 +124,17 @@ test('a cgroup that cannot be made fails the spawn with E_CGROUP_FAILED; nothing
   assert.equal(s.requests.length, 0);
 });
 
+test('a program that is missing fails before the spawn, and its empty cgroup is removed at once', () => {
+  const s = fakeSpawner();
+  const cgroups = new FakeCgroups();
+  const r = spawnInstance(context(s, cgroups, [], []), makeSpec({ command: ['/nonexistent/prog'], directory: '/' }), 0);
+  assert.ok('error' in r);
+  assert.equal(r.failure.code, 'E_SPAWN_NOT_FOUND');
+  assert.equal(r.error, 'command not found: /nonexistent/prog does not exist', 'checked before the shim could turn it into exit 127');
+  assert.equal(s.requests.length, 0);
+  assert.equal(cgroups.made[0]?.checks, 1, 'asked once whether it is empty (removed when it is)');
+});
+
 test('a contained daemon: its signals reach its cgroup too, and it lives while the cgroup is populated', () => {
   const cgroups = new FakeCgroups();
   const made = cgroups.make('db', 0, true, { memoryMax: null, cpuWeight: null, pidsMax: null });

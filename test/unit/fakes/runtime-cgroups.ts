@@ -8,6 +8,8 @@ export interface FakeCgroup extends SpawnCgroup {
   readonly signals: string[];
   populated: boolean;
   oom: string | null;
+  /** how many times alive() was asked (a failed spawn asks once, to remove its empty cgroup). */
+  checks: number;
 }
 
 /** The fake port: `failWith` makes the next make fail; `figures` are what overlay reads per bound pid. */
@@ -28,8 +30,9 @@ export class FakeCgroups implements CgroupPort {
       signals,
       populated: true,
       oom: null,
+      checks: 0,
       signal: (sig) => void signals.push(sig),
-      alive: () => cg.populated,
+      alive: () => (cg.checks++, cg.populated),
       oomKilled: () => cg.oom,
     };
     this.made.push(cg);
