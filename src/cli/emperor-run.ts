@@ -91,7 +91,9 @@ export async function run(settings: EmperorSettings): Promise<void> {
   });
   const alarms = startAlarms(settings, emperor, events);
   const scheduler = startScheduler(settings.stateDir, emperor, events);
-  const facts = { version: packageVersion(), pid: process.pid, startedAt: Math.round(Date.now()) / 1000, vassalsDir: settings.vassals, sources: () => emperor.sourceHealth() };
+  // vassals_dir: the first directory among the sources, or null when every source is etcd.
+  const firstDir = settings.sources.find((s) => !isEtcdUrl(s)) ?? null;
+  const facts = { version: packageVersion(), pid: process.pid, startedAt: Math.round(Date.now()) / 1000, vassalsDir: firstDir, sources: () => emperor.sourceHealth() };
   const target: CommandTarget = {
     vassals: emperor.vassals,
     logDir: settings.logDir,

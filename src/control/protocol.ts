@@ -5,7 +5,8 @@ export interface StatsDocument {
   version: string;
   pid: number;
   started_at: number;
-  vassals_dir: string;
+  /** the first vassal directory, or null when every source is etcd. */
+  vassals_dir: string | null;
   totals: Record<string, number>;
   vassals: VassalStats[];
   /** one entry per --vassals source, in order (absent from emperors before sources existed). */

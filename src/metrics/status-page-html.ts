@@ -87,10 +87,10 @@ export function pageHtml(doc: StatsDocument, events: StreamEvent[], now: number,
   const shared = [esc, ago, rowsHtml, timelineSpan, timelineSvg, recentHtml].map((f) => f.toString()).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>emperor: ${esc(doc.vassals_dir)}</title><style>${STYLE}</style></head>
+<title>emperor: ${esc(doc.vassals_dir ?? (doc.sources ?? []).map((s) => s.address).join(', '))}</title><style>${STYLE}</style></head>
 <body data-act="${canAct ? '1' : '0'}">
 <h1>emperor ${esc(doc.version)}</h1>
-<div class="meta">pid ${doc.pid} · ${esc(doc.vassals_dir)} · up <span id="up">${ago(now / 1000 - doc.started_at)}</span> · <span id="count">${doc.vassals.length} vassals</span> · <span id="live">not live (scripts off)</span>${canAct ? '' : ' · read-only'}</div>
+<div class="meta">pid ${doc.pid} · ${esc(doc.vassals_dir ?? (doc.sources ?? []).map((s) => s.address).join(', '))} · up <span id="up">${ago(now / 1000 - doc.started_at)}</span> · <span id="count">${doc.vassals.length} vassals</span> · <span id="live">not live (scripts off)</span>${canAct ? '' : ' · read-only'}</div>
 <div id="message"></div>
 <table><thead><tr><th>vassal</th><th>state</th><th>pids</th><th>uptime</th><th>restarts</th><th>CPU</th><th>RSS</th>${canAct ? '<th></th>' : ''}</tr></thead>
 <tbody id="rows">${rowsHtml(doc, now / 1000, canAct)}</tbody></table>

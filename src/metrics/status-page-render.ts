@@ -32,7 +32,7 @@ export function rowsHtml(doc: StatsDocument, now: number, canAct: boolean): stri
     out += '<tr data-name="' + esc(v.name) + '"><td>' + esc(v.name) + '</td><td><span class="state s-' + esc(v.state) + '">' + esc(v.state) + '</span></td><td>' + (v.pids.length ? v.pids.join(' ') : '-') + '</td><td>' + up + '</td><td class="n">' + v.restarts + '</td><td class="n">' + (v.cpu_percent === null ? '-' : v.cpu_percent.toFixed(1) + '%') + '</td><td class="n">' + rss + '</td>' + buttons + '</tr>';
     if (v.error !== null) out += '<tr class="error"><td colspan="' + (canAct ? 8 : 7) + '">' + esc(v.error.split('\n')[0] ?? '') + '</td></tr>';
   }
-  if (doc.vassals.length === 0) out = '<tr><td colspan="7">no vassals in ' + esc(doc.vassals_dir) + '</td></tr>';
+  if (doc.vassals.length === 0) out = '<tr><td colspan="7">no vassals in ' + esc(doc.vassals_dir ?? (doc.sources ?? []).map((s) => s.address).join(', ')) + '</td></tr>';
   return out;
 }
 

@@ -9,7 +9,7 @@ export interface EmperorFacts {
   version: string;
   pid: number;
   startedAt: number;
-  vassalsDir: string;
+  vassalsDir: string | null;
   /** each source's health (src/runtime/emperor-ports.ts). */
   sources?: () => SourceStats[];
 }
