@@ -74,7 +74,12 @@ test('vassals from etcd on two hosts: all/ and hosts/a/, edits, members lost, th
     // member an emperor talks to, its source goes down (never a silently stalled watch).
     await cluster.kill(1);
     await waitFor('a and b notice there is no leader', async () => etcdHealthy(await a.stats()) === false && etcdHealthy(await b.stats()) === false, 30000);
-    const status = await ctl(a.stateDir, ['status']);
+    // etcd3's watch stream may report itself connected for a moment before the member refuses it
+    // (no leader): the status is read until it says so, within the deadline.
+    const status = await waitFor('emperorctl status to show the source down', async () => {
+      const out = await ctl(a.stateDir, ['status']);
+      return /source etcd etcd:\/\/.*\/emp: NOT OK \(unreachable/.test(out.stdout) ? out : null;
+    }, 30000, 200);
     assert.match(status.stdout, /source etcd etcd:\/\/.*\/emp: NOT OK \(unreachable/);
     // Every member killed: every vassal keeps running.
     await cluster.kill(2);
