@@ -10,9 +10,9 @@ import { defaultStateDir } from '../control/paths.ts';
 import { UNIT_DEFAULTS, type UnitOptions } from './systemd-unit-options.ts';
 import { describeErrno, EmperorError, failure, type ErrorCode } from '../core/errors.ts';
 import type { SocketAddress } from '../config/socket-address.ts';
-import { parseSupervisorRpc } from '../config/supervisor-rpc-address.ts';
 import { EMPEROR_ALARM_KEYS, NO_ALARMS, readAlarmSettings, type AlarmSettings } from '../config/alarm-config.ts';
 import { etcdSettings, vassalSources } from './etcd-options.ts';
+import { supervisorRpcSettings } from './supervisor-rpc-options.ts';
 
 /** Every option of `emperor`, resolved. Durations in ms. */
 export interface EmperorSettings {
@@ -245,22 +245,9 @@ function resolveSettings(given: Map<string, string>, config: string | null, env:
     uwsgiHeartbeatMs: duration('uwsgi-heartbeat-timeout', given.get('uwsgi-heartbeat-timeout') ?? '30s'),
     statsGroup: given.get('stats-group') ?? null,
     webToken: given.has('web-token') ? resolve(given.get('web-token') ?? '') : null,
-    ...supervisorRpcSettings(given),
+    ...supervisorRpcSettings(given, usageFail),
     alarms: NO_ALARMS,
     ...etcdSettings(given, usageFail),
   };
 }
 
-// --supervisor-rpc and its --supervisor-rpc-auth: the address checked here, the file when the emperor starts.
-function supervisorRpcSettings(given: Map<string, string>): Pick<EmperorSettings, 'supervisorRpc' | 'supervisorRpcAuth'> {
-  const text = given.get('supervisor-rpc');
-  const auth = given.get('supervisor-rpc-auth');
-  const authPath = auth === undefined ? null : resolve(auth);
-  if (text === undefined || text === 'off') {
-    if (authPath !== null) throw new UsageError('--supervisor-rpc-auth needs --supervisor-rpc (the interface it protects)');
-    return { supervisorRpc: null, supervisorRpcAuth: null };
-  }
-  const parsed = parseSupervisorRpc(text, authPath !== null);
-  if (!parsed.ok) throw new UsageError(`--supervisor-rpc: ${parsed.message}`);
-  return { supervisorRpc: parsed.value, supervisorRpcAuth: authPath };
-}

@@ -329,16 +329,10 @@ export interface CtlResult {
   stderr: string;
 }
 
-/**
- * Runs `emperorctl ARGS` with EMPEROR_STATE_DIR set to `stateDir` (pass an emperor's stateDir),
- * without blocking the test's event loop; killed after `timeoutMs`.
- */
-export function ctl(stateDir: string, args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 30000): Promise<CtlResult> {
+/** Runs a program without blocking the test's event loop; killed after `timeoutMs`. */
+export function runProgram(argv: string[], timeoutMs = 30000, env: Record<string, string | undefined> = {}): Promise<CtlResult> {
   return new Promise((resolveRun) => {
-    const child = spawn(process.execPath, [EMPERORCTL_BIN, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: undefined, EMPEROR_STATE_DIR: stateDir, ...env },
-    });
+    const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -349,4 +343,12 @@ export function ctl(stateDir: string, args: string[], env: Record<string, string
       resolveRun({ status, stdout, stderr });
     });
   });
+}
+
+/**
+ * Runs `emperorctl ARGS` with EMPEROR_STATE_DIR set to `stateDir` (pass an emperor's stateDir),
+ * without blocking the test's event loop; killed after `timeoutMs`.
+ */
+export function ctl(stateDir: string, args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 30000): Promise<CtlResult> {
+  return runProgram([process.execPath, EMPERORCTL_BIN, ...args], timeoutMs, { NO_COLOR: undefined, EMPEROR_STATE_DIR: stateDir, ...env });
 }

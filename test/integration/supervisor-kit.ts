@@ -1,7 +1,7 @@
 // Helpers for the supervisord-compatibility tests: Debian's supervisorctl and supervisord, run as users run them.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
+import { runProgram } from './harness.ts';
 
 /** Debian's supervisorctl; run with /usr/bin/python3, where its `supervisor` module lives. */
 export const SUPERVISORCTL = '/usr/bin/supervisorctl';
@@ -19,18 +19,7 @@ export interface Run {
 
 /** Runs a program without blocking the test's event loop; killed after `timeoutMs`. */
 export function run(argv: string[], timeoutMs = 30_000, env: Record<string, string | undefined> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
+  return runProgram(argv, timeoutMs, env);
 }
 
 /** `supervisorctl -s URL ARGS`. */
