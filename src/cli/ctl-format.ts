@@ -1,5 +1,6 @@
 // How emperorctl shows the stats document to a person: an aligned table, human units, colour on a TTY.
 import type { StatsDocument, VassalStats } from '../control/protocol.ts';
+import type { ContainmentKind } from './ctl-containment.ts';
 
 /** Whether to colour: only on a TTY, never with NO_COLOR set (https://no-color.org). */
 export function useColour(isTTY: boolean | undefined, env: Record<string, string | undefined>): boolean {
@@ -50,8 +51,14 @@ function pidCell(v: VassalStats): string {
   return v.pids.length === 1 ? String(v.pids[0]) : `${v.pids[0]} +${v.pids.length - 1}`;
 }
 
-/** The status table, with the error on the line under each vassal that has one. */
-export function renderStatus(doc: StatsDocument, now: number, colour: boolean): string {
+/** How the summary's last line says the containment (when emperorctl could tell it). */
+const CONTAINMENT_LINE: Record<ContainmentKind, string> = {
+  cgroup: 'containment: a cgroup per vassal instance',
+  'process-group': 'containment: process groups (a process that leaves its group escapes)',
+};
+
+/** The status table, with the error on the line under each vassal that has one; the containment last when known. */
+export function renderStatus(doc: StatsDocument, now: number, colour: boolean, containment: ContainmentKind | null = null): string {
   const header = ['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'CPU', 'RSS', 'LAST EXIT'];
   const rows = doc.vassals.map((v) => [
     v.name,
@@ -84,5 +91,6 @@ export function renderStatus(doc: StatsDocument, now: number, colour: boolean): 
   if (sources.some((src) => src.kind === 'etcd')) {
     for (const src of sources) out.push(`source ${src.kind} ${src.address}: ${src.healthy ? 'ok' : 'NOT OK'}${src.detail !== null ? ` (${src.detail})` : ''}`);
   }
+  if (containment !== null) out.push(CONTAINMENT_LINE[containment]);
   return out.join('\n') + '\n';
 }

@@ -39,6 +39,8 @@ Options (each may also be set in the [emperor] section of --config; flags win):
   --supervisor-rpc ADDR    serve supervisord's XML-RPC interface for supervisorctl (off):
                            unix:/PATH (mode 0600), or tcp://HOST:PORT with --supervisor-rpc-auth
   --supervisor-rpc-auth FILE  one user:password line (a root-only file): HTTP basic auth
+  --cgroup DIR|off         cgroup v2 containment: a cgroup per vassal under DIR (auto: the
+                           emperor's own cgroup, as root); off: process groups only
   -h, --help               this text
   -V, --version            the version
 

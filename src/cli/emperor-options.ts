@@ -8,6 +8,7 @@ import { formatProblem } from '../config/parse-file.ts';
 import type { LogFormat } from '../runtime/event-log.ts';
 import { defaultStateDir } from '../control/paths.ts';
 import { UNIT_DEFAULTS, type UnitOptions } from './systemd-unit-options.ts';
+import { parseCgroupOption, type CgroupChoice } from '../core/cgroup-layout.ts';
 import { describeErrno, EmperorError, failure, type ErrorCode } from '../core/errors.ts';
 import type { SocketAddress } from '../config/socket-address.ts';
 import { EMPEROR_ALARM_KEYS, NO_ALARMS, readAlarmSettings, type AlarmSettings } from '../config/alarm-config.ts';
@@ -32,6 +33,8 @@ export interface EmperorSettings {
   uwsgiHeartbeatMs: number;
   /** group that owns the stats socket, so its members can read it; null: the emperor's. */
   statsGroup: string | null;
+  /** --cgroup: `auto` (containment wherever it can be), `off` (process groups), or a cgroup v2 directory. */
+  cgroup: CgroupChoice;
   /** --web-token: the file holding the status page's bearer token; null: the page is read-only. */
   webToken: string | null;
   /** supervisord's XML-RPC interface (`unix:/PATH` or `tcp://HOST:PORT`), or null when off. */
@@ -79,6 +82,7 @@ const VALUE_OPTIONS = [
   'etcd-key',
   'etcd-auth',
   'etcd-lease-ttl',
+  'cgroup',
 ] as const;
 const FLAG_OPTIONS = ['tyrant', 'etcd-allow-root'] as const;
 /** Every option of `emperor` (without `--`), as the parser and the `[emperor]` section accept them; the README's table is checked against it. */
@@ -229,6 +233,8 @@ function resolveSettings(given: Map<string, string>, config: string | null, env:
     throw new UsageError(`--metrics must be HOST:PORT or off, not ${metrics}`);
   }
   const tyrant = given.get('tyrant');
+  const cgroup = parseCgroupOption(given.get('cgroup') ?? null);
+  if ('error' in cgroup) throw new UsageError(cgroup.error);
   return {
     ...vassalSources(given, usageFail),
     config: config === null ? null : resolve(config),
@@ -248,6 +254,7 @@ function resolveSettings(given: Map<string, string>, config: string | null, env:
     ...supervisorRpcSettings(given, usageFail),
     alarms: NO_ALARMS,
     ...etcdSettings(given, usageFail),
+    cgroup,
   };
 }
 

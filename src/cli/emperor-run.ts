@@ -19,6 +19,7 @@ import { statusLine } from '../runtime/status-line.ts';
 import { lookupGroup } from '../io/accounts.ts';
 import { nativeHelper } from '../io/native.ts';
 import { directoryTrustProblem } from '../runtime/directory-trust.ts';
+import { startContainment } from './emperor-cgroups.ts';
 import { startSupervisorCompat } from './supervisor-wiring.ts';
 import { startAlarms } from './alarm-wiring.ts';
 import { startScheduler } from './schedule-wiring.ts';
@@ -57,6 +58,11 @@ export async function run(settings: EmperorSettings): Promise<void> {
   } catch (err) {
     fail((err as Error).message);
   }
+  const containment = await startContainment(settings.cgroup, settings.stateDir, events);
+  if ('error' in containment) {
+    lock.release();
+    fail(containment.error);
+  }
   let notifier: SystemdNotifier | null = null;
   // Read only once everything below exists (the etcd presence key asks for it after the start).
   const current = (): StatsDocument => {
@@ -87,6 +93,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
       tyrant: settings.tyrant,
       warn: (m) => events.warn(m),
       sources: etcd === null ? undefined : sourcesOf(settings, etcd.source, root, process.env, (m) => events.warn(m)),
+      cgroups: containment.tree,
     }),
   });
   const alarms = startAlarms(settings, emperor, events);
@@ -131,6 +138,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
       cpuSeconds: (name) => emperor.vassals.get(name)?.cpuSeconds ?? 0,
       droppedLogBytes: (name) => emperor.vassals.get(name)?.droppedBytes ?? 0,
       alarms: () => alarms.totals(),
+      contained: () => containment.tree !== null,
     });
     try {
       const http = await startMetricsServer(settings.metrics, metrics, webViews(target, ring, web.token));
@@ -169,6 +177,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
       events.warn(`second ${signal}: killing every vassal now`);
       emperor.killAll();
       emperor.guardian.close();
+      containment.close();
       closeSockets();
       lock.release();
       process.exit(1);
@@ -178,6 +187,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
     events.info(`${signal}: stopping every vassal (send SIGINT again to kill them at once)`);
     await etcd?.presence.close();
     await emperor.shutdown();
+    containment.close();
     closeSockets();
     lock.release();
     const daemons = [...emperor.vassals.values()].filter((v) => v.spec?.pidfile != null).length;

@@ -8,6 +8,7 @@ import { renderStatus, useColour } from './ctl-format.ts';
 import { CTL_HELP, COMMAND_HELP } from './ctl-help.ts';
 import { followFile, lastLines } from './ctl-tail.ts';
 import { describeErrno } from '../core/errors.ts';
+import { emperorContainment } from './ctl-containment.ts';
 
 const STATES = ['STOPPED', 'STARTING', 'RUNNING', 'BACKOFF', 'STOPPING', 'EXITED', 'FATAL', 'INVALID'];
 
@@ -73,7 +74,7 @@ async function status(args: Args, statsPath: string): Promise<number> {
   const unknown = names.filter((n) => !doc.vassals.some((v) => v.name === n));
   const shown: StatsDocument = names.length === 0 ? doc : { ...doc, vassals: doc.vassals.filter((v) => names.includes(v.name)) };
   if (args.flags.has('--json')) out(JSON.stringify(shown, null, 2) + '\n');
-  else out(renderStatus(shown, Date.now() / 1000, useColour(process.stdout.isTTY, process.env)));
+  else out(renderStatus(shown, Date.now() / 1000, useColour(process.stdout.isTTY, process.env), emperorContainment(doc.pid)));
   if (unknown.length > 0) throw new Exit(1, `emperorctl: no vassal named ${unknown.join(', ')}`);
   return 0;
 }

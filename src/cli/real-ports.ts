@@ -21,6 +21,7 @@ import type { Failed } from '../core/errors.ts';
 import { VassalFileReader } from '../runtime/vassal-file-reader.ts';
 import { directoryTrustProblem } from '../runtime/directory-trust.ts';
 import { notifyUnavailable, realReadiness } from './real-readiness.ts';
+import type { CgroupTree } from '../io/cgroup-tree.ts';
 
 /** The real clock: performance.now, anchored to the wall clock once at start. */
 export const systemClock: Clock = {
@@ -67,6 +68,8 @@ export interface RealPortsOptions {
   warn(message: string): void;
   /** the sources when --vassals names more than the one directory (src/cli/vassal-sources.ts). */
   sources?: readonly VassalSource[];
+  /** the cgroup v2 subtree a cgroup per spawn goes in (emperor-cgroups.ts); null: process groups. */
+  cgroups?: CgroupTree | null;
 }
 
 /** A vassal directory as a source, its files read by `files`. */
@@ -96,6 +99,7 @@ export function realEmperorPorts(o: RealPortsOptions): EmperorPorts {
     sources: o.sources ?? [directorySource(o.vassalsDir, files, o)],
     facts: procFacts,
     readiness: realReadiness(join(o.stateDir, 'notify.sock')),
+    ...(o.cgroups == null ? {} : { cgroups: o.cgroups }),
   };
 }
 

@@ -57,6 +57,8 @@ export function systemdUnit(args: readonly string[], vassals: string, stateDir: 
     '# The emperor stops its own vassals (dependents first, each with its stop-timeout);',
     '# smart-attached daemons live on and the next emperor adopts them.',
     'KillMode=process',
+    '# The emperor gives every vassal a cgroup of its own below the unit\'s (nothing escapes by setsid or a double fork).',
+    'Delegate=yes',
     `TimeoutStopSec=${unit.timeoutStop}`,
     'Restart=always',
     'RestartSec=1s',

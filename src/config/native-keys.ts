@@ -31,6 +31,9 @@ export const NATIVE_KEYS = [
   'health-timeout',
   'health-retries',
   'max-rss',
+  'memory-max',
+  'cpu-weight',
+  'pids-max',
   'socket',
   // Readiness (src/config/native-readiness.ts).
   'notify',
@@ -77,6 +80,10 @@ export const FAMILIAR_KEYS: Readonly<Record<string, NativeKey>> = {
   'smart-attach-daemon2': 'smart-attach-daemon',
   pidfile: 'smart-attach-daemon',
   listenstream: 'socket',
+  memorymax: 'memory-max',
+  'limit-as': 'memory-max',
+  cpuweight: 'cpu-weight',
+  tasksmax: 'pids-max',
   'http-socket': 'socket',
   // Readiness, as systemd and process-compose name it.
   notifyaccess: 'notify',

@@ -75,6 +75,12 @@ export interface VassalSpec {
   healthRetries: number;  // failures in a row that restart it, default 3, min 1
   /** bytes; restart (gracefully) when the instance's process tree uses more resident memory. */
   maxRss: number | null;
+  /** bytes; the cgroup's memory.max (the kernel's OOM killer acts above it); needs the memory controller. */
+  memoryMax: number | null;
+  /** 1 to 10000, the cgroup's cpu.weight (100 is the default share); needs the cpu controller. */
+  cpuWeight: number | null;
+  /** processes and threads at most, the cgroup's pids.max; needs the pids controller. */
+  pidsMax: number | null;
   /**
    * A smart-attached daemon (SPEC section 5): the absolute pidfile it is supervised through, or
    * null for a plain vassal. With a pidfile, `command` is `['/bin/sh', '-c', COMMAND]`.

@@ -30,7 +30,8 @@ export async function listenUnix(server: Server, path: string, mode: number): Pr
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(path, () => {
+      // A burst of clients past Node's default backlog (511) would be refused with EAGAIN: the kernel caps this at somaxconn.
+      server.listen({ path, backlog: 4096 }, () => {
         server.off('error', reject);
         resolve();
       });
@@ -41,10 +42,17 @@ export async function listenUnix(server: Server, path: string, mode: number): Pr
   chmodSync(path, mode);
 }
 
+/** A stats client that takes longer than this to read its document is dropped. */
+export const STATS_CLIENT_TIMEOUT_MS = 10_000;
+
 /** Serves `render()` to every connection on the stats socket. */
 export async function startStatsServer(path: string, render: () => string, gid: number | null = null): Promise<Server> {
   const server = createServer((sock) => {
     sock.on('error', () => {});
+    // Whatever a client sends is read and dropped: unread input would hide its hang-up, and the
+    // connection (a descriptor) would stay open forever. A client that never reads is dropped too.
+    sock.resume();
+    sock.setTimeout(STATS_CLIENT_TIMEOUT_MS, () => sock.destroy());
     sock.end(render());
   });
   server.on('error', () => {});

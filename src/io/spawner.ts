@@ -20,6 +20,8 @@ export interface SpawnRequest {
   stderr: OutputTarget;
   /** a listening socket the child gets as its fd 3 (socket activation); absent: none. */
   listenFd?: number;
+  /** the command a failure names when argv[0] is a shim or setpriv in front of it; absent: argv[0]. */
+  program?: string;
 }
 
 /** A started process: its pid (also its process group) and its piped outputs. */
@@ -105,6 +107,7 @@ export const nodeSpawner: Spawner = {
   spawn(req) {
     const [file, ...args] = req.argv;
     if (file === undefined || file === '') return failed('E_SPAWN_FAILED', 'empty command');
+    const shown = req.program ?? file;
     // Why a spawn failed is worked out afterwards, so the common path costs no extra system calls.
     const explain = (fallback: Failure): SpawnFailed => failedWith(explainUnrunnable(file, req.cwd, req.env.PATH) ?? fallback);
     let child: ChildProcess;
@@ -117,7 +120,7 @@ export const nodeSpawner: Spawner = {
         stdio: req.listenFd === undefined ? ['ignore', stdio(req.stdout), stdio(req.stderr)] : ['ignore', stdio(req.stdout), stdio(req.stderr), req.listenFd],
       });
     } catch (err) {
-      return explain(failure('E_SPAWN_FAILED', `cannot start ${file}: ${(err as Error).message}`, { cause: err }));
+      return explain(failure('E_SPAWN_FAILED', `cannot start ${shown}: ${(err as Error).message}`, { cause: err }));
     } finally {
       if (previous !== null) process.umask(previous);
     }
@@ -128,10 +131,10 @@ export const nodeSpawner: Spawner = {
       const reason = new Promise<Failure>((resolve) => {
         child.once('error', (err: NodeJS.ErrnoException) => {
           const hint = SPAWN_HINTS[errnoOf(err) ?? ''];
-          resolve(known ?? failure(hint === undefined ? 'E_SPAWN_FAILED' : 'E_SPAWN_LIMIT', `cannot start ${file}: ${describeErrno(err)}${hint ?? ''}`, { cause: err }));
+          resolve(known ?? failure(hint === undefined ? 'E_SPAWN_FAILED' : 'E_SPAWN_LIMIT', `cannot start ${shown}: ${describeErrno(err)}${hint ?? ''}`, { cause: err }));
         });
       });
-      return { ...failedWith(known ?? failure('E_SPAWN_FAILED', `cannot start ${file}`)), reason };
+      return { ...failedWith(known ?? failure('E_SPAWN_FAILED', `cannot start ${shown}`)), reason };
     }
     child.on('error', () => {});
     const pid = child.pid;

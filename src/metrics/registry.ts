@@ -10,6 +10,8 @@ export interface MetricsSource {
   droppedLogBytes(name: string): number;
   /** emperor_alarms_total's rows (none without alarms). */
   alarms?(): ReadonlyArray<{ alarm: string; event: string; result: string; count: number }>;
+  /** true when every vassal runs in a cgroup of its own; absent: process groups. */
+  contained?(): boolean;
 }
 
 /** The registry and the one way to read it: a scrape computes one snapshot for every metric. */
@@ -160,6 +162,14 @@ export function createMetrics(source: MetricsSource): Metrics {
     collect() {
       this.reset();
       for (const v of doc().vassals) if (v.health !== null) this.set({ vassal: v.name }, v.health === 'passing' ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'emperor_cgroup_containment',
+    help: '1 when every vassal runs in a cgroup of its own (nothing escapes), 0 with process groups only.',
+    registers,
+    collect() {
+      this.set(source.contained?.() === true ? 1 : 0);
     },
   });
   new Gauge({

@@ -92,6 +92,43 @@ export interface VassalSource {
   health(): SourceHealth;
 }
 
+/** One spawn's cgroup: signal all of it, know when it is empty (and removed), why the kernel killed it. */
+export interface SpawnCgroup {
+  readonly dir: string;
+  /** every process of the cgroup; SIGKILL is cgroup.kill. */
+  signal(sig: string): void;
+  /** true while a process (zombies aside) is in it; removes the cgroup once it is empty. */
+  alive(): boolean;
+  /** why the kernel's OOM killer ended it, or null. */
+  oomKilled(): string | null;
+}
+
+/** What a contained spawn's cgroup gets written (a spec's `memory-max`, `cpu-weight`, `pids-max`). */
+export interface SpawnCgroupLimits {
+  memoryMax: number | null;
+  cpuWeight: number | null;
+  pidsMax: number | null;
+}
+
+/** CPU and memory figures the cgroups' own counters replace (cpu.stat, memory.stat). */
+export interface CgroupFigures {
+  rssBytes: number;
+  cpuPercent: number | null;
+  cpuSecondsDelta: number;
+}
+
+/** cgroup v2 containment (src/io/cgroup-tree.ts in production): a cgroup per spawn, entered by the spawn plan's shim. */
+export interface CgroupPort {
+  /** makes one spawn's cgroup with its limits (a limit it cannot apply is a warning), or why it cannot. */
+  make(name: string, index: number, daemon: boolean, limits: SpawnCgroupLimits): SpawnCgroup | { error: string };
+  /** remembers that `pid` leads `cgroup` (sampling reads the cgroup's counters for it). */
+  bind(pid: number, cgroup: SpawnCgroup): void;
+  /** the daemon cgroup of this tree `pid` is in (an adopted daemon's too), or null. */
+  daemonCgroup(pid: number): Pick<SpawnCgroup, 'dir' | 'signal' | 'alive'> | null;
+  /** `usage` (keyed by the leading pid) with each contained group's figures read from its cgroup. */
+  overlay<T extends CgroupFigures>(usage: Map<number, T>, now: number): Map<number, T>;
+}
+
 /** One health probe. */
 export type Probe = (target: string, timeoutMs: number) => Promise<ProbeResult>;
 
@@ -114,4 +151,6 @@ export interface EmperorPorts {
   facts: ProcessFacts;
   /** sd_notify and the uWSGI Emperor protocol; absent: no vassal may announce readiness. */
   readiness?: ReadinessPort;
+  /** a cgroup per spawn (--cgroup); absent: process groups. */
+  cgroups?: CgroupPort;
 }

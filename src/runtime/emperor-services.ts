@@ -1,6 +1,6 @@
 // What the emperor lends every vassal, built once from the ports it was given.
 import type { VassalServices } from './vassal-services.ts';
-import type { EmperorPorts } from './emperor-ports.ts';
+import type { CgroupPort, EmperorPorts } from './emperor-ports.ts';
 import type { EventLog } from './event-log.ts';
 import type { Vassal } from './vassal.ts';
 import type { InstanceRunner } from './instance-runner.ts';
@@ -48,12 +48,16 @@ export function vassalServices(ports: EmperorPorts, hooks: ServiceHooks): Vassal
     uwsgi: hooks.uwsgi,
     lookup: hooks.lookup,
     ...(ports.readiness === undefined ? {} : { readiness: ports.readiness }),
+    ...(ports.cgroups === undefined ? {} : { cgroups: ports.cgroups }),
     ...(hooks.uwsgiHeartbeatMs === undefined ? {} : { uwsgiHeartbeatMs: hooks.uwsgiHeartbeatMs }),
   };
 }
 
-/** Samples CPU and memory of every live instance's process group; enforces max-rss. */
-export function sampleFleet(vassals: Iterable<Vassal>, sampler: EmperorPorts['sampler'], now: number): void {
+/**
+ * Samples CPU and memory of every live instance's process group (a contained one's from its cgroup:
+ * every process of it, a setsid or double-forked one too); enforces max-rss.
+ */
+export function sampleFleet(vassals: Iterable<Vassal>, sampler: EmperorPorts['sampler'], now: number, cgroups?: CgroupPort): void {
   const live: Array<[Vassal, InstanceRunner, number]> = [];
   for (const v of vassals) {
     for (const r of v.allRunners()) {
@@ -62,7 +66,8 @@ export function sampleFleet(vassals: Iterable<Vassal>, sampler: EmperorPorts['sa
       else r.usage = null;
     }
   }
-  const usage = sampler.sample(live.map(([, , g]) => g), now);
+  const sampled = sampler.sample(live.map(([, , g]) => g), now);
+  const usage = cgroups === undefined ? sampled : cgroups.overlay(sampled, now);
   for (const [v, r, pgid] of live) {
     const u = usage.get(pgid);
     if (u === undefined) continue;

@@ -93,7 +93,7 @@ export class Emperor {
 
   /** Samples CPU and memory of every live instance's process group; enforces max-rss. */
   sample(): void {
-    sampleFleet(this.vassals.values(), this.ports.sampler, this.ports.time.clock.now());
+    sampleFleet(this.vassals.values(), this.ports.sampler, this.ports.time.clock.now(), this.ports.cgroups);
   }
 
   /** Changes the periodic rescan (SIGHUP with a new --config). */

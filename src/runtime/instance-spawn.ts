@@ -20,6 +20,8 @@ import { asFailed, failed, failedWith, failureOf, type Failed, type Failure } fr
 import { closeSync } from 'node:fs';
 import type { ReadinessPort } from './emperor-ports.ts';
 import { prepareReadiness, withReadiness } from './readiness-setup.ts';
+import { contained, containedDaemon, releaseOnFailure, spawnCgroup } from './cgroup-supervised.ts';
+import type { CgroupPort, SpawnCgroup } from './emperor-ports.ts';
 
 /** What a spawn uses of the emperor's services (VassalServices has all of it). */
 export interface SpawnServices extends OutputSinks {
@@ -37,6 +39,8 @@ export interface SpawnServices extends OutputSinks {
   killGroup(pgid: number, signal: string): void;
   /** the vassals' NOTIFY_SOCKET and uWSGI Emperor pipes; absent: no vassal may announce readiness. */
   readiness?: ReadinessPort;
+  /** a cgroup per spawn (--cgroup); absent: process groups. */
+  cgroups?: CgroupPort;
 }
 
 /** What a spawn borrows from its vassal: the services, its socket, its log writers and its output ring. */
@@ -76,14 +80,18 @@ function spawnProcess(ctx: SpawnContext, spec: VassalSpec, i: number, runAs: Run
   // Its readiness channel first: the plan hands it over (NOTIFY_SOCKET, the watchdog, the uWSGI Emperor pipe).
   const ready = prepareReadiness(s, spec, i, listenFd !== null);
   if (ready !== null && 'error' in ready) return ready;
-  const plan = planSpawn(spec, i, { baseEnv: s.baseEnv, logDir: s.logDir, uwsgi: s.uwsgi, ownUid: process.getuid?.() ?? 0, runAs, listenFd, readiness: ready?.inputs ?? null });
-  return withReadiness(ready?.link ?? null, carryOut(ctx, spec, i, plan, ready?.link.onLines));
+  // Its cgroup (containment on): the plan's shim enters it, outermost.
+  const cg = spawnCgroup(s.cgroups, spec, i);
+  if (cg !== null && 'error' in cg) return cg;
+  const plan = planSpawn(spec, i, { baseEnv: s.baseEnv, logDir: s.logDir, uwsgi: s.uwsgi, ownUid: process.getuid?.() ?? 0, runAs, listenFd, readiness: ready?.inputs ?? null, cgroup: cg?.dir ?? null });
+  return withReadiness(ready?.link ?? null, releaseOnFailure(cg, carryOut(ctx, spec, i, plan, cg, ready?.link.onLines)));
 }
 
 // The plan carried out: its files opened with the vassal's rights (one switch), then one spawn.
 // `onLines` hears each batch of whole output lines (`ready-log-line`).
-function carryOut(ctx: SpawnContext, spec: VassalSpec, i: number, plan: SpawnPlan, onLines?: (text: string) => void): Supervised | PendingSpawn | Failed {
+function carryOut(ctx: SpawnContext, spec: VassalSpec, i: number, plan: SpawnPlan, cg: SpawnCgroup | null, onLines?: (text: string) => void): Supervised | PendingSpawn | Failed {
   const s = ctx.services;
+  const note = (message: string): void => s.events.write({ level: 'warn', vassal: ctx.name, instance: i, message });
   const paths = [plan.stdout, plan.stderr].flatMap((o) => (o.kind === 'file' ? [o.path] : []));
   const opened = plan.checkDirectory || paths.length > 0 ? openSpawnFiles(plan.rights, { enter: plan.checkDirectory ? plan.cwd : null, files: paths }) : { ok: true as const, value: [] };
   if (!opened.ok) return failedWith(failureOf(opened, 'E_LOG_OPEN'));
@@ -102,6 +110,7 @@ function carryOut(ctx: SpawnContext, spec: VassalSpec, i: number, plan: SpawnPla
   const request: SpawnRequest = { argv: plan.argv, cwd: plan.cwd, env: plan.env, umask: plan.umask, stdout, stderr: target(plan.stderr, opened.value, stdout) };
   const fd3 = plan.listenFd ?? plan.emperorFd ?? null;
   if (fd3 !== null) request.listenFd = fd3;
+  if (plan.program !== undefined) request.program = plan.program;
   if (plan.daemon !== null) {
     const d = plan.daemon;
     const started = startDaemon({
@@ -123,8 +132,8 @@ function carryOut(ctx: SpawnContext, spec: VassalSpec, i: number, plan: SpawnPla
     });
     closeFds();
     // daemon.ts still answers `{ error }` for its own failures (pidfile, an exit at once): they get a code here.
-    if ('pending' in started) return { pending: started.pending.then(withCode), cancel: (stopDaemon) => started.cancel(stopDaemon) };
-    return withCode(started);
+    if ('pending' in started) return containedDaemon(s.cgroups, { pending: started.pending.then(withCode), cancel: (stopDaemon) => started.cancel(stopDaemon) });
+    return containedDaemon(s.cgroups, withCode(started));
   }
   const hint = (f: Failure): Failed =>
     failedWith(plan.uwsgi && /not in PATH|does not exist/.test(f.message) ? { ...f, message: `${f.message} (the uWSGI binary: install uwsgi or pass --uwsgi PATH)` } : f);
@@ -139,7 +148,7 @@ function carryOut(ctx: SpawnContext, spec: VassalSpec, i: number, plan: SpawnPla
       explain: hint,
       started: (proc, feeds) => {
         attachOutput(proc, ctx.name, s, ctx.output, feeds, plan.outputGraceMs, onLines);
-        return supervised(s, proc.pid, proc.onExit.bind(proc));
+        return contained(s.cgroups, cg, supervised(s, proc.pid, proc.onExit.bind(proc)), note);
       },
     });
   }
@@ -150,7 +159,7 @@ function carryOut(ctx: SpawnContext, spec: VassalSpec, i: number, plan: SpawnPla
     return { pending: proc.reason.then(hint), cancel: () => {} };
   }
   attachOutput(proc, ctx.name, s, ctx.output, { stdout: null, stderr: null }, plan.outputGraceMs, onLines);
-  return supervised(s, proc.pid, proc.onExit.bind(proc));
+  return contained(s.cgroups, cg, supervised(s, proc.pid, proc.onExit.bind(proc)), note);
 }
 
 // A start's result with every failure carrying a code (daemon.ts answers a bare `{ error }` still).

@@ -6,6 +6,7 @@ import { expandInstance, type VassalSpec } from '../config/spec.ts';
 import { DAEMON_MIN_START_MS } from '../config/smart-daemon.ts';
 import type { Account } from '../io/accounts.ts';
 import type { FsRights } from '../io/fs-rights.ts';
+import { shimArgv } from '../core/cgroup-layout.ts';
 
 /** The setpriv binary (util-linux, on every Debian system): drops to the vassal's user and execs. */
 export const SETPRIV = '/usr/bin/setpriv';
@@ -56,6 +57,8 @@ export interface PlanContext {
   listenFd: number | null;
   /** its readiness channel; null (or absent) when the vassal says nothing about its readiness. */
   readiness?: ReadinessInputs | null;
+  /** the cgroup made for this spawn (--cgroup); null (or absent): process groups. */
+  cgroup?: string | null;
 }
 
 /**
@@ -76,7 +79,7 @@ export interface DaemonPlan {
 
 /** One instance's spawn, all decided. */
 export interface SpawnPlan {
-  /** what is executed: the command behind the socket shim and setpriv when they apply. */
+  /** what is executed: the command behind the socket shim, setpriv and the cgroup shim when they apply. */
   argv: string[];
   env: Record<string, string>;
   cwd: string;
@@ -103,6 +106,10 @@ export interface SpawnPlan {
   uwsgi: boolean;
   /** how long after the exit its output ends stay open. */
   outputGraceMs: number;
+  /** the cgroup the shim outermost in `argv` enters; absent: process groups. */
+  cgroup?: string;
+  /** the command behind the shims and setpriv, which failures name; absent when argv[0] is it. */
+  program?: string;
 }
 
 /** Where a vassal's log path lives: relative paths are under --log-dir. */
@@ -132,7 +139,8 @@ export function planSpawn(spec: VassalSpec, index: number, ctx: PlanContext): Sp
   if (spec.uwsgiApp) argv[0] = ctx.uwsgi;
   const program = argv[0] ?? '';
   const ready = ctx.readiness ?? null;
-  const checkProgram = ctx.listenFd !== null && (program.includes('/') || env.PATH !== undefined) ? program : null;
+  const cgroup = ctx.cgroup ?? null;
+  const checkProgram = (ctx.listenFd !== null || cgroup !== null) && (program.includes('/') || env.PATH !== undefined) ? program : null;
   if (ctx.listenFd !== null) {
     // Before setpriv: setpriv execs too, so the shim runs as the vassal's user and the pid stays the program's.
     env.LISTEN_FDS = '1';
@@ -143,6 +151,8 @@ export function planSpawn(spec: VassalSpec, index: number, ctx: PlanContext): Sp
   if (ready !== null) argv = readinessArgv(ready, env, argv);
   const rights = rightsOf(ctx.runAs);
   if (ctx.runAs !== null) argv = [SETPRIV, ...setprivArgs(ctx.runAs, env), '--', ...argv];
+  // Outermost: entering a cgroup takes the emperor's rights (setpriv drops them), and nothing runs outside it.
+  if (cgroup !== null) argv = shimArgv(cgroup, argv);
   const daemon = spec.pidfile === null ? null : daemonPlan(spec, spec.pidfile);
   const logPath = (p: string | null): string | null => (p === null ? null : resolveLogPath(p, index, ctx.logDir));
   const outputs = daemon === null ? pipedOutputs(logPath(spec.log), logPath(spec.stdoutLog), logPath(spec.stderrLog)) : daemonOutputs(logPath(spec.log), logPath(spec.stdoutLog), logPath(spec.stderrLog));
@@ -163,6 +173,8 @@ export function planSpawn(spec: VassalSpec, index: number, ctx: PlanContext): Sp
     daemon,
     uwsgi: spec.uwsgiApp,
     outputGraceMs: spec.stopTimeout + ESCAPED_OUTPUT_GRACE_MS,
+    ...(cgroup === null ? {} : { cgroup }),
+    ...(argv[0] === program ? {} : { program }),
   };
 }
 

@@ -7,7 +7,7 @@ import type { ProbeResult } from '../io/health-probe.ts';
 import type { DaemonRecords } from '../io/daemon-records.ts';
 import type { OpenSocket } from './vassal-socket.ts';
 import type { DaemonPorts, Random, Signals, Timers } from './ports.ts';
-import type { ReadinessPort } from './emperor-ports.ts';
+import type { CgroupPort, ReadinessPort } from './emperor-ports.ts';
 
 /** Shared services, built once by the emperor and handed to each vassal. */
 export interface VassalServices {
@@ -50,4 +50,6 @@ export interface VassalServices {
   lookup?(name: string): Vassal | undefined;
   /** --uwsgi-heartbeat-timeout: absent, the uWSGI Emperor's 30 s. */
   uwsgiHeartbeatMs?: number;
+  /** a cgroup per spawn (--cgroup); absent: process groups. */
+  cgroups?: CgroupPort;
 }

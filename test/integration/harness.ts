@@ -6,6 +6,7 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { StatsDocument, VassalStats } from '../../src/control/protocol.ts';
+import { removeSubtreeIfEmpty } from '../../src/io/cgroup-setup.ts';
 
 /** The repository root. */
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -223,6 +224,8 @@ export class EmperorUnderTest {
         }
       }
     }
+    // The emperor's cgroup subtree (containment), once its daemons are gone too.
+    removeSubtreeIfEmpty(this.stateDir);
     rmSync(this.root, { recursive: true, force: true });
     return leftovers;
   }

@@ -59,6 +59,9 @@ test('a minimal file gets every default of SPEC section 3', () => {
     healthTimeout: 2000,
     healthRetries: 3,
     maxRss: null,
+    memoryMax: null,
+    cpuWeight: null,
+    pidsMax: null,
     pidfile: null,
     pidfileBy: 'daemon',
     uwsgiApp: false,
@@ -643,4 +646,15 @@ test('names operators bring from uWSGI point to the native keys', () => {
     at(4, 'unknown key `attach-daemon`; did you mean `command`?'),
     at(5, 'unknown key `smart-attach-daemon2`; did you mean `smart-attach-daemon`?'),
   ]);
+});
+
+test('memory-max, cpu-weight and pids-max: sizes and numbers, located errors', () => {
+  const v = vassal('command = x\nmemory-max = 512M\ncpu-weight = 200\npids-max = 64\n');
+  assert.deepEqual([v.memoryMax, v.cpuWeight, v.pidsMax], [512 * 1024 * 1024, 200, 64]);
+  const bad = problems('command = x\nmemory-max = lots\ncpu-weight = 0\npids-max = -1\n');
+  assert.equal(bad.length, 3, bad.join('\n'));
+  assert.match(bad[0] ?? '', new RegExp(`^${FILE}:3: .*memory-max`));
+  assert.match(bad[1] ?? '', new RegExp(`^${FILE}:4: .*cpu-weight`));
+  assert.match(bad[2] ?? '', new RegExp(`^${FILE}:5: .*pids-max`));
+  assert.match(problems('command = x\nTasksMax = 10\n').join('\n'), /did you mean `pids-max`/);
 });

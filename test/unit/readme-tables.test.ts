@@ -93,6 +93,7 @@ const OTHER_VALUE: Readonly<Record<NativeKey, string>> = {
   // `watchdog` and its signal need `notify` (a line of its own after the value).
   notify: 'true', watchdog: '5s\nnotify = true', 'watchdog-signal': 'KILL\nwatchdog = 5s\nnotify = true', 'start-timeout': '30s', 'ready-log-line': '^ready',
   schedule: '@daily', 'schedule-timezone': 'UTC', overlap: 'kill', 'catch-up': 'true',
+  'memory-max': '256M', 'cpu-weight': '200', 'pids-max': '64',
 };
 
 test('what an edit of each key does, in the README key table, is what spec-change.ts decides', () => {

@@ -51,6 +51,10 @@ const SHAPING_CHANGES: Array<[keyof VassalSpec, Partial<VassalSpec>]> = [
   ['uwsgiApp', { uwsgiApp: true }],
   // A new address is a new socket: the instances must get its descriptor.
   ['socket', { socket: { kind: 'tcp', host: '127.0.0.1', port: 8080 } }],
+  // Limits are written when an instance's cgroup is made: a new limit needs new instances.
+  ['memoryMax', { memoryMax: 512 * 1024 * 1024 }],
+  ['cpuWeight', { cpuWeight: 200 }],
+  ['pidsMax', { pidsMax: 64 }],
 ];
 
 test('identical specs (a touch) are a touch, even as fresh copies', () => {

@@ -48,7 +48,7 @@ function uwsgiSpec(overrides: Partial<VassalSpec>): VassalSpec {
     umask: null, autostart: true, instances: 1, restart: 'always', exitCodes: [0], startSecs: 1000, startRetries: 0,
     backoff: 1000, backoffMax: 60_000, stopSignal: 'SIGTERM', stopTimeout: 10_000, reloadSignal: null, log: null,
     stdoutLog: null, stderrLog: null, logMaxSize: 52_428_800, logBackups: 5, depends: [], healthCheck: null, healthInterval: 10_000, healthTimeout: 2000,
-    healthRetries: 3, maxRss: null, pidfile: null, pidfileBy: 'daemon', uwsgiApp: false, socket: null, alarm: [], schedule: null, scheduleTimezone: null, overlap: 'skip', catchUp: false, instanceNames: [], lines: {},
+    healthRetries: 3, maxRss: null, memoryMax: null, cpuWeight: null, pidsMax: null, pidfile: null, pidfileBy: 'daemon', uwsgiApp: false, socket: null, alarm: [], schedule: null, scheduleTimezone: null, overlap: 'skip', catchUp: false, instanceNames: [], lines: {},
     ...overrides,
   };
 }

@@ -1,0 +1,72 @@
+// A child kept in its own cgroup: stopping signals every process of the cgroup (SIGKILL is cgroup.kill),
+// and it is gone when the cgroup is empty, not when its leader exits; a setsid or double-forked child goes with it.
+// The cgroup comes from the cgroup port; the spawn plan's shim (outermost in its argv) puts the child in it.
+import type { VassalSpec } from '../config/spec.ts';
+import type { CgroupPort, SpawnCgroup } from './emperor-ports.ts';
+import type { PendingSpawn, Supervised } from './supervised.ts';
+import { failed, type Failed } from '../core/errors.ts';
+
+/** The cgroup a spawn of instance `index` runs in; null without containment (`--cgroup off`, no cgroup v2). */
+export function spawnCgroup(port: CgroupPort | undefined, spec: VassalSpec, index: number): SpawnCgroup | Failed | null {
+  if (port === undefined) return null;
+  const made = port.make(spec.name, index, spec.pidfile !== null, spec);
+  return 'error' in made ? failed('E_CGROUP_FAILED', made.error) : made;
+}
+
+/**
+ * A spawn that failed (the program missing, a log file, the fork itself) leaves its cgroup empty: it is
+ * removed at once (alive() removes an empty cgroup) rather than at the tree's next sweep.
+ */
+export function releaseOnFailure(cg: SpawnCgroup | null, started: Supervised | PendingSpawn | Failed): Supervised | PendingSpawn | Failed {
+  if (cg === null || 'pid' in started) return started;
+  if ('error' in started) {
+    cg.alive();
+    return started;
+  }
+  const pending = started.pending.then((r) => {
+    if ('error' in r) cg.alive();
+    return r;
+  });
+  return { pending, cancel: (stopDaemon) => started.cancel(stopDaemon) };
+}
+
+/** `sup` watched through its cgroup when it has one (the spawn site's one call); as it is otherwise. */
+export function contained(port: CgroupPort | undefined, cg: SpawnCgroup | null, sup: Supervised, note: (message: string) => void): Supervised {
+  if (port === undefined || cg === null) return sup;
+  port.bind(sup.pid, cg);
+  return {
+    ...sup,
+    signal: (sig) => cg.signal(sig),
+    alive: () => cg.alive(),
+    onExit: (listener) =>
+      sup.onExit((code, signal) => {
+        const oom = cg.oomKilled();
+        if (oom !== null) note(oom);
+        listener(code, signal);
+      }),
+  };
+}
+
+/**
+ * A smart-attached daemon watched through its cgroup too (the spawn site's one call): the cgroup is
+ * found from the daemon's pid, so an adopted daemon is found in the cgroup it was started in. Signals
+ * reach every process of it, and it is gone only when the cgroup is empty: helpers it forked go with it.
+ */
+export function containedDaemon(port: CgroupPort | undefined, started: Supervised | PendingSpawn | Failed): Supervised | PendingSpawn | Failed {
+  if (port === undefined || 'error' in started) return started;
+  if ('pending' in started) return { pending: started.pending.then((r) => ('error' in r ? r : wrapDaemon(port, r))), cancel: started.cancel };
+  return wrapDaemon(port, started);
+}
+
+function wrapDaemon(port: CgroupPort, sup: Supervised): Supervised {
+  const cg = port.daemonCgroup(sup.pid);
+  if (cg === null) return sup;
+  return {
+    ...sup,
+    signal: (sig) => {
+      sup.signal(sig);
+      cg.signal(sig);
+    },
+    alive: () => sup.alive() || cg.alive(),
+  };
+}

@@ -1,0 +1,158 @@
+// The cgroup layer against the real cgroup2 of this machine: a process moved in before exec, setsid and
+// double-forked children found in cgroup.procs and killed by cgroup.kill, populated 0 observed, cpu.stat read,
+// a dead emperor's cgroups reaped (daemons' spared), the guardian's kill. Skipped where no writable cgroup2 exists.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ownCgroupDir, probeCgroupDir, realCgroupSystem, reapLeftovers, setupCgroups, type CgroupSystem } from '../../src/io/cgroup-setup.ts';
+import { cgroupCpuSeconds, cgroupPids, killCgroup, moveInto, populated, removeCgroup, signalCgroup, waitEmpty } from '../../src/io/cgroup-fs.ts';
+import { CgroupGuardian } from '../../src/io/cgroup-guardian.ts';
+import { CgroupUsage } from '../../src/io/cgroup-usage.ts';
+import type { CgroupTree } from '../../src/io/cgroup-tree.ts';
+import { waitFor, alive } from './harness.ts';
+
+const NO_LIMITS = { memoryMax: null, cpuWeight: null, pidsMax: null };
+const own = ownCgroupDir(realCgroupSystem);
+const usable = realCgroupSystem.root && !('missing' in own) && probeCgroupDir(own.dir).procsWritable;
+const skip = usable ? false : 'no writable cgroup v2 here (needs root and cgroup2)';
+
+// A parent cgroup of the test's own, a stand-in emperor (a sleeper) moved into its leaf; removed afterwards.
+async function withTree(fn: (tree: CgroupTree, parent: string, emperorPid: number) => Promise<void>): Promise<void> {
+  if ('missing' in own) return;
+  const parent = join(own.dir, `emperor-layer-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  mkdirSync(parent);
+  const stand = spawn('sleep', ['4240.7'], { stdio: 'ignore' });
+  const pid = stand.pid ?? 0;
+  const state = mkdtempSync(join(tmpdir(), 'emperor-cg-'));
+  const sys: CgroupSystem = { ...realCgroupSystem, pid };
+  try {
+    const setup = setupCgroups({ kind: 'dir', dir: parent }, state, () => {}, sys);
+    assert.equal(setup.kind, 'on', JSON.stringify(setup));
+    if (setup.kind !== 'on') return;
+    await fn(setup.tree, parent, pid);
+  } finally {
+    killCgroup(parent);
+    await waitEmpty(parent, 5000);
+    stand.kill('SIGKILL');
+    removeCgroup(parent);
+    rmSync(state, { recursive: true, force: true });
+  }
+}
+
+// Starts argv in a fresh instance cgroup through the shim, as the emperor does.
+function startIn(tree: CgroupTree, name: string, argv: string[], daemon = false): { pid: number; dir: string; cg: ReturnType<CgroupTree['enter']> } {
+  const entered = tree.enter(argv, name, 0, daemon, NO_LIMITS);
+  if ('error' in entered) throw new Error(entered.error);
+  const child = spawn(entered.argv[0] ?? '', entered.argv.slice(1), { stdio: 'ignore', detached: true });
+  child.unref();
+  return { pid: child.pid ?? 0, dir: entered.cgroup.dir, cg: entered };
+}
+
+test('setup: the emperor sits in its leaf; vassals/ and daemons/ exist', { skip }, async () => {
+  await withTree(async (tree, _parent, pid) => {
+    assert.ok(cgroupPids(join(tree.base, 'supervisor')).includes(pid));
+    assert.ok(existsSync(join(tree.vassalsDir, 'cgroup.procs')) && existsSync(join(tree.daemonsDir, 'cgroup.procs')));
+    assert.match(readFileSync(`/proc/${pid}/cgroup`, 'utf8'), /supervisor/);
+  });
+});
+
+test('escape: setsid and double-forked children are in the cgroup and die with cgroup.kill; populated 0 seen', { skip }, async () => {
+  await withTree(async (tree) => {
+    const t0 = Date.now();
+    const { pid, dir, cg } = startIn(tree, 'escape', ['/bin/sh', '-c', 'setsid sleep 4242.7 & (sleep 4244.7 &) ; sleep 4243.7 & wait']);
+    await waitFor('three sleeps in the cgroup', () => cgroupPids(dir).length >= 4);
+    const pids = cgroupPids(dir);
+    const cmds = pids.map((p) => readFileSync(`/proc/${p}/cmdline`, 'latin1').replace(/\0/g, ' ').trim());
+    for (const m of ['sleep 4242.7', 'sleep 4243.7', 'sleep 4244.7']) assert.ok(cmds.includes(m), `${m} in ${cmds.join(' | ')}`);
+    assert.ok(pids.includes(pid), 'the shim execs: the leader keeps its pid inside the cgroup');
+    // What a process-group supervisor does: the group only. The setsid'd and double-forked sleeps survive it.
+    process.kill(-pid, 'SIGKILL');
+    await waitFor('the group gone', () => !alive(pid));
+    assert.equal(populated(dir), true, 'escaped processes still run after the group kill');
+    const before = Date.now();
+    if ('error' in cg) return;
+    cg.cgroup.signal('SIGKILL');
+    assert.equal(await waitEmpty(dir, 5000), true);
+    process.stdout.write(`# cgroup.kill to populated 0: ${Date.now() - before} ms (spawn to kill ${before - t0} ms)\n`);
+    assert.equal(cg.cgroup.alive(), false);
+    assert.equal(existsSync(dir), false, 'the empty cgroup is removed');
+  });
+});
+
+test('a stop signal reaches every process of the cgroup, not only the group', { skip }, async () => {
+  await withTree(async (tree) => {
+    const { dir } = startIn(tree, 'term', ['/bin/sh', '-c', 'setsid sleep 4245.7 & sleep 4246.7 & wait']);
+    await waitFor('the sleeps in the cgroup', () => cgroupPids(dir).length >= 3);
+    assert.equal(signalCgroup(dir, 'SIGTERM'), true);
+    assert.equal(await waitEmpty(dir, 5000), true);
+    removeCgroup(dir);
+  });
+});
+
+test('cpu.stat: CPU of every process of the cgroup, read per sample', { skip }, async () => {
+  await withTree(async (tree) => {
+    const { pid, dir } = startIn(tree, 'busy', ['/bin/sh', '-c', 'setsid sh -c "while :; do :; done" & wait']);
+    const usage = new CgroupUsage();
+    const figures = new Map([[pid, { rssBytes: 0, cpuPercent: null as number | null, cpuSecondsDelta: 0 }]]);
+    usage.overlay(figures, () => dir, Date.now());
+    await waitFor('some CPU used', () => (cgroupCpuSeconds(dir) ?? 0) > 0.2, 10000);
+    usage.overlay(figures, () => dir, Date.now());
+    const u = figures.get(pid);
+    assert.ok(u !== undefined && u.cpuPercent !== null && u.cpuPercent > 0, JSON.stringify(u));
+    process.stdout.write(`# cpu.stat of a setsid busy loop: ${cgroupCpuSeconds(dir)} s, ${u?.cpuPercent?.toFixed(0)} %\n`);
+    killCgroup(dir);
+    assert.equal(await waitEmpty(dir, 5000), true);
+    removeCgroup(dir);
+  });
+});
+
+test("a dead emperor's vassal cgroups are reaped by the next one; daemons' are spared", { skip }, async () => {
+  await withTree(async (tree) => {
+    const plain = startIn(tree, 'left', ['/bin/sh', '-c', 'setsid sleep 4247.7 & wait']);
+    const daemon = startIn(tree, 'daemon', ['/bin/sh', '-c', 'setsid sleep 4248.7 &'], true);
+    await waitFor('both running', () => populated(plain.dir) && populated(daemon.dir));
+    const killed = await reapLeftovers(tree);
+    assert.equal(killed.length, 1);
+    assert.equal(populated(plain.dir), false);
+    assert.equal(existsSync(plain.dir), false);
+    assert.equal(populated(daemon.dir), true, 'the daemon lives on');
+    killCgroup(daemon.dir);
+    await waitEmpty(daemon.dir, 5000);
+  });
+});
+
+test('the cgroup guardian kills every plain vassal cgroup at the end of its input, sparing daemons', { skip }, async () => {
+  await withTree(async (tree, parent) => {
+    const plain = startIn(tree, 'plain', ['/bin/sh', '-c', 'setsid sleep 4249.7 & wait']);
+    const daemon = startIn(tree, 'daemon', ['/bin/sh', '-c', 'setsid sleep 4250.7 &'], true);
+    const g = new CgroupGuardian(tree.base, parent, () => {});
+    g.start();
+    await waitFor('guardian and vassals up', () => g.pid !== null && populated(plain.dir) && populated(daemon.dir));
+    const guardianPid = g.pid ?? 0;
+    assert.ok(cgroupPids(join(tree.base, 'supervisor')).includes(guardianPid) || moveInto(join(tree.base, 'supervisor'), guardianPid) === null);
+    g.close();
+    await waitFor('the plain vassal killed', () => !populated(plain.dir), 5000);
+    assert.equal(populated(daemon.dir), true);
+    killCgroup(daemon.dir);
+    await waitEmpty(daemon.dir, 5000);
+  });
+});
+
+test('--cgroup DIR that is not a cgroup v2 directory: a clear error', () => {
+  const state = mkdtempSync(join(tmpdir(), 'emperor-cg-'));
+  try {
+    const notCg = setupCgroups({ kind: 'dir', dir: state }, state, () => {});
+    assert.equal(notCg.kind, 'error');
+    if (notCg.kind === 'error') assert.match(notCg.message, /not a cgroup v2 directory/);
+    const missing = setupCgroups({ kind: 'dir', dir: join(state, 'nope') }, state, () => {});
+    assert.equal(missing.kind, 'error');
+    if (missing.kind === 'error') assert.match(missing.message, /no such directory/);
+    const off = setupCgroups({ kind: 'off' }, state, () => {});
+    assert.deepEqual(off, { kind: 'off', reason: '--cgroup off' });
+  } finally {
+    rmSync(state, { recursive: true, force: true });
+  }
+});
