@@ -34,6 +34,22 @@ export function makeCgroup(dir: string): string | null {
   }
 }
 
+/**
+ * Creates a new leaf cgroup (its parent exists); 'exists' when that name is taken (a cgroup an earlier
+ * emperor made for a daemon that still runs), else null or why not.
+ */
+export function makeLeafCgroup(dir: string): 'exists' | string | null {
+  try {
+    mkdirSync(dir);
+    return null;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EEXIST') return 'exists';
+    if (e.code === 'ENOENT') return makeCgroup(dir);
+    return `cannot create cgroup ${dir}: ${e.code ?? e.message}`;
+  }
+}
+
 /** Moves a process into a cgroup. */
 export function moveInto(dir: string, pid: number): string | null {
   return writeCgroupFile(dir, 'cgroup.procs', String(pid));
@@ -50,29 +66,32 @@ export function populated(dir: string): boolean {
 }
 
 /**
- * Sends a signal to every process of the cgroup and its children. Processes forked meanwhile may be
- * missed, so it reads again until a pass finds no new pid (bounded); SIGKILL uses cgroup.kill, which has no such race.
+ * Sends a signal once to every process in the cgroup and its children at the call. One pass, not
+ * passes until no new pid appears: what a TERM handler forks to clean up (a daemon's `rm -f pidfile`)
+ * must not get the TERM too. A process forked in the instant of the pass is not signalled; the stop
+ * waits for the cgroup to empty and `cgroup.kill` at stop-timeout ends it. SIGKILL is cgroup.kill.
  * True when some process was signalled.
  */
-export function signalCgroup(dir: string, signal: NodeJS.Signals | number): boolean {
+export function signalCgroup(dir: string, signal: NodeJS.Signals | number, io: SignalIo = realSignalIo): boolean {
   if (signal === 'SIGKILL' || signal === 9) return killCgroup(dir);
-  const done = new Set<number>();
-  for (let pass = 0; pass < 4; pass++) {
-    let fresh = 0;
-    for (const pid of allPids(dir)) {
-      if (done.has(pid)) continue;
-      done.add(pid);
-      fresh++;
-      try {
-        process.kill(pid, signal);
-      } catch {
-        // exited meanwhile
-      }
+  const pids = new Set(io.pids(dir));
+  for (const pid of pids) {
+    try {
+      io.kill(pid, signal);
+    } catch {
+      // exited meanwhile
     }
-    if (fresh === 0) break;
   }
-  return done.size > 0;
+  return pids.size > 0;
 }
+
+/** What signalCgroup reads and sends through (a test passes its own to see what is signalled when). */
+export interface SignalIo {
+  pids(dir: string): number[];
+  kill(pid: number, signal: NodeJS.Signals | number): void;
+}
+
+const realSignalIo: SignalIo = { pids: (dir) => allPids(dir), kill: (pid, signal) => void process.kill(pid, signal) };
 
 // Pids of the cgroup and every cgroup below it.
 function allPids(dir: string): number[] {

@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { parseProcCgroup } from '../core/cgroup-facts.ts';
 import { instanceCgroupName, limitWrites, oomMessage, shimArgv, CGROUP_SHIM, DAEMONS, VASSALS, type CgroupLimits } from '../core/cgroup-layout.ts';
 import { CgroupUsage, type UsageFigures } from './cgroup-usage.ts';
-import { cgroupOomKills, killCgroup, makeCgroup, populated, removeCgroup, signalCgroup, writeCgroupFile } from './cgroup-fs.ts';
+import { cgroupOomKills, killCgroup, makeLeafCgroup, populated, removeCgroup, signalCgroup, writeCgroupFile } from './cgroup-fs.ts';
 
 /** The exec shim that enters a cgroup (kept in core/cgroup-layout.ts, where the spawn plan takes it from). */
 export { CGROUP_SHIM };
@@ -63,8 +63,13 @@ export class CgroupTree {
    */
   make(name: string, index: number, daemon: boolean, limits: CgroupLimits): InstanceCgroup | { error: string } {
     this.sweep();
-    const dir = join(daemon ? this.daemonsDir : this.vassalsDir, instanceCgroupName(name, index, ++this.seq));
-    const made = makeCgroup(dir);
+    // A fresh cgroup, never one an earlier emperor left to a daemon that still runs (the sequence restarts).
+    let dir = '';
+    let made: string | null = 'exists';
+    for (let tries = 0; made === 'exists' && tries < 1000; tries++) {
+      dir = join(daemon ? this.daemonsDir : this.vassalsDir, instanceCgroupName(name, index, ++this.seq));
+      made = makeLeafCgroup(dir);
+    }
     if (made !== null) return { error: `${made} (pass --cgroup off to run without cgroups)` };
     for (const w of limitWrites(limits)) {
       if (!this.controllers.has(w.controller)) {

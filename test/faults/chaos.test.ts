@@ -261,6 +261,6 @@ test(`chaos: ${VASSALS} vassals for ${SECONDS} s, an emperor SIGKILL in the midd
     for (const p of [...ours(`sleep 9${RUN}`), ...daemonPids()]) sig(p, 'SIGKILL');
     // The daemons outlived the emperor by design: once they are gone, its cgroup subtree can go too.
     await waitFor('the daemons gone', () => daemonPids().length === 0, 5000).catch(() => {});
-    removeSubtreeIfEmpty(e.stateDir);
+    await waitFor('its cgroup subtree removed', () => removeSubtreeIfEmpty(e.stateDir), 5000).catch(() => {});
   }
 });

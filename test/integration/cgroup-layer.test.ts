@@ -4,14 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ownCgroupDir, probeCgroupDir, realCgroupSystem, reapLeftovers, setupCgroups, type CgroupSystem } from '../../src/io/cgroup-setup.ts';
 import { cgroupCpuSeconds, cgroupPids, killCgroup, moveInto, populated, removeCgroup, signalCgroup, waitEmpty } from '../../src/io/cgroup-fs.ts';
 import { CgroupGuardian } from '../../src/io/cgroup-guardian.ts';
 import { CgroupUsage } from '../../src/io/cgroup-usage.ts';
-import type { CgroupTree } from '../../src/io/cgroup-tree.ts';
+import { CgroupTree } from '../../src/io/cgroup-tree.ts';
 import { waitFor, alive } from './harness.ts';
 
 const NO_LIMITS = { memoryMax: null, cpuWeight: null, pidsMax: null };
@@ -87,6 +87,53 @@ test('a stop signal reaches every process of the cgroup, not only the group', { 
     const { dir } = startIn(tree, 'term', ['/bin/sh', '-c', 'setsid sleep 4245.7 & sleep 4246.7 & wait']);
     await waitFor('the sleeps in the cgroup', () => cgroupPids(dir).length >= 3);
     assert.equal(signalCgroup(dir, 'SIGTERM'), true);
+    assert.equal(await waitEmpty(dir, 5000), true);
+    removeCgroup(dir);
+  });
+});
+
+// Regression (issue 13): the stop signal went out in passes until one found no new pid, so a TERM trap's
+// own cleanup child (a daemon's `rm -f pidfile`), forked while later pids were being signalled, got the
+// TERM too and the cleanup never happened. One pass: what the handlers start is theirs to finish.
+test('a stop signal goes once to the processes there: what their TERM handlers fork is left to do its work', { skip }, async () => {
+  await withTree(async (tree) => {
+    const marks = mkdtempSync(join(tmpdir(), 'emperor-cg-marks-'));
+    mkdirSync(join(marks, 'out'));
+    mkdirSync(join(marks, 'ready'));
+    const n = 60;
+    // Each of n processes, on TERM, forks a cleanup child that writes its mark 0.3 s later, then exits.
+    const perl = join(marks, 'trap.pl');
+    // Each says it is ready (its handler set) with a file in ready/.
+    writeFileSync(perl, 'my $d = shift; $SIG{TERM} = sub { if (!fork) { select(undef, undef, undef, 0.3); open(my $f, ">", "$d/out/m$$"); exit 0 } exit 0 }; open(my $r, ">", "$d/ready/r$$"); close($r); sleep 100 while 1;\n');
+    const script = `for i in $(seq ${n}); do perl "$1" "$2" & done; wait`;
+    try {
+      const { dir } = startIn(tree, 'traps', ['/bin/sh', '-c', script, 'traps', perl, marks]);
+      await waitFor('every trapping process ready', () => readdirSync(join(marks, 'ready')).length >= n, 20000);
+      assert.equal(signalCgroup(dir, 'SIGTERM'), true);
+      assert.equal(await waitEmpty(dir, 10000), true);
+      assert.equal(readdirSync(join(marks, 'out')).length, n, 'every TERM handler\'s cleanup child ran to its end');
+      removeCgroup(dir);
+    } finally {
+      rmSync(marks, { recursive: true, force: true });
+    }
+  });
+});
+
+// Regression (issue 13): a new emperor's cgroup names restart their sequence, and a spawn took the
+// existing cgroup of a daemon an earlier emperor started (mkdir -p succeeds on it): a later stop of the
+// new instance would have signalled the old daemon too.
+test('a new emperor never puts a spawn into a cgroup an earlier one left to a running daemon', { skip }, async () => {
+  await withTree(async (tree) => {
+    const { pid, dir } = startIn(tree, 'app@1', ['sleep', '4247.7'], true);
+    await waitFor('the daemon in its cgroup', () => cgroupPids(dir).includes(pid));
+    const next = new CgroupTree(tree.base, tree.controllers, () => {});
+    const made = next.make('app@1', 0, true, NO_LIMITS);
+    assert.ok(!('error' in made), JSON.stringify(made));
+    if ('error' in made) return;
+    assert.notEqual(made.dir, dir, 'a fresh cgroup');
+    assert.deepEqual(cgroupPids(made.dir), []);
+    assert.equal(made.alive(), false, 'empty, and removed');
+    killCgroup(dir);
     assert.equal(await waitEmpty(dir, 5000), true);
     removeCgroup(dir);
   });

@@ -224,8 +224,9 @@ export class EmperorUnderTest {
         }
       }
     }
-    // The emperor's cgroup subtree (containment), once its daemons are gone too.
-    removeSubtreeIfEmpty(this.stateDir);
+    // The emperor's cgroup subtree (containment), once its daemons are gone too and its cgroup guardian
+    // has moved out (it tidies after the emperor is gone, polling every 50 ms).
+    await waitFor('the emperor\'s cgroup subtree to be empty and removed', () => removeSubtreeIfEmpty(this.stateDir), 5000).catch(() => {});
     rmSync(this.root, { recursive: true, force: true });
     return leftovers;
   }
