@@ -63,9 +63,11 @@ test('escape: setsid and double-forked children are in the cgroup and die with c
   await withTree(async (tree) => {
     const t0 = Date.now();
     const { pid, dir, cg } = startIn(tree, 'escape', ['/bin/sh', '-c', 'setsid sleep 4242.7 & (sleep 4244.7 &) ; sleep 4243.7 & wait']);
-    await waitFor('three sleeps in the cgroup', () => cgroupPids(dir).length >= 4);
+    const cmdsOf = (pids: number[]): string[] => pids.map((p) => readFileSync(`/proc/${p}/cmdline`, 'latin1').replace(/\0/g, ' ').trim());
+    // The subshell's fork shows as /bin/sh until it execs sleep: wait for the three sleeps by name.
+    await waitFor('three sleeps in the cgroup', () => cgroupPids(dir).length >= 4 && cmdsOf(cgroupPids(dir)).filter((c) => c.startsWith('sleep ')).length >= 3);
     const pids = cgroupPids(dir);
-    const cmds = pids.map((p) => readFileSync(`/proc/${p}/cmdline`, 'latin1').replace(/\0/g, ' ').trim());
+    const cmds = cmdsOf(pids);
     for (const m of ['sleep 4242.7', 'sleep 4243.7', 'sleep 4244.7']) assert.ok(cmds.includes(m), `${m} in ${cmds.join(' | ')}`);
     assert.ok(pids.includes(pid), 'the shim execs: the leader keeps its pid inside the cgroup');
     // What a process-group supervisor does: the group only. The setsid'd and double-forked sleeps survive it.
