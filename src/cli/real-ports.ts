@@ -1,4 +1,5 @@
 // The real adapters behind every port of the runtime: built here, and only here (STYLE: adapters in cli/).
+import { processLimitOf } from '../io/process-limit.ts';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { EmperorPorts, VassalFiles, VassalSource } from '../runtime/emperor-ports.ts';
@@ -54,6 +55,7 @@ export const procFacts: ProcessFacts = {
   bootTimeMs,
   writePidfile,
   watchDir: watchDirEvents,
+  processLimit: processLimitOf,
 };
 
 /** What the real emperor's ports depend on. */

@@ -69,7 +69,8 @@ export function finishStop(inst: Instance, ctx: LifecycleContext): Transition {
   return { next: { ...stopped, then: 'stay' }, effects: clear, note: null };
 }
 
-function exitWords(code: number | null, signal: string | null): string {
+/** How an exit reads: `killed by SIGKILL`, `exited with code 1`, `died (exit status unknown)`. */
+export function exitWords(code: number | null, signal: string | null): string {
   if (signal !== null) return `killed by ${signal}`;
   // A daemon is not the emperor's child: its end is seen, its exit status is not.
   return code === null ? 'died (exit status unknown)' : `exited with code ${code}`;
@@ -100,11 +101,11 @@ export function failedStart(inst: Instance, ctx: LifecycleContext, why: string, 
 }
 
 /** A STARTING or RUNNING process ended: a failed start, done (EXITED), or a restart, as the policy says. */
-export function onExit(inst: Instance, ev: { code: number | null; signal: string | null; groupAlive: boolean }, ctx: LifecycleContext): Transition {
+export function onExit(inst: Instance, ev: { code: number | null; signal: string | null; groupAlive: boolean; reason?: string }, ctx: LifecycleContext): Transition {
   const lastExit: ExitInfo = { code: ev.code, signal: ev.signal, at: ctx.now };
   const exited: Instance = { ...inst, pid: null, lastExit };
   const reap: Effect[] = ev.groupAlive ? [{ type: 'kill-group', signal: 'SIGKILL' }] : [];
-  const why = exitWords(ev.code, ev.signal);
+  const why = ev.reason ?? exitWords(ev.code, ev.signal);
   const success = ev.signal === null && ev.code !== null && ctx.policy.exitCodes.includes(ev.code);
   const uptime = inst.spawnedAt === null ? 0 : ctx.now - inst.spawnedAt;
   const withReap = (t: Transition): Transition => ({ ...t, effects: [...reap, ...t.effects] });

@@ -89,7 +89,7 @@ export type LifecycleEvent =
   | { type: 'restart' }
   | { type: 'spawned'; pid: number }
   | { type: 'spawn-failed'; error: string }
-  | { type: 'exited'; code: number | null; signal: string | null; groupAlive: boolean }
+  | { type: 'exited'; code: number | null; signal: string | null; groupAlive: boolean; reason?: string }
   | { type: 'timer'; timer: TimerName; groupAlive: boolean }
   | { type: 'health'; ok: boolean; message: string }
   | { type: 'over-memory'; rss: number; limit: number }

@@ -39,10 +39,10 @@ export function contained(port: CgroupPort | undefined, cg: SpawnCgroup | null, 
     signal: (sig) => cg.signal(sig),
     alive: () => cg.alive(),
     onExit: (listener) =>
-      sup.onExit((code, signal) => {
+      sup.onExit((code, signal, reason) => {
         const oom = cg.oomKilled();
         if (oom !== null) note(oom);
-        listener(code, signal);
+        listener(code, signal, oom ?? reason);
       }),
   };
 }

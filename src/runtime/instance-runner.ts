@@ -199,8 +199,8 @@ export class InstanceRunner {
   }
 
   private attach(sup: Supervised): void {
-    const record: RunnerProcess = new RunnerProcess(sup, this.host, (code, signal, groupAlive) => {
-      if (this.proc === record) this.dispatch({ type: 'exited', code, signal, groupAlive });
+    const record: RunnerProcess = new RunnerProcess(sup, this.host, (code, signal, groupAlive, reason) => {
+      if (this.proc === record) this.dispatch({ type: 'exited', code, signal, groupAlive, ...(reason === undefined ? {} : { reason }) });
     });
     this.proc = record;
     // sd_notify messages, uWSGI Emperor bytes and ready log lines of this process come in as lifecycle events.

@@ -22,6 +22,7 @@ import type { ReadinessPort } from './emperor-ports.ts';
 import { prepareReadiness, withReadiness } from './readiness-setup.ts';
 import { contained, containedDaemon, releaseOnFailure, spawnCgroup } from './cgroup-supervised.ts';
 import type { CgroupPort, SpawnCgroup } from './emperor-ports.ts';
+import { withLimitHint } from './limit-hint.ts';
 
 /** What a spawn uses of the emperor's services (VassalServices has all of it). */
 export interface SpawnServices extends OutputSinks {
@@ -84,7 +85,8 @@ function spawnProcess(ctx: SpawnContext, spec: VassalSpec, i: number, runAs: Run
   const cg = spawnCgroup(s.cgroups, spec, i);
   if (cg !== null && 'error' in cg) return cg;
   const plan = planSpawn(spec, i, { baseEnv: s.baseEnv, logDir: s.logDir, uwsgi: s.uwsgi, ownUid: process.getuid?.() ?? 0, runAs, listenFd, readiness: ready?.inputs ?? null, cgroup: cg?.dir ?? null });
-  return withReadiness(ready?.link ?? null, releaseOnFailure(cg, carryOut(ctx, spec, i, plan, cg, ready?.link.onLines)));
+  const started = withReadiness(ready?.link ?? null, releaseOnFailure(cg, carryOut(ctx, spec, i, plan, cg, ready?.link.onLines)));
+  return withLimitHint(s.daemon.facts, runAs?.account ?? null, started);
 }
 
 // The plan carried out: its files opened with the vassal's rights (one switch), then one spawn.

@@ -50,6 +50,8 @@ export interface ProcessFacts {
   writePidfile(path: string, pid: number, rights: FsRights | null): void;
   /** calls `onEvent` for changes in `dir` (a pidfile replaced or removed); null when it cannot watch. */
   watchDir(dir: string, onEvent: (file: string | null) => void): { close(): void } | null;
+  /** how many processes `uid` has against the process limit (RLIMIT_NPROC) vassals inherit; null: unlimited or unknown. */
+  processLimit?(uid: number): { count: number; limit: number } | null;
 }
 
 /** Everything a daemon start reaches beyond its options: time, signals and the system's facts. */

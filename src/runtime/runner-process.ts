@@ -19,14 +19,14 @@ export class RunnerProcess {
   constructor(
     readonly sup: Supervised,
     private readonly keeper: GroupKeeper,
-    onExit: (code: number | null, signal: string | null, groupAlive: boolean) => void,
+    onExit: (code: number | null, signal: string | null, groupAlive: boolean, reason?: string) => void,
   ) {
     if (sup.guarded) keeper.trackGroup(sup.pid);
-    sup.onExit((code, signal) => {
+    sup.onExit((code, signal, reason) => {
       this.exited = true;
       const alive = sup.alive();
       if (!alive && sup.guarded) keeper.untrackGroup(sup.pid);
-      onExit(code, signal, alive);
+      onExit(code, signal, alive, reason);
     });
   }
 

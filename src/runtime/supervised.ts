@@ -11,7 +11,8 @@ export interface Supervised {
   signalMain(sig: string): boolean;
   /** whether any of it is still alive (zombies excluded). */
   alive(): boolean;
-  onExit(listener: (code: number | null, signal: string | null) => void): void;
+  /** `reason`: why it ended when the exit status alone does not say (the kernel's OOM killer). */
+  onExit(listener: (code: number | null, signal: string | null, reason?: string) => void): void;
   /** the guardian kills it should the emperor die (plain children; never daemons). */
   guarded: boolean;
   /** stop watching and leave it running: the emperor shuts down, daemons live on (SPEC section 5). */

@@ -1289,3 +1289,13 @@ test('EXITED and FATAL start again on start (a changed file), with a fresh failu
   assert.equal(fatal.inst.failures, 0);
   assert.equal(fatal.inst.error, null);
 });
+
+test('an exit the kernel OOM killer caused: the reason is the instance error and the note, then the usual respawn', () => {
+  const running = instance({ state: 'RUNNING', pid: 42, spawnedAt: NOW - 10_000, startSecsDone: true });
+  const t = transition(running, { type: 'exited', code: null, signal: 'SIGKILL', groupAlive: false, reason: 'killed by the kernel OOM killer at memory-max 512M' }, TABLE_CTX);
+  assert.equal(t.next.lastExit?.signal, 'SIGKILL');
+  assert.match(t.note ?? '', /^killed by the kernel OOM killer at memory-max 512M; restarting$/);
+  const crashed = transition(instance({ state: 'RUNNING', pid: 42, spawnedAt: NOW - 200 }), { type: 'exited', code: null, signal: 'SIGKILL', groupAlive: false, reason: 'killed by the kernel OOM killer at memory-max 512M' }, TABLE_CTX);
+  assert.equal(crashed.next.state, 'BACKOFF');
+  assert.match(crashed.next.error ?? '', /^killed by the kernel OOM killer at memory-max 512M/);
+});

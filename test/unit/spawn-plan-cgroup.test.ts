@@ -106,10 +106,15 @@ test('a contained spawn: one cgroup with the spec\'s limits, entered by the requ
   cg.populated = false;
   assert.equal(r.alive(), false, 'gone when the cgroup is empty');
   const heard: Array<number | null> = [];
-  r.onExit((code) => void heard.push(code));
+  const reasons: Array<string | undefined> = [];
+  r.onExit((code, _signal, reason) => {
+    heard.push(code);
+    reasons.push(reason);
+  });
   cg.oom = 'killed by the kernel OOM killer at memory-max 1M';
   s.exits.emit('exit', 137, null);
   assert.deepEqual(heard, [137]);
+  assert.deepEqual(reasons, ['killed by the kernel OOM killer at memory-max 1M'], 'the reason goes with the exit, to the instance\'s error');
   assert.ok(lines.some((l) => l.includes('killed by the kernel OOM killer at memory-max 1M')), lines.join(''));
 });
 
