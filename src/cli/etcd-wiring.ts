@@ -32,7 +32,13 @@ export async function wireEtcd(settings: EmperorSettings, events: EventLog, root
   const address = parsed.value;
   const { openEtcd } = await import('../io/etcd-client.ts');
   const conn = await openEtcd({ endpoints: address.endpoints, ...settings.etcd });
-  const holder = await within(conn.list(`${presencePrefix(address.prefix)}${host}`), 2500);
+  const first = await within(conn.list(`${presencePrefix(address.prefix)}${host}`), 2500);
+  // A definite no from the cluster (wrong password, a user without rights) is bad input: the start stops.
+  if (first instanceof Error) {
+    conn.close();
+    throw new Error(refusalMessage(url, first, settings.etcd.auth));
+  }
+  const holder = first === 'late' || first === 'unreachable' ? null : first;
   if (holder === null) {
     events.write({ level: 'error', message: `etcd source ${url} cannot be reached at start: running the last known set and the directory, and trying again` });
   } else if (holder.kvs.length > 0) {
@@ -65,17 +71,32 @@ function parseHolder(text: string): string {
   }
 }
 
-// The answer, or null when etcd does not answer in time.
-async function within<T>(p: Promise<T>, ms: number): Promise<T | null> {
+// The answer; 'late' when etcd does not answer in time; 'unreachable' for any error but a refusal of the
+// credentials or rights, which comes back as the error itself.
+async function within<T>(p: Promise<T>, ms: number): Promise<T | 'late' | 'unreachable' | Error> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), ms);
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms);
   });
   try {
-    return await Promise.race([p.catch(() => null), late]);
+    return await Promise.race([p.catch((err: unknown) => (err instanceof Error && isRefusal(err) ? err : ('unreachable' as const))), late]);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** etcd refused who we are or what we may read: retrying cannot help. */
+export function isRefusal(err: Error): boolean {
+  return /Etcd(AuthenticationFailed|PermissionDenied|UserNotFound|InvalidAuthToken)Error|GRPCUnauthenticated/.test(err.name) ||
+    /authentication failed|invalid user ID or password|permission denied|user name not found|user name is empty/i.test(err.message);
+}
+
+// The refusal, with the file to fix.
+function refusalMessage(url: string, err: Error, authFile: string | null): string {
+  const fix = authFile === null
+    ? 'the cluster has authentication on: give a user:password file with --etcd-auth FILE'
+    : `fix the user and password in --etcd-auth ${authFile}, or grant that user read and write on the prefix`;
+  return `etcd source ${url} refused this emperor: ${err.message}; ${fix}`;
 }
 
 // The last known keys as a JSON file, replaced atomically on each change.

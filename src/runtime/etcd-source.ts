@@ -120,7 +120,7 @@ export class EtcdSource implements VassalSource {
         this.onChange();
       },
       disconnected: (err) => this.down(err.message),
-      connected: () => this.up(),
+      connected: () => this.confirm(gen),
       failed: (err) => {
         if (gen !== this.generation) return;
         this.o.events.warn(`etcd source ${this.o.address.text}: the watch ended (${err.message}); listing again`);
@@ -132,6 +132,22 @@ export class EtcdSource implements VassalSource {
 
   private put(kv: EtcdKv): void {
     this.kvs.set(kv.key, { key: kv.key, value: kv.value.toString('utf8'), bytes: kv.value.length, modRevision: kv.modRevision });
+  }
+
+  // A watch stream says it is connected once a member accepted it, which a member that has just lost its
+  // leader still does (it cancels the stream seconds later): health is ok only once a read that needs a
+  // leader succeeds too, so it does not flap while the cluster has none.
+  private confirm(gen: number): void {
+    const conn = this.conn;
+    if (conn === null) return;
+    conn.list(this.prefixes[0] as string).then(
+      () => {
+        if (!this.closed && gen === this.generation) this.up();
+      },
+      (err: Error) => {
+        if (!this.closed && gen === this.generation) this.down(err.message);
+      },
+    );
   }
 
   private up(): void {

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EmperorUnderTest } from './harness.ts';
+import { EMPEROR_BIN, EmperorUnderTest, runProgram } from './harness.ts';
 import { EtcdCluster, etcdctl } from './etcd-cluster.ts';
 
 const VASSAL = '[vassal]\ncommand = sleep 1000\nuser = nobody\n';
@@ -60,4 +60,15 @@ test('etcd authentication: --etcd-auth FILE (user:password)', { timeout: 120_000
   await e.start();
   await etcdctl(cluster.endpoints, ['put', 'sec/all/web.ini', VASSAL], 10000, ['--user', 'root:rootpw']);
   await e.waitState('web', 'RUNNING', 20000);
+
+  // A wrong password is bad input, not an outage: the start stops, naming the file to fix (it used to retry forever).
+  const wrong = join(dir, 'etcd-auth-wrong');
+  writeFileSync(wrong, 'root:not-the-password\n', { mode: 0o600 });
+  const bad = await runProgram([process.execPath, EMPEROR_BIN, '--vassals', `etcd://${cluster.endpoints}/sec`, '--host-name', 'b', '--etcd-auth', wrong, '--state-dir', join(dir, 'state-wrong'), '--metrics', 'off'], 30000);
+  assert.equal(bad.status, 1, bad.stdout + bad.stderr);
+  assert.match(bad.stdout + bad.stderr, new RegExp(`refused this emperor: .*authentication failed.*fix the user and password in --etcd-auth ${wrong}`));
+  // No credentials at all where authentication is on: refused too, saying which option gives them.
+  const none = await runProgram([process.execPath, EMPEROR_BIN, '--vassals', `etcd://${cluster.endpoints}/sec`, '--host-name', 'c', '--state-dir', join(dir, 'state-none'), '--metrics', 'off'], 30000);
+  assert.equal(none.status, 1, none.stdout + none.stderr);
+  assert.match(none.stdout + none.stderr, /refused this emperor: .*--etcd-auth FILE/);
 });

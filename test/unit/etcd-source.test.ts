@@ -82,6 +82,7 @@ test('losing etcd keeps the set; reconnecting waits at most 5 s between tries; a
   assert.match(s.health().detail ?? '', /running the last known set \(1 keys\)/);
   assert.deepEqual(names(s), ['web']);
   etcd.watches[0]?.h.connected();
+  await settle();
   assert.equal(s.health().healthy, true);
   // A compaction cancels the watch: list again, watch from the new revision.
   etcd.down = true;
@@ -135,4 +136,24 @@ test('keys are judged as files: names, size, directory, and the root rule', asyn
   assert.equal(by.get('here')?.spec?.directory, '/');
   assert.deepEqual(by.get('here')?.spec?.command, ['echo', 'emp/all/here.ini', 'emp/all']);
   assert.match(by.get('asroot')?.error ?? '', /must name a `user` other than root/);
+});
+
+// Regression (issue 18): the health flapped to ok while the cluster had no leader, because the watch
+// stream said it was connected before the member (whose leader had just gone) cancelled it.
+test('a watch that reconnects while reads still fail (no leader) leaves the source down', async () => {
+  const etcd = new FakeEtcd();
+  etcd.put('emp/all/web.ini', file());
+  const { s } = source(etcd);
+  await settle();
+  assert.equal(s.health().healthy, true);
+  etcd.watches[0]?.h.disconnected(new Error('etcdserver: no leader'));
+  etcd.down = true;
+  etcd.watches[0]?.h.connected();
+  await settle();
+  assert.equal(s.health().healthy, false, 'connected, but a read that needs a leader fails');
+  assert.match(s.health().detail ?? '', /unreachable/);
+  etcd.down = false;
+  etcd.watches[0]?.h.connected();
+  await settle();
+  assert.equal(s.health().healthy, true, 'ok once a read succeeds');
 });
