@@ -206,8 +206,9 @@ test('daemons outlive the emperor (SIGTERM and SIGKILL alike); the next emperor 
     await waitPidFree(db);
     const { child: reuser, pidControl } = sleepWithPid(db);
     r.add(reuser.pid);
-    if (pidControl) assert.equal(reuser.pid, db, `pid ${db} was given to an unrelated process`);
-    const reused = reuser.pid === db;
+    // On a busy machine another process may take the pid first: it is just as unrelated to b.
+    const reused = reuser.pid === db || alive(db);
+    if (pidControl) assert.ok(reused, `pid ${db} was given to an unrelated process`);
 
     await e.relaunch();
     r.protect(e.pid);
