@@ -1,4 +1,5 @@
 // The real adapters behind every port of the runtime: built here, and only here (STYLE: adapters in cli/).
+import { budgetedSpawner } from '../io/fd-budget.ts';
 import { processLimitOf } from '../io/process-limit.ts';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -92,7 +93,7 @@ export function realEmperorPorts(o: RealPortsOptions): EmperorPorts {
     random: Math.random,
     signals: processSignals,
     nextTurn: (fn) => void setImmediate(fn),
-    spawner: nodeSpawner,
+    spawner: budgetedSpawner(nodeSpawner),
     guardian: new Guardian(o.warn),
     sampler: new Sampler(),
     records: new FileDaemonRecords(join(o.stateDir, 'daemons')),

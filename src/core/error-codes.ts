@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   E_SPAWN_BAD_INTERPRETER: { means: 'a script\'s `#!` line names an interpreter that does not exist', fix: 'install the interpreter or fix the `#!` line' },
   E_SPAWN_DIRECTORY: { means: '`directory` does not exist, is not a directory, or the vassal\'s user cannot enter it', fix: 'fix `directory` or its permissions' },
   E_SPAWN_LIMIT: { means: 'the system refused a process: out of file descriptors, processes or memory', fix: 'raise the emperor\'s limits (LimitNOFILE=, TasksMax=) or free memory' },
+  E_FD_LIMIT: { means: 'the emperor is near its open-file limit: a spawn would take descriptors its sockets need', fix: 'raise its limit (LimitNOFILE= in its unit, ulimit -n), or run fewer vassals' },
   E_SPAWN_FAILED: { means: 'the process could not be started for another reason (the message names it)', fix: 'act on the reason the message gives' },
   E_CGROUP_FAILED: { means: 'a vassal\'s cgroup cannot be made (--cgroup containment is on): the spawn does not happen', fix: 'act on the reason given (a full or read-only cgroup tree, a delegated subtree gone), or pass --cgroup off to run with process groups' },
   E_SPAWN_CANCELLED: { means: 'a start was called off before the process ran (a stop, a removed file, a closed socket)', fix: 'nothing: the next start begins afresh' },

@@ -1,0 +1,67 @@
+// Descriptors kept free for the emperor's own sockets: near its open-file limit, a spawn is refused with a
+// clear error (and backs off) before it can take the last descriptors, so the stats and control sockets
+// can still accept a connection and say what is wrong. Counting is skipped while far from the limit.
+import { readdirSync, readFileSync } from 'node:fs';
+import { failed } from '../core/errors.ts';
+import type { Spawner } from './spawner.ts';
+
+/** Descriptors left free for accepting on the stats, control and metrics sockets. */
+export const FD_RESERVE = 16;
+/** At most this many descriptors a spawn takes in the emperor (pipes, a socket pair, the pidfd). */
+const PER_SPAWN = 4;
+
+/** What the budget reads: the open descriptors and the soft limit (tests pass their own). */
+export interface FdFacts {
+  open(): number;
+  limit(): number | null;
+}
+
+/** The emperor's own descriptors, from /proc/self. */
+export const procFdFacts: FdFacts = {
+  open: () => readdirSync('/proc/self/fd').length,
+  limit: () => {
+    try {
+      const m = /^Max open files\s+(\S+)/m.exec(readFileSync('/proc/self/limits', 'latin1'));
+      return m === null || m[1] === 'unlimited' ? null : Number(m[1]);
+    } catch {
+      return null;
+    }
+  },
+};
+
+/** Whether a spawn may take descriptors now; counts only when the last count was near the limit. */
+export class FdBudget {
+  private open = 0;
+  private limit: number | null = null;
+  /** spawns since the last count (each may hold PER_SPAWN more). */
+  private since = Infinity;
+
+  constructor(private readonly facts: FdFacts = procFdFacts) {}
+
+  /** null when a spawn may go ahead; else why not (the figures and the fix). */
+  refusal(): string | null {
+    // The limit is read each time (prlimit can change it under a running emperor: one small read).
+    this.limit = this.facts.limit();
+    if (this.limit === null) return null;
+    if (this.since === Infinity || this.open + (this.since + 1) * PER_SPAWN + FD_RESERVE > this.limit) {
+      this.open = this.facts.open();
+      this.since = 0;
+    }
+    this.since++;
+    if (this.open + PER_SPAWN + FD_RESERVE <= this.limit) return null;
+    this.since = Infinity;
+    return `the emperor has ${this.open} of its ${this.limit} file descriptors open and keeps ${FD_RESERVE} free for its sockets: raise its limit (LimitNOFILE= in its unit, ulimit -n), or run fewer vassals`;
+  }
+}
+
+/** `inner` with spawns refused (E_FD_LIMIT) while the emperor is within its reserve of the limit. */
+export function budgetedSpawner(inner: Spawner, budget: FdBudget = new FdBudget()): Spawner {
+  return {
+    spawn: (req) => {
+      const why = budget.refusal();
+      return why === null ? inner.spawn(req) : failed('E_FD_LIMIT', `cannot start ${req.program ?? req.argv[0] ?? ''}: ${why}`);
+    },
+    // A log file's pair is made just before its spawn, which the budget then judges.
+    outputPair: () => inner.outputPair(),
+  };
+}
