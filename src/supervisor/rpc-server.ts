@@ -11,6 +11,8 @@ import { Faults } from './rpc-faults.ts';
 
 /** Largest request body accepted; supervisorctl's calls are a few hundred bytes. */
 export const MAX_BODY_BYTES = 256 * 1024;
+/** A declared body larger than this is not even read: the fault goes at once and the connection closes. */
+const MAX_DRAIN_BYTES = 16 * 1024 * 1024;
 /** A client must send its whole request within this time. */
 export const REQUEST_TIMEOUT_MS = 15_000;
 /** Connections served at once; more wait in the kernel's backlog. */
@@ -53,7 +55,9 @@ function readBody(req: IncomingMessage): Promise<Buffer | null> {
 
 async function serveRpc(fleet: Fleet, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  const body = declared > MAX_BODY_BYTES ? null : await readBody(req);
+  // A body over the limit is still read (and dropped) before the fault is sent: answering while the
+  // client writes closes the connection under it (EPIPE, no fault). Only an absurd one is cut short.
+  const body = declared > MAX_DRAIN_BYTES ? null : await readBody(req);
   if (body === null) {
     res.setHeader('Connection', 'close');
     reply(res, encodeFault(Faults.INCORRECT_PARAMETERS, `INCORRECT_PARAMETERS: request body larger than ${MAX_BODY_BYTES} bytes`));
