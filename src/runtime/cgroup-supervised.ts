@@ -63,9 +63,11 @@ function wrapDaemon(port: CgroupPort, sup: Supervised): Supervised {
   if (cg === null) return sup;
   return {
     ...sup,
+    // Once to each process: the daemon is in its cgroup, and a second TERM or INT means "hurry" to many
+    // programs. An empty cgroup leaves it to the pid's own checks (the daemon is gone).
     signal: (sig) => {
-      sup.signal(sig);
-      cg.signal(sig);
+      if (cg.alive()) cg.signal(sig);
+      else sup.signal(sig);
     },
     alive: () => sup.alive() || cg.alive(),
   };
