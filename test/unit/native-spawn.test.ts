@@ -1,0 +1,102 @@
+// Both spawners (the native helper's and Node's child_process) keep the same promises: a process group
+// of its own, stdin on /dev/null, pipes or descriptors for its output, fd 3, umask, directory, the PATH
+// of its own environment, its exit with code or signal, and a clear failure for a missing program.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, openSync, readFileSync, rmSync, closeSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { nativeHelper } from '../../src/io/native.ts';
+import { nativeSpawner } from '../../src/io/native-spawn.ts';
+import { nodeSpawner, type SpawnedProcess, type SpawnRequest, type Spawner } from '../../src/io/spawner.ts';
+
+const helper = nativeHelper();
+const native = typeof helper === 'string' ? helper : nativeSpawner(helper);
+const SPAWNERS: Array<{ name: string; spawner: Spawner | string }> = [
+  { name: 'native', spawner: native },
+  { name: 'child_process', spawner: nodeSpawner },
+];
+
+const read = (s: Readable | null): Promise<string> =>
+  new Promise((resolve) => {
+    if (s === null) return resolve('');
+    let text = '';
+    s.on('data', (c: Buffer) => (text += c.toString()));
+    s.on('close', () => resolve(text));
+  });
+
+const exited = (p: SpawnedProcess): Promise<[number | null, string | null]> => new Promise((resolve) => p.onExit((code, signal) => resolve([code, signal])));
+
+const request = (argv: string[], more: Partial<SpawnRequest> = {}): SpawnRequest => ({
+  argv,
+  cwd: '/',
+  env: { PATH: '/usr/bin:/bin' },
+  umask: null,
+  stdout: { kind: 'pipe' },
+  stderr: { kind: 'pipe' },
+  ...more,
+});
+
+function started(spawner: Spawner, req: SpawnRequest): SpawnedProcess {
+  const p = spawner.spawn(req);
+  if ('error' in p) throw new Error(p.error);
+  return p;
+}
+
+for (const { name, spawner } of SPAWNERS) {
+  const skip = typeof spawner === 'string' ? spawner : false;
+  test(`${name}: output through pipes, its own session and group, stdin /dev/null, umask, directory, exit code`, { skip }, async () => {
+    const s = spawner as Spawner;
+    const dir = mkdtempSync(join(tmpdir(), 'emperor-spawn-'));
+    try {
+      const script = 'echo out; echo err >&2; ps -o pid=,pgid=,sid= -p $$; readlink /proc/self/fd/0; umask; pwd; echo "$FOO"; exit 7';
+      const p = started(s, request(['sh', '-c', script], { cwd: dir, umask: 0o027, env: { PATH: '/usr/bin:/bin', FOO: 'bar' } }));
+      const [out, err, exit] = await Promise.all([read(p.stdout), read(p.stderr), exited(p)]);
+      const lines = out.trim().split('\n');
+      assert.equal(lines[0], 'out');
+      assert.equal(err, 'err\n');
+      assert.deepEqual(lines[1]?.trim().split(/\s+/).map(Number), [p.pid, p.pid, p.pid]);
+      assert.deepEqual(lines.slice(2), ['/dev/null', '0027', dir, 'bar']);
+      assert.deepEqual(exit, [7, null]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test(`${name}: a signal's death is reported by name; descriptors and fd 3 reach the child`, { skip }, async () => {
+    const s = spawner as Spawner;
+    const dir = mkdtempSync(join(tmpdir(), 'emperor-spawn-'));
+    try {
+      const file = openSync(join(dir, 'out'), 'w');
+      const three = openSync(join(dir, 'three'), 'w');
+      const p = started(s, request(['sh', '-c', 'echo to-file; echo to-three >&3; kill -TERM $$'], { stdout: { kind: 'fd', fd: file }, stderr: { kind: 'null' }, listenFd: three }));
+      closeSync(file);
+      closeSync(three);
+      assert.equal(p.stdout, null);
+      assert.deepEqual(await exited(p), [null, 'SIGTERM']);
+      assert.equal(readFileSync(join(dir, 'out'), 'utf8'), 'to-file\n');
+      assert.equal(readFileSync(join(dir, 'three'), 'utf8'), 'to-three\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test(`${name}: the program is looked up in the PATH of the child's environment; a missing one is a clear failure`, { skip }, async () => {
+    const s = spawner as Spawner;
+    const dir = mkdtempSync(join(tmpdir(), 'emperor-spawn-'));
+    try {
+      writeFileSync(join(dir, 'hello'), '#!/bin/sh\necho hello from path\n');
+      chmodSync(join(dir, 'hello'), 0o755);
+      const p = started(s, request(['hello'], { env: { PATH: `/nonexistent:${dir}` } }));
+      const [out, exit] = await Promise.all([read(p.stdout), exited(p)]);
+      assert.equal(out, 'hello from path\n');
+      assert.deepEqual(exit, [0, null]);
+      const missing = s.spawn(request(['no-such-program-here'], { env: { PATH: dir } }));
+      assert.ok('error' in missing);
+      assert.equal(missing.failure.code, 'E_SPAWN_NOT_FOUND');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
