@@ -4,7 +4,8 @@
 //  - spawnProcess(file, argv, env, cwd, fds, umask, cgroupProcs): the child calls setsid, enters its
 //    cgroup by writing "0" into cgroupProcs (no shell shim, no extra exec), gets fds[i] as its fd i (-1:
 //    /dev/null), its umask (-1: the emperor's), changes into cwd and execs file, searched in the PATH of
-//    env as execvp would. Returns the pid, or -errno of the step that failed (the child then never ran).
+//    env as execvp would. Returns the pid, or -(errno | stage << 16) of the step that failed (STAGE_*;
+//    the child then never ran the program).
 //  - watchExits(callback(pid, code, signal)): where every exit goes; code is -1 for a signal's death.
 // The children are reaped with waitid(P_PIDFD): libuv waits only for its own children's pids, so
 // neither side takes the other's exits.
@@ -20,6 +21,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <uv.h>
@@ -29,6 +31,17 @@
 #endif
 #ifndef P_PIDFD
 #define P_PIDFD 3
+#endif
+
+#if defined(__x86_64__) && defined(SYS_clone3)
+#define HAVE_CLONE3_VM 1
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+// The kernel's struct clone_args (linux/sched.h), version 2 (with cgroup).
+struct emperor_clone_args {
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
 #endif
 
 #define MAX_CHILD_FDS 8
@@ -45,8 +58,13 @@ typedef struct spawn_args {
   int fds[MAX_CHILD_FDS];
   int nfds;
   int umask_value;
+  int in_cgroup;  // clone3 put the child in its cgroup already
   volatile int err;  // written by the child (shared memory) before it exits: the parent reads it
+  volatile int stage;  // the step the child is at (STAGE_*): a failure says which
 } spawn_args;
+
+// The child's steps, in the failure's bits 16 and up: -(errno | stage << 16).
+enum { STAGE_SPAWN = 0, STAGE_CGROUP = 1, STAGE_FDS = 2, STAGE_CWD = 3, STAGE_EXEC = 4 };
 
 static void fail(spawn_args* a, int err) {
   a->err = err;
@@ -97,11 +115,13 @@ static int child_main(void* arg) {
   sigset_t none;
   sigemptyset(&none);
   if (setsid() < 0) fail(a, errno);
-  if (a->cgroup_procs != NULL) {
+  a->stage = STAGE_CGROUP;
+  if (a->cgroup_procs != NULL && !a->in_cgroup) {
     int cg = open(a->cgroup_procs, O_WRONLY | O_CLOEXEC);
     if (cg < 0 || write(cg, "0", 1) != 1) fail(a, errno);
     close(cg);
   }
+  a->stage = STAGE_FDS;
   // Sources that sit where another target goes are moved out of the way first.
   for (int i = 0; i < a->nfds; i++) {
     if (a->fds[i] >= 0 && a->fds[i] < a->nfds && a->fds[i] != i) {
@@ -126,10 +146,80 @@ static int child_main(void* arg) {
     }
   }
   if (a->umask_value >= 0) umask((mode_t)a->umask_value);
+  a->stage = STAGE_CWD;
   if (chdir(a->cwd) != 0) fail(a, errno);
+  a->stage = STAGE_EXEC;
   sigprocmask(SIG_SETMASK, &none, NULL);
   exec_searched(a);
   return 127;
+}
+
+#ifdef HAVE_CLONE3_VM
+// clone3 with CLONE_VM | CLONE_VFORK: the child starts on `stack` at the instruction after the syscall,
+// so it cannot return through C; it calls child_main and exits right there (as glibc's clone does).
+static long clone3_vm(struct emperor_clone_args* ca, spawn_args* a) {
+  register long rax __asm__("rax") = SYS_clone3;
+  register struct emperor_clone_args* rdi __asm__("rdi") = ca;
+  register long rsi __asm__("rsi") = (long)sizeof *ca;
+  register int (*r12)(void*) __asm__("r12") = child_main;
+  register void* r13 __asm__("r13") = a;
+  __asm__ volatile(
+      "syscall\n\t"
+      "test %%rax, %%rax\n\t"
+      "jnz 1f\n\t"
+      "xor %%ebp, %%ebp\n\t"
+      "mov %%r13, %%rdi\n\t"
+      "call *%%r12\n\t"
+      "mov %%eax, %%edi\n\t"
+      "mov $60, %%eax\n\t"
+      "syscall\n\t"
+      "hlt\n\t"
+      "1:\n\t"
+      : "+r"(rax)
+      : "r"(rdi), "r"(rsi), "r"(r12), "r"(r13)
+      : "rcx", "r11", "memory", "cc");
+  return rax;
+}
+#endif
+
+// The child: with clone3 straight into its cgroup (CLONE_INTO_CGROUP: no migration, which takes a
+// system-wide lock), else clone and the child writes itself into cgroup.procs. -errno on failure.
+static int start_child(spawn_args* a, void* stack, int* pidfd) {
+#ifdef HAVE_CLONE3_VM
+  int cgfd = -1;
+  if (a->cgroup_procs != NULL) {
+    const char* slash = strrchr(a->cgroup_procs, '/');
+    char dir[PATH_BUF];
+    size_t len = slash == NULL ? 0 : (size_t)(slash - a->cgroup_procs);
+    if (len > 0 && len < sizeof dir) {
+      memcpy(dir, a->cgroup_procs, len);
+      dir[len] = '\0';
+      cgfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+  }
+  if (a->cgroup_procs == NULL || cgfd >= 0) {
+    struct emperor_clone_args ca;
+    memset(&ca, 0, sizeof ca);
+    ca.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | (cgfd >= 0 ? CLONE_INTO_CGROUP : 0);
+    ca.pidfd = (uint64_t)(uintptr_t)pidfd;
+    ca.exit_signal = SIGCHLD;
+    ca.stack = (uint64_t)(uintptr_t)stack;
+    ca.stack_size = CHILD_STACK;
+    ca.cgroup = cgfd >= 0 ? (uint64_t)cgfd : 0;
+    a->in_cgroup = cgfd >= 0;
+    long pid = clone3_vm(&ca, a);
+    if (cgfd >= 0) close(cgfd);
+    // Kernels without clone3 (ENOSYS) or without CLONE_INTO_CGROUP (EINVAL...) take the clone path.
+    if (pid >= 0) return (int)pid;
+    if (pid != -ENOSYS && pid != -EINVAL && pid != -E2BIG) {
+      a->stage = STAGE_CGROUP * (cgfd >= 0);
+      return (int)pid;
+    }
+    a->in_cgroup = 0;
+  }
+#endif
+  int pid = clone(child_main, (char*)stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, a, pidfd);
+  return pid < 0 ? -errno : pid;
 }
 
 // The exits: one epoll set of pidfds, watched by one uv_poll on Node's loop.
@@ -280,17 +370,16 @@ napi_value emperor_spawn_process(napi_env env, napi_callback_info info) {
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     int pidfd = -1;
-    int pid = clone(child_main, (char*)stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &a, &pidfd);
-    int clone_err = errno;
+    int pid = start_child(&a, stack, &pidfd);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (pid < 0) {
-      result = -clone_err;
+      result = -(-pid | (a.stage << 16));
     } else if (a.err != 0) {
       // The child never ran the program: reaped here, its failure is the spawn's.
       siginfo_t si;
       waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED);
       close(pidfd);
-      result = -a.err;
+      result = -(a.err | (a.stage << 16));
     } else {
       struct epoll_event ev;
       ev.events = EPOLLIN;

@@ -58,7 +58,7 @@ export function nativeSpawner(helper: NativeHelper & Partial<NativeSpawnHelper>)
         if (t.kind === 'null') return -1;
         if (t.kind === 'socket') return fdOf(t.socket);
         const pair = helper.socketPair();
-        if (typeof pair === 'number') return failedWith(limitFailure(shown, pair));
+        if (typeof pair === 'number') return failedWith(limitFailure(shown, pair, 'output pipes'));
         pipes.push({ mine: pair[0], theirs: pair[1] });
         return pair[1];
       };
@@ -77,11 +77,10 @@ export function nativeSpawner(helper: NativeHelper & Partial<NativeSpawnHelper>)
       const pid = spawnProcess(file, [file, ...rest], env, req.cwd, fds, req.umask ?? -1, req.cgroup === undefined ? null : `${req.cgroup}/cgroup.procs`);
       if (pid < 0) {
         closeAll(true);
-        const code = errnoName(-pid);
-        if (req.cgroup !== undefined && code !== 'ENOENT' && code !== 'EACCES' && code !== 'ENOEXEC') {
-          return failed('E_SPAWN_FAILED', `cannot start ${shown}: cannot enter its cgroup ${req.cgroup} or set it up (${code})`);
-        }
-        return failedWith(explainUnrunnable(file, req.cwd, req.env.PATH) ?? limitFailure(shown, -pid));
+        const errno = -pid & 0xffff;
+        const stage = STAGES[-pid >> 16] ?? 'spawn';
+        if (stage === 'cgroup') return failed('E_SPAWN_FAILED', `cannot start ${shown}: cannot enter its cgroup ${req.cgroup ?? ''} (${errnoName(errno)})`);
+        return failedWith(explainUnrunnable(file, req.cwd, req.env.PATH) ?? limitFailure(shown, errno, stage));
       }
       closeAll(false);
       const reader = (t: OutputTarget): Socket | null => {
@@ -109,11 +108,15 @@ export function nativeSpawner(helper: NativeHelper & Partial<NativeSpawnHelper>)
   };
 }
 
-// A spawn's errno as an operator's failure.
-function limitFailure(shown: string, errno: number): Failure {
+// The child's steps, as native/spawn.c numbers them.
+const STAGES = ['spawn', 'cgroup', 'descriptors', 'directory', 'exec'] as const;
+
+// A spawn's errno as an operator's failure (the step named when it is not the spawn itself).
+function limitFailure(shown: string, errno: number, stage: string = 'spawn'): Failure {
   const code = errnoName(errno);
   const hint = HINTS[code];
-  return failure(hint === undefined ? 'E_SPAWN_FAILED' : 'E_SPAWN_LIMIT', `cannot start ${shown}: ${code}${hint ?? ''}`);
+  const step = stage === 'spawn' ? '' : ` (at its ${stage})`;
+  return failure(hint === undefined ? 'E_SPAWN_FAILED' : 'E_SPAWN_LIMIT', `cannot start ${shown}: ${code}${step}${hint ?? ''}`);
 }
 
 let chosen: Spawner | undefined;

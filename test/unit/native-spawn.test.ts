@@ -3,7 +3,8 @@
 // of its own environment, its exit with code or signal, and a clear failure for a missing program.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, openSync, readFileSync, rmSync, closeSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { ownCgroupDir, probeCgroupDir, realCgroupSystem } from '../../src/io/cgroup-setup.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -100,3 +101,25 @@ for (const { name, spawner } of SPAWNERS) {
     }
   });
 }
+
+const own = ownCgroupDir(realCgroupSystem);
+const cgroupSkip = typeof native === 'string' ? native : realCgroupSystem.root && !('missing' in own) && probeCgroupDir(own.dir).procsWritable ? false : 'no writable cgroup v2 here (needs root and cgroup2)';
+
+test('native: the child enters the cgroup of the request before it execs (no shim); a cgroup it cannot enter is a clear failure', { skip: cgroupSkip }, async () => {
+  const s = native as Spawner;
+  assert.equal(s.cgroups, true);
+  const dir = join((own as { dir: string }).dir, `native-spawn-test-${process.pid}`);
+  mkdirSync(dir);
+  try {
+    const p = started(s, request(['cat', '/proc/self/cgroup'], { cgroup: dir }));
+    const [out, exit] = await Promise.all([read(p.stdout), exited(p)]);
+    assert.deepEqual(exit, [0, null]);
+    const line = out.split('\n').find((l) => l.startsWith('0::')) ?? '';
+    assert.ok(dir.endsWith(line.slice(3)), `${line} is ${dir}`);
+    const missing = s.spawn(request(['true'], { cgroup: join(dir, 'gone') }));
+    assert.ok('error' in missing);
+    assert.match(missing.error, /cannot start true: cannot enter its cgroup .*gone \(ENOENT\)/);
+  } finally {
+    rmdirSync(dir);
+  }
+});
