@@ -144,6 +144,12 @@ static int child_main(void* arg) {
     } else if (dup2(src, i) < 0) {
       fail(a, errno);
     }
+    // Blocking stdio, as libuv gives it: the emperor's copy of a pair's end is non-blocking (Node set it),
+    // and a child whose writes met EAGAIN would lose its output.
+    if (i <= 2) {
+      int fl = fcntl(i, F_GETFL);
+      if (fl >= 0 && (fl & O_NONBLOCK)) fcntl(i, F_SETFL, fl & ~O_NONBLOCK);
+    }
   }
   if (a->umask_value >= 0) umask((mode_t)a->umask_value);
   a->stage = STAGE_CWD;

@@ -83,6 +83,21 @@ for (const { name, spawner } of SPAWNERS) {
     }
   });
 
+  test(`${name}: an output pair's end reaches the child blocking (a full pipe waits, never loses a write)`, { skip }, async () => {
+    const s = spawner as Spawner;
+    const pair = await s.outputPair();
+    try {
+      const p = started(s, request(['sh', '-c', 'grep ^flags /proc/self/fdinfo/1 >&2'], { stdout: { kind: 'socket', socket: pair.childEnd } }));
+      pair.closeChildEnd();
+      const [err, exit] = await Promise.all([read(p.stderr), exited(p)]);
+      assert.deepEqual(exit, [0, null]);
+      const flags = parseInt(/flags:\s*(\d+)/.exec(err)?.[1] ?? 'x', 8);
+      assert.equal(flags & 0o4000, 0, `O_NONBLOCK is off: ${err.trim()}`);
+    } finally {
+      pair.destroy();
+    }
+  });
+
   test(`${name}: the program is looked up in the PATH of the child's environment; a missing one is a clear failure`, { skip }, async () => {
     const s = spawner as Spawner;
     const dir = mkdtempSync(join(tmpdir(), 'emperor-spawn-'));
