@@ -100,7 +100,10 @@ function carryOut(ctx: SpawnContext, spec: VassalSpec, i: number, plan: SpawnPla
   const closeFds = (): void => {
     for (const fd of fds.splice(0)) closeSync(fd);
   };
-  if (plan.checkProgram !== null) {
+  // Behind a shim a missing program is only an exit 127: it is checked first. A spawner that enters the
+  // cgroup itself execs the program directly (no shim left in front of it) and explains a failure itself.
+  const direct = plan.cgroup !== undefined && s.spawner.cgroups === true && plan.argv[CGROUP_SHIM.length + 1] === plan.checkProgram;
+  if (plan.checkProgram !== null && !direct) {
     const why = explainUnrunnable(plan.checkProgram, plan.cwd, plan.env.PATH);
     if (why !== null) {
       closeFds();
