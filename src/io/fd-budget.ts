@@ -57,6 +57,8 @@ export class FdBudget {
 /** `inner` with spawns refused (E_FD_LIMIT) while the emperor is within its reserve of the limit. */
 export function budgetedSpawner(inner: Spawner, budget: FdBudget = new FdBudget()): Spawner {
   return {
+    // What the spawner does itself (entering cgroups) stays as it is.
+    ...(inner.cgroups === undefined ? {} : { cgroups: inner.cgroups }),
     spawn: (req) => {
       const why = budget.refusal();
       return why === null ? inner.spawn(req) : failed('E_FD_LIMIT', `cannot start ${req.program ?? req.argv[0] ?? ''}: ${why}`);

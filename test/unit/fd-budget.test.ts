@@ -53,3 +53,10 @@ test('the budgeted spawner fails with E_FD_LIMIT naming the command, and does no
   assert.equal(r.failure.code, 'E_FD_LIMIT');
   assert.match(r.error, /^cannot start \/usr\/bin\/redis-server: the emperor has 60 of its 64 file descriptors open/);
 });
+
+test('the budgeted spawner keeps what the spawner does itself (a native spawner enters cgroups)', () => {
+  const inner: Spawner = { cgroups: true, spawn: () => assert.fail('unused'), outputPair: () => Promise.reject(new Error('unused')) };
+  assert.equal(budgetedSpawner(inner, new FdBudget(facts(10, 1000))).cgroups, true);
+  const plain: Spawner = { spawn: () => assert.fail('unused'), outputPair: () => Promise.reject(new Error('unused')) };
+  assert.equal(budgetedSpawner(plain).cgroups, undefined);
+});
