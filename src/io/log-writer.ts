@@ -1,6 +1,7 @@
 // A vassal's log file: whole lines copied from its pipes, rotated exactly on line boundaries,
 // written in place when the disk is fast, and never a reason for the vassal or the emperor to stall.
 import { write, writev } from 'node:fs';
+import { CopyArenas } from './copy-arenas.ts';
 import type { FsRights } from './fs-rights.ts';
 import { LogAppender, total, type LogWriterEvents, type Rotation } from './log-append.ts';
 import { LogFile, type OpenLog } from './log-file.ts';
@@ -23,6 +24,7 @@ export class LogWriter {
   private readonly out: LogAppender;
   private queue: Buffer[] = [];
   private queued = 0;
+  private readonly arenas = new CopyArenas();
   private writing = false;
   private closed = false;
   /** something queued or waited for since the last settle: the next one has work to do. */
@@ -85,14 +87,15 @@ export class LogWriter {
   push(...parts: Buffer[]): boolean {
     if (this.closed) return true;
     if (!this.writing && this.queue.length === 0 && this.out.inPlace()) {
+      this.arenas.reset(false);
       this.out.append(parts);
       if (this.waiting) this.settle();
       return true;
     }
-    const copy = parts.length === 1 ? Buffer.from(parts[0] as Buffer) : Buffer.concat(parts);
-    if (copy.length === 0) return true;
-    this.queue.push(copy);
-    this.queued += copy.length;
+    const bytes = total(parts);
+    if (bytes === 0) return true;
+    this.queue.push(this.arenas.copy(parts, bytes));
+    this.queued += bytes;
     this.waiting = true;
     if (!this.writing) this.flush();
     return this.queued < HIGH_WATER;
@@ -109,6 +112,7 @@ export class LogWriter {
   async close(): Promise<void> {
     await this.drained();
     this.closed = true;
+    this.arenas.reset(false);
     this.out.file.close();
   }
 
@@ -133,6 +137,7 @@ export class LogWriter {
     }
     const batch = this.queue;
     this.queue = [];
+    this.arenas.swap();
     const { head, rest } = this.out.cut(batch);
     const bytes = total(head);
     const fd = this.out.file.fd;
@@ -142,7 +147,8 @@ export class LogWriter {
       return;
     }
     this.queued -= bytes;
-    if (rest.length > 0) this.queue = [...rest, ...this.queue];
+    // What waits for the rotation leaves its buffer (the next copies go there): copied out (rare).
+    if (rest.length > 0) this.queue = [...rest.map((b) => Buffer.from(b)), ...this.queue];
     this.writing = true;
     const done = (err: NodeJS.ErrnoException | null, written: number): void => {
       this.writing = false;
@@ -166,6 +172,7 @@ export class LogWriter {
 
   private settle(): void {
     if (this.writing || this.queue.length > 0) return;
+    this.arenas.reset(!this.out.inPlace());
     this.waiting = false;
     if (this.onDrain !== null) this.onDrain();
     for (const w of this.drainWaiters.splice(0)) w();
