@@ -13,10 +13,12 @@ export const REST_MS = 1;
 
 /**
  * How long a pipe that holds `holds` bytes rests after a read of `len` bytes that came `sinceMs`
- * after the previous one; 0: read on. A read that filled the buffer leaves more to read at once.
+ * after the previous one, `gathered` bytes read since its last rest (this read included); 0: read
+ * on. A read that filled the buffer leaves more to read at once; a writer that filled half the pipe
+ * during a rest would soon wait for the emperor: read on until the pipe is nearly empty again.
  */
-export function restAfterRead(len: number, sinceMs: number, holds: number): number {
-  if (holds < REST_MIN_HOLDS || len >= READ_BUFFER_BYTES) return 0;
+export function restAfterRead(len: number, sinceMs: number, holds: number, gathered: number): number {
+  if (holds < REST_MIN_HOLDS || len >= READ_BUFFER_BYTES || gathered >= holds / 2) return 0;
   return sinceMs < BUSY_MS ? REST_MS : 0;
 }
 
@@ -44,9 +46,11 @@ export function pipeToLog(pair: OutputPair, writer: LogWriter, onLines?: (text: 
     };
   }
   let lastRead = -Infinity;
+  let gathered = 0;
   let resting: NodeJS.Timeout | null = null;
   const wake = (): void => {
     resting = null;
+    gathered = 0;
     // A pipe paused for the writer waits for its drain instead.
     if (!ended && paused.get(writer)?.has(pair) !== true) pair.resume();
   };
@@ -57,8 +61,10 @@ export function pipeToLog(pair: OutputPair, writer: LogWriter, onLines?: (text: 
       return false;
     }
     const now = performance.now();
-    const rest = restAfterRead(len, now - lastRead, pair.holds);
+    gathered += len;
+    const rest = restAfterRead(len, now - lastRead, pair.holds, gathered);
     lastRead = now;
+    if (rest === 0 && gathered >= pair.holds / 2) gathered = 0;
     if (rest === 0) return true;
     pair.reader.pause();
     resting = setTimeout(wake, rest);
