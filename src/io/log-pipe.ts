@@ -18,7 +18,8 @@ export const REST_MS = 1;
  * during a rest would soon wait for the emperor: read on until the pipe is nearly empty again.
  */
 export function restAfterRead(len: number, sinceMs: number, holds: number, gathered: number): number {
-  if (holds < REST_MIN_HOLDS || len >= READ_BUFFER_BYTES || gathered >= holds / 2) return 0;
+  // Written so that a size not known (NaN) never rests either.
+  if (!(holds >= REST_MIN_HOLDS) || len >= READ_BUFFER_BYTES || gathered >= holds / 2) return 0;
   return sinceMs < BUSY_MS ? REST_MS : 0;
 }
 
