@@ -4,8 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { connect, createServer, Socket, type Server, type SocketConstructorOpts } from 'node:net';
 import { errnoName, nativeHelper, type NativeHelper } from './native.ts';
 
-/** Size of the one buffer every piped read lands in: a read takes whatever the socket holds, up to this. */
-export const READ_BUFFER_BYTES = 256 * 1024;
+/**
+ * Size of the one buffer every piped read lands in: a read takes whatever the pipe holds, up to this
+ * (a full 1 MiB pipe in one read; its pages are resident only once a read has been that big).
+ */
+export const READ_BUFFER_BYTES = 1024 * 1024;
 
 /**
  * Size asked for the pipes of the native helper (F_SETPIPE_SZ; 1 MiB is Linux's default pipe-max-size):
