@@ -15,6 +15,8 @@ export interface UsageFigures {
 
 // One cgroup being read: its kept descriptors, its last CPU reading and memory figure.
 interface Followed {
+  /** the leading pid it was read for: once `cgroupOf(pid)` no longer names it, the cgroup is gone. */
+  pid: number;
   cpuFd: number | null;
   /** memory.stat's descriptor; null: not opened yet; -1: the file is not there (no memory controller). */
   memFd: number | null;
@@ -24,7 +26,7 @@ interface Followed {
   seenAt: number;
 }
 
-/** A cgroup not read for this many overlays is gone (the sampler reads an idle one at least every MAX_IDLE_SKIP + 1). */
+/** A backstop: a cgroup not read for this many overlays is let go (the sampler reads an idle one at least every MAX_IDLE_SKIP + 1). */
 const FORGET_AFTER = 2 * (MAX_IDLE_SKIP + 1);
 const ABSENT = -1;
 
@@ -46,7 +48,7 @@ export class CgroupUsage {
   private readonly buf = Buffer.alloc(16 * 1024);
   private calls = 0;
 
-  /** Replaces the figures of each group that has a cgroup (`cgroupOf`); cgroups not read for a while are forgotten. */
+  /** Replaces the figures of each group that has a cgroup (`cgroupOf`); cgroups `cgroupOf` no longer names are forgotten. */
   overlay<T extends UsageFigures>(usage: Map<number, T>, cgroupOf: (pid: number) => string | null, now: number): Map<number, T> {
     const call = this.calls++;
     for (const [pid, u] of usage) {
@@ -54,9 +56,10 @@ export class CgroupUsage {
       if (dir === null) continue;
       let f = this.followed.get(dir);
       if (f === undefined) {
-        f = { cpuFd: null, memFd: null, last: null, rss: null, seenAt: call };
+        f = { pid, cpuFd: null, memFd: null, last: null, rss: null, seenAt: call };
         this.followed.set(dir, f);
       }
+      f.pid = pid;
       f.seenAt = call;
       const usec = this.cpuUsec(f, dir);
       let moved = true;
@@ -72,9 +75,8 @@ export class CgroupUsage {
       if (moved || f.rss === null) f.rss = this.residentBytes(f, dir);
       if (f.rss !== null) u.rssBytes = f.rss;
     }
-    if (call % FORGET_AFTER === 0) {
-      for (const [dir, f] of this.followed) if (call - f.seenAt > FORGET_AFTER) this.forget(dir, f);
-    }
+    // A removed cgroup (its instance ended) is let go at once, its descriptors with it: a respawn makes a new one.
+    for (const [dir, f] of this.followed) if (cgroupOf(f.pid) !== dir || call - f.seenAt > FORGET_AFTER) this.forget(dir, f);
     return usage;
   }
 

@@ -1,7 +1,7 @@
 // The cgroup overlay reads kept descriptors: figures follow the files; memory.stat is read again only once CPU moved.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CgroupUsage } from '../../src/io/cgroup-usage.ts';
@@ -36,6 +36,26 @@ test('without memory.stat (no memory controller) the sampler figure stays; witho
     assert.deepEqual(usage.overlay(figures(), () => dir, 1).get(7), { rssBytes: 1, cpuPercent: null, cpuSecondsDelta: 0.000005 });
     assert.deepEqual(usage.overlay(figures(), () => join(dir, 'gone'), 2).get(7), { rssBytes: 1, cpuPercent: null, cpuSecondsDelta: 0 });
     assert.deepEqual(usage.overlay(figures(), () => null, 3).get(7), { rssBytes: 1, cpuPercent: null, cpuSecondsDelta: 0 });
+  } finally {
+    usage.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a cgroup that is no longer bound (removed: its instance ended) is let go at the next overlay, descriptors closed', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'emperor-cgusage-'));
+  const usage = new CgroupUsage();
+  const openFds = (): number => readdirSync('/proc/self/fd').length;
+  try {
+    writeFileSync(join(dir, 'cpu.stat'), 'usage_usec 5\n');
+    writeFileSync(join(dir, 'memory.stat'), 'anon 4096\n');
+    const before = openFds();
+    let bound: string | null = dir;
+    usage.overlay(figures(), () => bound, 1);
+    assert.equal(openFds(), before + 2, 'cpu.stat and memory.stat kept open');
+    bound = null;
+    usage.overlay(new Map(), () => bound, 2);
+    assert.equal(openFds(), before, 'both closed once the cgroup is unbound');
   } finally {
     usage.close();
     rmSync(dir, { recursive: true, force: true });
