@@ -1,6 +1,6 @@
 // CPU (cpu.stat) and, where the memory controller is on, resident memory (memory.stat) of contained
-// instances, laid over what the process sampler found: each file is opened once and read again with
-// one pread per sample, parsed where it lies; memory.stat only when the cgroup used CPU since its last read.
+// instances, laid over what the process sampler found: a cgroup read at every sample keeps its files open
+// (one pread each, parsed where it lies); memory.stat is read only when the cgroup used CPU since its last read.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAX_IDLE_SKIP } from '../core/sample-backoff.ts';
@@ -26,7 +26,7 @@ interface Followed {
   seenAt: number;
 }
 
-/** A backstop: a cgroup not read for this many overlays is let go (the sampler reads an idle one at least every MAX_IDLE_SKIP + 1). */
+/** A cgroup not read for this many overlays is forgotten (the sampler reads an idle one at least every MAX_IDLE_SKIP + 1). */
 const FORGET_AFTER = 2 * (MAX_IDLE_SKIP + 1);
 const ABSENT = -1;
 
@@ -75,8 +75,12 @@ export class CgroupUsage {
       if (moved || f.rss === null) f.rss = this.residentBytes(f, dir);
       if (f.rss !== null) u.rssBytes = f.rss;
     }
-    // A removed cgroup (its instance ended) is let go at once, its descriptors with it: a respawn makes a new one.
-    for (const [dir, f] of this.followed) if (cgroupOf(f.pid) !== dir || call - f.seenAt > FORGET_AFTER) this.forget(dir, f);
+    // Descriptors are kept only for cgroups read now: one sitting out (idle) opens its files again when due, and
+    // the cgroups of ended instances (a crash loop makes one per spawn) hold none. A removed one is let go.
+    for (const [dir, f] of this.followed) {
+      if (cgroupOf(f.pid) !== dir || call - f.seenAt > FORGET_AFTER) this.forget(dir, f);
+      else if (f.seenAt !== call) this.release(f);
+    }
     return usage;
   }
 
@@ -86,9 +90,16 @@ export class CgroupUsage {
   }
 
   private forget(dir: string, f: Followed): void {
-    closeFd(f.cpuFd);
-    closeFd(f.memFd);
+    this.release(f);
     this.followed.delete(dir);
+  }
+
+  // Closes its descriptors; what it read (and that memory.stat is absent) stays.
+  private release(f: Followed): void {
+    closeFd(f.cpuFd);
+    f.cpuFd = null;
+    if (f.memFd !== ABSENT) closeFd(f.memFd);
+    if (f.memFd !== ABSENT) f.memFd = null;
   }
 
   // cpu.stat's usage_usec; a cgroup removed and made again under the same name (a respawn) starts afresh.

@@ -61,3 +61,22 @@ test('a cgroup that is no longer bound (removed: its instance ended) is let go a
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a cgroup left out of a sample (idle, sitting out) holds no descriptor; its figures carry on when it is read again', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'emperor-cgusage-'));
+  const usage = new CgroupUsage();
+  const openFds = (): number => readdirSync('/proc/self/fd').length;
+  try {
+    writeFileSync(join(dir, 'cpu.stat'), 'usage_usec 1000000\n');
+    const before = openFds();
+    usage.overlay(figures(), () => dir, 1000);
+    assert.equal(openFds(), before + 1, 'cpu.stat kept open (no memory.stat here)');
+    usage.overlay(new Map(), () => dir, 2000);
+    assert.equal(openFds(), before, 'sitting out: closed');
+    writeFileSync(join(dir, 'cpu.stat'), 'usage_usec 3000000\n');
+    assert.deepEqual(usage.overlay(figures(), () => dir, 3000).get(7), { rssBytes: 1, cpuPercent: 100, cpuSecondsDelta: 2 }, 'since its last read');
+  } finally {
+    usage.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
