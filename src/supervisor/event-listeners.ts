@@ -10,8 +10,11 @@ import { ListenerPool } from './listener-pool.ts';
 import { LogEventFeed } from './log-event-feed.ts';
 import type { ListenerView } from './process-view.ts';
 
-/** A full look at the directory, beside the inotify watch (which can miss nothing but a replaced directory). */
-const RESCAN_MS = 30_000;
+/**
+ * A full look at the directory, beside its inotify watch and the emperor's own found/changed events (which
+ * already bring a look): a backstop, so rare that 500 idle files cost nothing (each look is an fstat per file).
+ */
+const RESCAN_MS = 300_000;
 /** How soon after a change in the directory it is looked at (editors write in several steps). */
 const SETTLE_MS = 100;
 /** How often ticks are checked, while some listener runs. */
@@ -106,6 +109,21 @@ export function startEventListeners(deps: ListenerDeps): EventListeners {
       if (pool.wants('SUPERVISOR_STATE_CHANGE_RUNNING')) pool.offer({ type: 'SUPERVISOR_STATE_CHANGE_RUNNING', payload: '', serial: ++serial });
     }
     logs.want(pools.size === 0 ? new Map() : found.logEvents);
+    syncTick();
+  };
+
+  // The tick runs only while some listener does: an emperor without listeners has no wakeup for them.
+  let tick: NodeJS.Timeout | null = null;
+  const syncTick = (): void => {
+    if (pools.size > 0 && tick === null && !closed) {
+      tick = setInterval(guarded(() => {
+        for (const ev of dueTicks(ticks, Date.now() / 1000)) publish(ev);
+      }), TICK_CHECK_MS);
+      tick.unref();
+    } else if (pools.size === 0 && tick !== null) {
+      clearInterval(tick);
+      tick = null;
+    }
   };
 
   let rescanDue = false;
@@ -134,13 +152,6 @@ export function startEventListeners(deps: ListenerDeps): EventListeners {
   guarded(reconcile)();
   const rescan = setInterval(guarded(reconcile), RESCAN_MS);
   rescan.unref();
-  const tick = setInterval(
-    guarded(() => {
-      if (pools.size > 0) for (const ev of dueTicks(ticks, Date.now() / 1000)) publish(ev);
-    }),
-    TICK_CHECK_MS,
-  );
-  tick.unref();
   // Level-triggered: a change in the directory only schedules a look at it.
   let settle: NodeJS.Timeout | null = null;
   let watcher: FSWatcher | null = null;
@@ -158,7 +169,7 @@ export function startEventListeners(deps: ListenerDeps): EventListeners {
   const close = (): void => {
     closed = true;
     clearInterval(rescan);
-    clearInterval(tick);
+    if (tick !== null) clearInterval(tick);
     if (settle !== null) clearTimeout(settle);
     watcher?.close();
     unsubscribe();
