@@ -7,8 +7,8 @@ import type { Spawner } from './spawner.ts';
 
 /** Descriptors left free for accepting on the stats, control and metrics sockets. */
 export const FD_RESERVE = 16;
-/** At most this many descriptors a spawn takes in the emperor (pipes, a socket pair, the pidfd). */
-const PER_SPAWN = 4;
+/** At most this many descriptors a spawn comes to hold in the emperor (its output pair, its pidfd, the /proc and cgroup files sampling keeps open). */
+const PER_SPAWN = 6;
 
 /** What the budget reads: the open descriptors and the soft limit (tests pass their own). */
 export interface FdFacts {
