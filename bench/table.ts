@@ -76,7 +76,7 @@ function rows(rs: ResultLine[]): Row[] {
     out.push({ label: `status of ${b}, CLI, median ms`, get: (r, s) => sub(pick(r, s, 'fleet', b), 'statusCliMs', 'median'), digits: 1 });
     out.push({ label: `shutdown of ${b} (all gone), s`, get: (r, s) => sc(sub(pick(r, s, 'fleet', b), 'shutdownMs'), 1000), digits: 2 });
   }
-  for (const [w, what] of [['8k', `${mb} MB of 100-byte lines in 8 KiB writes (yes | head)`], ['128k', `the same in 128 KiB writes (cat)`]] as const) {
+  for (const [w, what] of [['8k', `${mb} MB of 100-byte lines in 8 KiB writes (yes, head -c)`], ['128k', `the same in 128 KiB writes (cat)`]] as const) {
     out.push({ label: `${what} into a rotating log, MB/s`, get: (r, s) => sub(pick(r, s, `logs-${w}`), 'mbPerS'), higherBetter: true, digits: 0, note: logNote(w) });
     out.push({ label: `${what}: supervisor CPU s`, get: (r, s) => sub(pick(r, s, `logs-${w}`), 'cpuS'), digits: 2 });
   }
@@ -112,7 +112,7 @@ export function renderTable(rs: ResultLine[]): string {
     const note = (s: string): string => row.note?.(rs, s) ?? '';
     const others = vals.slice(1).map((x) => `${x.s} ${fmt(x.v, row.digits)}${note(x.s)}`).join(', ');
     const ratio = e !== null && best !== undefined && best.v !== 0 ? `${fmt(e / best.v, 2)}` : '-';
-    lines.push(`| ${row.label} | ${e === null ? '-' : fmt(e, row.digits) + note('emperor')} | ${best === undefined ? '-' : `${best.s} ${fmt(best.v, row.digits)}${note(best.s)}`} | ${others || '-'} | ${ratio} |`);
+    lines.push(`| ${row.label.replace(/\|/g, '\\|')} | ${e === null ? '-' : fmt(e, row.digits) + note('emperor')} | ${best === undefined ? '-' : `${best.s} ${fmt(best.v, row.digits)}${note(best.s)}`} | ${others || '-'} | ${ratio} |`);
   }
   const loads = rs.flatMap((r) => [r.load.start, r.load.end]);
   const skipped = [...new Set(rs.filter((r) => r.skipped !== undefined).map((r) => `${r.supervisor} (${r.skipped})`))];

@@ -9,6 +9,8 @@ export interface ProcStat {
   pgrp: number;
   /** utime + stime in clock ticks (10 ms on Linux). */
   ticks: number;
+  utime: number;
+  stime: number;
 }
 
 /** Clock ticks per second (USER_HZ is 100 on every Linux Node runs on). */
@@ -33,7 +35,7 @@ export function readStat(pid: number): ProcStat | null {
     return null;
   }
   const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { pid, state: rest[0] ?? '?', ppid: Number(rest[1]), pgrp: Number(rest[2]), ticks: Number(rest[11]) + Number(rest[12]) };
+  return { pid, state: rest[0] ?? '?', ppid: Number(rest[1]), pgrp: Number(rest[2]), ticks: Number(rest[11]) + Number(rest[12]), utime: Number(rest[11]), stime: Number(rest[12]) };
 }
 
 /** The argument vector of a process; null when gone, [] for a zombie or kernel thread. */

@@ -42,7 +42,7 @@ export function logs(ctx: Ctx, writer: Writer, sharedDir: string): Promise<Outco
     const fifo = join(dir, 'go.fifo');
     const { execFileSync } = await import('node:child_process');
     execFileSync('mkfifo', [fifo]);
-    const write = writer === '8k' ? `yes '${LINE}' | head -c ${logBytes}` : `cat ${lineFile(sharedDir, logBytes)}`;
+    const write = writer === '8k' ? `yes '${LINE}' 2>/dev/null | head -c ${logBytes}` : `cat ${lineFile(sharedDir, logBytes)}`;
     const p: LogProgram = { name: 'writer', shell: `read go < ${fifo}; ${write}; exec sleep 1000000 0.${tag}00000`, logDir: join(dir, 'logs'), maxBytes: logMaxBytes, backups: logBackups };
     mkdirSync(p.logDir, { recursive: true });
     await sup.startLogging(p);
@@ -74,7 +74,8 @@ export function logs(ctx: Ctx, writer: Writer, sharedDir: string): Promise<Outco
     const expectedFiles = Math.min(logBackups + 1, Math.ceil(logBytes / logMaxBytes));
     const problems: string[] = [];
     if (!check.exact) problems.push(`lines not exact: ${check.bytes} bytes in ${check.files} files, expected ${logBytes} of whole lines`);
-    const rotation = sup.logNote ?? (check.files === expectedFiles && check.filesOverMax === 0 && check.cutLines === 0 ? 'exact' : `${check.files} files (expected ${expectedFiles}), ${check.filesOverMax} over the size, ${check.cutLines} lines cut`);
+    const flaws = [check.files !== expectedFiles ? `${check.files} files, expected ${expectedFiles}` : '', check.filesOverMax > 0 ? `${check.filesOverMax} files over the size` : '', check.cutLines > 0 ? `${check.cutLines} lines cut across files` : ''].filter(Boolean);
+    const rotation = sup.logNote ?? (flaws.length === 0 ? 'exact' : flaws.join(', '));
     const mbs = logBytes / 1e6 / ((t1 - t0) / 1000);
     const cpuS = ticks / TICKS_PER_SECOND;
     ctx.say(`logs ${writer}: ${round(mbs, 1)} MB/s, supervisor CPU ${round(cpuS, 2)} s, lines ${check.exact ? 'exact' : 'NOT exact'}, rotation ${rotation}`);
