@@ -59,6 +59,16 @@ async function one(scenario: Scenario, peer: Peer): Promise<void> {
   record(scenario, peer, load, out);
 }
 
+// the floor of every CLI's status time: Node starting and exiting
+{
+  const { run, quantile, round } = await import('./lib/util.ts');
+  const samples: number[] = [];
+  for (let i = 0; i < (opts.quick ? 3 : 10); i++) samples.push((await run(process.execPath, ['-e', '0'])).ms);
+  const nodeE0Ms = round(quantile(samples, 0.5));
+  appendFileSync(outFile, `${JSON.stringify({ v: 1, run: runId, mode, scenario: 'baseline', supervisor: 'node', version: process.version, versions, machine: m, load: { start: loadAverage(), end: loadAverage() }, params, metrics: { nodeE0Ms }, problems: [] })}\n`);
+  say(`node -e 0: median ${nodeE0Ms} ms`);
+}
+
 let interrupted = false;
 process.on('SIGINT', () => {
   interrupted = true;

@@ -72,8 +72,11 @@ function rows(rs: ResultLine[]): Row[] {
   if (sizes.includes(b) && b !== small) {
     out.push({ label: `per-program cost, (PSS at ${b} - PSS at ${small}) / ${b - small}, KB`, get: (r, s) => perProgram(r, s, small, b), digits: 1 });
     out.push({ label: `idle CPU at ${b}, % of one core over ${Math.round((p?.cpuWindowMs ?? 0) / 1000)} s`, get: (r, s) => sub(pick(r, s, 'fleet', b), 'idleCpuPct'), digits: 3 });
-    out.push({ label: `status of ${b}, socket, median ms`, get: (r, s) => sub(pick(r, s, 'fleet', b), 'statusSocketMs', 'median'), digits: 1 });
-    out.push({ label: `status of ${b}, CLI, median ms`, get: (r, s) => sub(pick(r, s, 'fleet', b), 'statusCliMs', 'median'), digits: 1 });
+    const node = rs.find((r) => r.scenario === 'baseline')?.metrics.nodeE0Ms;
+    for (const n of sizes.filter((x) => x >= b)) {
+      out.push({ label: `status of ${n}, socket, median ms`, get: (r, s) => sub(pick(r, s, 'fleet', n), 'statusSocketMs', 'median'), digits: 1 });
+      out.push({ label: `status of ${n}, CLI, median ms${typeof node === 'number' ? ` (node -e 0: ${fmt(node, 0)} ms)` : ''}`, get: (r, s) => sub(pick(r, s, 'fleet', n), 'statusCliMs', 'median'), digits: 1 });
+    }
     out.push({ label: `shutdown of ${b} (all gone), s`, get: (r, s) => sc(sub(pick(r, s, 'fleet', b), 'shutdownMs'), 1000), digits: 2 });
   }
   for (const [w, what] of [['8k', `${mb} MB of 100-byte lines in 8 KiB writes (yes, head -c)`], ['128k', `the same in 128 KiB writes (cat)`]] as const) {
@@ -101,7 +104,7 @@ function fmt(x: number, digits: number): string {
 export function renderTable(rs: ResultLine[]): string {
   const first = rs[0];
   if (first === undefined) return '(no results)';
-  const peers = [...new Set(rs.map((r) => r.supervisor))].filter((s) => s !== 'emperor');
+  const peers = [...new Set(rs.filter((r) => r.scenario !== 'baseline').map((r) => r.supervisor))].filter((s) => s !== 'emperor');
   const lines = ['| figure | emperor | best peer | others | emperor ÷ best peer |', '| --- | --- | --- | --- | --- |'];
   for (const row of rows(rs)) {
     const e = row.get(rs, 'emperor');
