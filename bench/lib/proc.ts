@@ -120,33 +120,36 @@ function isSleep(argv: readonly string[]): boolean {
 
 /**
  * Finds the programs' children: processes whose argv[0] is sleep and whose last argument carries the run's tag.
- * A pid seen as something else is read again until it has been known for REREAD_MS (fork, then exec).
+ * A pid seen as something else is read again on every scan until it has been known for rereadMs (fork, then
+ * exec), then only on a full pass every fullEveryMs (a fork that took longer to exec is still found).
  */
 export class MarkerScanner {
+  private readonly baseline = new Set<number>();
   private readonly ignore = new Set<number>();
+  private lastFull = performance.now();
   private readonly firstSeen = new Map<number, number>();
   /** marker -> pid of its live child */
   readonly children = new Map<string, number>();
   private readonly pidMarker = new Map<number, string>();
 
-  constructor(readonly tag: string, private readonly rereadMs = 1000) {
-    for (const pid of listPids()) this.ignore.add(pid);
+  constructor(readonly tag: string, private readonly rereadMs = 1000, private readonly fullEveryMs = 500) {
+    for (const pid of listPids()) this.baseline.add(pid);
   }
 
   /** One pass over /proc; updates `children`. */
   scan(): void {
     const now = performance.now();
+    const full = now - this.lastFull > this.fullEveryMs;
+    if (full) this.lastFull = now;
     const live = new Set<number>();
     for (const pid of listPids()) {
       live.add(pid);
-      if (this.ignore.has(pid)) continue;
+      if (this.baseline.has(pid)) continue;
+      if (this.ignore.has(pid) && !full) continue;
       if (this.pidMarker.has(pid)) continue;
       const seen = this.firstSeen.get(pid);
       if (seen === undefined) this.firstSeen.set(pid, now);
-      else if (now - seen > this.rereadMs) {
-        this.ignore.add(pid);
-        continue;
-      }
+      else if (now - seen > this.rereadMs) this.ignore.add(pid);
       const argv = readArgv(pid);
       if (argv === null || !isSleep(argv)) continue;
       const marker = markerOf(argv, this.tag);
@@ -160,6 +163,7 @@ export class MarkerScanner {
       if (this.children.get(marker) === pid) this.children.delete(marker);
     }
     for (const pid of this.firstSeen.keys()) if (!live.has(pid)) this.firstSeen.delete(pid);
+    for (const pid of this.ignore) if (!live.has(pid)) this.ignore.delete(pid);
   }
 
   /** Scans every `everyMs` until `done()` holds; the time it held (performance.now()), or null on timeout. */
