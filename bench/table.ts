@@ -121,7 +121,7 @@ export function renderTable(rs: ResultLine[]): string {
   const skipped = [...new Set(rs.filter((r) => r.skipped !== undefined).map((r) => `${r.supervisor} (${r.skipped})`))];
   lines.push('');
   lines.push(
-    `Run ${first.run} (${first.mode}) on ${first.machine.cpu}, ${first.machine.cores} cores, Linux ${first.machine.kernel}; 1-minute load ${Math.min(...loads)} to ${Math.max(...loads)}. ` +
+    `Run ${[...new Set(rs.map((r) => r.run))].join(' + ')} (${first.mode}) on ${first.machine.cpu}, ${first.machine.cores} cores, Linux ${first.machine.kernel}; 1-minute load ${Math.min(...loads)} to ${Math.max(...loads)}. ` +
       `Versions: ${Object.entries(first.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.` +
       (skipped.length > 0 ? ` Skipped: ${skipped.join(', ')}.` : '') +
       ' Ratio: emperor ÷ best peer (below 1 is better, except MB/s, where above 1 is better).',
