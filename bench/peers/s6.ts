@@ -14,13 +14,14 @@ function create(dir: string): Supervisor {
   const staging = join(dir, 'staging');
   for (const d of [scandir, staging]) mkdirSync(d, { recursive: true });
   let pid = 0;
-  const launch = (): void => {
-    pid = startDaemon('s6-svscan', [scandir], join(dir, 's6-svscan.out'));
+  // s6-svscan watches at most 500 services unless told more with -c
+  const launch = (services = 1): void => {
+    pid = startDaemon('s6-svscan', ['-c', String(Math.max(500, services * 2 + 100)), scandir], join(dir, 's6-svscan.out'));
   };
   return {
     async start(programs) {
       for (const p of programs) writeService(scandir, p);
-      launch();
+      launch(programs.length);
     },
     async startLogging(p: LogProgram) {
       mkdirSync(p.logDir, { recursive: true });
