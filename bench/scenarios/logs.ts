@@ -74,7 +74,7 @@ export function logs(ctx: Ctx, writer: Writer, sharedDir: string): Promise<Outco
     const expectedFiles = Math.min(logBackups + 1, Math.ceil(logBytes / logMaxBytes));
     const problems: string[] = [];
     if (!check.exact) problems.push(`lines not exact: ${check.bytes} bytes in ${check.files} files, expected ${logBytes} of whole lines`);
-    const flaws = [check.files !== expectedFiles ? `${check.files} files, expected ${expectedFiles}` : '', check.filesOverMax > 0 ? `${check.filesOverMax} files over the size` : '', check.cutLines > 0 ? `${check.cutLines} lines cut across files` : ''].filter(Boolean);
+    const flaws = [check.files !== expectedFiles ? `${check.files} files, expected ${expectedFiles}` : '', check.filesOverMax > 0 ? `${check.filesOverMax} file${check.filesOverMax === 1 ? '' : 's'} over the size` : '', check.cutLines > 0 ? `${check.cutLines} lines cut across files` : ''].filter(Boolean);
     const rotation = sup.logNote ?? (flaws.length === 0 ? 'exact' : flaws.join(', '));
     const mbs = logBytes / 1e6 / ((t1 - t0) / 1000);
     const cpuS = ticks / TICKS_PER_SECOND;
