@@ -2,6 +2,7 @@
 // emperor (exact rotation, 50M x 4 files) and through supervisord; the child's wall time, the supervisor's
 // CPU seconds, whether every line arrived whole; then the stats socket's latency while a vassal floods.
 import { spawn, spawnSync } from 'node:child_process';
+import { listPids, readStat, TICKS_PER_SECOND } from './lib/proc.ts';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { arch, cpus, loadavg, platform } from 'node:os';
@@ -62,11 +63,7 @@ const TARGET = { mbps: 300, cpu: 0.25 };
 
 // --- /proc -----------------------------------------------------------------------------------------
 
-const CLK_TCK = ((): number => {
-  const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
-  const n = Number(r.stdout.trim());
-  return Number.isFinite(n) && n > 0 ? n : 100;
-})();
+const CLK_TCK = TICKS_PER_SECOND;
 
 /** CPU time of a process (all its threads), in seconds; NaN when it is gone. */
 interface Cpu {
@@ -76,13 +73,8 @@ interface Cpu {
 
 /** utime and stime of a process (all its threads), from /proc/PID/stat. */
 function cpuOf(pid: number): Cpu {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { user: Number(f[11]) / CLK_TCK, sys: Number(f[12]) / CLK_TCK };
-  } catch {
-    return { user: NaN, sys: NaN };
-  }
+  const st = readStat(pid);
+  return st === null ? { user: NaN, sys: NaN } : { user: st.utime / CLK_TCK, sys: st.stime / CLK_TCK };
 }
 
 /** utime + stime of a process (all its threads), in seconds; NaN when it is gone. */
@@ -152,9 +144,7 @@ function wchar(pid: number): number {
 /** Live processes whose command line contains `needle` (not this one). */
 function processesMatching(needle: string): number[] {
   const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const pid = Number(name);
+  for (const pid of listPids()) {
     if (pid === process.pid) continue;
     if (cmdline(pid).includes(needle) && alive(pid)) out.push(pid);
   }
@@ -515,26 +505,10 @@ function supervisordPids(): number[] {
   return processesMatching('supervisord').filter((p) => /(^|\/|\s)supervisord(\s|$)/.test(cmdline(p)));
 }
 
-/** Makes sure `supervisord` is on PATH (Debian's `supervisor` package); `note` says what was done, if anything. */
+/** Whether `supervisord` is on PATH; no install here (the suite's driver installs peers: `npm run bench -- --only logs`). */
 function ensureSupervisord(): { ok: boolean; note: string | null } {
-  const has = (): boolean => spawnSync('sh', ['-c', 'command -v supervisord && command -v supervisorctl'], { stdio: 'ignore' }).status === 0;
-  if (has()) return { ok: true, note: null };
-  if (process.getuid?.() !== 0) return { ok: false, note: 'supervisord is not installed and this is not root: supervisord runs skipped' };
-  const before = new Set(supervisordPids());
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = (): number | null =>
-    spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'supervisor'], { stdio: ['ignore', 'ignore', 'pipe'], env, timeout: 300_000 }).status;
-  let note = 'installed Debian\'s supervisor package (apt-get install -y --no-install-recommends supervisor)';
-  if (install() !== 0) {
-    spawnSync('apt-get', ['update'], { stdio: 'ignore', env, timeout: 300_000 });
-    note += ' after apt-get update';
-    if (install() !== 0) return { ok: false, note: 'apt-get install supervisor failed: supervisord runs skipped' };
-  }
-  // The package may start its own daemon (where services are allowed to start): stop that one, by pid.
-  const started = supervisordPids().filter((p) => !before.has(p));
-  for (const p of started) signal(p, 'SIGTERM');
-  if (started.length > 0) note += `; the package started supervisord ${started.join(', ')}, stopped with SIGTERM`;
-  return { ok: has(), note };
+  const has = spawnSync('sh', ['-c', 'command -v supervisord && command -v supervisorctl'], { stdio: 'ignore' }).status === 0;
+  return has ? { ok: true, note: null } : { ok: false, note: 'supervisord is not installed: supervisord runs skipped (npm run bench installs the peers)' };
 }
 
 /** Parses supervisord's `YYYY-MM-DD HH:MM:SS,mmm` (local time) into ms. */

@@ -5,6 +5,7 @@ import { createConnection } from 'node:net';
 import { arch, cpus, loadavg, platform } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { readStat, TICKS_PER_SECOND } from './lib/proc.ts';
 import { constants as perfConstants, performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import type { StatsDocument } from '../src/control/protocol.ts';
 import {
@@ -318,14 +319,14 @@ function gcTotals(gcs: readonly GcEvent[]): Record<string, { n: number; total_ms
 
 // --- the emperor's CPU time and involuntary context switches, from /proc ----------------------------
 
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+const CLK_TCK = TICKS_PER_SECOND;
 
 /** CPU time (user + system, all threads) in ms and involuntary context switches of a process so far. */
 function cpuOf(pid: number): { cpuMs: number; involuntary: number } | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(rest[11]) + Number(rest[12]); // fields 14 and 15: utime, stime
+    const st = readStat(pid);
+    if (st === null) return null;
+    const ticks = st.ticks;
     const m = /^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
     return { cpuMs: (ticks * 1000) / CLK_TCK, involuntary: Number(m?.[1] ?? NaN) };
   } catch {

@@ -5,6 +5,7 @@ import { createConnection, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { StatsDocument } from '../src/control/protocol.ts';
+import { isAlive, listPids, readArgv, readStat, treeOf } from './lib/proc.ts';
 
 /** The repository root. */
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -78,73 +79,35 @@ export function formatSummary(label: string, s: Summary, unit = 'ms'): string {
 
 /** State, parent and process group of a process, from /proc/PID/stat; null when it is gone. */
 export function procStat(pid: number): { state: string; ppid: number; pgrp: number } | null {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  } catch {
-    return null;
-  }
-  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: rest[0] ?? '?', ppid: Number(rest[1]), pgrp: Number(rest[2]) };
-}
-
-function numericProcEntries(): number[] {
-  try {
-    return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
-  } catch {
-    return [];
-  }
+  return readStat(pid);
 }
 
 /** True while the process exists and is not a zombie. */
 export function alive(pid: number): boolean {
-  const st = procStat(pid);
-  return st !== null && st.state !== 'Z' && st.state !== 'X';
+  return isAlive(pid);
 }
 
 /** Live (non-zombie) members of a process group. */
 export function groupMembers(pgid: number): number[] {
-  const out: number[] = [];
-  for (const pid of numericProcEntries()) {
-    const st = procStat(pid);
-    if (st !== null && st.pgrp === pgid && st.state !== 'Z' && st.state !== 'X') out.push(pid);
-  }
-  return out;
+  return listPids().filter((pid) => {
+    const st = readStat(pid);
+    return st !== null && st.pgrp === pgid && st.state !== 'Z' && st.state !== 'X';
+  });
 }
 
 /** Direct children of a process. */
 export function childrenOf(ppid: number): number[] {
-  return numericProcEntries().filter((pid) => procStat(pid)?.ppid === ppid);
+  return listPids().filter((pid) => readStat(pid)?.ppid === ppid);
 }
 
 /** Every descendant of a process (children, their children, ...). */
 export function descendantsOf(root: number): number[] {
-  const byParent = new Map<number, number[]>();
-  for (const pid of numericProcEntries()) {
-    const st = procStat(pid);
-    if (st === null) continue;
-    const list = byParent.get(st.ppid) ?? [];
-    list.push(pid);
-    byParent.set(st.ppid, list);
-  }
-  const out: number[] = [];
-  const queue = [root];
-  for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
-    for (const c of byParent.get(p) ?? []) {
-      out.push(c);
-      queue.push(c);
-    }
-  }
-  return out;
+  return treeOf([root]).map((s) => s.pid).filter((p) => p !== root);
 }
 
 /** The command line of a process, arguments joined by spaces; '' when gone. */
 export function cmdline(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').filter(Boolean).join(' ');
-  } catch {
-    return '';
-  }
+  return (readArgv(pid) ?? []).filter(Boolean).join(' ');
 }
 
 /** A `Vm*` field of /proc/PID/status in kB (VmRSS, VmHWM, ...); null when unreadable. */
