@@ -114,7 +114,8 @@ export function renderTable(rs: ResultLine[]): string {
     const best = vals[0];
     const note = (s: string): string => row.note?.(rs, s) ?? '';
     const others = vals.slice(1).map((x) => `${x.s} ${fmt(x.v, row.digits)}${note(x.s)}`).join(', ');
-    const ratio = e !== null && best !== undefined && best.v !== 0 ? `${fmt(e / best.v, 2)}` : '-';
+    // A ratio to zero or to a negative figure (a PSS that fell between sizes: shared pages moved) means nothing.
+    const ratio = e !== null && best !== undefined && best.v > 0 ? `${fmt(e / best.v, 2)}` : '-';
     lines.push(`| ${row.label.replace(/\|/g, '\\|')} | ${e === null ? '-' : fmt(e, row.digits) + note('emperor')} | ${best === undefined ? '-' : `${best.s} ${fmt(best.v, row.digits)}${note(best.s)}`} | ${others || '-'} | ${ratio} |`);
   }
   const loads = rs.flatMap((r) => [r.load.start, r.load.end]);
