@@ -1,5 +1,7 @@
 // `emperorctl fleet`: the presence keys as a table, JSON keyed by host, or a Prometheus file_sd list.
-import type { FleetDocument } from '../control/protocol.ts';
+import { PROTOCOL_VERSION, type FleetDocument } from '../control/protocol.ts';
+import { request } from './ctl-client.ts';
+import { failed } from './ctl-args.ts';
 
 const STATES = ['RUNNING', 'STARTING', 'BACKOFF', 'FATAL', 'INVALID', 'STOPPED'];
 
@@ -23,4 +25,12 @@ export function renderFleet(fleet: FleetDocument, how: 'table' | 'json' | 'sd'):
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   const text = rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
   return `${text}\n${hosts.length} host${hosts.length === 1 ? '' : 's'} live\n`;
+}
+
+/** Asks the emperor for the fleet and renders it (a refusal throws the exit it ends with). */
+export async function renderFleetCommand(socket: string, how: 'table' | 'json' | 'sd'): Promise<string> {
+  const reply = await request(socket, { v: PROTOCOL_VERSION, cmd: 'fleet' });
+  const bad = failed(reply);
+  if (bad !== null) throw bad;
+  return renderFleet('result' in reply ? (reply.result as FleetDocument) : {}, how);
 }

@@ -70,12 +70,21 @@ export function renderStatus(doc: StatsDocument, now: number, colour: boolean, c
     v.rss_bytes === null ? '-' : humanBytes(v.rss_bytes),
     lastExit(v, now),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[], paint: (i: number, text: string) => string): string =>
-    cells.map((c, i) => paint(i, i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
-  const out = [line(header, (_, t) => (colour ? `\x1b[1m${t}\x1b[0m` : t))];
+  // Plain loops: a thousand rows are rendered by code that runs once, not yet compiled by the JIT.
+  const widths = header.map((h) => h.length);
+  for (const r of rows) for (let i = 0; i < r.length; i++) if ((r[i] ?? '').length > (widths[i] ?? 0)) widths[i] = (r[i] ?? '').length;
+  const line = (cells: string[], paint: ((i: number, text: string) => string) | null): string => {
+    let text = '';
+    for (let i = 0; i < cells.length; i++) {
+      const c = cells[i] ?? '';
+      const padded = i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0);
+      text += (i === 0 ? '' : '  ') + (paint === null ? padded : paint(i, padded));
+    }
+    return text.trimEnd();
+  };
+  const out = [line(header, colour ? (_, t) => `\x1b[1m${t}\x1b[0m` : null)];
   doc.vassals.forEach((v, idx) => {
-    out.push(line(rows[idx] ?? [], (i, t) => (colour && i === 1 ? `\x1b[${COLOURS[v.state] ?? '0'}m${t}\x1b[0m` : t)));
+    out.push(line(rows[idx] ?? [], colour ? (i, t) => (i === 1 ? `\x1b[${COLOURS[v.state] ?? '0'}m${t}\x1b[0m` : t) : null));
     if (v.error !== null) {
       for (const e of v.error.split('\n')) out.push(`  ${colour ? `\x1b[31m${e}\x1b[0m` : e}`);
     }

@@ -45,15 +45,33 @@ export async function listenUnix(server: Server, path: string, mode: number): Pr
 /** A stats client that takes longer than this to read its document is dropped. */
 export const STATS_CLIENT_TIMEOUT_MS = 10_000;
 
-/** Serves `render()` to every connection on the stats socket. */
+/**
+ * `render` made once per event-loop turn: a burst of clients connecting together (a thousand
+ * `emperorctl status`, a monitoring fleet) shares one document instead of each paying for it.
+ */
+export function oncePerTurn(render: () => string, later: (fn: () => void) => void = setImmediate): () => string {
+  let cached: string | null = null;
+  return () => {
+    if (cached === null) {
+      cached = render();
+      later(() => {
+        cached = null;
+      });
+    }
+    return cached;
+  };
+}
+
+/** Serves `render()` to every connection on the stats socket (one rendering per event-loop turn). */
 export async function startStatsServer(path: string, render: () => string, gid: number | null = null): Promise<Server> {
+  const document = oncePerTurn(render);
   const server = createServer((sock) => {
     sock.on('error', () => {});
     // Whatever a client sends is read and dropped: unread input would hide its hang-up, and the
     // connection (a descriptor) would stay open forever. A client that never reads is dropped too.
     sock.resume();
     sock.setTimeout(STATS_CLIENT_TIMEOUT_MS, () => sock.destroy());
-    sock.end(render());
+    sock.end(document());
   });
   server.on('error', () => {});
   await listenUnix(server, path, 0o664);

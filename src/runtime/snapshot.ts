@@ -16,18 +16,6 @@ export interface EmperorFacts {
 
 const round = (t: number): number => Math.round(t * 1000) / 1000;
 
-// Sums the last sample of every instance; null before the first sample.
-function usageOf(v: Vassal): { cpu_percent: number | null; rss_bytes: number | null } {
-  let cpu: number | null = null;
-  let rss: number | null = null;
-  for (const r of v.allRunners()) {
-    if (r.usage === null) continue;
-    rss = (rss ?? 0) + r.usage.rssBytes;
-    if (r.usage.cpuPercent !== null) cpu = (cpu ?? 0) + r.usage.cpuPercent;
-  }
-  return { cpu_percent: cpu === null ? null : Math.round(cpu * 100) / 100, rss_bytes: rss };
-}
-
 /** `passing` when every live instance passed its last probe, `failing` when one failed, else `unknown`; null without a check. */
 export function healthOf(v: Vassal): VassalStats['health'] {
   if ((v.spec?.healthCheck ?? null) === null) return null;
@@ -37,26 +25,36 @@ export function healthOf(v: Vassal): VassalStats['health'] {
   return live.every((r) => r.state.healthPassed) ? 'passing' : 'unknown';
 }
 
-/** Describes one vassal. */
+/** Describes one vassal (one pass over its runners: a thousand vassals are described per stats request). */
 export function vassalStats(v: Vassal, clock: Clock): VassalStats {
-  const wall = (m: number | null): number | null => (m === null ? null : round(clock.unixSeconds(m)));
   const runners = v.instances;
-  const instances = runners.map((r) => ({
-    index: r.index,
-    pid: r.state.pid,
-    state: r.state.state,
-    started_at: wall(r.state.spawnedAt),
-    restarts: r.state.restarts,
-  }));
-  const pids = v.allRunners().flatMap((r) => (r.state.pid === null ? [] : [r.state.pid]));
+  const instances: VassalStats['instances'] = [];
   let lastExit: VassalStats['last_exit'] = null;
   let backoff: number | null = null;
   let started: number | null = null;
+  let restarts = 0;
+  let watchdog = 0;
+  let statusText: string | null = null;
   for (const r of runners) {
-    const e = r.state.lastExit;
+    const st = r.state;
+    instances.push({ index: r.index, pid: st.pid, state: st.state, started_at: st.spawnedAt === null ? null : round(clock.unixSeconds(st.spawnedAt)), restarts: st.restarts });
+    const e = st.lastExit;
     if (e !== null && (lastExit === null || clock.unixSeconds(e.at) > lastExit.at)) lastExit = { code: e.code, signal: e.signal, at: round(clock.unixSeconds(e.at)) };
-    if (r.state.backoffUntil !== null) backoff = Math.min(backoff ?? Infinity, round(clock.unixSeconds(r.state.backoffUntil)));
-    if (r.state.pid !== null && r.state.spawnedAt !== null) started = Math.min(started ?? Infinity, round(clock.unixSeconds(r.state.spawnedAt)));
+    if (st.backoffUntil !== null) backoff = Math.min(backoff ?? Infinity, round(clock.unixSeconds(st.backoffUntil)));
+    if (st.pid !== null && st.spawnedAt !== null) started = Math.min(started ?? Infinity, round(clock.unixSeconds(st.spawnedAt)));
+    restarts += st.restarts;
+    watchdog += st.watchdogFires;
+    if (statusText === null && st.statusText !== null) statusText = st.statusText;
+  }
+  // The pids and the last sample of every instance, retiring ones too; usage null before the first sample.
+  const pids: number[] = [];
+  let cpu: number | null = null;
+  let rss: number | null = null;
+  for (const r of v.allRunners()) {
+    if (r.state.pid !== null) pids.push(r.state.pid);
+    if (r.usage === null) continue;
+    rss = (rss ?? 0) + r.usage.rssBytes;
+    if (r.usage.cpuPercent !== null) cpu = (cpu ?? 0) + r.usage.cpuPercent;
   }
   return {
     name: v.name,
@@ -65,15 +63,16 @@ export function vassalStats(v: Vassal, clock: Clock): VassalStats {
     state: v.state,
     pids,
     started_at: started,
-    restarts: runners.reduce((n, r) => n + r.state.restarts, 0),
+    restarts,
     last_exit: lastExit,
     next_run: null,
     backoff_until: backoff,
-    ...usageOf(v),
+    cpu_percent: cpu === null ? null : Math.round(cpu * 100) / 100,
+    rss_bytes: rss,
     health: healthOf(v),
     error: v.error,
-    status_text: runners.find((r) => r.state.statusText !== null)?.state.statusText ?? null,
-    watchdog_restarts: runners.reduce((n, r) => n + r.state.watchdogFires, 0),
+    status_text: statusText,
+    watchdog_restarts: watchdog,
     instances,
   };
 }

@@ -218,3 +218,27 @@ test('emperorctl loads top and events only when they run: `status` pays nothing 
     }
   }
 });
+
+// Static imports and `await import('./x.ts')` alike: every module a command may load.
+function closureWithLazy(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const walk = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
+    const lazy = [...text.matchAll(/import\('(\.[^']+)'\)/g)].map((m) => m[1] ?? '');
+    for (const spec of [...importsOf(file), ...lazy]) if (spec.startsWith('.')) walk(resolve(dirname(file), spec));
+  };
+  walk(entry);
+  return seen;
+}
+
+test('emperorctl: every module a command loads (lazily too) is its own, the protocol or the error vocabulary; status loads the fewest', () => {
+  const all = [...closureWithLazy(join(SRC, 'cli/emperorctl.ts'))].map((f) => relative(SRC, f));
+  assert.ok(all.includes('cli/ctl-status.ts') && all.includes('cli/ctl-help.ts'), `the lazy scan found ${all.join(', ')}`);
+  for (const f of all) assert.match(f, /^(cli\/(emperorctl|ctl-[a-z-]+)\.ts|control\/(protocol|paths)\.ts|core\/(errors|error-codes)\.ts)$/, `emperorctl loads ${f}`);
+  const status = new Set([...closure(join(SRC, 'cli/emperorctl.ts')), ...closure(join(SRC, 'cli/ctl-status.ts'))].map((f) => relative(SRC, f)));
+  for (const f of ['cli/ctl-help.ts', 'cli/ctl-tail.ts', 'cli/ctl-actions.ts', 'cli/ctl-logs.ts', 'cli/ctl-top.ts', 'cli/ctl-events.ts']) {
+    assert.ok(!status.has(f), `emperorctl status loads ${f}`);
+  }
+});

@@ -60,3 +60,28 @@ test('grandchildren count: a tree two levels deep is found on the first sample',
     process.kill(-pid, 'SIGKILL');
   }
 });
+
+test('an idle group is read less often (left out of the answer), a busy one every time; without backoff every time', async () => {
+  const { spawn } = await import('node:child_process');
+  const child = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+  const pid = child.pid ?? 0;
+  const sampler = new Sampler();
+  const plain = new Sampler(6, false);
+  try {
+    // Wait for the exec to be done (its ticks settle): two reads in a row with no CPU.
+    for (const deadline = Date.now() + 5000; Date.now() < deadline; ) {
+      const a = plain.sample([pid], Date.now()).get(pid);
+      if (a !== undefined && a.cpuSecondsDelta === 0 && a.members === 1) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const answered: boolean[] = [];
+    for (let i = 0; i < 12; i++) answered.push(sampler.sample([pid], Date.now() + i).has(pid));
+    // fresh, idle (then 1 out), read, idle (3 out), read, 5 out...
+    assert.deepEqual(answered, [true, true, false, true, false, false, false, true, false, false, false, false]);
+    for (let i = 0; i < 5; i++) assert.ok(plain.sample([pid], Date.now()).has(pid), 'without backoff every sample answers');
+  } finally {
+    sampler.close();
+    plain.close();
+    process.kill(pid, 'SIGKILL');
+  }
+});
