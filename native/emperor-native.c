@@ -3,6 +3,8 @@
 //    Unix datagram sockets, and the notification must come from the emperor's own pid (NotifyAccess=main).
 //  - socketPair: a connected pair of Unix stream sockets for a child's output, with no listener any
 //    local user could reach (Node can only make one by connecting to a listening socket).
+//  - pipePair: a pipe for a child's output, enlarged to 1 MiB (F_SETPIPE_SZ, which Node cannot do), so
+//    a child writing small chunks fills it between two of the emperor's reads instead of waking it at each.
 //  - listenSocket: a bound, listening TCP or Unix socket that nothing in the emperor accepts on, for
 //    socket activation (Node binds only with an accept loop attached).
 //  - notifyListen / notifyClose: a bound AF_UNIX datagram socket that receives vassals' sd_notify
@@ -15,6 +17,7 @@
 #define _GNU_SOURCE
 #include <node_api.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stddef.h>
@@ -82,6 +85,26 @@ static napi_value socket_pair(napi_env env, napi_callback_info info) {
   napi_create_array_with_length(env, 2, &out);
   napi_set_element(env, out, 0, int_value(env, fds[0]));
   napi_set_element(env, out, 1, int_value(env, fds[1]));
+  return out;
+}
+
+// pipePair(bytes): [readFd, writeFd, size] of a pipe (both close-on-exec), enlarged to `bytes` where
+// the system allows (pipe-max-size, a user's pipe quota), else left at its default; size is what it
+// holds then (F_GETPIPE_SZ); or an errno.
+static napi_value pipe_pair(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t bytes = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 || napi_get_value_int32(env, argv[0], &bytes) != napi_ok) return type_error(env, "pipePair(bytes)");
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return int_value(env, errno);
+  if (bytes > 0) (void)fcntl(fds[1], F_SETPIPE_SZ, bytes);
+  int size = fcntl(fds[1], F_GETPIPE_SZ);
+  napi_value out;
+  napi_create_array_with_length(env, 3, &out);
+  napi_set_element(env, out, 0, int_value(env, fds[0]));
+  napi_set_element(env, out, 1, int_value(env, fds[1]));
+  napi_set_element(env, out, 2, int_value(env, size < 0 ? 0 : size));
   return out;
 }
 
@@ -360,6 +383,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"sendDatagram", NULL, send_datagram, NULL, NULL, NULL, napi_default, NULL},
       {"socketPair", NULL, socket_pair, NULL, NULL, NULL, napi_default, NULL},
+      {"pipePair", NULL, pipe_pair, NULL, NULL, NULL, napi_default, NULL},
       {"listenSocket", NULL, listen_socket, NULL, NULL, NULL, napi_default, NULL},
       {"setFsCreds", NULL, set_fs_creds, NULL, NULL, NULL, napi_default, NULL},
       {"restoreFsCreds", NULL, restore_fs_creds, NULL, NULL, NULL, napi_default, NULL},

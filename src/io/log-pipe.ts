@@ -1,14 +1,35 @@
-// Feeds a child's output pipe into a LogWriter as whole lines, pausing the pipe when the writer is behind.
+// Feeds a child's output pipe into a LogWriter as whole lines, pausing the pipe when the writer is
+// behind, and resting it between the reads of a busy writer so its small writes gather into big reads.
 import type { LogWriter } from './log-writer.ts';
-import type { OutputPair } from './socket-pair.ts';
+import { READ_BUFFER_BYTES, type OutputPair } from './socket-pair.ts';
 import { frameLines } from './line-framer.ts';
+
+/** Only a pipe that holds at least this much rests (a smaller one would make a fast writer wait) ... */
+export const REST_MIN_HOLDS = 512 * 1024;
+/** ... a writer is busy when its previous read came less than this before ... */
+export const BUSY_MS = 5;
+/** ... and its pipe then rests this long after a read: a 1 MiB pipe holds 1 ms of a writer at 1 GB/s. */
+export const REST_MS = 1;
+
+/**
+ * How long a pipe that holds `holds` bytes rests after a read of `len` bytes that came `sinceMs`
+ * after the previous one, `gathered` bytes read since its last rest (this read included); 0: read
+ * on. A read that filled the buffer leaves more to read at once; a writer that filled half the pipe
+ * during a rest would soon wait for the emperor: read on until the pipe is nearly empty again.
+ */
+export function restAfterRead(len: number, sinceMs: number, holds: number, gathered: number): number {
+  // Written so that a size not known (NaN) never rests either.
+  if (!(holds >= REST_MIN_HOLDS) || len >= READ_BUFFER_BYTES || gathered >= holds / 2) return 0;
+  return sinceMs < BUSY_MS ? REST_MS : 0;
+}
 
 /** Pipes paused for each writer, resumed together when it drains. */
 const paused = new WeakMap<LogWriter, Set<OutputPair>>();
 
 /**
  * Copies what the emperor reads from `pair` into `writer`, framed by line-framer: whole lines go out
- * as they lie in the read buffer, only the partial last line is copied while it waits.
+ * as they lie in the read buffer, only the partial last line is copied while it waits. A busy
+ * writer's pipe rests REST_MS after each read (never a quiet one's: a lone line goes out at once).
  */
 export function pipeToLog(pair: OutputPair, writer: LogWriter, onLines?: (text: string) => void): void {
   const framer = frameLines((chunks, whole) => {
@@ -25,16 +46,37 @@ export function pipeToLog(pair: OutputPair, writer: LogWriter, onLines?: (text: 
       set.clear();
     };
   }
+  let lastRead = -Infinity;
+  let gathered = 0;
+  let resting: NodeJS.Timeout | null = null;
+  const wake = (): void => {
+    resting = null;
+    gathered = 0;
+    // A pipe paused for the writer waits for its drain instead.
+    if (!ended && paused.get(writer)?.has(pair) !== true) pair.resume();
+  };
   pair.setSink((buf, len) => {
-    if (framer.push(buf.subarray(0, len))) return true;
+    if (!framer.push(buf.subarray(0, len))) {
+      pair.reader.pause();
+      paused.get(writer)?.add(pair);
+      return false;
+    }
+    const now = performance.now();
+    gathered += len;
+    const rest = restAfterRead(len, now - lastRead, pair.holds, gathered);
+    lastRead = now;
+    if (rest === 0 && gathered >= pair.holds / 2) gathered = 0;
+    if (rest === 0) return true;
     pair.reader.pause();
-    paused.get(writer)?.add(pair);
+    resting = setTimeout(wake, rest);
     return false;
   });
   writer.attach();
   const end = (): void => {
     if (ended) return;
     ended = true;
+    if (resting !== null) clearTimeout(resting);
+    resting = null;
     framer.end();
     paused.get(writer)?.delete(pair);
     writer.detach();

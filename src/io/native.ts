@@ -7,6 +7,8 @@ export interface NativeHelper {
   sendDatagram(address: Buffer, message: Buffer): number;
   /** two connected AF_UNIX stream sockets (close-on-exec), or an errno. */
   socketPair(): [number, number] | number;
+  /** a pipe's [read end, write end, bytes it holds] (close-on-exec), enlarged to `bytes` where the system allows; or an errno. */
+  pipePair?(bytes: number): [number, number, number] | number;
   /** a listening socket's fd, or -errno: (host, port, backlog) for TCP, (path, -1, backlog) for Unix. */
   listenSocket(where: string, port: number, backlog: number): number;
   /**

@@ -6,8 +6,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LogWriter } from '../../src/io/log-writer.ts';
-import { pipeToLog } from '../../src/io/log-pipe.ts';
-import { PairMaker } from '../../src/io/socket-pair.ts';
+import { BUSY_MS, pipeToLog, REST_MIN_HOLDS, REST_MS, restAfterRead } from '../../src/io/log-pipe.ts';
+import { PairMaker, PIPE_BYTES, READ_BUFFER_BYTES } from '../../src/io/socket-pair.ts';
 
 function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'emperor-logp-'));
@@ -122,3 +122,57 @@ test('a line dribbled a byte per read is gathered whole (no stack overflow, no q
     for (let i = 0; i < 200_000; i++) if (first.charCodeAt(i) !== 0x61 + (i % 26)) assert.fail(`byte ${i} out of order`);
     assert.equal(text.length, 200_001 + 1_200_000, 'every byte of the long line arrived');
   }));
+
+// When a pipe rests after a read: only a big pipe, only a busy writer, never when the read filled the buffer.
+const RESTS: Array<{ name: string; len: number; sinceMs: number; holds: number; gathered?: number; rest: number }> = [
+  { name: 'a busy writer in small chunks, a 1 MiB pipe', len: 8192, sinceMs: 0.2, holds: PIPE_BYTES, rest: REST_MS },
+  { name: 'the read after a rest (still busy)', len: 200_000, sinceMs: REST_MS + 0.5, holds: PIPE_BYTES, rest: REST_MS },
+  { name: 'a quiet writer (a lone line)', len: 100, sinceMs: BUSY_MS, holds: PIPE_BYTES, rest: 0 },
+  { name: 'the first read', len: 8192, sinceMs: Infinity, holds: PIPE_BYTES, rest: 0 },
+  { name: 'a read that filled the buffer (more waiting)', len: READ_BUFFER_BYTES, sinceMs: 0.2, holds: PIPE_BYTES, rest: 0 },
+  { name: 'a writer that filled half the pipe during the rest (it would wait)', len: 100_000, sinceMs: 0.2, holds: PIPE_BYTES, gathered: PIPE_BYTES / 2, rest: 0 },
+  { name: 'a socket pair (size unknown)', len: 8192, sinceMs: 0.2, holds: 0, rest: 0 },
+  { name: 'a pipe left at 64 KiB', len: 8192, sinceMs: 0.2, holds: 65536, rest: 0 },
+  { name: 'a pipe just big enough', len: 8192, sinceMs: 0.2, holds: REST_MIN_HOLDS, rest: REST_MS },
+];
+for (const c of RESTS) {
+  test(`rest after a read: ${c.name}`, () => assert.equal(restAfterRead(c.len, c.sinceMs, c.holds, c.gathered ?? c.len), c.rest));
+}
+
+// 8 KiB writes of 100-byte lines, as `yes | head -c` makes them: lines cut at every write.
+const SMALL_WRITES = `
+const line = (i) => ('line ' + i + ' ').padEnd(99, 'x') + '\\n';
+let out = '';
+for (let i = 0; i < 40000; i++) out += line(i);
+const b = Buffer.from(out);
+for (let off = 0; off < b.length; off += 8192) require('fs').writeSync(1, b, off, Math.min(8192, b.length - off));
+`;
+
+for (const native of [true, false]) {
+  test(`${native ? 'pipe' : 'socket pair'}: a busy writer in 8 KiB writes; every line whole, rotation exact${native ? ' (the pipe rests between reads)' : ''}`, () =>
+    withDir(async (dir) => {
+      const maker = new PairMaker(undefined, native);
+      try {
+        const path = join(dir, 'OUT');
+        const max = 1_000_050;
+        const w = new LogWriter(path, { maxSize: max, backups: 10 }, { dropped: () => assert.fail('nothing dropped'), resumed: () => {} });
+        const pair = await maker.pair();
+        assert.equal(pair.holds >= REST_MIN_HOLDS, native, native ? 'a big pipe' : 'a socket pair, no resting');
+        const child = spawn(process.execPath, ['-e', SMALL_WRITES], { stdio: ['ignore', pair.childEnd, 'inherit'] });
+        pair.closeChildEnd();
+        pipeToLog(pair, w);
+        await w.idle();
+        await w.close();
+        await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+        const names = readdirSync(dir).sort((a, b) => (b === 'OUT' ? -1 : a === 'OUT' ? 1 : Number(b.split('.')[1]) - Number(a.split('.')[1])));
+        const files = names.map((n) => readFileSync(join(dir, n), 'latin1'));
+        let expected = '';
+        for (let i = 0; i < 40000; i++) expected += `line ${i} `.padEnd(99, 'x') + '\n';
+        assert.equal(files.join(''), expected);
+        assert.equal(files.length, 4);
+        for (const f of files.slice(0, -1)) assert.ok(f.length <= max && f.length > max - 100 && f.endsWith('\n'), `${f.length} bytes`);
+      } finally {
+        maker.close();
+      }
+    }));
+}

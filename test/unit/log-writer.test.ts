@@ -100,17 +100,18 @@ test('a rotation that cannot rename drops and counts the lines, and never throws
 
 test('parts that are views of a reused buffer are written in place, or copied when they must wait for a slow write', () =>
   withDir(async (dir) => {
-    // The "file" is a FIFO whose reader starts late: the first write blocks, so the next ones queue up.
+    // The "file" is a FIFO whose reader starts late and pauses once: the first two writes block (two
+    // slow writes: the disk is slow, write-pace), so the next ones queue up.
     const fifo = join(dir, 'slow');
     const out = join(dir, 'out');
     assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
-    const reader = spawn('sh', ['-c', `sleep 0.3; exec cat '${fifo}' > '${out}'`], { stdio: 'ignore' });
+    const reader = spawn('sh', ['-c', `exec < '${fifo}' > '${out}'; sleep 0.3; dd bs=64k count=3 iflag=fullblock status=none; sleep 0.3; exec cat`], { stdio: 'ignore' });
     const readerDone = new Promise((r) => reader.once('exit', r));
     const w = new LogWriter(fifo, { maxSize: 0, backups: 0 }, { dropped: () => assert.fail('nothing dropped'), resumed: () => {} }, (p) => openSync(p, 'r+'));
     const expected: Buffer[] = [];
     const shared = Buffer.alloc(256 * 1024);
     for (let i = 0; i < 40; i++) {
-      const n = i === 0 ? shared.length : 1000 + i * 37;
+      const n = i < 2 ? shared.length : 1000 + i * 37;
       const body = lines(i * 10000, Math.floor(n / 20)).subarray(0, Math.floor(n / 20) * 20);
       body.copy(shared);
       const half = Math.floor(body.length / 40) * 20;

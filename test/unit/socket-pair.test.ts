@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
-import { PairMaker, READ_BUFFER_BYTES, type OutputPair } from '../../src/io/socket-pair.ts';
+import { PairMaker, PIPE_BYTES, READ_BUFFER_BYTES, type OutputPair } from '../../src/io/socket-pair.ts';
 
 /** Everything the reader gets until it closes, copied out of the shared buffer. */
 function collect(pair: OutputPair): Promise<Buffer> {
@@ -16,9 +16,9 @@ function collect(pair: OutputPair): Promise<Buffer> {
   return new Promise((resolve) => pair.reader.once('close', () => resolve(Buffer.concat(chunks))));
 }
 
-// Both ways of making pairs: socketpair(2) through the native helper, and the listener handshake.
+// Both ways of making pairs: a pipe through the native helper, and the listener handshake.
 const MODES = [
-  { name: 'socketpair', native: true },
+  { name: 'native pipe', native: true },
   { name: 'handshake', native: false },
 ];
 
@@ -67,7 +67,7 @@ test(`${mode.name}: a sink returning false stops reading until resume()`, async 
 
 }
 
-test('socketpair: the native helper makes the pairs (no listener anyone could reach)', async () => {
+test('native pipe: the native helper makes the pairs (no listener anyone could reach)', async () => {
   const maker = new PairMaker();
   try {
     const pair = await maker.pair();
@@ -111,5 +111,23 @@ test('handshake: more pairs at once than the listen backlog holds all succeed (h
     assert.deepEqual(failed, []);
   } finally {
     maker.close();
+  }
+});
+
+test('native pipe: a 1 MiB pipe (F_SETPIPE_SZ), so small writes gather between reads; a handshake pair says its size is unknown', async () => {
+  const maker = new PairMaker();
+  const fallback = new PairMaker(undefined, false);
+  try {
+    const pair = await maker.pair();
+    // Root may always enlarge a pipe; another user up to pipe-max-size and its pipe quota.
+    if (process.getuid?.() === 0) assert.equal(pair.holds, PIPE_BYTES);
+    else assert.ok(pair.holds >= 4096);
+    pair.destroy();
+    const other = await fallback.pair();
+    assert.equal(other.holds, 0);
+    other.destroy();
+  } finally {
+    maker.close();
+    fallback.close();
   }
 });
