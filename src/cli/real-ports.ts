@@ -7,7 +7,7 @@ import type { EmperorPorts, VassalFiles, VassalSource } from '../runtime/emperor
 import { DirectoryReader } from '../runtime/directory-reader.ts';
 import type { Signals, TimePorts, Timers, ProcessFacts } from '../runtime/ports.ts';
 import type { Clock } from '../runtime/clock.ts';
-import { nodeSpawner } from '../io/spawner.ts';
+import { defaultSpawner } from '../io/native-spawn.ts';
 import { Guardian } from '../io/guardian.ts';
 import { Sampler } from '../io/sampler.ts';
 import { FileDaemonRecords } from '../io/daemon-records.ts';
@@ -93,7 +93,7 @@ export function realEmperorPorts(o: RealPortsOptions): EmperorPorts {
     random: Math.random,
     signals: processSignals,
     nextTurn: (fn) => void setImmediate(fn),
-    spawner: budgetedSpawner(nodeSpawner),
+    spawner: budgetedSpawner(defaultSpawner(o.env)),
     guardian: new Guardian(o.warn),
     sampler: new Sampler(),
     records: new FileDaemonRecords(join(o.stateDir, 'daemons')),

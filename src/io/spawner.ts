@@ -22,6 +22,8 @@ export interface SpawnRequest {
   listenFd?: number;
   /** the command a failure names when argv[0] is a shim or setpriv in front of it; absent: argv[0]. */
   program?: string;
+  /** the cgroup directory the child enters before it execs (only for a spawner with `cgroups`); absent: none. */
+  cgroup?: string;
 }
 
 /** A started process: its pid (also its process group) and its piped outputs. */
@@ -37,6 +39,8 @@ export type SpawnFailed = Failed & { reason?: Promise<Failure> };
 
 /** Starts processes; injected so unit tests can use a fake. */
 export interface Spawner {
+  /** it puts a child into `SpawnRequest.cgroup` itself, so no shell shim needs to (native-spawn.ts). */
+  readonly cgroups?: boolean;
   /** Returns the process, or why it did not start. */
   spawn(req: SpawnRequest): SpawnedProcess | SpawnFailed;
   /** A pipe whose emperor end reads into a shared buffer (log files); rejects with the system's error. */

@@ -23,6 +23,7 @@ import { prepareReadiness, withReadiness } from './readiness-setup.ts';
 import { contained, containedDaemon, releaseOnFailure, spawnCgroup } from './cgroup-supervised.ts';
 import type { CgroupPort, SpawnCgroup } from './emperor-ports.ts';
 import { withLimitHint } from './limit-hint.ts';
+import { CGROUP_SHIM } from '../core/cgroup-layout.ts';
 
 /** What a spawn uses of the emperor's services (VassalServices has all of it). */
 export interface SpawnServices extends OutputSinks {
@@ -101,7 +102,10 @@ function carryOut(ctx: SpawnContext, spec: VassalSpec, i: number, plan: SpawnPla
   const closeFds = (): void => {
     for (const fd of fds.splice(0)) closeSync(fd);
   };
-  if (plan.checkProgram !== null) {
+  // Behind a shim a missing program is only an exit 127: it is checked first. A spawner that enters the
+  // cgroup itself execs the program directly (no shim left in front of it) and explains a failure itself.
+  const direct = plan.cgroup !== undefined && s.spawner.cgroups === true && plan.argv[CGROUP_SHIM.length + 1] === plan.checkProgram;
+  if (plan.checkProgram !== null && !direct) {
     const why = explainUnrunnable(plan.checkProgram, plan.cwd, plan.env.PATH);
     if (why !== null) {
       closeFds();
@@ -110,6 +114,11 @@ function carryOut(ctx: SpawnContext, spec: VassalSpec, i: number, plan: SpawnPla
   }
   const stdout = target(plan.stdout, opened.value, null);
   const request: SpawnRequest = { argv: plan.argv, cwd: plan.cwd, env: plan.env, umask: plan.umask, stdout, stderr: target(plan.stderr, opened.value, stdout) };
+  // A spawner that enters the cgroup itself gets the command without the plan's shell shim (one exec less).
+  if (plan.cgroup !== undefined && s.spawner.cgroups === true) {
+    request.argv = plan.argv.slice(CGROUP_SHIM.length + 1);
+    request.cgroup = plan.cgroup;
+  }
   const fd3 = plan.listenFd ?? plan.emperorFd ?? null;
   if (fd3 !== null) request.listenFd = fd3;
   if (plan.program !== undefined) request.program = plan.program;

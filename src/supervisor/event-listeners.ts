@@ -108,9 +108,18 @@ export function startEventListeners(deps: ListenerDeps): EventListeners {
     logs.want(pools.size === 0 ? new Map() : found.logEvents);
   };
 
+  let rescanDue = false;
+  let closed = false;
   const onEvent = (ev: LiveEvent): void => {
     // A vassal file found or changed is read for listeners at once, so they exist before its programs start.
-    if (ev.vassal !== undefined && ev.instance === undefined && /^(found |file changed)/.test(ev.message ?? '')) reconcile();
+    // One look per burst (a start of 1,000 files is 1,000 `found` events): a microtask still runs before any start (setImmediate).
+    if (ev.vassal !== undefined && ev.instance === undefined && /^(found |file changed)/.test(ev.message ?? '') && !rescanDue) {
+      rescanDue = true;
+      queueMicrotask(guarded(() => {
+        rescanDue = false;
+        if (!closed) reconcile();
+      }));
+    }
     if (pools.size === 0 || ev.vassal === undefined || ev.instance === undefined) return;
     const spec = deps.target.vassals.get(ev.vassal)?.spec ?? null;
     const ctx = {
@@ -147,6 +156,7 @@ export function startEventListeners(deps: ListenerDeps): EventListeners {
     // no inotify here: the periodic look finds the changes
   }
   const close = (): void => {
+    closed = true;
     clearInterval(rescan);
     clearInterval(tick);
     if (settle !== null) clearTimeout(settle);

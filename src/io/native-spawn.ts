@@ -1,0 +1,134 @@
+// The native spawner: children started by the helper (vfork-style clone, straight into their cgroup),
+// their exits read from pidfds on one poll. No ChildProcess, no libuv process handle per child.
+import { closeSync } from 'node:fs';
+import { constants } from 'node:os';
+import { Socket } from 'node:net';
+import { errnoName, nativeHelper, type NativeHelper } from './native.ts';
+import { explainUnrunnable, nodeSpawner, type OutputTarget, type SpawnedProcess, type SpawnFailed, type Spawner } from './spawner.ts';
+import { PairMaker } from './socket-pair.ts';
+import { failed, failedWith, failure, type Failure } from '../core/errors.ts';
+
+/** What the helper needs to spawn: native/spawn.c. */
+export interface NativeSpawnHelper {
+  /** the pid, or -errno; `fds[i]` becomes the child's fd i (-1: /dev/null). */
+  spawnProcess(file: string, argv: string[], env: string[], cwd: string, fds: number[], umask: number, cgroupProcs: string | null): number;
+  /** where every exit of a spawned child goes (code -1: killed by `signal`); 0, or -errno. */
+  watchExits(onExit: (pid: number, code: number, signal: number) => void): number;
+}
+
+type ExitListener = (code: number | null, signal: string | null) => void;
+
+// What an operator can do about the usual reasons a spawn fails.
+const HINTS: Record<string, string> = {
+  EMFILE: ' (the emperor is out of file descriptors: raise its limit, e.g. LimitNOFILE= in its unit)',
+  ENFILE: ' (the system is out of file descriptors)',
+  EAGAIN: ' (out of processes or memory: check the process limit, e.g. TasksMax= or ulimit -u)',
+  ENOMEM: ' (out of memory)',
+};
+
+const signalNames = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
+
+// The descriptor under a net.Socket: Node keeps it on the socket's handle (a Pipe), with no public getter.
+function fdOf(socket: Socket): number {
+  const handle = (socket as unknown as { _handle?: { fd?: number } | null })._handle;
+  return handle?.fd ?? -1;
+}
+
+/** A spawner through the helper, or why not (the helper lacks it, or the kernel has no pidfds). */
+export function nativeSpawner(helper: NativeHelper & Partial<NativeSpawnHelper>): Spawner | string {
+  if (helper.spawnProcess === undefined || helper.watchExits === undefined) return 'the native helper has no spawnProcess (rebuild it)';
+  const spawnProcess = helper.spawnProcess.bind(helper);
+  const listeners = new Map<number, ExitListener[]>();
+  const watching = helper.watchExits((pid, code, signal) => {
+    const waiting = listeners.get(pid);
+    listeners.delete(pid);
+    for (const l of waiting ?? []) l(code < 0 ? null : code, code < 0 ? (signalNames.get(signal) ?? `SIG${signal}`) : null);
+  });
+  if (watching !== 0) return `the native helper cannot watch exits (${errnoName(-watching)})`;
+  const pairs = new PairMaker();
+  return {
+    cgroups: true,
+    spawn(req) {
+      const [file, ...rest] = req.argv;
+      if (file === undefined || file === '') return failed('E_SPAWN_FAILED', 'empty command');
+      const shown = req.program ?? file;
+      const pipes: Array<{ mine: number; theirs: number }> = [];
+      const fdFor = (t: OutputTarget): number | SpawnFailed => {
+        if (t.kind === 'fd') return t.fd;
+        if (t.kind === 'null') return -1;
+        if (t.kind === 'socket') return fdOf(t.socket);
+        const pair = helper.socketPair();
+        if (typeof pair === 'number') return failedWith(limitFailure(shown, pair, 'output pipes'));
+        pipes.push({ mine: pair[0], theirs: pair[1] });
+        return pair[1];
+      };
+      const closeAll = (mine: boolean): void => {
+        for (const p of pipes) {
+          if (mine) closeSync(p.mine);
+          closeSync(p.theirs);
+        }
+      };
+      const out = fdFor(req.stdout);
+      if (typeof out !== 'number') return out;
+      const err = fdFor(req.stderr);
+      if (typeof err !== 'number') return closeAll(true), err;
+      const fds = req.listenFd === undefined ? [-1, out, err] : [-1, out, err, req.listenFd];
+      const env = Object.entries(req.env).map(([k, v]) => `${k}=${v}`);
+      const pid = spawnProcess(file, [file, ...rest], env, req.cwd, fds, req.umask ?? -1, req.cgroup === undefined ? null : `${req.cgroup}/cgroup.procs`);
+      if (pid < 0) {
+        closeAll(true);
+        const errno = -pid & 0xffff;
+        const stage = STAGES[-pid >> 16] ?? 'spawn';
+        if (stage === 'cgroup') return failed('E_SPAWN_FAILED', `cannot start ${shown}: cannot enter its cgroup ${req.cgroup ?? ''} (${errnoName(errno)})`);
+        return failedWith(explainUnrunnable(file, req.cwd, req.env.PATH) ?? limitFailure(shown, errno, stage));
+      }
+      closeAll(false);
+      const reader = (t: OutputTarget): Socket | null => {
+        if (t.kind !== 'pipe') return null;
+        const p = pipes.shift();
+        if (p === undefined) return null;
+        const s = new Socket({ fd: p.mine, readable: true, writable: false });
+        s.on('error', () => {});
+        return s;
+      };
+      const stdout = reader(req.stdout);
+      const proc: SpawnedProcess = {
+        pid,
+        stdout,
+        stderr: reader(req.stderr),
+        onExit(listener) {
+          const list = listeners.get(pid);
+          if (list === undefined) listeners.set(pid, [listener]);
+          else list.push(listener);
+        },
+      };
+      return proc;
+    },
+    outputPair: () => pairs.pair(),
+  };
+}
+
+// The child's steps, as native/spawn.c numbers them.
+const STAGES = ['spawn', 'cgroup', 'descriptors', 'directory', 'exec'] as const;
+
+// A spawn's errno as an operator's failure (the step named when it is not the spawn itself).
+function limitFailure(shown: string, errno: number, stage: string = 'spawn'): Failure {
+  const code = errnoName(errno);
+  const hint = HINTS[code];
+  const step = stage === 'spawn' ? '' : ` (at its ${stage})`;
+  return failure(hint === undefined ? 'E_SPAWN_FAILED' : 'E_SPAWN_LIMIT', `cannot start ${shown}: ${code}${step}${hint ?? ''}`);
+}
+
+let chosen: Spawner | undefined;
+
+/**
+ * The emperor's spawner: the native one when the helper is built and the kernel has pidfds, else (or
+ * with EMPEROR_NATIVE_SPAWN=0) Node's child_process (nodeSpawner), which does the same a little slower.
+ */
+export function defaultSpawner(env: Record<string, string | undefined> = process.env): Spawner {
+  if (chosen !== undefined) return chosen;
+  const helper = env.EMPEROR_NATIVE_SPAWN === '0' ? 'turned off' : nativeHelper();
+  const native = typeof helper === 'string' ? helper : nativeSpawner(helper);
+  chosen = typeof native === 'string' ? nodeSpawner : native;
+  return chosen;
+}
