@@ -10,9 +10,13 @@ import type { Random, Timers } from './ports.ts';
 import type { ProbeResult } from '../io/health-probe.ts';
 import { readinessPolicy } from './readiness-policy.ts';
 
+// The spec each runner's process was started from, for every vassal's runners.
+const STARTED_FROM = new WeakMap<InstanceRunner, VassalSpec>();
+
 /** The spec of now, and the one each instance's process was started from (its health check stays that one's). */
 export class SpecBook {
-  private readonly from = new WeakMap<InstanceRunner, VassalSpec>();
+  // One table for every vassal (a runner is one vassal's): a WeakMap each would cost ~140 bytes per vassal.
+  private readonly from = STARTED_FROM;
 
   constructor(private readonly now: () => VassalSpec | null) {}
 

@@ -3,6 +3,7 @@ import { initialVassal, vassalTransition, type VassalEffect, type VassalEvent, t
 import { everyId } from '../core/vassal-steps.ts';
 import type { VassalSpec } from '../config/spec.ts';
 import type { VassalServices } from './vassal-services.ts';
+import type { Vassal } from './vassal.ts';
 import type { InstanceTable } from './vassal-instances.ts';
 import { RollDeadline } from './vassal-roll.ts';
 
@@ -19,7 +20,7 @@ export interface DriverHost {
 export class VassalDriver {
   /** what the vassal level knows: intent, dependencies, instances by id, the roll (src/core/vassal-machine.ts). */
   state: VassalState = initialVassal();
-  private readonly queue: VassalEvent[] = [];
+  private queue: VassalEvent[] = [];
   private busy = false;
   private readonly deadline: RollDeadline;
   /** resolved by the machine's `quiet` effect. */
@@ -46,6 +47,8 @@ export class VassalDriver {
       }
     } finally {
       this.busy = false;
+      // Drained: a fresh array, as a drained one keeps the room it grew to for the vassal's life.
+      if (this.queue.length === 0) this.queue = [];
     }
   }
 
@@ -80,5 +83,29 @@ export class VassalDriver {
       default:
         return this.table.apply(effect, (id) => everyId(this.state).includes(id));
     }
+  }
+}
+
+/** What the driver asks of its vassal: one object with methods rather than closures (there are thousands). */
+export class DriverView implements DriverHost {
+  constructor(
+    private readonly vassal: Vassal,
+    private readonly services: VassalServices,
+  ) {}
+
+  get name(): string {
+    return this.vassal.name;
+  }
+
+  spec(): VassalSpec | null {
+    return this.vassal.spec;
+  }
+
+  missingDependencies(): string[] {
+    return this.services.missingDependencies(this.vassal);
+  }
+
+  report(): void {
+    this.services.stateChanged(this.vassal);
   }
 }

@@ -9,7 +9,7 @@ import type { InstanceRunner } from './instance-runner.ts';
 import { OutputRing } from './output-ring.ts';
 import { VassalLogs } from './vassal-logs.ts';
 import { VassalSocket } from './vassal-socket.ts';
-import { VassalDriver, type DriverHost } from './vassal-driver.ts';
+import { DriverView, VassalDriver } from './vassal-driver.ts';
 import { InstanceTable } from './vassal-instances.ts';
 import { transitionEvent } from './transition-event.ts';
 import { waitingMessage } from './depends-completed.ts';
@@ -182,29 +182,5 @@ export class Vassal {
     const line = transitionEvent(this.name, runner.index, before, after, note);
     if (line !== null) this.services.events.write(line);
     this.driver.send({ type: 'instance-changed', id });
-  }
-}
-
-// What the driver asks of its vassal: one object with methods rather than closures (there are thousands).
-class DriverView implements DriverHost {
-  constructor(
-    private readonly vassal: Vassal,
-    private readonly services: VassalServices,
-  ) {}
-
-  get name(): string {
-    return this.vassal.name;
-  }
-
-  spec(): VassalSpec | null {
-    return this.vassal.spec;
-  }
-
-  missingDependencies(): string[] {
-    return this.services.missingDependencies(this.vassal);
-  }
-
-  report(): void {
-    this.services.stateChanged(this.vassal);
   }
 }
