@@ -6,6 +6,7 @@ import type { VassalServices } from './vassal-services.ts';
 import { spawnInstance, type SpawnContext } from './instance-spawn.ts';
 import { failed } from '../core/errors.ts';
 import type { Clock } from './clock.ts';
+import type { InstanceId } from '../core/vassal-machine.ts';
 import type { Random, Timers } from './ports.ts';
 import type { ProbeResult } from '../io/health-probe.ts';
 import { readinessPolicy } from './readiness-policy.ts';
@@ -36,8 +37,10 @@ export class SpecBook {
   }
 }
 
-/** Hears a transition of the runner a host serves (the instance table reports it under the runner's id). */
-export type HostChanged = (runner: InstanceRunner, before: Instance, after: Instance, note: string | null) => void;
+/** Hears a transition of runner `id` (the instance table: it reports it under that id). */
+export interface HostChanged {
+  report(id: InstanceId, runner: InstanceRunner, before: Instance, after: Instance, note: string | null): void;
+}
 
 /**
  * The host of one runner: one object with methods (no closures per instance, as there are thousands).
@@ -50,7 +53,8 @@ export class RunnerHost implements InstanceHost {
     private readonly services: VassalServices,
     private readonly spawning: SpawnContext,
     private readonly specs: SpecBook,
-    private readonly onChanged: HostChanged,
+    private readonly table: HostChanged,
+    private readonly id: InstanceId,
   ) {}
 
   get clock(): Clock {
@@ -98,7 +102,7 @@ export class RunnerHost implements InstanceHost {
   }
 
   changed(_i: number, before: Instance, after: Instance, note: string | null): void {
-    if (this.runner !== null) this.onChanged(this.runner, before, after, note);
+    if (this.runner !== null) this.table.report(this.id, this.runner, before, after, note);
   }
 }
 

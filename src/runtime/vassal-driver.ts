@@ -22,7 +22,8 @@ export class VassalDriver {
   state: VassalState = initialVassal();
   private queue: VassalEvent[] = [];
   private busy = false;
-  private readonly deadline: RollDeadline;
+  /** made with the first roll: most vassals never roll. */
+  private deadline: RollDeadline | null = null;
   /** resolved by the machine's `quiet` effect. */
   private quietWaiters: Array<() => void> = [];
 
@@ -30,9 +31,7 @@ export class VassalDriver {
     private readonly host: DriverHost,
     private readonly services: VassalServices,
     private readonly table: InstanceTable,
-  ) {
-    this.deadline = new RollDeadline(services.timers, (id) => this.send({ type: 'roll-deadline', id }));
-  }
+  ) {}
 
   /** Feeds one event to the machine (after those already queued). */
   send(ev: VassalEvent): void {
@@ -64,9 +63,10 @@ export class VassalDriver {
       case 'check-dependencies':
         return this.send({ type: 'dependencies', missing: this.host.missingDependencies() });
       case 'set-timer':
+        this.deadline ??= new RollDeadline(this.services.timers, (id) => this.send({ type: 'roll-deadline', id }));
         return this.deadline.set(effect.id, effect.ms);
       case 'clear-timer':
-        return this.deadline.clear();
+        return this.deadline?.clear();
       case 'quiet': {
         const waiters = this.quietWaiters;
         this.quietWaiters = [];

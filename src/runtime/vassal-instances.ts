@@ -70,9 +70,14 @@ export class InstanceTable {
     }
   }
 
+  /** A runner's transition, reported under its id (its host calls this). */
+  report(id: InstanceId, runner: InstanceRunner, before: Instance, after: Instance, note: string | null): void {
+    this.changed(id, runner, before, after, note);
+  }
+
   // A runner for instance `index`, which reports its changes under `id`.
   private create(id: InstanceId, index: number): void {
-    const host = new RunnerHost(this.services, this.spawning, this.specs, (runner, before, after, note) => this.changed(id, runner, before, after, note));
+    const host = new RunnerHost(this.services, this.spawning, this.specs, this, id);
     const runner = new InstanceRunner(index, host);
     host.runner = runner;
     this.runners.set(id, runner);
