@@ -219,7 +219,8 @@ function readCommand(
     }
     argv.push(r.value);
   }
-  return argv;
+  // A copy of exactly its size: the spec keeps it for the vassal's life, and a pushed-to array keeps spare room.
+  return argv.slice();
 }
 
 /** `env = KEY=VALUE` lines in file order; the value may use magic variables, `%i` included. */

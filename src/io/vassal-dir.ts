@@ -1,5 +1,5 @@
 // The vassal directory: list what is there (following symlinks), and watch it for any change.
-import { readdirSync, statSync, watch as watchDir, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, statSync, watch as watchDir, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { vassalNameOf } from '../config/vassal-files.ts';
@@ -53,6 +53,11 @@ export function listVassalFiles(dir: string): DirEntry[] {
   return out;
 }
 
+// A regular file itself (not a symlink, not a directory); a path that is gone is not one.
+function isPlainFile(path: string): boolean {
+  return lstatSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+}
+
 /** A running watch; close it on shutdown. */
 export interface DirWatch {
   close(): Promise<void>;
@@ -60,9 +65,9 @@ export interface DirWatch {
 
 /**
  * Calls `onChange` on any event in the directory; the caller debounces and reconciles.
- * chokidar follows symlinked files to their targets; a plain inotify watch on the directory
- * backs it up, because chokidar drops events for replacements made in quick succession
- * (measured: of four rename-over saves 20 ms apart, it reported two).
+ * A plain inotify watch on the directory hears every change to a file in it (chokidar alone drops
+ * events for replacements made in quick succession: of four rename-over saves 20 ms apart, it
+ * reported two); chokidar follows the symlinked files to their targets, which live elsewhere.
  */
 export function watchVassalDir(dir: string, onChange: () => void, onError: (err: Error) => void): DirWatch {
   const watcher: FSWatcher = watch(dir, {
@@ -71,6 +76,9 @@ export function watchVassalDir(dir: string, onChange: () => void, onError: (err:
     followSymlinks: true,
     persistent: true,
     atomic: false, // our reconcile already waits before treating a vanished file as removed
+    // Plain files are the raw watch's alone (it hears their writes, renames and chmod/chown): chokidar
+    // would keep a watch, a stat and listeners per file. It keeps the symlinks, whose targets live elsewhere.
+    ignored: (path: string) => isPlainFile(path),
   });
   watcher.on('all', () => onChange());
   // Events before the watcher is ready are lost: look again once it is.

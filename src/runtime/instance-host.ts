@@ -5,11 +5,19 @@ import { expandInstance, type VassalSpec } from '../config/spec.ts';
 import type { VassalServices } from './vassal-services.ts';
 import { spawnInstance, type SpawnContext } from './instance-spawn.ts';
 import { failed } from '../core/errors.ts';
+import type { Clock } from './clock.ts';
+import type { InstanceId } from '../core/vassal-machine.ts';
+import type { Random, Timers } from './ports.ts';
+import type { ProbeResult } from '../io/health-probe.ts';
 import { readinessPolicy } from './readiness-policy.ts';
+
+// The spec each runner's process was started from, for every vassal's runners.
+const STARTED_FROM = new WeakMap<InstanceRunner, VassalSpec>();
 
 /** The spec of now, and the one each instance's process was started from (its health check stays that one's). */
 export class SpecBook {
-  private readonly from = new WeakMap<InstanceRunner, VassalSpec>();
+  // One table for every vassal (a runner is one vassal's): a WeakMap each would cost ~140 bytes per vassal.
+  private readonly from = STARTED_FROM;
 
   constructor(private readonly now: () => VassalSpec | null) {}
 
@@ -29,36 +37,73 @@ export class SpecBook {
   }
 }
 
-/** The host of one runner; `self` is that runner once it exists, `changed` hears of its transitions. */
-export function instanceHost(
-  services: VassalServices,
-  spawning: SpawnContext,
-  specs: SpecBook,
-  changed: (before: Instance, after: Instance, note: string | null) => void,
-  self: () => InstanceRunner | null,
-): InstanceHost {
-  return {
-    clock: services.clock,
-    timers: services.timers,
-    random: services.random,
-    policy: () => policyOf(specs.current(), services.uwsgiHeartbeatMs, services.readiness?.pipesAvailable ?? true),
-    spawn: (i) => {
-      const spec = specs.current();
-      if (spec === null) return failed('E_FILE_INVALID', 'no usable vassal file');
-      const runner = self();
-      if (runner !== null) specs.adopt(runner, spec);
-      return spawnInstance(spawning, spec, i);
-    },
-    trackGroup: (g) => services.guardian.track(g),
-    untrackGroup: (g) => services.guardian.untrack(g),
-    healthTarget: (i) => {
-      const check = specs.of(self())?.healthCheck ?? null;
-      return check === null ? null : expandInstance(check, i);
-    },
-    healthTiming: () => ({ intervalMs: specs.current()?.healthInterval ?? 10000, timeoutMs: specs.current()?.healthTimeout ?? 2000 }),
-    probe: (t, ms) => services.probe(t, ms),
-    changed: (_i, before, after, note) => changed(before, after, note),
-  };
+/** Hears a transition of runner `id` (the instance table: it reports it under that id). */
+export interface HostChanged {
+  report(id: InstanceId, runner: InstanceRunner, before: Instance, after: Instance, note: string | null): void;
+}
+
+/**
+ * The host of one runner: one object with methods (no closures per instance, as there are thousands).
+ * `runner` is set once that runner exists; `changed` hears of its transitions.
+ */
+export class RunnerHost implements InstanceHost {
+  runner: InstanceRunner | null = null;
+
+  constructor(
+    private readonly services: VassalServices,
+    private readonly spawning: SpawnContext,
+    private readonly specs: SpecBook,
+    private readonly table: HostChanged,
+    private readonly id: InstanceId,
+  ) {}
+
+  get clock(): Clock {
+    return this.services.clock;
+  }
+
+  get timers(): Timers {
+    return this.services.timers;
+  }
+
+  get random(): Random {
+    return this.services.random;
+  }
+
+  policy(): LifecyclePolicy {
+    return policyOf(this.specs.current(), this.services.uwsgiHeartbeatMs, this.services.readiness?.pipesAvailable ?? true);
+  }
+
+  spawn(i: number): ReturnType<InstanceHost['spawn']> {
+    const spec = this.specs.current();
+    if (spec === null) return failed('E_FILE_INVALID', 'no usable vassal file');
+    if (this.runner !== null) this.specs.adopt(this.runner, spec);
+    return spawnInstance(this.spawning, spec, i);
+  }
+
+  trackGroup(g: number): void {
+    this.services.guardian.track(g);
+  }
+
+  untrackGroup(g: number): void {
+    this.services.guardian.untrack(g);
+  }
+
+  healthTarget(i: number): string | null {
+    const check = this.specs.of(this.runner)?.healthCheck ?? null;
+    return check === null ? null : expandInstance(check, i);
+  }
+
+  healthTiming(): { intervalMs: number; timeoutMs: number } {
+    return { intervalMs: this.specs.current()?.healthInterval ?? 10000, timeoutMs: this.specs.current()?.healthTimeout ?? 2000 };
+  }
+
+  probe(t: string, ms: number): Promise<ProbeResult> {
+    return this.services.probe(t, ms);
+  }
+
+  changed(_i: number, before: Instance, after: Instance, note: string | null): void {
+    if (this.runner !== null) this.table.report(this.id, this.runner, before, after, note);
+  }
 }
 
 /** The lifecycle policy of a spec (defaults while there is none). */

@@ -48,7 +48,8 @@ export class InstanceRunner {
   private readonly queue: LifecycleEvent[] = [];
   private busy = false;
   private pending: PendingSpawn | null = null;
-  private readonly health: HealthMonitor;
+  /** made on the first process with a health check: most instances never have one. */
+  private health: HealthMonitor | null = null;
   /** the last sample of its process group, while it has one. */
   usage: Usage | null = null;
 
@@ -57,14 +58,6 @@ export class InstanceRunner {
     private readonly host: InstanceHost,
   ) {
     this.timers = new RunnerTimers(host.timers);
-    this.health = new HealthMonitor({
-      timers: host.timers,
-      target: () => host.healthTarget(index),
-      timing: () => host.healthTiming(),
-      probe: (t, ms) => host.probe(t, ms),
-      starting: () => this.inst.state === 'STARTING',
-      report: (r) => this.dispatch({ type: 'health', ok: r.ok, message: r.message }),
-    });
   }
 
   /** The process group being supervised, if any (for sampling). */
@@ -125,7 +118,7 @@ export class InstanceRunner {
   /** Drops every timer (the emperor is going away). */
   dispose(): void {
     this.timers.clearAll();
-    this.health.stop();
+    this.health?.stop();
   }
 
   /** The lifecycle timers pending now, by name. */
@@ -150,10 +143,23 @@ export class InstanceRunner {
   private syncHealth(before: Instance): void {
     const live = this.inst.pid !== null && (this.inst.state === 'STARTING' || this.inst.state === 'RUNNING');
     if (!live || this.host.healthTarget(this.index) === null) {
-      this.health.stop();
+      this.health?.stop();
       return;
     }
-    if (!this.health.active || before.pid !== this.inst.pid) this.health.start();
+    const health = (this.health ??= this.healthMonitor());
+    if (!health.active || before.pid !== this.inst.pid) health.start();
+  }
+
+  private healthMonitor(): HealthMonitor {
+    const host = this.host;
+    return new HealthMonitor({
+      timers: host.timers,
+      target: () => host.healthTarget(this.index),
+      timing: () => host.healthTiming(),
+      probe: (t, ms) => host.probe(t, ms),
+      starting: () => this.inst.state === 'STARTING',
+      report: (r) => this.dispatch({ type: 'health', ok: r.ok, message: r.message }),
+    });
   }
 
   private apply(effect: Effect): void {

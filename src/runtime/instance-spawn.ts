@@ -94,7 +94,8 @@ function spawnProcess(ctx: SpawnContext, spec: VassalSpec, i: number, runAs: Run
 // `onLines` hears each batch of whole output lines (`ready-log-line`).
 function carryOut(ctx: SpawnContext, spec: VassalSpec, i: number, plan: SpawnPlan, cg: SpawnCgroup | null, onLines?: (text: string) => void): Supervised | PendingSpawn | Failed {
   const s = ctx.services;
-  const note = (message: string): void => s.events.write({ level: 'warn', vassal: ctx.name, instance: i, message });
+  // Made apart: a closure made here would keep this call's whole scope (the plan and its environment) for the child's life.
+  const note = warnFor(s, ctx.name, i);
   const paths = [plan.stdout, plan.stderr].flatMap((o) => (o.kind === 'file' ? [o.path] : []));
   const opened = plan.checkDirectory || paths.length > 0 ? openSpawnFiles(plan.rights, { enter: plan.checkDirectory ? plan.cwd : null, files: paths }) : { ok: true as const, value: [] };
   if (!opened.ok) return failedWith(failureOf(opened, 'E_LOG_OPEN'));
@@ -171,6 +172,11 @@ function carryOut(ctx: SpawnContext, spec: VassalSpec, i: number, plan: SpawnPla
   }
   attachOutput(proc, ctx.name, s, ctx.output, { stdout: null, stderr: null }, plan.outputGraceMs, onLines);
   return contained(s.cgroups, cg, supervised(s, proc.pid, proc.onExit.bind(proc)), note);
+}
+
+// The cgroup's OOM note for instance `i`: it lives as long as the child, so it holds only these three.
+function warnFor(s: SpawnServices, vassal: string, instance: number): (message: string) => void {
+  return (message) => s.events.write({ level: 'warn', vassal, instance, message });
 }
 
 // A start's result with every failure carrying a code (daemon.ts answers a bare `{ error }` still).

@@ -3,6 +3,7 @@ import { initialVassal, vassalTransition, type VassalEffect, type VassalEvent, t
 import { everyId } from '../core/vassal-steps.ts';
 import type { VassalSpec } from '../config/spec.ts';
 import type { VassalServices } from './vassal-services.ts';
+import type { Vassal } from './vassal.ts';
 import type { InstanceTable } from './vassal-instances.ts';
 import { RollDeadline } from './vassal-roll.ts';
 
@@ -19,9 +20,10 @@ export interface DriverHost {
 export class VassalDriver {
   /** what the vassal level knows: intent, dependencies, instances by id, the roll (src/core/vassal-machine.ts). */
   state: VassalState = initialVassal();
-  private readonly queue: VassalEvent[] = [];
+  private queue: VassalEvent[] = [];
   private busy = false;
-  private readonly deadline: RollDeadline;
+  /** made with the first roll: most vassals never roll. */
+  private deadline: RollDeadline | null = null;
   /** resolved by the machine's `quiet` effect. */
   private quietWaiters: Array<() => void> = [];
 
@@ -29,9 +31,7 @@ export class VassalDriver {
     private readonly host: DriverHost,
     private readonly services: VassalServices,
     private readonly table: InstanceTable,
-  ) {
-    this.deadline = new RollDeadline(services.timers, (id) => this.send({ type: 'roll-deadline', id }));
-  }
+  ) {}
 
   /** Feeds one event to the machine (after those already queued). */
   send(ev: VassalEvent): void {
@@ -46,6 +46,8 @@ export class VassalDriver {
       }
     } finally {
       this.busy = false;
+      // Drained: a fresh array, as a drained one keeps the room it grew to for the vassal's life.
+      if (this.queue.length === 0) this.queue = [];
     }
   }
 
@@ -61,9 +63,10 @@ export class VassalDriver {
       case 'check-dependencies':
         return this.send({ type: 'dependencies', missing: this.host.missingDependencies() });
       case 'set-timer':
+        this.deadline ??= new RollDeadline(this.services.timers, (id) => this.send({ type: 'roll-deadline', id }));
         return this.deadline.set(effect.id, effect.ms);
       case 'clear-timer':
-        return this.deadline.clear();
+        return this.deadline?.clear();
       case 'quiet': {
         const waiters = this.quietWaiters;
         this.quietWaiters = [];
@@ -80,5 +83,29 @@ export class VassalDriver {
       default:
         return this.table.apply(effect, (id) => everyId(this.state).includes(id));
     }
+  }
+}
+
+/** What the driver asks of its vassal: one object with methods rather than closures (there are thousands). */
+export class DriverView implements DriverHost {
+  constructor(
+    private readonly vassal: Vassal,
+    private readonly services: VassalServices,
+  ) {}
+
+  get name(): string {
+    return this.vassal.name;
+  }
+
+  spec(): VassalSpec | null {
+    return this.vassal.spec;
+  }
+
+  missingDependencies(): string[] {
+    return this.services.missingDependencies(this.vassal);
+  }
+
+  report(): void {
+    this.services.stateChanged(this.vassal);
   }
 }

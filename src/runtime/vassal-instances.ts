@@ -4,7 +4,7 @@ import type { Instance } from '../core/lifecycle.ts';
 import type { InstanceId, VassalEffect } from '../core/vassal-machine.ts';
 import type { VassalServices } from './vassal-services.ts';
 import type { SpawnContext } from './instance-spawn.ts';
-import { instanceHost, SpecBook } from './instance-host.ts';
+import { RunnerHost, SpecBook } from './instance-host.ts';
 
 /** Reports a transition of instance `id` (the vassal writes its line and tells its machine). */
 export type InstanceChanged = (id: InstanceId, runner: InstanceRunner, before: Instance, after: Instance, note: string | null) => void;
@@ -70,14 +70,16 @@ export class InstanceTable {
     }
   }
 
+  /** A runner's transition, reported under its id (its host calls this). */
+  report(id: InstanceId, runner: InstanceRunner, before: Instance, after: Instance, note: string | null): void {
+    this.changed(id, runner, before, after, note);
+  }
+
   // A runner for instance `index`, which reports its changes under `id`.
   private create(id: InstanceId, index: number): void {
-    let self: InstanceRunner | null = null;
-    const report = (before: Instance, after: Instance, note: string | null): void => {
-      if (self !== null) this.changed(id, self, before, after, note);
-    };
-    const runner = new InstanceRunner(index, instanceHost(this.services, this.spawning, this.specs, report, () => self));
-    self = runner;
+    const host = new RunnerHost(this.services, this.spawning, this.specs, this, id);
+    const runner = new InstanceRunner(index, host);
+    host.runner = runner;
     this.runners.set(id, runner);
   }
 }

@@ -8,7 +8,8 @@ import type { VassalServices } from './vassal-services.ts';
 
 /** Owns the log writers of one vassal and counts what they had to drop. */
 export class VassalLogs {
-  private readonly writers = new Map<string, LogWriter>();
+  /** made with the first log file: most vassals have none. */
+  private writers: Map<string, LogWriter> | null = null;
   /** log bytes dropped because a log file could not be written (a counter). */
   droppedBytes = 0;
 
@@ -20,7 +21,8 @@ export class VassalLogs {
   /** The writer of a log file (whole lines only), with the spec's rotation and the vassal's rights. */
   writer(path: string, spec: VassalSpec, rights: FsRights | null = vassalRights(spec)): LogWriter {
     const rotation = { maxSize: spec.logMaxSize, backups: spec.logBackups };
-    let w = this.writers.get(path);
+    const writers = (this.writers ??= new Map());
+    let w = writers.get(path);
     if (w === undefined) {
       const events = this.services.events;
       w = new LogWriter(path, rotation, {
@@ -30,7 +32,7 @@ export class VassalLogs {
         },
         resumed: () => events.write({ level: 'info', vassal: this.name, message: `log ${path} is writable again` }),
       });
-      this.writers.set(path, w);
+      writers.set(path, w);
     }
     w.rotation = rotation;
     w.rights = rights;
@@ -43,16 +45,16 @@ export class VassalLogs {
     for (let i = 0; i < spec.instances; i++) {
       for (const p of [spec.log, spec.stdoutLog, spec.stderrLog]) if (p !== null) live.add(resolveLogPath(p, i, this.services.logDir));
     }
-    for (const [path, w] of this.writers) {
+    for (const [path, w] of this.writers ?? []) {
       if (live.has(path)) continue;
-      this.writers.delete(path);
+      this.writers?.delete(path);
       void w.idle().then(() => w.close());
     }
   }
 
   /** Writes what every writer holds and closes them (the vassal is gone). */
   async closeAll(): Promise<void> {
-    await Promise.all([...this.writers.values()].map((w) => w.close()));
-    this.writers.clear();
+    await Promise.all([...(this.writers?.values() ?? [])].map((w) => w.close()));
+    this.writers?.clear();
   }
 }

@@ -9,7 +9,7 @@ import type { InstanceRunner } from './instance-runner.ts';
 import { OutputRing } from './output-ring.ts';
 import { VassalLogs } from './vassal-logs.ts';
 import { VassalSocket } from './vassal-socket.ts';
-import { VassalDriver } from './vassal-driver.ts';
+import { DriverView, VassalDriver } from './vassal-driver.ts';
 import { InstanceTable } from './vassal-instances.ts';
 import { transitionEvent } from './transition-event.ts';
 import { waitingMessage } from './depends-completed.ts';
@@ -47,7 +47,7 @@ export class Vassal {
     this.socket = new VassalSocket(services.openSocket);
     const spawning = { name, services, socket: this.socket, logs: this.logs, output: this.output };
     this.table = new InstanceTable(services, spawning, () => this.spec, (id, runner, before, after, note) => this.changed(id, runner, before, after, note));
-    this.driver = new VassalDriver({ name, spec: () => this.spec, missingDependencies: () => services.missingDependencies(this), report: () => services.stateChanged(this) }, services, this.table);
+    this.driver = new VassalDriver(new DriverView(this, services), services, this.table);
     if (spec !== null) this.driver.send({ type: 'resize' });
   }
 

@@ -19,10 +19,14 @@ export interface FoundListener {
 
 interface Seen {
   stamp: string;
-  listeners: FoundListener[];
+  listeners: readonly FoundListener[];
   /** programs with stdout_events_enabled / stderr_events_enabled, by name. */
-  logEvents: Map<string, { stdout: boolean; stderr: boolean }>;
+  logEvents: ReadonlyMap<string, { stdout: boolean; stderr: boolean }>;
 }
+
+// What a file without listeners or log events has (nearly every file): shared, never changed.
+const NO_LISTENERS: readonly FoundListener[] = Object.freeze([]);
+const NO_LOG_EVENTS: ReadonlyMap<string, { stdout: boolean; stderr: boolean }> = new Map();
 
 /** What the directory asks for: every listener (keyed file + name) and the programs whose output is sent as events. */
 export interface ListenerFiles {
@@ -90,8 +94,8 @@ export class ListenerFileScanner {
     } finally {
       if (fd !== null) closeSync(fd);
     }
-    const next: Seen = { stamp, listeners: [], logEvents: new Map() };
     if (!/^\s*\[\s*(eventlistener:|program:)/m.test(text) || !/eventlistener:|_events_enabled/.test(text)) {
+      const next: Seen = { stamp, listeners: NO_LISTENERS, logEvents: NO_LOG_EVENTS };
       this.seen.set(path, next);
       return next;
     }
@@ -104,7 +108,8 @@ export class ListenerFileScanner {
       this.seen.set(path, kept);
       return kept;
     }
-    next.listeners = built.listeners.map((spec) => ({ spec, owner }));
+    const logEvents = new Map<string, { stdout: boolean; stderr: boolean }>();
+    const next: Seen = { stamp, listeners: built.listeners.map((spec) => ({ spec, owner })), logEvents };
     for (const section of doc.sections) {
       if (!section.name.startsWith('program:')) continue;
       const flags = { stdout: false, stderr: false };
@@ -112,7 +117,7 @@ export class ListenerFileScanner {
         if (e.key.toLowerCase() === 'stdout_events_enabled') flags.stdout = TRUE.test(e.value.trim());
         if (e.key.toLowerCase() === 'stderr_events_enabled') flags.stderr = TRUE.test(e.value.trim());
       }
-      if (flags.stdout || flags.stderr) next.logEvents.set(section.name.slice('program:'.length).trim(), flags);
+      if (flags.stdout || flags.stderr) logEvents.set(section.name.slice('program:'.length).trim(), flags);
     }
     this.seen.set(path, next);
     return next;
@@ -120,5 +125,5 @@ export class ListenerFileScanner {
 }
 
 function empty(): Seen {
-  return { stamp: '', listeners: [], logEvents: new Map() };
+  return { stamp: '', listeners: NO_LISTENERS, logEvents: NO_LOG_EVENTS };
 }

@@ -101,6 +101,30 @@ test('a symlinked vassal file is followed', async () => {
   }
 });
 
+test('an edit of a symlinked vassal file\'s target reloads it (the target lives outside the directory)', async () => {
+  const e = await new EmperorUnderTest().start();
+  try {
+    const target = join(e.root, 'elsewhere');
+    mkdirSync(target);
+    writeFileSync(join(target, 'real.ini'), vassalFile({ command: 'sleep 100000', 'start-secs': '0' }));
+    symlinkSync(join(target, 'real.ini'), join(e.vassals, 'linked.ini'));
+    const first = (await e.waitState('linked', 'RUNNING')).pids[0];
+    // The target's watch is set up a moment after the vassal may already run: an edit made before it
+    // exists is heard only by the full rescan (30 s), so the edit is made again until one is heard.
+    let reloaded = false;
+    for (let n = 1; n <= 5 && !reloaded; n++) {
+      writeFileSync(join(target, 'real.ini'), vassalFile({ command: `sleep ${100000 + n}`, 'start-secs': '0' }));
+      reloaded = await e.waitVassal('linked', 'to run the edited command', (v) => v.state === 'RUNNING' && v.pids[0] !== first, 2000).then(
+        () => true,
+        () => false,
+      );
+    }
+    assert.ok(reloaded, 'an edit of the target was heard well before the full rescan');
+  } finally {
+    assert.deepEqual(await e.cleanup(), []);
+  }
+});
+
 test('SIGHUP re-reads --config: a new rescan-interval applies, other changes ask for a restart', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'emperor-hup-'));
   const config = join(dir, 'emperor.ini');
