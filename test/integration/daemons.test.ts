@@ -206,9 +206,10 @@ test('daemons outlive the emperor (SIGTERM and SIGKILL alike); the next emperor 
     await waitPidFree(db);
     const { child: reuser, pidControl } = sleepWithPid(db);
     r.add(reuser.pid);
-    // On a busy machine another process may take the pid first: it is just as unrelated to b.
-    const reused = reuser.pid === db || alive(db);
-    if (pidControl) assert.ok(reused, `pid ${db} was given to an unrelated process`);
+    // On a busy machine another process may take the pid first (and end before the emperor looks): the reuse
+    // check below then has no reused pid to judge, and the step runs with the pid free or elsewhere.
+    const reused = reuser.pid === db;
+    if (pidControl && !reused) process.stdout.write(`# pid ${db} went to another process before the test's own; the reuse message is not checked this run\n`);
 
     await e.relaunch();
     r.protect(e.pid);
