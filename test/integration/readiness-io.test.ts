@@ -11,17 +11,21 @@ import { waitFor } from './harness.ts';
 
 const PY = '/usr/bin/python3';
 const SEND = 'import os,socket,sys; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(sys.argv[1].encode(), os.environ["NOTIFY_SOCKET"])';
+// A sender that stays a moment after sending: one gone before its datagram is read cannot be placed (README, Readiness).
+const SEND_AND_STAY = `${SEND}; import time; time.sleep(1.5)`;
 
 test('notify socket: messages from an instance\'s process group reach it with the sender\'s pid; a stranger\'s are dropped', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'emperor-notify-'));
   const opened = NotifyReceiver.open(join(dir, 'notify.sock'));
   assert.ok(!('error' in opened), 'error' in opened ? opened.error : '');
   const receiver = opened as NotifyReceiver;
+  let group = 0;
   try {
     assert.equal(statSync(receiver.path).mode & 0o777, 0o666, 'any user can send: the sender pid decides');
     const env = { ...process.env, NOTIFY_SOCKET: receiver.path };
     // The instance: a shell leading its own group, whose child (another pid of the group) sends.
-    const leader = spawn('/bin/sh', ['-c', `sleep 0.3; ${PY} -c '${SEND}' READY=1; ${PY} -c '${SEND}' 'STATUS=up'`], { detached: true, env, stdio: 'ignore' });
+    const leader = spawn('/bin/sh', ['-c', `sleep 0.3; ${PY} -c '${SEND_AND_STAY}' READY=1; ${PY} -c '${SEND_AND_STAY}' 'STATUS=up'`], { detached: true, env, stdio: 'ignore' });
+    group = leader.pid ?? 0;
     const got: Array<{ message: string; pid: number }> = [];
     receiver.watch(leader.pid as number, (message, pid) => got.push({ message, pid }));
     // A stranger (not of that group) says READY=1 too.
@@ -31,6 +35,14 @@ test('notify socket: messages from an instance\'s process group reach it with th
     assert.ok(got.every((g) => g.pid > 0 && g.pid !== leader.pid), 'each from a child of the leader, by its own pid');
     assert.equal(receiver.dropped, 1, "the stranger's message");
   } finally {
+    // The senders stay a moment after sending: end the group now, not a second later.
+    if (group > 0) {
+      try {
+        process.kill(-group, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     receiver.close();
     rmSync(dir, { recursive: true, force: true });
   }
