@@ -27,16 +27,31 @@ export function cutAtLine(batch: readonly Buffer[], size: number, maxSize: numbe
       continue;
     }
     // This buffer crosses the boundary: keep the lines that fit, rotate before the next one.
-    let end = room > 0 ? buf.lastIndexOf(NL, room - 1) + 1 : 0;
-    if (end === 0 && head.length === 0 && size === 0) {
-      // A fresh file and a first line longer than the limit: it goes in whole.
-      end = buf.indexOf(NL) + 1 || buf.length;
+    const end = room > 0 ? buf.lastIndexOf(NL, room - 1) + 1 : 0;
+    if (end > 0) {
+      head.push(buf.subarray(0, end));
+      return { head, rest: nonEmpty([buf.subarray(end), ...batch.slice(i + 1)]), rotateFirst: false };
     }
-    if (end > 0) head.push(buf.subarray(0, end));
-    const rest = [buf.subarray(end), ...batch.slice(i + 1)].filter((b) => b.length > 0);
-    return { head, rest, rotateFirst: head.length === 0 };
+    // No line ends within the room here: the cut goes back to the last newline of the parts before,
+    // since a line may span parts (a partial line kept from the last read, then the rest of it).
+    for (let j = head.length - 1; j >= 0; j--) {
+      const part = head[j] as Buffer;
+      const nl = part.lastIndexOf(NL);
+      if (nl < 0) continue;
+      return { head: [...head.slice(0, j), part.subarray(0, nl + 1)], rest: nonEmpty([part.subarray(nl + 1), ...head.slice(j + 1), ...batch.slice(i)]), rotateFirst: false };
+    }
+    if (size === 0) {
+      // A fresh file and a first line longer than the limit: it goes in whole (across the parts it spans).
+      const first = buf.indexOf(NL) + 1 || buf.length;
+      return { head: [...head, buf.subarray(0, first)], rest: nonEmpty([buf.subarray(first), ...batch.slice(i + 1)]), rotateFirst: false };
+    }
+    return { head: [], rest: nonEmpty([...head, ...batch.slice(i)]), rotateFirst: true };
   }
   return { head, rest: [], rotateFirst: false };
+}
+
+function nonEmpty(parts: Buffer[]): Buffer[] {
+  return parts.filter((b) => b.length > 0);
 }
 
 /** PATH.N-1 -> PATH.N ... PATH -> PATH.1 (`backups` 0: PATH is removed); PATH is then free for a new file. */
