@@ -1,17 +1,19 @@
 // Flags and the `[emperor]` section of --config -> the emperor's options, with SPEC section 2's defaults.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { readIni } from '../config/ini-source.ts';
 import { parseDuration } from '../config/values.ts';
 import { closestWord } from '../config/suggest.ts';
-import { formatProblem } from '../config/parse-file.ts';
 import type { LogFormat } from '../runtime/event-log.ts';
 import { defaultStateDir } from '../control/paths.ts';
 import { UNIT_DEFAULTS, type UnitOptions } from './systemd-unit-options.ts';
 import { parseCgroupOption, type CgroupChoice } from '../core/cgroup-layout.ts';
-import { describeErrno, EmperorError, failure, type ErrorCode } from '../core/errors.ts';
+import { UsageError, usageFail } from './usage-error.ts';
+import { configAlarms, configOptions, readConfigText } from './emperor-config-file.ts';
+
+/** The usage error lives in its own file; importers of this one keep the name. */
+export { UsageError } from './usage-error.ts';
 import type { SocketAddress } from '../config/socket-address.ts';
-import { EMPEROR_ALARM_KEYS, NO_ALARMS, readAlarmSettings, type AlarmSettings } from '../config/alarm-config.ts';
+import { NO_ALARMS, type AlarmSettings } from '../config/alarm-config.ts';
 import { etcdSettings, vassalSources } from './etcd-options.ts';
 import { supervisorRpcSettings } from './supervisor-rpc-options.ts';
 
@@ -92,17 +94,6 @@ export const UNIT_ONLY = ['timeout-stop', 'watchdog'] as const;
 /** Options whose values are paths: made absolute in a unit's ExecStart. */
 const PATH_OPTIONS = new Set(['config', 'etcd-ca', 'etcd-cert', 'etcd-key', 'etcd-auth', 'state-dir', 'stats', 'control', 'log-dir', 'web-token', 'supervisor-rpc-auth']);
 
-/** A usage error: exit code 2 with the message. */
-export class UsageError extends EmperorError {
-  constructor(message: string, code: ErrorCode = 'E_USAGE') {
-    super(failure(code, message));
-  }
-}
-
-function usageFail(message: string, code: ErrorCode = 'E_USAGE'): never {
-  throw new UsageError(message, code);
-}
-
 function unknown(name: string): UsageError {
   const near = closestWord(name, ALL_OPTIONS);
   return new UsageError(`unknown option --${name}${near ? `; did you mean --${near}?` : ''} (see emperor --help)`);
@@ -144,8 +135,10 @@ export function parseEmperorArgs(argv: readonly string[], env: Record<string, st
   for (const name of UNIT_ONLY) if (given.has(name)) throw new UsageError(`--${name} is an option of \`emperor systemd-unit\``);
   if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}; subcommands are: check, systemd-unit (see emperor --help)`);
   const config = given.get('config') ?? null;
-  const merged = config === null ? given : new Map([...readConfigSection(config), ...given]);
-  return { kind: 'run', settings: { ...resolveSettings(merged, config, env, uid), alarms: config === null ? NO_ALARMS : readAlarms(config) } };
+  // The file is read once, for its [emperor] section and its alarms.
+  const text = config === null ? null : readConfigText(config);
+  const merged = config === null || text === null ? given : new Map([...configOptions(config, text, ALL_OPTIONS), ...given]);
+  return { kind: 'run', settings: { ...resolveSettings(merged, config, env, uid), alarms: config === null || text === null ? NO_ALARMS : configAlarms(config, text) } };
 }
 
 // `systemd-unit`: the emperor's options as the service will get them (paths absolute, values checked
@@ -157,7 +150,7 @@ function systemdUnitCommand(given: Map<string, string>): EmperorCommand {
   };
   const own = new Map([...given].filter(([k]) => !(UNIT_ONLY as readonly string[]).includes(k)));
   const config = own.get('config') ?? null;
-  const fromConfig = config !== null && existsSync(config) ? readConfigSection(config) : new Map<string, string>();
+  const fromConfig = config !== null && existsSync(config) ? configOptions(config, readConfigText(config), ALL_OPTIONS) : new Map<string, string>();
   const settings = resolveSettings(new Map([...fromConfig, ...own]), config, {}, 0);
   const args: string[] = [];
   for (const [name, value] of own) {
@@ -175,46 +168,6 @@ function systemdUnitCommand(given: Map<string, string>): EmperorCommand {
 // A duration for the unit, in systemd's syntax: `30s` from 30s, 30000ms, 0.5m...
 function unitDuration(name: string, text: string): string {
   return `${Math.ceil(duration(name, text) / 1000)}s`;
-}
-
-/** Reads the `[emperor]` section of a --config file; flags given on the command line win. */
-export function readConfigSection(path: string): Map<string, string> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read --config ${path}: ${describeErrno(err)}`, 'E_FILE_UNREADABLE');
-  }
-  const doc = readIni(path, text);
-  const errors = doc.problems.filter((p) => !p.warning).map(formatProblem);
-  const out = new Map<string, string>();
-  for (const section of doc.sections) {
-    if (section.name !== 'emperor') continue;
-    for (const e of section.entries) {
-      if (EMPEROR_ALARM_KEYS.includes(e.key)) continue;
-      if (!ALL_OPTIONS.includes(e.key) || e.key === 'config') {
-        const near = closestWord(e.key, ALL_OPTIONS);
-        errors.push(`${path}:${e.line}: unknown option \`${e.key}\`${near ? `; did you mean \`${near}\`?` : ''}`);
-        continue;
-      }
-      out.set(e.key, e.value);
-    }
-  }
-  if (errors.length > 0) throw new UsageError(errors.join('\n'));
-  return out;
-}
-
-/** The alarms of --config (its `[alarm:NAME]` sections); every problem at once, with its line. */
-export function readAlarms(path: string): AlarmSettings {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read --config ${path}: ${describeErrno(err)}`, 'E_FILE_UNREADABLE');
-  }
-  const r = readAlarmSettings(path, text);
-  if (!r.ok) throw new UsageError(r.errors.join('\n'), 'E_ALARM_CONFIG');
-  return r.value;
 }
 
 function duration(name: string, text: string): number {

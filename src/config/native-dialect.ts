@@ -9,6 +9,7 @@ import type { Fail, ValueReader } from './native-entries.ts';
 import { fieldOf } from './native-keys.ts';
 import type { NativeKey } from './native-keys.ts';
 import { checkSmartAttach, readSmartAttach, SMART } from './native-smart.ts';
+import { checkCombinations, checkHealth, checkRotation } from './native-checks.ts';
 import { parseAccount, parseAlarmName, parseEnvPair, parseHealthCheck, parseRestart } from './native-values.ts';
 import { readDependsConditions, readReadiness } from './native-readiness.ts';
 import { configError, configWarning, quote } from './problems.ts';
@@ -22,8 +23,6 @@ import { parseBool, parseDuration, parseExitCodes, parseInteger, parseOctal, par
 
 const SECTION = 'vassal';
 const COMMAND_EXAMPLE = '`command = /usr/bin/python3 app.py`';
-const HEALTH_TUNING = ['health-interval', 'health-timeout', 'health-retries'] as const;
-const ROTATION_KEYS = ['log-max-size', 'log-backups'] as const;
 
 /** The native dialect as parse-file plugs it in. */
 export const nativeDialect: DialectModule = {
@@ -132,56 +131,6 @@ function positive(r: Outcome<number>, example: string): Outcome<number> {
   return { ok: false, message: `must be more than 0, e.g. ${example}` };
 }
 
-/** Warnings about the health keys: tuning without a check, a timeout longer than the interval. */
-function checkHealth(spec: VassalSpec, entries: ReadonlyMap<NativeKey, IniEntry[]>, warn: Fail): void {
-  if (!entries.has('health-check')) {
-    for (const key of HEALTH_TUNING) {
-      const line = spec.lines[fieldOf(key)];
-      if (line === undefined) continue;
-      warn(line, `\`${key}\` has no effect without \`health-check\`; add a \`health-check\` or remove the line`);
-    }
-    return;
-  }
-  // Only an explicit timeout is questioned; the default one shrinks to a shorter interval.
-  if (spec.lines['healthTimeout'] === undefined) {
-    spec.healthTimeout = Math.min(spec.healthTimeout, spec.healthInterval);
-    return;
-  }
-  const line = spec.lines['healthTimeout'];
-  if (spec.healthTimeout <= spec.healthInterval) return;
-  warn(
-    line,
-    `\`health-timeout\` (${spec.healthTimeout} ms) is longer than \`health-interval\` (${spec.healthInterval} ms), so a slow probe outlasts the interval; make \`health-timeout\` at most \`health-interval\``,
-  );
-}
-
-/**
- * Warnings about `log-max-size` / `log-backups` that cannot act: a smart-attached daemon writes its
- * own log file, a vassal without a log file logs to the emperor's output, and `log-max-size = 0`
- * never rotates, so it keeps no backups.
- */
-function checkRotation(spec: VassalSpec, warn: Fail): void {
-  const smartLine = spec.lines[fieldOf(SMART)];
-  const hasLogFile = spec.log !== null || spec.stdoutLog !== null || spec.stderrLog !== null;
-  for (const key of ROTATION_KEYS) {
-    const line = spec.lines[fieldOf(key)];
-    if (line === undefined) continue;
-    if (smartLine !== undefined) {
-      warn(
-        line,
-        `\`${key}\` has no effect with \`${SMART}\` (line ${smartLine}): the daemon writes its log file itself, so emperor does not rotate it; remove the line`,
-      );
-    } else if (!hasLogFile) {
-      warn(line, `\`${key}\` has no effect: the vassal logs to the emperor's output; add \`log = PATH\``);
-    }
-  }
-  const backupsLine = spec.lines['logBackups'];
-  const sizeLine = spec.lines['logMaxSize'];
-  if (smartLine === undefined && hasLogFile && backupsLine !== undefined && sizeLine !== undefined && spec.logMaxSize === 0) {
-    warn(backupsLine, `\`log-backups\` has no effect: \`log-max-size = 0\` (line ${sizeLine}) never rotates the log file`);
-  }
-}
-
 /** Reports repeated [vassal] headers and foreign sections; returns the first [vassal], or null. */
 function checkSections(sections: readonly IniSection[], fail: Fail): IniSection | null {
   const first = sections.find((s) => s.name === SECTION) ?? null;
@@ -237,26 +186,4 @@ function readEnv(entries: readonly IniEntry[], values: ValueReader): Array<[stri
     if (value !== null) env.push([key, value]);
   }
   return env;
-}
-
-/** Keys that contradict each other. */
-function checkCombinations(spec: VassalSpec, fail: Fail): void {
-  const socketLine = spec.lines['socket'];
-  const smartLine = spec.lines[fieldOf(SMART)];
-  if (socketLine !== undefined && smartLine !== undefined) {
-    fail(
-      socketLine,
-      `\`socket\` cannot be combined with \`${SMART}\` (line ${smartLine}): a daemon outlives the emperor, which holds the socket; let the daemon open its own socket, or run it in the foreground with \`command\``,
-    );
-  }
-  const logLine = spec.lines['log'];
-  if (logLine === undefined) return;
-  for (const key of ['stdout-log', 'stderr-log'] as const) {
-    const line = spec.lines[fieldOf(key)];
-    if (line === undefined) continue;
-    fail(
-      line,
-      `\`${key}\` cannot be combined with \`log\` (line ${logLine}), which already takes both streams; use either \`log\` or \`stdout-log\`/\`stderr-log\``,
-    );
-  }
 }

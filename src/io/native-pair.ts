@@ -1,0 +1,37 @@
+// An output pair from the native helper: a 1 MiB pipe, or socketpair(2) from an older helper.
+import { Socket, type SocketConstructorOpts } from 'node:net';
+import { errnoName, type NativeHelper } from './native.ts';
+import { pairOf, readBuffer, sinkSlot, type OutputPair } from './output-pair.ts';
+
+/**
+ * Size asked for the pipes of the native helper (F_SETPIPE_SZ; 1 MiB is Linux's default pipe-max-size):
+ * a child writing small chunks fills it between two of the emperor's reads instead of waking it at each.
+ * Memory is taken only by what is waiting in it.
+ */
+export const PIPE_BYTES = 1024 * 1024;
+
+// A pair from the native helper: a 1 MiB pipe (cheaper per small write than a socket: no buffer
+// allocated and freed per write, and 1 MiB between two reads instead of ~200 KiB), or socketpair(2)
+// from a helper built before pipePair. The emperor's end reads into the shared buffer from the
+// start; what arrives before a sink is set is held for it.
+export function nativePair(helper: NativeHelper): OutputPair {
+  const fds = helper.pipePair !== undefined ? helper.pipePair(PIPE_BYTES) : helper.socketPair();
+  if (typeof fds === 'number') throw Object.assign(new Error(`${helper.pipePair !== undefined ? 'pipe' : 'socketpair'}: ${errnoName(fds)}`), { code: errnoName(fds) });
+  const [mine, theirs] = fds;
+  const holds = fds.length === 3 ? fds[2] : 0;
+  const slot = sinkSlot();
+  // `onread` is honoured by the constructor (net.connect passes it through there); @types/node lists it
+  // only for connect, hence the widened type.
+  const opts: SocketConstructorOpts & { onread: { buffer: Buffer; callback: (n: number, buf: Buffer) => boolean } } = {
+    fd: mine,
+    readable: true,
+    writable: false,
+    onread: { buffer: readBuffer(), callback: (n, buf) => slot.deliver(buf, n) },
+  };
+  const reader = new Socket(opts);
+  // Never read or written here: it only travels to the child as its stdout or stderr.
+  const childEnd = new Socket({ fd: theirs, readable: false, writable: false });
+  childEnd.on('error', () => {});
+  return pairOf(reader, childEnd, slot.setSink, holds);
+}
+
