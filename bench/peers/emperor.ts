@@ -1,8 +1,9 @@
 // The emperor under test: whatever is built in dist/ of the tree the bench runs from (node bin/emperor.js).
+import { oneProcess } from './one-process.ts';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { killTrees, readUnix, startDaemon } from '../lib/daemon.ts';
+import { readUnix, startDaemon } from '../lib/daemon.ts';
 import { isAlive } from '../lib/proc.ts';
 import { run, waitUntil } from '../lib/util.ts';
 import type { LogProgram, Peer, Program, Supervisor } from './types.ts';
@@ -61,13 +62,7 @@ function create(dir: string): Supervisor {
       const r = await run(process.execPath, [CTL, 'status'], { env });
       if (r.code !== 0) throw new Error(`emperorctl status exited ${r.code}: ${r.stderr.slice(0, 200)}`);
     },
-    roots: () => (pid > 0 ? [pid] : []),
-    async stop() {
-      if (pid > 0 && isAlive(pid)) process.kill(pid, 'SIGTERM');
-    },
-    async cleanup() {
-      await killTrees([pid]);
-    },
+    ...oneProcess(() => pid),
   };
 }
 

@@ -1,9 +1,9 @@
 // runit: runsvdir on a service directory (it looks for new services every 5 s), one runsv per service.
+import { oneProcess } from './one-process.ts';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { killTrees, startDaemon } from '../lib/daemon.ts';
-import { isAlive } from '../lib/proc.ts';
+import { startDaemon } from '../lib/daemon.ts';
 import { run } from '../lib/util.ts';
 import { tai64Files, writeLoggingService, writeService } from './service-dirs.ts';
 import { debVersion, onPath } from './which.ts';
@@ -40,14 +40,8 @@ function create(dir: string): Supervisor {
       const r = await run('sv', ['status', ...dirs]);
       if (r.code !== 0) throw new Error(`sv status exited ${r.code}: ${r.stdout.slice(0, 200)}`);
     },
-    roots: () => (pid > 0 ? [pid] : []),
-    async stop() {
-      // HUP: runsvdir sends TERM to every runsv (which stops its service) and exits
-      if (pid > 0 && isAlive(pid)) process.kill(pid, 'SIGHUP');
-    },
-    async cleanup() {
-      await killTrees([pid]);
-    },
+    // HUP: runsvdir sends TERM to every runsv (which stops its service) and exits
+    ...oneProcess(() => pid, 'SIGHUP'),
   };
 }
 

@@ -1,9 +1,9 @@
 // s6: s6-svscan on a scan directory, one s6-supervise per service; a new service needs `s6-svscanctl -a`.
+import { oneProcess } from './one-process.ts';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { killTrees, startDaemon } from '../lib/daemon.ts';
-import { isAlive } from '../lib/proc.ts';
+import { startDaemon } from '../lib/daemon.ts';
 import { run } from '../lib/util.ts';
 import { tai64Files, writeLoggingService, writeService } from './service-dirs.ts';
 import { debVersion, onPath } from './which.ts';
@@ -42,14 +42,8 @@ function create(dir: string): Supervisor {
       const r = await run('/bin/sh', ['-c', 'for d in "$1"/*; do s6-svstat "$d" || exit 1; done', 'sh', scandir]);
       if (r.code !== 0) throw new Error(`s6-svstat loop exited ${r.code}: ${r.stderr.slice(0, 200)}`);
     },
-    roots: () => (pid > 0 ? [pid] : []),
-    async stop() {
-      // TERM: s6-svscan brings every supervised service down and exits
-      if (pid > 0 && isAlive(pid)) process.kill(pid, 'SIGTERM');
-    },
-    async cleanup() {
-      await killTrees([pid]);
-    },
+    // TERM: s6-svscan brings every supervised service down and exits
+    ...oneProcess(() => pid),
   };
 }
 

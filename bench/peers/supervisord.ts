@@ -1,9 +1,10 @@
 // supervisord: one Python process; programs in an include directory, `supervisorctl update` picks one up.
+import { oneProcess } from './one-process.ts';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { killTrees, startDaemon } from '../lib/daemon.ts';
+import { startDaemon } from '../lib/daemon.ts';
 import { isAlive } from '../lib/proc.ts';
 import { run, waitUntil } from '../lib/util.ts';
 import { onPath } from './which.ts';
@@ -72,13 +73,7 @@ function create(dir: string): Supervisor {
       // exit 3 = some program not RUNNING; still an answer
       if (r.code !== 0 && r.code !== 3) throw new Error(`supervisorctl status exited ${r.code}`);
     },
-    roots: () => (pid > 0 ? [pid] : []),
-    async stop() {
-      if (pid > 0 && isAlive(pid)) process.kill(pid, 'SIGTERM');
-    },
-    async cleanup() {
-      await killTrees([pid]);
-    },
+    ...oneProcess(() => pid),
   };
 }
 

@@ -1,8 +1,9 @@
 // The uWSGI Emperor: one vassal (a uwsgi master) per INI file, each running its program with attach-daemon.
+import { oneProcess } from './one-process.ts';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { killTrees, readUnix, startDaemon } from '../lib/daemon.ts';
+import { readUnix, startDaemon } from '../lib/daemon.ts';
 import { isAlive } from '../lib/proc.ts';
 import { waitUntil } from '../lib/util.ts';
 import { onPath } from './which.ts';
@@ -33,13 +34,7 @@ function create(dir: string): Supervisor {
     async statusSocket() {
       JSON.parse(await readUnix(stats));
     },
-    roots: () => (pid > 0 ? [pid] : []),
-    async stop() {
-      if (pid > 0 && isAlive(pid)) process.kill(pid, 'SIGTERM');
-    },
-    async cleanup() {
-      await killTrees([pid]);
-    },
+    ...oneProcess(() => pid),
   };
 }
 
