@@ -116,7 +116,8 @@ test('300 files dropped at once are all RUNNING', async () => {
 
 test('a huge vassal file is INVALID without being parsed; the emperor stays responsive', async () => {
   await withEmperor(async (e) => {
-    writeFileSync(join(e.vassals, 'huge.ini'), `[vassal]\ncommand = sleep 1\n${'; padding\n'.repeat(150_000)}`);
+    // Written whole (temp + rename): a file read while still being written showed an empty one first.
+    e.write('huge.ini', `[vassal]\ncommand = sleep 1\n${'; padding\n'.repeat(150_000)}`);
     const v = await e.waitState('huge', 'INVALID');
     assert.match(v.error ?? '', /huge\.ini:1: the file is \d+ bytes; a vassal file may hold at most 1048576 bytes/);
   });
