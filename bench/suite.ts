@@ -22,6 +22,7 @@ if (opts.sizes !== null) {
   params.fleetSizes = opts.sizes;
   if (!params.fleetSizes.includes(params.busySize)) params.busySize = Math.max(...params.fleetSizes);
 }
+if (opts.repeat !== null) params.repeat = opts.repeat;
 const mode = opts.quick ? 'quick' : 'full';
 const say = (line: string): void => console.log(line);
 const selected = PEERS.filter((p) => opts.peers === null || opts.peers.includes(p.name));
@@ -39,24 +40,30 @@ for (const [name, why] of skipped) say(`SKIP ${name}: ${why}`);
 say(`results: ${outFile}`);
 const shared = tempDir('shared');
 
-function record(scenario: string, peer: Peer, loadStart: number, out: Outcome | null, skip?: string): void {
-  const line = { v: 1, run: runId, mode, scenario, supervisor: peer.name, version: versions[peer.name], versions, machine: m, load: { start: loadStart, end: loadAverage() }, params, metrics: out?.metrics ?? {}, problems: out?.problems ?? [], ...(skip !== undefined ? { skipped: skip } : {}) };
+// where the run's time goes: seconds per scenario and supervisor, printed at the end
+const spent = new Map<string, number>();
+
+function record(scenario: string, peer: Peer, loadStart: number, out: Outcome | null, skip?: string, startedAt = performance.now()): void {
+  const elapsedMs = Math.round(performance.now() - startedAt);
+  spent.set(`${scenario} ${peer.name}`, (spent.get(`${scenario} ${peer.name}`) ?? 0) + elapsedMs);
+  const line = { v: 1, run: runId, mode, scenario, supervisor: peer.name, version: versions[peer.name], versions, machine: m, load: { start: loadStart, end: loadAverage() }, params, elapsedMs, metrics: out?.metrics ?? {}, problems: out?.problems ?? [], ...(skip !== undefined ? { skipped: skip } : {}) };
   appendFileSync(outFile, `${JSON.stringify(line)}\n`);
   for (const p of out?.problems ?? []) say(`  ${peer.name}: problem: ${p}`);
 }
 
-async function one(scenario: Scenario, peer: Peer): Promise<void> {
+/** One scenario for one supervisor; a fleet runs every size (its run `rep` of params.repeat). */
+async function one(scenario: Scenario, peer: Peer, rep: number): Promise<void> {
   const ctx: Ctx = { peer, params, say: (l) => say(`  ${peer.name}: ${l}`) };
   if (scenario === 'fleet') {
     for (const n of params.fleetSizes) {
-      const load = loadAverage();
-      record('fleet', peer, load, await fleet(ctx, n));
+      const [load, t] = [loadAverage(), performance.now()];
+      record('fleet', peer, load, await fleet(ctx, n, rep), undefined, t);
     }
     return;
   }
-  const load = loadAverage();
+  const [load, t] = [loadAverage(), performance.now()];
   const out = scenario === 'pickup' ? await pickup(ctx) : scenario === 'respawn' ? await respawn(ctx) : await logs(ctx, scenario === 'logs-8k' ? '8k' : '128k', shared);
-  record(scenario, peer, load, out);
+  record(scenario, peer, load, out, undefined, t);
 }
 
 // the floor of every CLI's status time: Node starting and exiting
@@ -77,15 +84,19 @@ process.on('SIGINT', () => {
 const t0 = Date.now();
 for (const scenario of opts.only) {
   if (interrupted) break;
-  say(`== ${scenario}`);
-  for (const peer of selected) {
-    if (interrupted) break;
-    const why = skipped.get(peer.name);
-    if (why !== undefined) {
-      record(scenario, peer, loadAverage(), null, why);
-      continue;
+  // the fleets run params.repeat times, the supervisors interleaved (run 1 of each, then run 2 ...)
+  const reps = scenario === 'fleet' ? params.repeat : 1;
+  for (let rep = 1; rep <= reps && !interrupted; rep++) {
+    say(`== ${scenario}${reps > 1 ? ` (run ${rep} of ${reps})` : ''}`);
+    for (const peer of selected) {
+      if (interrupted) break;
+      const why = skipped.get(peer.name);
+      if (why !== undefined) {
+        if (rep === 1) record(scenario, peer, loadAverage(), null, why);
+        continue;
+      }
+      await one(scenario, peer, rep);
     }
-    await one(scenario, peer);
   }
 }
 const { rmSync } = await import('node:fs');
@@ -103,6 +114,7 @@ if (left.length > 0) {
   process.exitCode = 1;
 } else say('no process left behind');
 say(`done in ${Math.round((Date.now() - t0) / 1000)} s; load ${loadAverage()}; results ${outFile}`);
+say(`time spent (s): ${[...spent].filter(([, ms]) => ms >= 500).map(([k, ms]) => `${k} ${Math.round(ms / 1000)}`).join(', ')}`);
 say('');
 say(renderTable(readResults(outFile)));
 if (opts.writeReadme) {
