@@ -5,10 +5,14 @@ import { mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
-import {
-  AnnouncePipe, cleanupAll, cleanupOnInterrupt, COMPILED, distWarning, EmperorProcess, formatSummary, nowMs,
-  onCleanup, readStats, sleep, statusKb, summarize, tempRoot, waitFor,
-} from './support.ts';
+import { AnnouncePipe } from './lib/announce-pipe.ts';
+import { cleanupAll, cleanupOnInterrupt, onCleanup, tempRoot } from './lib/cleanup.ts';
+import { EmperorProcess } from './lib/emperor-process.ts';
+import { COMPILED, distWarning } from './lib/emperor-tree.ts';
+import { statusKb } from './lib/proc-groups.ts';
+import { readStats, waitFor } from './lib/stats-read.ts';
+import { formatSummary, nowMs, summarize } from './lib/summary.ts';
+import { sleep } from './lib/util.ts';
 import { freePortNumber } from './etcd-support.ts';
 
 const ROUNDS = Number(process.argv[2] ?? 20);

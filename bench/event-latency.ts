@@ -6,7 +6,12 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { StreamEvent } from '../src/control/protocol.ts';
-import { cleanupAll, cleanupOnInterrupt, COMPILED, distWarning, EmperorProcess, formatSummary, nowMs, quantile, readStats, sleep, summarize, tempRoot, waitFor } from './support.ts';
+import { cleanupAll, cleanupOnInterrupt, tempRoot } from './lib/cleanup.ts';
+import { EmperorProcess } from './lib/emperor-process.ts';
+import { COMPILED, distWarning } from './lib/emperor-tree.ts';
+import { readStats, waitFor } from './lib/stats-read.ts';
+import { formatSummary, nowMs, quantile, summarize } from './lib/summary.ts';
+import { sleep } from './lib/util.ts';
 
 const USAGE = 'usage: node --import tsx bench/event-latency.ts [KILLS=200] [VASSALS=20]';
 const KILLS = Number(process.argv[2] ?? 200);

@@ -2,20 +2,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  cleanupAll,
-  cleanupOnInterrupt,
-  COMPILED,
-  distWarning,
-  EmperorProcess,
-  formatSummary,
-  nowMs,
-  readStats,
-  ROOT,
-  summarize,
-  tempRoot,
-  waitFor,
-} from './support.ts';
+import { cleanupAll, cleanupOnInterrupt, tempRoot } from './lib/cleanup.ts';
+import { EmperorProcess } from './lib/emperor-process.ts';
+import { COMPILED, distWarning, ROOT } from './lib/emperor-tree.ts';
+import { readStats, waitFor } from './lib/stats-read.ts';
+import { formatSummary, nowMs, summarize } from './lib/summary.ts';
 
 const USAGE = 'usage: node --import tsx bench/ready-latency.ts [ROUNDS=30]';
 const ROUNDS = Number(process.argv[2] ?? 30);

@@ -5,7 +5,11 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { arch, cpus, loadavg, platform } from 'node:os';
 import { join } from 'node:path';
-import { COMPILED, EmperorProcess, ROOT, cleanupAll, cleanupOnInterrupt, distWarning, nowMs, readStats, tempRoot, waitFor } from './support.ts';
+import { cleanupAll, cleanupOnInterrupt, tempRoot } from './lib/cleanup.ts';
+import { EmperorProcess } from './lib/emperor-process.ts';
+import { COMPILED, ROOT, distWarning } from './lib/emperor-tree.ts';
+import { readStats, waitFor } from './lib/stats-read.ts';
+import { nowMs } from './lib/summary.ts';
 import { formatLoad, startLoad, type LoadReport } from '../test/integration/load-client.ts';
 
 const APP = join(ROOT, 'vassals.example/apps/socket-http.mjs');
