@@ -1,6 +1,5 @@
 // Measures stats-socket latency, `emperorctl status` wall time, and how long rendering the stats document blocks the emperor's event loop, with N idle `sleep` vassals.
 import { arch, cpus, loadavg, platform } from 'node:os';
-import type {  } from '../src/control/protocol.ts';
 import { cleanupAll, cleanupOnInterrupt, onCleanup } from './lib/cleanup.ts';
 import { distWarning } from './lib/emperor-tree.ts';
 import { USAGE, SIZES, SEQ_READS, CTL_ROUNDS, BURSTS, BURST_SIZE, RENDER_READS, PINGED_READS, SETTLE_MS, ANCHORS, f2, f1 } from './diag/stats-latency/constants.ts';

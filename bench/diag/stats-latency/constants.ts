@@ -1,5 +1,4 @@
 // bench/stats-latency.ts's sizes (argv), rounds, pacing, the anchors, and small number helpers.
-import type {  } from '../../../src/control/protocol.ts';
 import { quantile, summarize, type Summary } from '../../lib/summary.ts';
 
 /** The command line, for errors. */

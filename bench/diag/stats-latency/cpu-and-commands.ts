@@ -2,7 +2,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readStat, TICKS_PER_SECOND } from '../../lib/proc.ts';
-import type {  } from '../../../src/control/protocol.ts';
 import { ROOT } from '../../lib/emperor-tree.ts';
 import { nowMs } from '../../lib/summary.ts';
 

@@ -1,6 +1,5 @@
 // What one fleet measured (the JSON shape), and the commands timed against each fleet.
 import { join } from 'node:path';
-import type {  } from '../../../src/control/protocol.ts';
 import { ROOT } from '../../lib/emperor-tree.ts';
 import { type Summary } from '../../lib/summary.ts';
 import { type Summary99 } from './constants.ts';

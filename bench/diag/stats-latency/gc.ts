@@ -1,6 +1,5 @@
 // Garbage collections of the emperor (--trace-gc lines) and of the bench (PerformanceObserver), to tell what a stall was.
 import { constants as perfConstants, performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
-import type {  } from '../../../src/control/protocol.ts';
 import { EmperorProcess } from '../../lib/emperor-process.ts';
 import { EMPEROR_BIN, type EmperorFlavour } from '../../lib/emperor-tree.ts';
 import { nowMs } from '../../lib/summary.ts';

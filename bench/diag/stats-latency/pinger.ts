@@ -1,6 +1,5 @@
 // The tiny request: a ping over one kept-open control connection, sent from a worker thread every millisecond.
 import { Worker } from 'node:worker_threads';
-import type {  } from '../../../src/control/protocol.ts';
 import { onCleanup } from '../../lib/cleanup.ts';
 import { nowMs } from '../../lib/summary.ts';
 import { PING_GAP_MS, PING_LINE } from './constants.ts';
