@@ -56,8 +56,9 @@ export function parseArgs(argv: readonly string[]): Options {
     } else if (flag === '--peers') o.peers = value().split(',');
     else if (flag === '--sizes') o.sizes = value().split(',').map(Number);
     else if (flag === '--repeat') {
-      const n = Number(value());
-      if (!Number.isInteger(n) || n < 1) throw new Error(`--repeat: a whole number of fleet runs, 1 or more (got ${argv[i]})`);
+      const v = value();
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`--repeat: a whole number of fleet runs, 1 or more (got ${v})`);
       o.repeat = n;
     } else if (flag === '--no-install') o.install = false;
     else if (flag === '--out') o.out = value();
