@@ -31,11 +31,13 @@ export interface Options {
   writeReadme: boolean;
   sizes: number[] | null;
   repeat: number | null;
+  /** the supervisors whose fleets repeat (null: all) */
+  repeatPeers: string[] | null;
 }
 
-/** Parses `npm run bench -- [--quick] [--only a,b] [--peers a,b] [--sizes 10,500] [--repeat N] [--no-install] [--out FILE] [--write-readme]`. */
+/** Parses `npm run bench -- [--quick] [--only a,b] [--peers a,b] [--sizes 10,500] [--repeat N] [--repeat-peers a,b] [--no-install] [--out FILE] [--write-readme]`. */
 export function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { quick: false, only: [...SCENARIOS], peers: null, install: true, out: null, writeReadme: false, sizes: null, repeat: null };
+  const o: Options = { quick: false, only: [...SCENARIOS], peers: null, install: true, out: null, writeReadme: false, sizes: null, repeat: null, repeatPeers: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -60,10 +62,11 @@ export function parseArgs(argv: readonly string[]): Options {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) throw new Error(`--repeat: a whole number of fleet runs, 1 or more (got ${v})`);
       o.repeat = n;
-    } else if (flag === '--no-install') o.install = false;
+    } else if (flag === '--repeat-peers') o.repeatPeers = value().split(',');
+    else if (flag === '--no-install') o.install = false;
     else if (flag === '--out') o.out = value();
     else if (flag === '--write-readme') o.writeReadme = true;
-    else throw new Error(`unknown option ${a} (--quick, --only, --peers, --sizes, --repeat N, --no-install, --out FILE, --write-readme)`);
+    else throw new Error(`unknown option ${a} (--quick, --only, --peers, --sizes, --repeat N, --repeat-peers a,b, --no-install, --out FILE, --write-readme)`);
   }
   return o;
 }

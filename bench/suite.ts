@@ -26,6 +26,9 @@ if (opts.repeat !== null) params.repeat = opts.repeat;
 const mode = opts.quick ? 'quick' : 'full';
 const say = (line: string): void => console.log(line);
 const selected = PEERS.filter((p) => opts.peers === null || opts.peers.includes(p.name));
+for (const name of opts.repeatPeers ?? []) if (!PEERS.some((p) => p.name === name)) throw new Error(`--repeat-peers: unknown ${name} (${PEERS.map((p) => p.name).join(', ')})`);
+/** How many fleet runs a supervisor gets: params.repeat, or 1 when --repeat-peers leaves it out. */
+const runsFor = (peer: Peer): number => (opts.repeatPeers === null || opts.repeatPeers.includes(peer.name) ? params.repeat : 1);
 for (const name of opts.peers ?? []) if (!PEERS.some((p) => p.name === name)) throw new Error(`--peers: unknown ${name} (${PEERS.map((p) => p.name).join(', ')})`);
 
 const skipped = ensurePeers(selected, opts.install, say);
@@ -57,7 +60,7 @@ async function one(scenario: Scenario, peer: Peer, rep: number): Promise<void> {
   if (scenario === 'fleet') {
     for (const n of params.fleetSizes) {
       const [load, t] = [loadAverage(), performance.now()];
-      record('fleet', peer, load, await fleet(ctx, n, rep), undefined, t);
+      record('fleet', peer, load, await fleet(ctx, n, rep, runsFor(peer)), undefined, t);
     }
     return;
   }
@@ -95,6 +98,7 @@ for (const scenario of opts.only) {
         if (rep === 1) record(scenario, peer, loadAverage(), null, why);
         continue;
       }
+      if (scenario === 'fleet' && rep > runsFor(peer)) continue;
       await one(scenario, peer, rep);
     }
   }

@@ -95,15 +95,20 @@ function rows(rs: ResultLine[]): Row[] {
   const reps = Math.max(1, ...rs.filter((r) => r.scenario === 'fleet').map((r) => num(r.metrics.repeat) ?? 1));
   const worstOf = reps > 1 ? `worst of ${reps} runs` : '1 run';
   const medOf = reps > 1 ? `, median of ${reps} runs` : '';
+  // a supervisor with fewer runs than the others (--repeat-peers) says so beside its figure
+  const fewer = (n: number) => (r: ResultLine[], s: string): string => {
+    const k = runsOf(r, s, n).size;
+    return k > 0 && k < reps ? ` (${k} run${k === 1 ? '' : 's'})` : '';
+  };
   const after = `${Math.round((p?.settleMs ?? 0) / 1000)} s after all ran`;
   const cpuBy = rs.some((r) => r.metrics.idleCpuSchedPct !== undefined) ? 'schedstat, ns' : '10 ms ticks';
   for (const n of sizes.filter((x) => x !== small)) out.push({ label: `start-all of ${n} (all children exist), s${medOf}`, get: (r, s) => sc(medianOf(r, s, n, 'startAllMs'), 1000), digits: 2 });
-  for (const n of sizes.filter((x) => x !== small)) out.push({ label: `idle footprint at ${n}, PSS of its own processes, MB (${worstOf}, each ${after})`, get: (r, s) => sc(worst(r, s, n, 'pssKb'), 1024), digits: 1 });
-  for (const n of sizes.filter((x) => x !== small)) out.push({ label: `idle footprint at ${n}, private memory (Private_Clean + Private_Dirty), MB (${worstOf})`, get: (r, s) => sc(worst(r, s, n, 'privateKb'), 1024), digits: 1 });
+  for (const n of sizes.filter((x) => x !== small)) out.push({ label: `idle footprint at ${n}, PSS of its own processes, MB (${worstOf}, each ${after})`, get: (r, s) => sc(worst(r, s, n, 'pssKb'), 1024), digits: 1, note: fewer(n) });
+  for (const n of sizes.filter((x) => x !== small)) out.push({ label: `idle footprint at ${n}, private memory (Private_Clean + Private_Dirty), MB (${worstOf})`, get: (r, s) => sc(worst(r, s, n, 'privateKb'), 1024), digits: 1, note: fewer(n) });
   if (sizes.includes(b) && b !== small) {
-    out.push({ label: `per-program cost, (PSS at ${b} - PSS at ${small}) / ${b - small}, KB (${reps > 1 ? `worst of ${reps} runs, each size pair from one run` : '1 run'})`, get: (r, s) => perProgram(r, s, small, b, 'pssKb'), digits: 1 });
-    out.push({ label: `per-program cost in private memory, KB (${reps > 1 ? `worst of ${reps} runs` : '1 run'})`, get: (r, s) => perProgram(r, s, small, b, 'privateKb'), digits: 1 });
-    out.push({ label: `idle CPU at ${b}, % of one core over ${Math.round((p?.cpuWindowMs ?? 0) / 1000)} s (${worstOf}; ${cpuBy})`, get: (r, s) => worst(r, s, b, 'idleCpuPct'), digits: 3 });
+    out.push({ label: `per-program cost, (PSS at ${b} - PSS at ${small}) / ${b - small}, KB (${reps > 1 ? `worst of ${reps} runs, each size pair from one run` : '1 run'})`, get: (r, s) => perProgram(r, s, small, b, 'pssKb'), digits: 1, note: fewer(b) });
+    out.push({ label: `per-program cost in private memory, KB (${reps > 1 ? `worst of ${reps} runs` : '1 run'})`, get: (r, s) => perProgram(r, s, small, b, 'privateKb'), digits: 1, note: fewer(b) });
+    out.push({ label: `idle CPU at ${b}, % of one core over ${Math.round((p?.cpuWindowMs ?? 0) / 1000)} s (${worstOf}; ${cpuBy})`, get: (r, s) => worst(r, s, b, 'idleCpuPct'), digits: 3, note: fewer(b) });
     const node = rs.find((r) => r.scenario === 'baseline')?.metrics.nodeE0Ms;
     for (const n of sizes.filter((x) => x >= b)) {
       out.push({ label: `status of ${n}, socket, median ms`, get: (r, s) => firstWith(r, s, n, 'statusSocketMs', 'median'), digits: 1 });

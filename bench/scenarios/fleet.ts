@@ -16,16 +16,16 @@ async function timeEach(rounds: number, fn: () => Promise<void>): Promise<number
 }
 
 /**
- * One fleet of n programs (run `rep` of params.repeat): footprint 30 s after all ran, idle CPU at the busy size,
+ * One fleet of n programs (run `rep` of `of`): footprint 30 s after all ran, idle CPU at the busy size,
  * status at it and above (in the first run only: status is a latency, already a median of several reads).
  */
-export function fleet(ctx: Ctx, n: number, rep = 1): Promise<Outcome> {
+export function fleet(ctx: Ctx, n: number, rep = 1, of = ctx.params.repeat): Promise<Outcome> {
   return withSupervisor(ctx, `fleet${n}`, async (sup, scanner, tag) => {
     const problems: string[] = [];
-    const metrics: Record<string, unknown> = { n, repeat: rep, of: ctx.params.repeat };
+    const metrics: Record<string, unknown> = { n, repeat: rep, of };
     const programs = Array.from({ length: n }, (_, i) => program(tag, i));
     const every = n > 100 ? 10 : 2;
-    const run = ctx.params.repeat > 1 ? ` (run ${rep} of ${ctx.params.repeat})` : '';
+    const run = of > 1 ? ` (run ${rep} of ${of})` : '';
     const t0 = performance.now();
     await sup.start(programs);
     const tAll = await scanner.until(() => scanner.children.size >= n, 600_000, every);

@@ -100,3 +100,10 @@ test('--repeat takes a whole number of runs, 1 or more', () => {
   assert.throws(() => parseArgs(['--repeat', '0']), /--repeat: a whole number of fleet runs, 1 or more \(got 0\)/);
   assert.throws(() => parseArgs(['--repeat=x']), /\(got x\)/);
 });
+
+test('a supervisor with fewer runs than the others (--repeat-peers) says how many beside its figure', () => {
+  const t = renderTable(lines.filter((l) => l.supervisor === 'emperor' || l.metrics.repeat === 1));
+  assert.equal(row(t, 'idle footprint at 50, PSS')[2], 'supervisord 21.0 (1 run)');
+  assert.equal(row(t, 'idle footprint at 50, PSS')[1], '30.0');
+  assert.deepEqual(parseArgs(['--repeat-peers', 'emperor,supervisord']).repeatPeers, ['emperor', 'supervisord']);
+});
