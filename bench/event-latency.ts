@@ -12,6 +12,7 @@ import { COMPILED, distWarning } from './lib/emperor-tree.ts';
 import { readStats, waitFor } from './lib/stats-read.ts';
 import { formatSummary, nowMs, quantile, summarize } from './lib/summary.ts';
 import { sleep } from './lib/util.ts';
+import { diagHeader } from './lib/header.ts';
 
 const USAGE = 'usage: node --import tsx bench/event-latency.ts [KILLS=200] [VASSALS=20]';
 const KILLS = Number(process.argv[2] ?? 200);
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
   cleanupOnInterrupt();
   const warn = distWarning();
   if (warn !== null) console.log(`warning: ${warn}`);
-  console.log(`load average at start: ${loadavg()[0]?.toFixed(2)}`);
+  console.log(diagHeader('event-latency'));
   const root = tempRoot('emperor-bench-events');
   const vassals = join(root, 'vassals');
   const state = join(root, 'state');

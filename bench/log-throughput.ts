@@ -3,7 +3,7 @@
 // CPU seconds, whether every line arrived whole; then the stats socket's latency while a vassal floods.
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { arch, cpus, loadavg, platform } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { cleanupAll, cleanupOnInterrupt, tempRoot } from './lib/cleanup.ts';
 import { distWarning } from './lib/emperor-tree.ts';
@@ -16,6 +16,7 @@ import { type PlainRun, PLAIN_VARIANTS, plainRun } from './diag/log-throughput/p
 import { type SupervisedRun, emperorRun, emperorFixedCost } from './diag/log-throughput/emperor-runs.ts';
 import { ensureSupervisord, supervisordRun } from './diag/log-throughput/supervisord-runs.ts';
 import { floodCheck } from './diag/log-throughput/flood.ts';
+import { diagHeader } from './lib/header.ts';
 
 // --- main --------------------------------------------------------------------------------------------------
 
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
   const loadBefore = loadavg()[0] ?? NaN;
   const stale = distWarning();
   if (stale !== null) console.log(`warning: ${stale}`);
-  console.log(`log-throughput: node ${process.version}, ${platform()} ${arch()}, ${cpus().length} CPUs, ${REPS} repetitions, 1-min load ${fmt(loadBefore)}`);
+  console.log(`${diagHeader('log-throughput')}; ${REPS} repetitions`);
   const sup = ensureSupervisord();
   if (sup.note !== null) console.log(sup.note);
   const supVersion = sup.ok ? spawnSync('supervisord', ['--version'], { encoding: 'utf8' }).stdout.trim() : null;

@@ -1,5 +1,5 @@
 // Measures stats-socket latency, `emperorctl status` wall time, and how long rendering the stats document blocks the emperor's event loop, with N idle `sleep` vassals.
-import { arch, cpus, loadavg, platform } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { cleanupAll, cleanupOnInterrupt, onCleanup } from './lib/cleanup.ts';
 import { distWarning } from './lib/emperor-tree.ts';
 import { USAGE, SIZES, SEQ_READS, CTL_ROUNDS, BURSTS, BURST_SIZE, RENDER_READS, PINGED_READS, SETTLE_MS, ANCHORS, f2, f1 } from './diag/stats-latency/constants.ts';
@@ -7,6 +7,7 @@ import { TRACED, gcObserver } from './diag/stats-latency/gc.ts';
 import { CLK_TCK } from './diag/stats-latency/cpu-and-commands.ts';
 import { type FleetResult, CMDS } from './diag/stats-latency/fleet-result.ts';
 import { fleet } from './diag/stats-latency/fleet.ts';
+import { diagHeader } from './lib/header.ts';
 
 function printFleet(r: FleetResult, floor: FleetResult | null): void {
   const s = r.stats_read_ms;
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
   const loadBefore = loadavg()[0] ?? NaN;
   const stale = distWarning();
   if (stale !== null) console.log(`warning: ${stale}`);
-  console.log(`stats-latency: node ${process.version}, ${platform()} ${arch()}, ${cpus().length} CPUs; fleets of ${[1, ...SIZES.filter((n) => n !== 1)].join(', ')} \`sleep 100000\` vassals, emperor ${TRACED.label}`);
+  console.log(`${diagHeader('stats-latency')}; fleets of ${[1, ...SIZES.filter((n) => n !== 1)].join(', ')} \`sleep 100000\` vassals, emperor ${TRACED.label}`);
   console.log(
     `issue's anchors (its machine, not measured here): answer within ${ANCHORS.target_ms_at_500} ms at 500 vassals; uWSGI Emperor stats socket ${ANCHORS.uwsgi_emperor_stats_ms} ms; supervisorctl status ${ANCHORS.supervisorctl_status_ms} ms; pm2 jlist ${ANCHORS.pm2_jlist_ms} ms`,
   );

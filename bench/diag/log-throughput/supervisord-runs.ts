@@ -8,7 +8,7 @@ import { waitFor } from '../../lib/stats-read.ts';
 import { nowMs } from '../../lib/summary.ts';
 import { sleep } from '../../lib/util.ts';
 import { TOTAL_MB, SETTLE_MS } from './constants.ts';
-import { cpuOf, cpuSince, countersOf, countersSince, processesMatching } from '../../lib/proc-counters.ts';
+import { cpuOf, cpuSince, countersOf, countersSince } from '../../lib/proc-counters.ts';
 import { checkLog } from './log-files.ts';
 import { type SupervisedRun, logComplete } from './emperor-runs.ts';
 
@@ -30,11 +30,6 @@ function run(argv: readonly string[], timeoutMs = 20000): Promise<{ code: number
       resolveRun({ code, out });
     });
   });
-}
-
-/** Pids of running supervisord processes. */
-function supervisordPids(): number[] {
-  return processesMatching('supervisord').filter((p) => /(^|\/|\s)supervisord(\s|$)/.test(cmdline(p)));
 }
 
 /** Whether `supervisord` is on PATH; no install here (the suite's driver installs peers: `npm run bench -- --only logs`). */
