@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { machine, headerLines } from './lib/header.ts';
 import { benchLeftovers } from './lib/leftovers.ts';
 import { loadAverage } from './lib/proc.ts';
-import { tempDir } from './lib/util.ts';
+import { tempDir, tempDirsMade } from './lib/util.ts';
 import { FULL, QUICK, parseArgs } from './params.ts';
 import { ensurePeers, PEERS } from './peers/index.ts';
 import { fleet } from './scenarios/fleet.ts';
@@ -105,7 +105,7 @@ for (const scenario of opts.only) {
 }
 const { rmSync } = await import('node:fs');
 rmSync(shared, { recursive: true, force: true });
-const left = benchLeftovers();
+const left = benchLeftovers(tempDirsMade());
 if (left.length > 0) {
   say(`LEFT BEHIND (killing): ${left.map((l) => `${l.pid} ${l.what}`).join('; ')}`);
   for (const l of left) {

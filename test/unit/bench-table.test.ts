@@ -107,3 +107,29 @@ test('a supervisor with fewer runs than the others (--repeat-peers) says how man
   assert.equal(row(t, 'idle footprint at 50, PSS')[1], '30.0');
   assert.deepEqual(parseArgs(['--repeat-peers', 'emperor,supervisord']).repeatPeers, ['emperor', 'supervisord']);
 });
+
+test("the end-of-run check finds this run's processes only, never another run's with the same prefix", async () => {
+  const { spawn } = await import('node:child_process');
+  const { benchLeftovers } = await import('../../bench/lib/leftovers.ts');
+  const { tempDir, tempDirsMade } = await import('../../bench/lib/util.ts');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const mine = tempDir('unit');
+  const other = mkdtempSync(join(tmpdir(), 'emperor-bench-unit-'));
+  const a = spawn('sleep', ['30', `${mine}/x`], { stdio: 'ignore' });
+  const b = spawn('sleep', ['30', `${other}/x`], { stdio: 'ignore' });
+  try {
+    const { readArgv } = await import('../../bench/lib/proc.ts');
+    const deadline = Date.now() + 10_000;
+    while ([a.pid, b.pid].some((p) => readArgv(p ?? -1)?.[0] !== 'sleep') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const pids = benchLeftovers(tempDirsMade()).map((l) => l.pid);
+    assert.ok(pids.includes(a.pid ?? -1));
+    assert.ok(!pids.includes(b.pid ?? -1));
+  } finally {
+    a.kill('SIGKILL');
+    b.kill('SIGKILL');
+    rmSync(mine, { recursive: true, force: true });
+    rmSync(other, { recursive: true, force: true });
+  }
+});
