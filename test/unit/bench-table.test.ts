@@ -112,23 +112,25 @@ test("the end-of-run check finds this run's processes only, never another run's 
   const { spawn } = await import('node:child_process');
   const { benchLeftovers } = await import('../../bench/lib/leftovers.ts');
   const { tempDir, tempDirsMade } = await import('../../bench/lib/util.ts');
+  const { readArgv } = await import('../../bench/lib/proc.ts');
   const { mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const mine = tempDir('unit');
   const other = mkdtempSync(join(tmpdir(), 'emperor-bench-unit-'));
-  const a = spawn('sleep', ['30', `${mine}/x`], { stdio: 'ignore' });
-  const b = spawn('sleep', ['30', `${other}/x`], { stdio: 'ignore' });
+  // by command line (a node process naming the dir) and by working directory (a sleep started in it)
+  const byArgv = (dir: string) => spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)', join(dir, 'x')], { stdio: 'ignore' });
+  const byCwd = (dir: string) => spawn('sleep', ['30'], { cwd: dir, stdio: 'ignore' });
+  const kids = [byArgv(mine), byCwd(mine), byArgv(other), byCwd(other)];
   try {
-    const { readArgv } = await import('../../bench/lib/proc.ts');
     const deadline = Date.now() + 10_000;
-    while ([a.pid, b.pid].some((p) => readArgv(p ?? -1)?.[0] !== 'sleep') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const execd = (i: number, argv: string[] | null): boolean => (i % 2 === 0 ? (argv?.at(-1) ?? '').endsWith('/x') : argv?.[0] === 'sleep');
+    const started = (): boolean => kids.every((k, i) => execd(i, readArgv(k.pid ?? -1)));
+    while (!started() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     const pids = benchLeftovers(tempDirsMade()).map((l) => l.pid);
-    assert.ok(pids.includes(a.pid ?? -1));
-    assert.ok(!pids.includes(b.pid ?? -1));
+    assert.deepEqual(kids.map((k) => pids.includes(k.pid ?? -1)), [true, true, false, false]);
   } finally {
-    a.kill('SIGKILL');
-    b.kill('SIGKILL');
+    for (const k of kids) k.kill('SIGKILL');
     rmSync(mine, { recursive: true, force: true });
     rmSync(other, { recursive: true, force: true });
   }
