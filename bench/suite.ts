@@ -107,7 +107,7 @@ const { rmSync } = await import('node:fs');
 rmSync(shared, { recursive: true, force: true });
 const left = benchLeftovers(tempDirsMade());
 if (left.length > 0) {
-  say(`LEFT BEHIND (killing): ${left.map((l) => `${l.pid} ${l.what}`).join('; ')}`);
+  say(`LEFT BEHIND (killing ${left.length}): ${left.slice(0, 20).map((l) => `${l.pid} ${l.what}`).join('; ')}${left.length > 20 ? `; and ${left.length - 20} more` : ''}`);
   for (const l of left) {
     try {
       process.kill(l.pid, 'SIGKILL');
