@@ -2,14 +2,18 @@
 // etcd sends to a fleet: a put under hosts/h0/ reaches one watcher; an idle fleet sends only keep-alives.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
-import {
-  AnnouncePipe, cleanupAll, cleanupOnInterrupt, COMPILED, distWarning, EmperorProcess, formatSummary, nowMs,
-  onCleanup, readStats, sleep, statusKb, summarize, tempRoot, waitFor,
-} from './support.ts';
+import { AnnouncePipe } from './lib/announce-pipe.ts';
+import { cleanupAll, cleanupOnInterrupt, onCleanup, tempRoot } from './lib/cleanup.ts';
+import { EmperorProcess } from './lib/emperor-process.ts';
+import { COMPILED, distWarning } from './lib/emperor-tree.ts';
+import { statusKb } from './lib/proc-groups.ts';
+import { readStats, waitFor } from './lib/stats-read.ts';
+import { formatSummary, nowMs, summarize } from './lib/summary.ts';
+import { sleep } from './lib/util.ts';
 import { freePortNumber } from './etcd-support.ts';
+import { diagHeader } from './lib/header.ts';
 
 const ROUNDS = Number(process.argv[2] ?? 20);
 /** Emperors of the fleet count (argv[3]) and keys under all/ of other prefixes... kept small: the machine is shared. */
@@ -40,7 +44,7 @@ async function main(): Promise<void> {
   cleanupOnInterrupt();
   const warn = distWarning();
   if (warn !== null) console.log(warn);
-  console.log(`load ${loadavg()[0]?.toFixed(2)}; rounds ${ROUNDS}, fleet ${FLEET} emperors, ${KEYS} idle keys`);
+  console.log(`${diagHeader('etcd-pickup')}; rounds ${ROUNDS}, fleet ${FLEET} emperors, ${KEYS} idle keys`);
   const root = tempRoot('emperor-bench-etcd-');
   const client = await freePortNumber();
   const peer = await freePortNumber();

@@ -6,7 +6,13 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { StreamEvent } from '../src/control/protocol.ts';
-import { cleanupAll, cleanupOnInterrupt, COMPILED, distWarning, EmperorProcess, formatSummary, nowMs, quantile, readStats, sleep, summarize, tempRoot, waitFor } from './support.ts';
+import { cleanupAll, cleanupOnInterrupt, tempRoot } from './lib/cleanup.ts';
+import { EmperorProcess } from './lib/emperor-process.ts';
+import { COMPILED, distWarning } from './lib/emperor-tree.ts';
+import { readStats, waitFor } from './lib/stats-read.ts';
+import { formatSummary, nowMs, quantile, summarize } from './lib/summary.ts';
+import { sleep } from './lib/util.ts';
+import { diagHeader } from './lib/header.ts';
 
 const USAGE = 'usage: node --import tsx bench/event-latency.ts [KILLS=200] [VASSALS=20]';
 const KILLS = Number(process.argv[2] ?? 200);
@@ -67,7 +73,7 @@ async function main(): Promise<void> {
   cleanupOnInterrupt();
   const warn = distWarning();
   if (warn !== null) console.log(`warning: ${warn}`);
-  console.log(`load average at start: ${loadavg()[0]?.toFixed(2)}`);
+  console.log(diagHeader('event-latency'));
   const root = tempRoot('emperor-bench-events');
   const vassals = join(root, 'vassals');
   const state = join(root, 'state');

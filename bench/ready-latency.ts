@@ -2,20 +2,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  cleanupAll,
-  cleanupOnInterrupt,
-  COMPILED,
-  distWarning,
-  EmperorProcess,
-  formatSummary,
-  nowMs,
-  readStats,
-  ROOT,
-  summarize,
-  tempRoot,
-  waitFor,
-} from './support.ts';
+import { cleanupAll, cleanupOnInterrupt, tempRoot } from './lib/cleanup.ts';
+import { EmperorProcess } from './lib/emperor-process.ts';
+import { COMPILED, distWarning, ROOT } from './lib/emperor-tree.ts';
+import { readStats, waitFor } from './lib/stats-read.ts';
+import { formatSummary, nowMs, summarize } from './lib/summary.ts';
+import { diagHeader } from './lib/header.ts';
 
 const USAGE = 'usage: node --import tsx bench/ready-latency.ts [ROUNDS=30]';
 const ROUNDS = Number(process.argv[2] ?? 30);
@@ -58,6 +50,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error(USAGE);
   cleanupOnInterrupt();
   const warn = distWarning();
+  console.log(diagHeader('ready-latency'));
   if (warn !== null) console.log(`warning: ${warn}`);
   const root = tempRoot('emperor-bench-ready');
   const vassals = join(root, 'vassals');

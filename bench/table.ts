@@ -12,7 +12,7 @@ export interface ResultLine {
   versions: Record<string, string>;
   machine: { cpu: string; cores: number; kernel: string };
   load: { start: number; end: number };
-  params: { busySize: number; cpuWindowMs: number; settleMs: number; logBytes: number };
+  params: { busySize: number; cpuWindowMs: number; settleMs: number; logBytes: number; repeat?: number };
   metrics: Record<string, unknown>;
   problems: string[];
   skipped?: string;
@@ -27,6 +27,31 @@ type Get = (r: ResultLine[], sup: string) => number | null;
 
 function pick(rs: ResultLine[], sup: string, scenario: string, n?: number): ResultLine | undefined {
   return rs.filter((r) => r.supervisor === sup && r.scenario === scenario && r.skipped === undefined && (n === undefined || r.metrics.n === n)).at(-1);
+}
+
+/** Every run of one fleet size, by run number (a file from before --repeat has one, run 1). */
+function runsOf(rs: ResultLine[], sup: string, n: number): Map<number, ResultLine> {
+  const out = new Map<number, ResultLine>();
+  for (const r of rs) if (r.supervisor === sup && r.scenario === 'fleet' && r.skipped === undefined && r.metrics.n === n) out.set(num(r.metrics.repeat) ?? 1, r);
+  return out;
+}
+
+/** The worst (largest) of a figure over the runs of a fleet size. */
+function worst(rs: ResultLine[], sup: string, n: number, key: string): number | null {
+  const xs = [...runsOf(rs, sup, n).values()].map((r) => sub(r, key)).filter((x): x is number => x !== null);
+  return xs.length === 0 ? null : Math.max(...xs);
+}
+
+/** The median of a figure over the runs of a fleet size (start-all, shutdown: times, not the footprint targets). */
+function medianOf(rs: ResultLine[], sup: string, n: number, key: string): number | null {
+  const xs = [...runsOf(rs, sup, n).values()].map((r) => sub(r, key)).filter((x): x is number => x !== null).sort((a, b) => a - b);
+  return xs.length === 0 ? null : ((xs[(xs.length - 1) >> 1] ?? 0) + (xs[xs.length >> 1] ?? 0)) / 2;
+}
+
+/** A figure of the fleet run that measured it (status: the first run only). */
+function firstWith(rs: ResultLine[], sup: string, n: number, key: string, field: string): number | null {
+  for (const r of [...runsOf(rs, sup, n)].sort(([a], [b]) => a - b).map(([, l]) => l)) if (r.metrics[key] !== undefined) return sub(r, key, field);
+  return null;
 }
 
 function num(x: unknown): number | null {
@@ -67,17 +92,29 @@ function rows(rs: ResultLine[]): Row[] {
     { label: 'respawn after SIGKILL, median ms', get: (r, s) => sub(pick(r, s, 'respawn'), 'respawnMs', 'median'), digits: 1 },
     { label: 'respawn after SIGKILL, p90 ms', get: (r, s) => sub(pick(r, s, 'respawn'), 'respawnMs', 'p90'), digits: 1 },
   ];
-  for (const n of sizes.filter((x) => x !== small)) out.push({ label: `start-all of ${n} (all children exist), s`, get: (r, s) => sc(sub(pick(r, s, 'fleet', n), 'startAllMs'), 1000), digits: 2 });
-  for (const n of sizes.filter((x) => x !== small)) out.push({ label: `idle footprint at ${n}, PSS of its own processes, MB`, get: (r, s) => sc(sub(pick(r, s, 'fleet', n), 'pssKb'), 1024), digits: 1 });
+  const reps = Math.max(1, ...rs.filter((r) => r.scenario === 'fleet').map((r) => num(r.metrics.repeat) ?? 1));
+  const worstOf = reps > 1 ? `worst of ${reps} runs` : '1 run';
+  const medOf = reps > 1 ? `, median of ${reps} runs` : '';
+  // a supervisor with fewer runs than the others (--repeat-peers) says so beside its figure
+  const fewer = (n: number) => (r: ResultLine[], s: string): string => {
+    const k = runsOf(r, s, n).size;
+    return k > 0 && k < reps ? ` (${k} run${k === 1 ? '' : 's'})` : '';
+  };
+  const after = `${Math.round((p?.settleMs ?? 0) / 1000)} s after all ran`;
+  const cpuBy = rs.some((r) => r.metrics.idleCpuSchedPct !== undefined) ? 'schedstat, ns' : '10 ms ticks';
+  for (const n of sizes.filter((x) => x !== small)) out.push({ label: `start-all of ${n} (all children exist), s${medOf}`, get: (r, s) => sc(medianOf(r, s, n, 'startAllMs'), 1000), digits: 2 });
+  for (const n of sizes.filter((x) => x !== small)) out.push({ label: `idle footprint at ${n}, PSS of its own processes, MB (${worstOf}, each ${after})`, get: (r, s) => sc(worst(r, s, n, 'pssKb'), 1024), digits: 1, note: fewer(n) });
+  for (const n of sizes.filter((x) => x !== small)) out.push({ label: `idle footprint at ${n}, private memory (Private_Clean + Private_Dirty), MB (${worstOf})`, get: (r, s) => sc(worst(r, s, n, 'privateKb'), 1024), digits: 1, note: fewer(n) });
   if (sizes.includes(b) && b !== small) {
-    out.push({ label: `per-program cost, (PSS at ${b} - PSS at ${small}) / ${b - small}, KB`, get: (r, s) => perProgram(r, s, small, b), digits: 1 });
-    out.push({ label: `idle CPU at ${b}, % of one core over ${Math.round((p?.cpuWindowMs ?? 0) / 1000)} s`, get: (r, s) => sub(pick(r, s, 'fleet', b), 'idleCpuPct'), digits: 3 });
+    out.push({ label: `per-program cost, (PSS at ${b} - PSS at ${small}) / ${b - small}, KB (${reps > 1 ? `worst of ${reps} runs, each size pair from one run` : '1 run'})`, get: (r, s) => perProgram(r, s, small, b, 'pssKb'), digits: 1, note: fewer(b) });
+    out.push({ label: `per-program cost in private memory, KB (${reps > 1 ? `worst of ${reps} runs` : '1 run'})`, get: (r, s) => perProgram(r, s, small, b, 'privateKb'), digits: 1, note: fewer(b) });
+    out.push({ label: `idle CPU at ${b}, % of one core over ${Math.round((p?.cpuWindowMs ?? 0) / 1000)} s (${worstOf}; ${cpuBy})`, get: (r, s) => worst(r, s, b, 'idleCpuPct'), digits: 3, note: fewer(b) });
     const node = rs.find((r) => r.scenario === 'baseline')?.metrics.nodeE0Ms;
     for (const n of sizes.filter((x) => x >= b)) {
-      out.push({ label: `status of ${n}, socket, median ms`, get: (r, s) => sub(pick(r, s, 'fleet', n), 'statusSocketMs', 'median'), digits: 1 });
-      out.push({ label: `status of ${n}, CLI, median ms${typeof node === 'number' ? ` (node -e 0: ${fmt(node, 0)} ms)` : ''}`, get: (r, s) => sub(pick(r, s, 'fleet', n), 'statusCliMs', 'median'), digits: 1 });
+      out.push({ label: `status of ${n}, socket, median ms`, get: (r, s) => firstWith(r, s, n, 'statusSocketMs', 'median'), digits: 1 });
+      out.push({ label: `status of ${n}, CLI, median ms${typeof node === 'number' ? ` (node -e 0: ${fmt(node, 0)} ms)` : ''}`, get: (r, s) => firstWith(r, s, n, 'statusCliMs', 'median'), digits: 1 });
     }
-    out.push({ label: `shutdown of ${b} (all gone), s`, get: (r, s) => sc(sub(pick(r, s, 'fleet', b), 'shutdownMs'), 1000), digits: 2 });
+    out.push({ label: `shutdown of ${b} (all gone), s${medOf}`, get: (r, s) => sc(medianOf(r, s, b, 'shutdownMs'), 1000), digits: 2 });
   }
   for (const [w, what] of [['8k', `${mb} MB of 100-byte lines in 8 KiB writes (yes, head -c)`], ['128k', `the same in 128 KiB writes (cat)`]] as const) {
     out.push({ label: `${what} into a rotating log, MB/s`, get: (r, s) => sub(pick(r, s, `logs-${w}`), 'mbPerS'), higherBetter: true, digits: 0, note: logNote(w) });
@@ -90,10 +127,20 @@ function sc(x: number | null, by: number): number | null {
   return x === null ? null : x / by;
 }
 
-function perProgram(rs: ResultLine[], sup: string, small: number, big: number): number | null {
-  const a = sub(pick(rs, sup, 'fleet', small), 'pssKb');
-  const z = sub(pick(rs, sup, 'fleet', big), 'pssKb');
-  return a === null || z === null ? null : (z - a) / (big - small);
+/**
+ * The per-program cost of the worst run: run r's (figure at big - figure at small) / (big - small), the largest r.
+ * The two sizes of one run are measured a minute apart, so what else shares the machine (and its pages) moved
+ * little between them; pairing the largest big with the smallest small of different runs would add that drift.
+ */
+function perProgram(rs: ResultLine[], sup: string, small: number, big: number, key: string): number | null {
+  const smalls = runsOf(rs, sup, small);
+  let out: number | null = null;
+  for (const [rep, line] of runsOf(rs, sup, big)) {
+    const a = sub(smalls.get(rep), key);
+    const z = sub(line, key);
+    if (a !== null && z !== null) out = Math.max(out ?? -Infinity, (z - a) / (big - small));
+  }
+  return out;
 }
 
 function fmt(x: number, digits: number): string {

@@ -3,10 +3,15 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { arch, cpus, loadavg, platform } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { COMPILED, EmperorProcess, ROOT, cleanupAll, cleanupOnInterrupt, distWarning, nowMs, readStats, tempRoot, waitFor } from './support.ts';
+import { cleanupAll, cleanupOnInterrupt, tempRoot } from './lib/cleanup.ts';
+import { EmperorProcess } from './lib/emperor-process.ts';
+import { COMPILED, ROOT, distWarning } from './lib/emperor-tree.ts';
+import { readStats, waitFor } from './lib/stats-read.ts';
+import { nowMs } from './lib/summary.ts';
 import { formatLoad, startLoad, type LoadReport } from '../test/integration/load-client.ts';
+import { diagHeader } from './lib/header.ts';
 
 const APP = join(ROOT, 'vassals.example/apps/socket-http.mjs');
 const WSGI_DIR = join(ROOT, 'vassals.example/gunicorn');
@@ -95,7 +100,7 @@ async function main(): Promise<void> {
   if (!(seconds > 0) || !Number.isInteger(edits) || edits < 1) throw new Error('usage: node --import tsx bench/zero-downtime.ts [SECONDS=20] [EDITS=5] [ONLY: part of a scenario label]');
   const warning = distWarning();
   if (warning !== null) console.log(`warning: ${warning}`);
-  console.log(`${platform()} ${arch()}, ${cpus().length} CPUs, node ${process.version}, load ${loadavg()[0]?.toFixed(2)}`);
+  console.log(diagHeader('zero-downtime'));
   console.log(`${seconds} s of GET / over loopback (4 in flight, a fresh connection per request unless keep-alive) while the file is edited ${edits} times`);
   const scenarios: Scenario[] = [
     { label: 'node: socket, 3 instances (rolling replacement)', instances: 3, socket: true, keepAlive: false, app: 'node' },

@@ -30,3 +30,9 @@ export function headerLines(m: Machine, versions: Record<string, string>, mode: 
     `versions: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
   ];
 }
+
+/** The first line of a diagnostic (bench/NAME.ts): the same machine header as the suite's. */
+export function diagHeader(name: string): string {
+  const m = machine();
+  return `${name} (emperor bench diagnostic) on ${m.cpu}, ${m.cores} cores, ${m.memMb} MB, Linux ${m.kernel}, Node ${m.node}; load ${loadAverage()}`;
+}

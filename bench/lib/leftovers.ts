@@ -1,10 +1,12 @@
-// The end-of-run check: any process whose command line or working directory is in a bench temp dir.
+// The end-of-run check: any process whose command line or working directory is in one of THIS run's temp dirs
+// (other bench runs on the same machine use the same prefix: their processes are theirs, never touched here).
 import { readlinkSync } from 'node:fs';
 import { listPids, readArgv } from './proc.ts';
 
-/** Live processes started by the bench (by their temp dir), as "pid cmdline". */
-export function benchLeftovers(marker = 'emperor-bench-'): { pid: number; what: string }[] {
+/** Live processes started by this run (by its temp dirs), as "pid cmdline". */
+export function benchLeftovers(dirs: readonly string[]): { pid: number; what: string }[] {
   const out: { pid: number; what: string }[] = [];
+  if (dirs.length === 0) return out;
   for (const pid of listPids()) {
     if (pid === process.pid) continue;
     const argv = readArgv(pid);
@@ -16,7 +18,8 @@ export function benchLeftovers(marker = 'emperor-bench-'): { pid: number; what: 
       // gone or not ours to read
     }
     const line = argv.join(' ');
-    if (line.includes(marker) || cwd.includes(marker)) out.push({ pid, what: line.slice(0, 100) });
+    // a dir is matched with its separator, so /tmp/emperor-bench-x-AbC does not match /tmp/emperor-bench-x-AbCd
+    if (dirs.some((d) => line.includes(`${d}/`) || line.endsWith(d) || line.includes(`${d} `) || cwd === d || cwd.startsWith(`${d}/`))) out.push({ pid, what: line.slice(0, 100) });
   }
   return out;
 }

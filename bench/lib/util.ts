@@ -51,9 +51,18 @@ export function round(x: number, digits = 2): number {
   return Math.round(x * f) / f;
 }
 
-/** A fresh temp directory for one run. */
+const made: string[] = [];
+
+/** A fresh temp directory for one run (remembered: the end-of-run check looks for this run's dirs only). */
 export function tempDir(label: string): string {
-  return mkdtempSync(join(tmpdir(), `emperor-bench-${label}-`));
+  const dir = mkdtempSync(join(tmpdir(), `emperor-bench-${label}-`));
+  made.push(dir);
+  return dir;
+}
+
+/** Every temp dir this process made, removed or not. */
+export function tempDirsMade(): readonly string[] {
+  return made;
 }
 
 /** Polls check() every everyMs until it is true; false on timeout. */

@@ -9,7 +9,7 @@ import { s6Peer } from './s6.ts';
 import { supervisordPeer } from './supervisord.ts';
 import { uwsgiPeer } from './uwsgi.ts';
 import { onPath } from './which.ts';
-import { distWarning, ROOT } from '../support.ts';
+import { distWarning, ROOT } from '../lib/emperor-tree.ts';
 import type { Peer } from './types.ts';
 
 /** All peers, in the order they run. */

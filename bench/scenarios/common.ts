@@ -9,6 +9,8 @@ import type { Peer, Program, Supervisor } from '../peers/types.ts';
 
 /** Sizes and rounds of one run (quick or full). */
 export interface Params {
+  /** how many times every fleet runs (footprint and idle CPU: the worst of them counts) */
+  repeat: number;
   rounds: number;
   fleetSizes: number[];
   /** the size at which idle CPU and status are measured */

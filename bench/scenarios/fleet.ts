@@ -1,5 +1,6 @@
-// A fleet of N programs: start-all, idle footprint (PSS), idle CPU, status latency (socket and CLI), shutdown.
-import { TICKS_PER_SECOND, treeOf } from '../lib/proc.ts';
+// A fleet of N programs: start-all, idle footprint (PSS, private), idle CPU, status latency (socket and CLI), shutdown.
+import { treeOf } from '../lib/proc.ts';
+import { cpuBetween, privateKb, readCpu } from '../lib/usage.ts';
 import { quantile, round, sleep } from '../lib/util.ts';
 import { ownProcesses, program, pssOf, withSupervisor } from './common.ts';
 import type { Ctx, Outcome } from './common.ts';
@@ -14,39 +15,45 @@ async function timeEach(rounds: number, fn: () => Promise<void>): Promise<number
   return out;
 }
 
-/** One fleet of n programs; idle CPU at the params' busy size, status at it and above. */
-export function fleet(ctx: Ctx, n: number): Promise<Outcome> {
+/**
+ * One fleet of n programs (run `rep` of `of`): footprint 30 s after all ran, idle CPU at the busy size,
+ * status at it and above (in the first run only: status is a latency, already a median of several reads).
+ */
+export function fleet(ctx: Ctx, n: number, rep = 1, of = ctx.params.repeat): Promise<Outcome> {
   return withSupervisor(ctx, `fleet${n}`, async (sup, scanner, tag) => {
     const problems: string[] = [];
-    const metrics: Record<string, unknown> = { n };
+    const metrics: Record<string, unknown> = { n, repeat: rep, of };
     const programs = Array.from({ length: n }, (_, i) => program(tag, i));
     const every = n > 100 ? 10 : 2;
+    const run = of > 1 ? ` (run ${rep} of ${of})` : '';
     const t0 = performance.now();
     await sup.start(programs);
     const tAll = await scanner.until(() => scanner.children.size >= n, 600_000, every);
     if (tAll === null) throw new Error(`only ${scanner.children.size} of ${n} children after 600 s`);
     metrics.startAllMs = round(tAll - t0);
-    ctx.say(`start-all ${n}: ${round((tAll - t0) / 1000, 3)} s`);
+    ctx.say(`start-all ${n}${run}: ${round((tAll - t0) / 1000, 3)} s`);
     await sleep(Math.max(0, tAll + ctx.params.settleMs - performance.now()));
     const own = ownProcesses(sup, tag);
     const pss = pssOf(own);
+    const priv = own.reduce((s, p) => s + privateKb(p.pid), 0);
     metrics.pssKb = pss;
+    metrics.privateKb = priv;
     metrics.ownProcesses = own.length;
-    ctx.say(`footprint at ${n}: ${round(pss / 1024, 1)} MB PSS in ${own.length} processes, ${round(ctx.params.settleMs / 1000)} s after all ran`);
+    ctx.say(`footprint at ${n}: ${round(pss / 1024, 1)} MB PSS, ${round(priv / 1024, 1)} MB private, in ${own.length} processes, ${round(ctx.params.settleMs / 1000)} s after all ran`);
     if (n === ctx.params.busySize) {
-      const before = ownProcesses(sup, tag);
+      const before = readCpu(ownProcesses(sup, tag));
       const tw = performance.now();
       await sleep(ctx.params.cpuWindowMs);
-      const after = new Map(ownProcesses(sup, tag).map((s) => [s.pid, s.ticks]));
+      const used = cpuBetween(before, readCpu(ownProcesses(sup, tag)));
       const seconds = (performance.now() - tw) / 1000;
-      let ticks = 0;
-      for (const s of before) ticks += (after.get(s.pid) ?? s.ticks) - s.ticks;
-      for (const [pid, t] of after) if (!before.some((s) => s.pid === pid)) ticks += t;
-      metrics.idleCpuPct = round((ticks / TICKS_PER_SECOND / seconds) * 100, 3);
+      // schedstat (ns) when the kernel has it; 10 ms ticks otherwise, and always as the cross-check
+      metrics.idleCpuTicksPct = round((used.ticksS / seconds) * 100, 3);
+      if (used.schedS !== null) metrics.idleCpuSchedPct = round((used.schedS / seconds) * 100, 4);
+      metrics.idleCpuPct = used.schedS !== null ? metrics.idleCpuSchedPct : metrics.idleCpuTicksPct;
       metrics.cpuWindowS = round(seconds, 1);
-      ctx.say(`idle CPU at ${n}: ${metrics.idleCpuPct}% of one core over ${round(seconds, 1)} s`);
+      ctx.say(`idle CPU at ${n}: ${metrics.idleCpuPct}% of one core over ${round(seconds, 1)} s (schedstat; ticks: ${metrics.idleCpuTicksPct}%)`);
     }
-    if (n >= ctx.params.busySize) {
+    if (n >= ctx.params.busySize && rep === 1) {
       for (const [kind, fn] of [['statusSocketMs', sup.statusSocket], ['statusCliMs', sup.statusCli]] as const) {
         if (fn === undefined) continue;
         try {

@@ -1,7 +1,7 @@
 // Log throughput and supervisor CPU: one program writes LOG_BYTES of 100-byte lines into a rotating log.
 import { closeSync, constants, existsSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { TICKS_PER_SECOND } from '../lib/proc.ts';
+import { cpuBetween, readCpu } from '../lib/usage.ts';
 import { round, sleep } from '../lib/util.ts';
 import { checkLog, LINE } from './log-check.ts';
 import { ownProcessesBesideWriter, withSupervisor } from './common.ts';
@@ -48,7 +48,7 @@ export function logs(ctx: Ctx, writer: Writer, sharedDir: string): Promise<Outco
     await sup.startLogging(p);
     const fd = await openWhenRead(fifo, 60_000);
     await sleep(300);
-    const before = ownProcessesBesideWriter(sup, tag);
+    const before = readCpu(ownProcessesBesideWriter(sup, tag));
     const t0 = performance.now();
     writeSync(fd, 'go\n');
     closeSync(fd);
@@ -63,11 +63,8 @@ export function logs(ctx: Ctx, writer: Writer, sharedDir: string): Promise<Outco
       }
       await sleep(5);
     }
-    const after = new Map(ownProcessesBesideWriter(sup, tag).map((s) => [s.pid, s.ticks]));
+    const used = cpuBetween(before, readCpu(ownProcessesBesideWriter(sup, tag)));
     if (t1 === null) throw new Error(`only ${size()} of ${logBytes} bytes in the log after 600 s`);
-    let ticks = 0;
-    for (const s of before) ticks += (after.get(s.pid) ?? s.ticks) - s.ticks;
-    for (const [pid, t] of after) if (!before.some((s) => s.pid === pid)) ticks += t;
     await scanner.until(() => scanner.children.size > 0, 10_000, 20);
     await sleep(200);
     const check = checkLog(files(p), logBytes, logMaxBytes);
@@ -77,8 +74,9 @@ export function logs(ctx: Ctx, writer: Writer, sharedDir: string): Promise<Outco
     const flaws = [check.files !== expectedFiles ? `${check.files} files, expected ${expectedFiles}` : '', check.filesOverMax > 0 ? `${check.filesOverMax} file${check.filesOverMax === 1 ? '' : 's'} over the size` : '', check.cutLines > 0 ? `${check.cutLines} lines cut across files` : ''].filter(Boolean);
     const rotation = sup.logNote ?? (flaws.length === 0 ? 'exact' : flaws.join(', '));
     const mbs = logBytes / 1e6 / ((t1 - t0) / 1000);
-    const cpuS = ticks / TICKS_PER_SECOND;
-    ctx.say(`logs ${writer}: ${round(mbs, 1)} MB/s, supervisor CPU ${round(cpuS, 2)} s, lines ${check.exact ? 'exact' : 'NOT exact'}, rotation ${rotation}`);
-    return { metrics: { writer, bytes: logBytes, maxBytes: logMaxBytes, mbPerS: round(mbs, 1), cpuS: round(cpuS, 2), wallMs: round(t1 - t0), linesExact: check.exact, rotation, check }, problems };
+    // schedstat (ns) when the kernel has it, else 10 ms ticks; both kept
+    const cpuS = used.schedS ?? used.ticksS;
+    ctx.say(`logs ${writer}: ${round(mbs, 1)} MB/s, supervisor CPU ${round(cpuS, 3)} s (ticks ${round(used.ticksS, 2)}), lines ${check.exact ? 'exact' : 'NOT exact'}, rotation ${rotation}`);
+    return { metrics: { writer, bytes: logBytes, maxBytes: logMaxBytes, mbPerS: round(mbs, 1), cpuS: round(cpuS, 3), cpuTicksS: round(used.ticksS, 2), cpuSchedS: used.schedS === null ? null : round(used.schedS, 3), wallMs: round(t1 - t0), linesExact: check.exact, rotation, check }, problems };
   });
 }
