@@ -1,7 +1,8 @@
 // Feeds a child's output pipe into a LogWriter as whole lines, pausing the pipe when the writer is
-// behind, and resting it between the reads of a busy writer so its small writes gather into big reads.
+// behind, resting it between the reads of a busy writer so its small writes gather into big reads, and
+// sizing it: large only while its writer is busy.
 import type { LogWriter } from './log-writer.ts';
-import { READ_BUFFER_BYTES, type OutputPair } from './socket-pair.ts';
+import { PIPE_BYTES, QUIET_PIPE_BYTES, READ_BUFFER_BYTES, type OutputPair } from './socket-pair.ts';
 import { frameLines } from './line-framer.ts';
 
 /** Only a pipe that holds at least this much rests (a smaller one would make a fast writer wait) ... */
@@ -21,6 +22,19 @@ export function restAfterRead(len: number, sinceMs: number, holds: number, gathe
   // Written so that a size not known (NaN) never rests either.
   if (!(holds >= REST_MIN_HOLDS) || len >= READ_BUFFER_BYTES || gathered >= holds / 2) return 0;
   return sinceMs < BUSY_MS ? REST_MS : 0;
+}
+
+/** A stream silent this long before a read is quiet again: its pipe shrinks back to QUIET_PIPE_BYTES. */
+export const QUIET_MS = 1000;
+
+/**
+ * The size a resizable pipe that holds `holds` bytes should have after a read of `len` bytes that came
+ * `sinceMs` after the previous one; 0: leave it. A busy writer (a read within BUSY_MS of the last, or
+ * one of half the pipe) gets PIPE_BYTES; a short read after QUIET_MS of silence, the quiet size again.
+ */
+export function pipeSizeAfterRead(len: number, sinceMs: number, holds: number): number {
+  if (holds < PIPE_BYTES) return sinceMs < BUSY_MS || len >= holds / 2 ? PIPE_BYTES : 0;
+  return holds > QUIET_PIPE_BYTES && sinceMs >= QUIET_MS && len < QUIET_PIPE_BYTES / 2 ? QUIET_PIPE_BYTES : 0;
 }
 
 /** Pipes paused for each writer, resumed together when it drains. */
@@ -48,6 +62,13 @@ export function pipeToLog(pair: OutputPair, writer: LogWriter, onLines?: (text: 
   }
   let lastRead = -Infinity;
   let gathered = 0;
+  // Cleared when the system refuses to grow the pipe (a user's pipe quota): not asked again.
+  let growable = true;
+  const size = (len: number, sinceMs: number): void => {
+    const want = pipeSizeAfterRead(len, sinceMs, pair.holds);
+    if (pair.resize === undefined || want === 0 || (want > pair.holds && !growable)) return;
+    if (pair.resize(want) < want && want === PIPE_BYTES) growable = false;
+  };
   let resting: NodeJS.Timeout | null = null;
   const wake = (): void => {
     resting = null;
@@ -63,6 +84,7 @@ export function pipeToLog(pair: OutputPair, writer: LogWriter, onLines?: (text: 
     }
     const now = performance.now();
     gathered += len;
+    size(len, now - lastRead);
     const rest = restAfterRead(len, now - lastRead, pair.holds, gathered);
     lastRead = now;
     if (rest === 0 && gathered >= pair.holds / 2) gathered = 0;

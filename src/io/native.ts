@@ -9,6 +9,8 @@ export interface NativeHelper {
   socketPair(): [number, number] | number;
   /** a pipe's [read end, write end, bytes it holds] (close-on-exec), enlarged to `bytes` where the system allows; or an errno. */
   pipePair?(bytes: number): [number, number, number] | number;
+  /** resizes the pipe of `fd` to `bytes`: the size it has then, or -errno (EBUSY: it holds more; EPERM: past the limit). */
+  pipeSize?(fd: number, bytes: number): number;
   /** a listening socket's fd, or -errno: (host, port, backlog) for TCP, (path, -1, backlog) for Unix. */
   listenSocket(where: string, port: number, backlog: number): number;
   /**
