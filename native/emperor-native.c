@@ -397,6 +397,9 @@ static napi_value notify_close(napi_env env, napi_callback_info info) {
 // native/spawn.c: spawning through a vfork-style clone with pidfds, and the exits of those children.
 napi_value emperor_spawn_process(napi_env env, napi_callback_info info);
 napi_value emperor_watch_exits(napi_env env, napi_callback_info info);
+// native/rest-timer.c: sub-millisecond wake-ups for the rests of busy log pipes.
+napi_value emperor_rest_timer(napi_env env, napi_callback_info info);
+napi_value emperor_rest_timer_arm(napi_env env, napi_callback_info info);
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
@@ -404,6 +407,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"socketPair", NULL, socket_pair, NULL, NULL, NULL, napi_default, NULL},
       {"pipePair", NULL, pipe_pair, NULL, NULL, NULL, napi_default, NULL},
       {"pipeSize", NULL, pipe_size, NULL, NULL, NULL, napi_default, NULL},
+      {"restTimer", NULL, emperor_rest_timer, NULL, NULL, NULL, napi_default, NULL},
+      {"restTimerArm", NULL, emperor_rest_timer_arm, NULL, NULL, NULL, napi_default, NULL},
       {"listenSocket", NULL, listen_socket, NULL, NULL, NULL, napi_default, NULL},
       {"setFsCreds", NULL, set_fs_creds, NULL, NULL, NULL, napi_default, NULL},
       {"restoreFsCreds", NULL, restore_fs_creds, NULL, NULL, NULL, napi_default, NULL},
