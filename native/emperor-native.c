@@ -3,8 +3,9 @@
 //    Unix datagram sockets, and the notification must come from the emperor's own pid (NotifyAccess=main).
 //  - socketPair: a connected pair of Unix stream sockets for a child's output, with no listener any
 //    local user could reach (Node can only make one by connecting to a listening socket).
-//  - pipePair: a pipe for a child's output, enlarged to 1 MiB (F_SETPIPE_SZ, which Node cannot do), so
-//    a child writing small chunks fills it between two of the emperor's reads instead of waking it at each.
+//  - pipePair / pipeSize: a pipe for a child's output, resized (F_SETPIPE_SZ, which Node cannot do): 1 MiB
+//    while the child writes fast, so its small writes gather between two of the emperor's reads instead
+//    of waking it at each; the default 64 KiB while it is quiet (a 1 MiB pipe takes 15 KB more kernel memory).
 //  - listenSocket: a bound, listening TCP or Unix socket that nothing in the emperor accepts on, for
 //    socket activation (Node binds only with an accept loop attached).
 //  - notifyListen / notifyClose: a bound AF_UNIX datagram socket that receives vassals' sd_notify
@@ -108,6 +109,18 @@ static napi_value pipe_pair(napi_env env, napi_callback_info info) {
   napi_set_element(env, out, 1, int_value(env, fds[1]));
   napi_set_element(env, out, 2, int_value(env, size < 0 ? 0 : size));
   return out;
+}
+
+// pipeSize(fd, bytes): resizes the pipe of `fd` (either end) to `bytes` (F_SETPIPE_SZ), so a log pipe
+// can start small and grow only while its child writes fast; the size it has then, or -errno (EBUSY:
+// it holds more than `bytes`; EPERM: past pipe-max-size or the user's pipe quota).
+static napi_value pipe_size(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t fd = -1, bytes = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_value_int32(env, argv[1], &bytes) != napi_ok) return type_error(env, "pipeSize(fd, bytes)");
+  int size = fcntl(fd, F_SETPIPE_SZ, bytes);
+  return int_value(env, size < 0 ? -errno : size);
 }
 
 // listenSocket(host: string, port: number, backlog: number): fd, or -errno (-EAI... for a bad
@@ -384,12 +397,18 @@ static napi_value notify_close(napi_env env, napi_callback_info info) {
 // native/spawn.c: spawning through a vfork-style clone with pidfds, and the exits of those children.
 napi_value emperor_spawn_process(napi_env env, napi_callback_info info);
 napi_value emperor_watch_exits(napi_env env, napi_callback_info info);
+// native/rest-timer.c: sub-millisecond wake-ups for the rests of busy log pipes.
+napi_value emperor_rest_timer(napi_env env, napi_callback_info info);
+napi_value emperor_rest_timer_arm(napi_env env, napi_callback_info info);
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"sendDatagram", NULL, send_datagram, NULL, NULL, NULL, napi_default, NULL},
       {"socketPair", NULL, socket_pair, NULL, NULL, NULL, napi_default, NULL},
       {"pipePair", NULL, pipe_pair, NULL, NULL, NULL, napi_default, NULL},
+      {"pipeSize", NULL, pipe_size, NULL, NULL, NULL, napi_default, NULL},
+      {"restTimer", NULL, emperor_rest_timer, NULL, NULL, NULL, napi_default, NULL},
+      {"restTimerArm", NULL, emperor_rest_timer_arm, NULL, NULL, NULL, napi_default, NULL},
       {"listenSocket", NULL, listen_socket, NULL, NULL, NULL, napi_default, NULL},
       {"setFsCreds", NULL, set_fs_creds, NULL, NULL, NULL, napi_default, NULL},
       {"restoreFsCreds", NULL, restore_fs_creds, NULL, NULL, NULL, napi_default, NULL},

@@ -10,12 +10,21 @@ import { pairOf, readBuffer, sinkSlot, type OutputPair } from './output-pair.ts'
  */
 export const PIPE_BYTES = 1024 * 1024;
 
+/**
+ * Size of a quiet pipe (Linux's default): a 1 MiB pipe takes ~15 KB more kernel memory (its slot array:
+ * 17.4 KB against 2.4 KB) for as long as it is that size, so a log pipe grows to PIPE_BYTES only while
+ * its child writes fast (log-pipe), and shrinks back when the child is quiet again.
+ */
+export const QUIET_PIPE_BYTES = 64 * 1024;
+
 // A pair from the native helper: a 1 MiB pipe (cheaper per small write than a socket: no buffer
 // allocated and freed per write, and 1 MiB between two reads instead of ~200 KiB), or socketpair(2)
 // from a helper built before pipePair. The emperor's end reads into the shared buffer from the
-// start; what arrives before a sink is set is held for it.
-export function nativePair(helper: NativeHelper): OutputPair {
-  const fds = helper.pipePair !== undefined ? helper.pipePair(PIPE_BYTES) : helper.socketPair();
+// start; what arrives before a sink is set is held for it. A pipe starts at `startBytes` when the helper
+// can resize it later (pipeSize), else at PIPE_BYTES.
+export function nativePair(helper: NativeHelper, startBytes: number = PIPE_BYTES): OutputPair {
+  const resizable = helper.pipeSize !== undefined;
+  const fds = helper.pipePair !== undefined ? helper.pipePair(resizable ? startBytes : PIPE_BYTES) : helper.socketPair();
   if (typeof fds === 'number') throw Object.assign(new Error(`${helper.pipePair !== undefined ? 'pipe' : 'socketpair'}: ${errnoName(fds)}`), { code: errnoName(fds) });
   const [mine, theirs] = fds;
   const holds = fds.length === 3 ? fds[2] : 0;
@@ -32,6 +41,8 @@ export function nativePair(helper: NativeHelper): OutputPair {
   // Never read or written here: it only travels to the child as its stdout or stderr.
   const childEnd = new Socket({ fd: theirs, readable: false, writable: false });
   childEnd.on('error', () => {});
-  return pairOf(reader, childEnd, slot.setSink, holds);
+  const pipeSize = helper.pipeSize;
+  const resize = pipeSize !== undefined && fds.length === 3 ? (bytes: number): number => pipeSize(mine, bytes) : undefined;
+  return pairOf(reader, childEnd, slot.setSink, holds, resize);
 }
 

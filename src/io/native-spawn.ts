@@ -5,7 +5,7 @@ import { constants } from 'node:os';
 import { Socket } from 'node:net';
 import { errnoName, nativeHelper, type NativeHelper } from './native.ts';
 import { explainUnrunnable, nodeSpawner, type OutputTarget, type SpawnedProcess, type SpawnFailed, type Spawner } from './spawner.ts';
-import { PairMaker } from './socket-pair.ts';
+import { PairMaker, QUIET_PIPE_BYTES } from './socket-pair.ts';
 import { failed, failedWith, failure, type Failure } from '../core/errors.ts';
 
 /** What the helper needs to spawn: native/spawn.c. */
@@ -104,7 +104,7 @@ export function nativeSpawner(helper: NativeHelper & Partial<NativeSpawnHelper>)
       };
       return proc;
     },
-    outputPair: () => pairs.pair(),
+    outputPair: () => pairs.pair(QUIET_PIPE_BYTES),
   };
 }
 

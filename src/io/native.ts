@@ -9,6 +9,12 @@ export interface NativeHelper {
   socketPair(): [number, number] | number;
   /** a pipe's [read end, write end, bytes it holds] (close-on-exec), enlarged to `bytes` where the system allows; or an errno. */
   pipePair?(bytes: number): [number, number, number] | number;
+  /** resizes the pipe of `fd` to `bytes`: the size it has then, or -errno (EBUSY: it holds more; EPERM: past the limit). */
+  pipeSize?(fd: number, bytes: number): number;
+  /** makes the one rest timer (a timerfd on Node's loop) that calls `callback` when it expires; 0, or -errno. */
+  restTimer?(callback: () => void): number;
+  /** arms the rest timer to expire once after `microseconds` (0 disarms); 0, or -errno. */
+  restTimerArm?(microseconds: number): number;
   /** a listening socket's fd, or -errno: (host, port, backlog) for TCP, (path, -1, backlog) for Unix. */
   listenSocket(where: string, port: number, backlog: number): number;
   /**

@@ -25,6 +25,8 @@ export interface OutputPair {
   readonly reader: Socket;
   /** bytes the child can write before it waits for a read: a pipe's size, 0 when not known (a socket). */
   readonly holds: number;
+  /** resizes the pipe (a native pipe only): `holds` afterwards; unchanged when the system refused. */
+  readonly resize?: (bytes: number) => number;
   /** where chunks go from now on. */
   setSink(sink: ChunkSink): void;
   /** reading starts again after the sink returned false. */
@@ -58,14 +60,22 @@ export function sinkSlot(): { deliver: ChunkSink; setSink: (s: ChunkSink) => voi
   };
 }
 
-/** The pair object over its two sockets. */
-export function pairOf(reader: Socket, childEnd: Socket, setSink: (s: ChunkSink) => void, holds: number): OutputPair {
+/** The pair object over its two sockets; `resize` (a pipe's F_SETPIPE_SZ) answers the new size or -errno. */
+export function pairOf(reader: Socket, childEnd: Socket, setSink: (s: ChunkSink) => void, holds: number, resize?: (bytes: number) => number): OutputPair {
   // A reset from the child's side ends the reader like an EOF does ('close' follows).
   reader.on('error', () => {});
-  return {
+  const pair = {
     childEnd,
     reader,
     holds,
+    resize:
+      resize === undefined
+        ? undefined
+        : (bytes: number): number => {
+            const size = resize(bytes);
+            if (size > 0) pair.holds = size;
+            return pair.holds;
+          },
     setSink,
     resume: () => reader.resume(),
     closeChildEnd: () => childEnd.destroy(),
@@ -74,4 +84,5 @@ export function pairOf(reader: Socket, childEnd: Socket, setSink: (s: ChunkSink)
       reader.destroy();
     },
   };
+  return pair;
 }

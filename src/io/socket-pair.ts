@@ -4,11 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { nativeHelper } from './native.ts';
 import { pairOf, readBuffer, sinkSlot, type OutputPair } from './output-pair.ts';
-import { nativePair } from './native-pair.ts';
+import { nativePair, PIPE_BYTES } from './native-pair.ts';
 
 /** Where the pair's shape and sizes live now; importers of this file keep their names. */
 export { READ_BUFFER_BYTES, type ChunkSink, type OutputPair } from './output-pair.ts';
-export { PIPE_BYTES } from './native-pair.ts';
+export { PIPE_BYTES, QUIET_PIPE_BYTES } from './native-pair.ts';
 
 /** How long an accepted connection may wait to be claimed by its token before it is closed. */
 export const CLAIM_TIMEOUT_MS = 5000;
@@ -47,10 +47,13 @@ export class PairMaker {
     return this.name;
   }
 
-  /** A new pair, or an error (out of file descriptors...). */
-  async pair(): Promise<OutputPair> {
+  /**
+   * A new pair, or an error (out of file descriptors...). A native pipe starts at `startBytes`
+   * (QUIET_PIPE_BYTES, for a reader that resizes it: log-pipe) where it can be resized.
+   */
+  async pair(startBytes: number = PIPE_BYTES): Promise<OutputPair> {
     const helper = this.native ? nativeHelper() : 'not asked for';
-    if (typeof helper !== 'string') return nativePair(helper);
+    if (typeof helper !== 'string') return nativePair(helper, startBytes);
     const name = await this.listen();
     if (this.inFlight >= MAX_HANDSHAKES) await new Promise<void>((r) => this.turns.push(r));
     this.inFlight++;

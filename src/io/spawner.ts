@@ -4,7 +4,7 @@ import { accessSync, closeSync, constants, openSync, readSync, statSync } from '
 import { delimiter, isAbsolute, join } from 'node:path';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { PairMaker, type OutputPair } from './socket-pair.ts';
+import { PairMaker, QUIET_PIPE_BYTES, type OutputPair } from './socket-pair.ts';
 import { describeErrno, errnoOf, failed, failedWith, failure, type Failed, type Failure } from '../core/errors.ts';
 
 /** Where one output stream of a child goes: `socket` is the child's end of an output pair. */
@@ -43,7 +43,7 @@ export interface Spawner {
   readonly cgroups?: boolean;
   /** Returns the process, or why it did not start. */
   spawn(req: SpawnRequest): SpawnedProcess | SpawnFailed;
-  /** A pipe whose emperor end reads into a shared buffer (log files); rejects with the system's error. */
+  /** A pipe whose emperor end reads into a shared buffer (log files), quiet-sized (its reader grows it while busy); rejects with the system's error. */
   outputPair(): Promise<OutputPair>;
 }
 
@@ -151,5 +151,5 @@ export const nodeSpawner: Spawner = {
       },
     };
   },
-  outputPair: () => pairs.pair(),
+  outputPair: () => pairs.pair(QUIET_PIPE_BYTES),
 };

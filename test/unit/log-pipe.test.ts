@@ -124,7 +124,7 @@ test('a line dribbled a byte per read is gathered whole (no stack overflow, no q
   }));
 
 // When a pipe rests after a read: only a big pipe, only a busy writer, never when the read filled the buffer.
-const RESTS: Array<{ name: string; len: number; sinceMs: number; holds: number; gathered?: number; rest: number }> = [
+const RESTS: Array<{ name: string; len: number; sinceMs: number; holds: number; gathered?: number; fine?: boolean; rest: number }> = [
   { name: 'a busy writer in small chunks, a 1 MiB pipe', len: 8192, sinceMs: 0.2, holds: PIPE_BYTES, rest: REST_MS },
   { name: 'the read after a rest (still busy)', len: 200_000, sinceMs: REST_MS + 0.5, holds: PIPE_BYTES, rest: REST_MS },
   { name: 'a quiet writer (a lone line)', len: 100, sinceMs: BUSY_MS, holds: PIPE_BYTES, rest: 0 },
@@ -134,9 +134,14 @@ const RESTS: Array<{ name: string; len: number; sinceMs: number; holds: number; 
   { name: 'a socket pair (size unknown)', len: 8192, sinceMs: 0.2, holds: 0, rest: 0 },
   { name: 'a pipe left at 64 KiB', len: 8192, sinceMs: 0.2, holds: 65536, rest: 0 },
   { name: 'a pipe just big enough', len: 8192, sinceMs: 0.2, holds: REST_MIN_HOLDS, rest: REST_MS },
+  { name: 'fine rests: a busy writer in small chunks', len: 8192, sinceMs: 0.2, holds: PIPE_BYTES, fine: true, rest: REST_MS },
+  { name: 'fine rests: a writer that fills half the pipe within REST_MS rests until it has', len: 400_000, sinceMs: 0.5, holds: PIPE_BYTES, fine: true, rest: ((PIPE_BYTES / 2) * 0.5) / 400_000 },
+  { name: 'fine rests: a writer too fast for a rest of MIN_REST_MS', len: 300_000, sinceMs: 0.05, holds: PIPE_BYTES, fine: true, rest: 0 },
+  { name: 'fine rests: data again at once after a read', len: 4096, sinceMs: 0, holds: PIPE_BYTES, fine: true, rest: 0 },
+  { name: 'whole milliseconds only: a fast writer rests REST_MS', len: 400_000, sinceMs: 0.5, holds: PIPE_BYTES, rest: REST_MS },
 ];
 for (const c of RESTS) {
-  test(`rest after a read: ${c.name}`, () => assert.equal(restAfterRead(c.len, c.sinceMs, c.holds, c.gathered ?? c.len), c.rest));
+  test(`rest after a read: ${c.name}`, () => assert.equal(restAfterRead(c.len, c.sinceMs, c.holds, c.gathered ?? c.len, c.fine), c.rest));
 }
 
 // 8 KiB writes of 100-byte lines, as `yes | head -c` makes them: lines cut at every write.
