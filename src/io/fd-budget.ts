@@ -2,8 +2,8 @@
 // clear error (and backs off) before it can take the last descriptors, so the stats and control sockets
 // can still accept a connection and say what is wrong. Counting is skipped while far from the limit.
 import { readdirSync, readFileSync } from 'node:fs';
-import { failed } from '../core/errors.ts';
-import type { Spawner } from './spawner.ts';
+import { failed, type Failed } from '../core/errors.ts';
+import type { SpawnRequest, Spawner } from './spawner.ts';
 
 /** Descriptors left free for accepting on the stats, control and metrics sockets. */
 export const FD_RESERVE = 16;
@@ -54,14 +54,25 @@ export class FdBudget {
   }
 }
 
+const refused = (req: SpawnRequest, why: string): Failed => failed('E_FD_LIMIT', `cannot start ${req.program ?? req.argv[0] ?? ''}: ${why}`);
+
 /** `inner` with spawns refused (E_FD_LIMIT) while the emperor is within its reserve of the limit. */
 export function budgetedSpawner(inner: Spawner, budget: FdBudget = new FdBudget()): Spawner {
+  const later = inner.spawnLater?.bind(inner);
   return {
-    // What the spawner does itself (entering cgroups) stays as it is.
+    // What the spawner does itself (entering cgroups, spawning off the main thread) stays as it is.
     ...(inner.cgroups === undefined ? {} : { cgroups: inner.cgroups }),
+    ...(later === undefined
+      ? {}
+      : {
+          spawnLater: (req: SpawnRequest) => {
+            const why = budget.refusal();
+            return why === null ? later(req) : Promise.resolve(refused(req, why));
+          },
+        }),
     spawn: (req) => {
       const why = budget.refusal();
-      return why === null ? inner.spawn(req) : failed('E_FD_LIMIT', `cannot start ${req.program ?? req.argv[0] ?? ''}: ${why}`);
+      return why === null ? inner.spawn(req) : refused(req, why);
     },
     // A log file's pair is made just before its spawn, which the budget then judges.
     outputPair: () => inner.outputPair(),
