@@ -116,7 +116,8 @@ function prepareSpawn(helper: NativeHelper, req: SpawnRequest): Prepared | Spawn
   const err = fdFor(req.stderr);
   if (typeof err !== 'number') return closePipes(pipes, true), err;
   const fds = req.listenFd === undefined ? [-1, out, err] : [-1, out, err, req.listenFd];
-  const env = Object.entries(req.env).map(([k, v]) => `${k}=${v}`);
+  const env: string[] = [];
+  for (const k in req.env) env.push(`${k}=${req.env[k]}`);
   const cgroupProcs = req.cgroup === undefined ? null : `${req.cgroup}/cgroup.procs`;
   return { args: [file, [file, ...rest], env, req.cwd, fds, req.umask ?? -1, cgroupProcs], shown, pipes };
 }
