@@ -1,5 +1,6 @@
-// The native spawner: children started by the helper (vfork-style clone, straight into their cgroup),
-// their exits read from pidfds on one poll. No ChildProcess, no libuv process handle per child.
+// The native spawner: children started by the helper (vfork-style clone, straight into their cgroup, on
+// the main thread or libuv's pool), their exits read from pidfds on one poll. No ChildProcess, no libuv
+// process handle per child.
 import { closeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { Socket } from 'node:net';
