@@ -1,7 +1,8 @@
 // One spawn as a job: its arguments copied out of JavaScript into memory the child may read, the clone
 // run right here (spawnProcess) or on libuv's thread pool (spawnProcessAsync), the child handed to the
 // exit watch on the main thread before JavaScript hears its pid, so no exit can come first.
-//  - spawnProcess(file, argv, env, cwd, fds, umask, cgroupProcs): the pid, or -(errno | stage << 16).
+//  - spawnProcess(file, argv, env, cwd, fds, umask, cgroupProcs): the pid, or -(errno | stage << 16); env is
+//    a string[] or one string of "K=V\0" entries.
 //  - spawnProcessAsync(file, argv, env, cwd, fds, umask, cgroupProcs, callback(result)): 0 once queued
 //    (the callback hears the pid or -(errno | stage << 16) on a later turn), or -errno at once. While a
 //    pool thread waits for its child to exec, the main thread goes on: several children start at once.
@@ -25,6 +26,7 @@ typedef struct spawn_job {
   spawn_args a;
   int result;  // the pid, or -(errno | stage << 16)
   int pidfd;
+  char* env_block;  // the environment's one string, when it came as one (envp points into it)
   napi_async_work work;
   napi_ref callback;
 } spawn_job;
@@ -65,12 +67,41 @@ static void free_vector(char** v) {
   free(v);
 }
 
+// "K=V\0K=V\0...", one string (one copy out of JavaScript instead of one per variable), as a NULL-terminated
+// vector pointing into *block; NULL on failure.
+static char** block_vector(napi_env env, napi_value v, char** block) {
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return NULL;
+  char* b = malloc(len + 1);
+  if (b == NULL) return NULL;
+  napi_get_value_string_utf8(env, v, b, len + 1, &len);
+  size_t n = 0;
+  for (size_t i = 0; i < len; i++) n += b[i] == '\0';
+  char** vec = calloc(n + 1, sizeof(char*));
+  if (vec == NULL) {
+    free(b);
+    return NULL;
+  }
+  for (size_t i = 0, k = 0, start = 0; i < len; i++) {
+    if (b[i] != '\0') continue;
+    vec[k++] = b + start;
+    start = i + 1;
+  }
+  *block = b;
+  return vec;
+}
+
 static void free_job(spawn_job* j) {
   free((void*)j->a.file);
   free((void*)j->a.cwd);
   free((void*)j->a.cgroup_procs);
   free_vector(j->a.argv);
-  free_vector(j->a.envp);
+  if (j->env_block == NULL) {
+    free_vector(j->a.envp);
+  } else {
+    free(j->env_block);
+    free(j->a.envp);
+  }
   free(j);
 }
 
@@ -85,9 +116,10 @@ static spawn_job* job_of(napi_env env, napi_value* argv, int* err) {
   spawn_args* a = &j->a;
   a->file = string_of(env, argv[0]);
   a->argv = vector_of(env, argv[1]);
-  a->envp = vector_of(env, argv[2]);
-  a->cwd = string_of(env, argv[3]);
   napi_valuetype t;
+  napi_typeof(env, argv[2], &t);
+  a->envp = t == napi_string ? block_vector(env, argv[2], &j->env_block) : vector_of(env, argv[2]);
+  a->cwd = string_of(env, argv[3]);
   napi_typeof(env, argv[6], &t);
   a->cgroup_procs = t == napi_string ? string_of(env, argv[6]) : NULL;
   uint32_t nfds = 0;

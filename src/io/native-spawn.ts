@@ -11,10 +11,10 @@ import { failed, failedWith, failure, type Failure } from '../core/errors.ts';
 
 /** What the helper needs to spawn: native/spawn-job.c and spawn.c. */
 export interface NativeSpawnHelper {
-  /** the pid, or -errno; `fds[i]` becomes the child's fd i (-1: /dev/null). */
-  spawnProcess(file: string, argv: string[], env: string[], cwd: string, fds: number[], umask: number, cgroupProcs: string | null): number;
+  /** the pid, or -errno; `fds[i]` becomes the child's fd i (-1: /dev/null); `env` as "K=V" strings or one string of "K=V\0" entries. */
+  spawnProcess(file: string, argv: string[], env: string[] | string, cwd: string, fds: number[], umask: number, cgroupProcs: string | null): number;
   /** the same on libuv's pool: 0 once queued (`done` hears the pid or -errno on a later turn), or -errno now. */
-  spawnProcessAsync?(file: string, argv: string[], env: string[], cwd: string, fds: number[], umask: number, cgroupProcs: string | null, done: (result: number) => void): number;
+  spawnProcessAsync?(file: string, argv: string[], env: string[] | string, cwd: string, fds: number[], umask: number, cgroupProcs: string | null, done: (result: number) => void): number;
   /** where every exit of a spawned child goes (code -1: killed by `signal`); 0, or -errno. */
   watchExits(onExit: (pid: number, code: number, signal: number) => void): number;
 }
@@ -92,7 +92,7 @@ export function nativeSpawner(helper: NativeHelper & Partial<NativeSpawnHelper>)
 
 // The spawn's arguments for the helper, and the output pipes made for it (the emperor's ends and the child's).
 interface Prepared {
-  args: [file: string, argv: string[], env: string[], cwd: string, fds: number[], umask: number, cgroupProcs: string | null];
+  args: [file: string, argv: string[], env: string, cwd: string, fds: number[], umask: number, cgroupProcs: string | null];
   shown: string;
   pipes: Array<{ mine: number; theirs: number }>;
 }
@@ -102,6 +102,13 @@ function prepareSpawn(helper: NativeHelper, req: SpawnRequest): Prepared | Spawn
   const [file, ...rest] = req.argv;
   if (file === undefined || file === '') return failed('E_SPAWN_FAILED', 'empty command');
   const shown = req.program ?? file;
+  // One string of "K=V\0" entries: one copy into the helper instead of one per variable.
+  let env = '';
+  for (const k in req.env) {
+    const v = req.env[k] as string;
+    if (v.includes('\0') || k.includes('\0')) return failed('E_SPAWN_FAILED', `cannot start ${shown}: its environment variable ${k.replace(/\0/g, '\\0')} holds a NUL byte`);
+    env += `${k}=${v}\0`;
+  }
   const pipes: Prepared['pipes'] = [];
   const fdFor = (t: OutputTarget): number | SpawnFailed => {
     if (t.kind === 'fd') return t.fd;
@@ -117,8 +124,6 @@ function prepareSpawn(helper: NativeHelper, req: SpawnRequest): Prepared | Spawn
   const err = fdFor(req.stderr);
   if (typeof err !== 'number') return closePipes(pipes, true), err;
   const fds = req.listenFd === undefined ? [-1, out, err] : [-1, out, err, req.listenFd];
-  const env: string[] = [];
-  for (const k in req.env) env.push(`${k}=${req.env[k]}`);
   const cgroupProcs = req.cgroup === undefined ? null : `${req.cgroup}/cgroup.procs`;
   return { args: [file, [file, ...rest], env, req.cwd, fds, req.umask ?? -1, cgroupProcs], shown, pipes };
 }

@@ -158,3 +158,19 @@ test('a stop while the spawn is in flight: the process, once there, is stopped; 
     assert.equal(v.state, 'STOPPED');
   });
 });
+
+test('native: the environment reaches the child whole (empty values, = in values, many variables); a NUL byte in it is refused', { skip }, async () => {
+  const s = native as Spawner;
+  const env: Record<string, string> = { PATH: '/usr/bin:/bin', EMPTY: '', EQ: 'a=b=c', SPACE: 'x y' };
+  for (let i = 0; i < 100; i++) env[`V${i}`] = `value ${i}`;
+  const p = await startedLater(s, request(['sh', '-c', 'env | sort'], { env }));
+  const [out, exit] = await Promise.all([read(p.stdout), exited(p)]);
+  assert.deepEqual(exit, [0, null]);
+  const seen = out.trim().split('\n').filter((l) => !l.startsWith('PWD=') && !l.startsWith('SHLVL=') && !l.startsWith('_='));
+  assert.deepEqual(seen, Object.entries(env).map(([k, v]) => `${k}=${v}`).sort());
+  for (const spawn of [(r: SpawnRequest) => s.spawn(r), (r: SpawnRequest) => s.spawnLater?.(r)]) {
+    const bad = await spawn(request(['true'], { env: { PATH: '/usr/bin:/bin', BAD: 'a\0b' } }));
+    assert.ok(bad !== undefined && 'error' in bad);
+    assert.equal(bad.error, 'cannot start true: its environment variable BAD holds a NUL byte');
+  }
+});
