@@ -12,8 +12,9 @@
 //    messages with the sender's pid (SO_PASSCRED / SCM_CREDENTIALS), watched by libuv (uv_poll) on
 //    Node's own loop, so each datagram reaches JavaScript as soon as it arrives, with no thread and no
 //    polling interval. Node has no Unix datagram sockets and cannot read ancillary data.
-//  - spawnProcess / watchExits (native/spawn.c): a spawn without copying the emperor's page tables,
-//    straight into the child's cgroup, each exit read from a pidfd on one poll.
+//  - spawnProcess[Async] / watchExits (native/spawn-job.c, spawn.c): a spawn without copying the emperor's
+//    page tables, straight into the child's cgroup (on the main thread or libuv's pool), each exit read
+//    from a pidfd on one poll.
 //  - setFsCreds / restoreFsCreds: per-thread filesystem credentials (setfsuid, setfsgid and a raw
 //    setgroups, which glibc would otherwise broadcast to every thread), so that the main thread can
 //    open a vassal's log file or pidfile with that vassal's rights while libuv's pool threads keep root's.
@@ -394,9 +395,10 @@ static napi_value notify_close(napi_env env, napi_callback_info info) {
   return int_value(env, EBADF);
 }
 
-// native/spawn.c: spawning through a vfork-style clone with pidfds, and the exits of those children.
+// native/spawn-job.c and spawn.c: spawning through a vfork-style clone with pidfds, and the exits of those children.
 napi_value emperor_spawn_process(napi_env env, napi_callback_info info);
 napi_value emperor_watch_exits(napi_env env, napi_callback_info info);
+napi_value emperor_spawn_process_async(napi_env env, napi_callback_info info);
 // native/rest-timer.c: sub-millisecond wake-ups for the rests of busy log pipes.
 napi_value emperor_rest_timer(napi_env env, napi_callback_info info);
 napi_value emperor_rest_timer_arm(napi_env env, napi_callback_info info);
@@ -416,6 +418,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"notifyClose", NULL, notify_close, NULL, NULL, NULL, napi_default, NULL},
       {"spawnProcess", NULL, emperor_spawn_process, NULL, NULL, NULL, napi_default, NULL},
       {"watchExits", NULL, emperor_watch_exits, NULL, NULL, NULL, napi_default, NULL},
+      {"spawnProcessAsync", NULL, emperor_spawn_process_async, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

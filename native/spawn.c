@@ -1,7 +1,8 @@
 // Spawning without Node's child_process: a vfork-style clone (CLONE_VM | CLONE_VFORK, so no page table
 // of the emperor is copied) with CLONE_PIDFD, and every child's exit read from its pidfd on ONE epoll
 // descriptor that libuv watches (one uv_poll for all children, no handle per child).
-//  - spawnProcess(file, argv, env, cwd, fds, umask, cgroupProcs): the child calls setsid, enters its
+//  - spawnProcess[Async] (native/spawn-job.c: the arguments, the clone on the main thread or the pool)
+//    with (file, argv, env, cwd, fds, umask, cgroupProcs): the child calls setsid, enters its
 //    cgroup by writing "0" into cgroupProcs (no shell shim, no extra exec), gets fds[i] as its fd i (-1:
 //    /dev/null), its umask (-1: the emperor's), changes into cwd and execs file, searched in the PATH of
 //    env as execvp would. Returns the pid, or -(errno | stage << 16) of the step that failed (STAGE_*;
@@ -17,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <uv.h>
@@ -103,111 +103,24 @@ napi_value emperor_watch_exits(napi_env env, napi_callback_info info) {
   return int_out(env, 0);
 }
 
-// A JavaScript string copied into malloc'd memory (NULL for null/undefined or on failure).
-static char* string_of(napi_env env, napi_value v) {
-  size_t len = 0;
-  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return NULL;
-  char* s = malloc(len + 1);
-  if (s != NULL) napi_get_value_string_utf8(env, v, s, len + 1, &len);
-  return s;
+// A started child joins the watch (main thread only): 0, or -errno after killing and reaping it, since
+// a child must not run unwatched.
+int watch_child(int pid, int pidfd) {
+  struct epoll_event ev;
+  ev.events = EPOLLIN;
+  ev.data.u64 = ((uint64_t)(uint32_t)pid << 32) | (uint32_t)pidfd;
+  if (epoll_ctl(exits_ep, EPOLL_CTL_ADD, pidfd, &ev) != 0) {
+    int err = errno;
+    kill(pid, SIGKILL);
+    siginfo_t si;
+    waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED);
+    close(pidfd);
+    return -err;
+  }
+  if (watched++ == 0) uv_ref((uv_handle_t*)&exits_poll);
+  return pid;
 }
 
-// A string[] as a NULL-terminated vector (freed by free_vector).
-static char** vector_of(napi_env env, napi_value arr) {
-  uint32_t n = 0;
-  if (napi_get_array_length(env, arr, &n) != napi_ok) return NULL;
-  char** v = calloc(n + 1, sizeof(char*));
-  if (v == NULL) return NULL;
-  for (uint32_t i = 0; i < n; i++) {
-    napi_value item;
-    napi_get_element(env, arr, i, &item);
-    v[i] = string_of(env, item);
-    if (v[i] == NULL) return v;
-  }
-  return v;
-}
-
-static void free_vector(char** v) {
-  if (v == NULL) return;
-  for (char** p = v; *p != NULL; p++) free(*p);
-  free(v);
-}
-
-// spawnProcess(file, argv, env, cwd, fds, umask, cgroupProcs|null): the pid, or -errno.
-napi_value emperor_spawn_process(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 7) {
-    napi_throw_type_error(env, NULL, "spawnProcess(file, argv, env, cwd, fds, umask, cgroupProcs)");
-    return NULL;
-  }
-  if (exits_ep < 0) return int_out(env, -ENOTCONN);
-  spawn_args a;
-  memset(&a, 0, sizeof a);
-  a.file = string_of(env, argv[0]);
-  a.argv = vector_of(env, argv[1]);
-  a.envp = vector_of(env, argv[2]);
-  a.cwd = string_of(env, argv[3]);
-  napi_valuetype t;
-  napi_typeof(env, argv[6], &t);
-  a.cgroup_procs = t == napi_string ? string_of(env, argv[6]) : NULL;
-  uint32_t nfds = 0;
-  napi_get_array_length(env, argv[4], &nfds);
-  int32_t um = -1;
-  napi_get_value_int32(env, argv[5], &um);
-  a.umask_value = um;
-  int result = 0;
-  if (a.file == NULL || a.argv == NULL || a.envp == NULL || a.cwd == NULL || nfds > MAX_CHILD_FDS) result = -EINVAL;
-  a.nfds = (int)nfds;
-  for (uint32_t i = 0; result == 0 && i < nfds; i++) {
-    napi_value item;
-    napi_get_element(env, argv[4], i, &item);
-    if (napi_get_value_int32(env, item, &a.fds[i]) != napi_ok) result = -EINVAL;
-  }
-  void* stack = MAP_FAILED;
-  if (result == 0) {
-    stack = mmap(NULL, CHILD_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (stack == MAP_FAILED) result = -errno;
-  }
-  if (result == 0) {
-    // Every signal blocked across the clone: no handler of Node's may run in the child.
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    int pidfd = -1;
-    int pid = start_child(&a, stack, &pidfd);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (pid < 0) {
-      result = -(-pid | (a.stage << 16));
-    } else if (a.err != 0) {
-      // The child never ran the program: reaped here, its failure is the spawn's.
-      siginfo_t si;
-      waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED);
-      close(pidfd);
-      result = -(a.err | (a.stage << 16));
-    } else {
-      struct epoll_event ev;
-      ev.events = EPOLLIN;
-      ev.data.u64 = ((uint64_t)(uint32_t)pid << 32) | (uint32_t)pidfd;
-      if (epoll_ctl(exits_ep, EPOLL_CTL_ADD, pidfd, &ev) != 0) {
-        // Cannot be watched: it must not run unwatched.
-        int err = errno;
-        kill(pid, SIGKILL);
-        siginfo_t si;
-        waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED);
-        close(pidfd);
-        result = -err;
-      } else {
-        if (watched++ == 0) uv_ref((uv_handle_t*)&exits_poll);
-        result = pid;
-      }
-    }
-    munmap(stack, CHILD_STACK);
-  }
-  free((void*)a.file);
-  free((void*)a.cwd);
-  free((void*)a.cgroup_procs);
-  free_vector(a.argv);
-  free_vector(a.envp);
-  return int_out(env, result);
+int exits_watched(void) {
+  return exits_ep >= 0;
 }

@@ -1,4 +1,4 @@
-// What native/spawn.c (the JavaScript side, the exits) and native/spawn-child.c (the child) share.
+// What native/spawn.c (the exits), native/spawn-job.c (the JavaScript side of a spawn) and native/spawn-child.c (the child) share.
 #ifndef EMPEROR_SPAWN_H
 #define EMPEROR_SPAWN_H
 
@@ -26,6 +26,11 @@ enum { STAGE_SPAWN = 0, STAGE_CGROUP = 1, STAGE_FDS = 2, STAGE_CWD = 3, STAGE_EX
 // Starts the child on `stack` (CHILD_STACK bytes) and returns once it has exec'd or failed (vfork):
 // its pid with *pidfd set, or -errno (a->stage says where when the child got that far).
 int start_child(spawn_args* a, void* stack, int* pidfd);
+
+// native/spawn.c, main thread only: a started child joins the exit watch (its pid, or -errno after it was
+// killed and reaped: a child must not run unwatched); whether watchExits was called.
+int watch_child(int pid, int pidfd);
+int exits_watched(void);
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000

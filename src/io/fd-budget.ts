@@ -2,13 +2,15 @@
 // clear error (and backs off) before it can take the last descriptors, so the stats and control sockets
 // can still accept a connection and say what is wrong. Counting is skipped while far from the limit.
 import { readdirSync, readFileSync } from 'node:fs';
-import { failed } from '../core/errors.ts';
-import type { Spawner } from './spawner.ts';
+import { failed, type Failed } from '../core/errors.ts';
+import type { SpawnRequest, Spawner } from './spawner.ts';
 
 /** Descriptors left free for accepting on the stats, control and metrics sockets. */
 export const FD_RESERVE = 16;
 /** At most this many descriptors a spawn comes to hold in the emperor (its output pair, its pidfd, the /proc and cgroup files sampling keeps open). */
 const PER_SPAWN = 6;
+/** The limit is read again at least once in this many spawns. */
+const LIMIT_EVERY = 64;
 
 /** What the budget reads: the open descriptors and the soft limit (tests pass their own). */
 export interface FdFacts {
@@ -40,10 +42,11 @@ export class FdBudget {
 
   /** null when a spawn may go ahead; else why not (the figures and the fix). */
   refusal(): string | null {
-    // The limit is read each time (prlimit can change it under a running emperor: one small read).
-    this.limit = this.facts.limit();
+    // prlimit can change the limit under a running emperor: it is read again after a refusal, before a
+    // count and every LIMIT_EVERY spawns (a read of /proc/self/limits at every spawn cost more than the spawn's JS).
+    if (this.since === Infinity || this.since % LIMIT_EVERY === 0 || this.nearLimit()) this.limit = this.facts.limit();
     if (this.limit === null) return null;
-    if (this.since === Infinity || this.open + (this.since + 1) * PER_SPAWN + FD_RESERVE > this.limit) {
+    if (this.since === Infinity || this.nearLimit()) {
       this.open = this.facts.open();
       this.since = 0;
     }
@@ -52,16 +55,32 @@ export class FdBudget {
     this.since = Infinity;
     return `the emperor has ${this.open} of its ${this.limit} file descriptors open and keeps ${FD_RESERVE} free for its sockets: raise its limit (LimitNOFILE= in its unit, ulimit -n), or run fewer vassals`;
   }
+
+  // Whether the next spawn could reach the reserve on the last count.
+  private nearLimit(): boolean {
+    return this.limit !== null && this.open + (this.since + 1) * PER_SPAWN + FD_RESERVE > this.limit;
+  }
 }
+
+const refused = (req: SpawnRequest, why: string): Failed => failed('E_FD_LIMIT', `cannot start ${req.program ?? req.argv[0] ?? ''}: ${why}`);
 
 /** `inner` with spawns refused (E_FD_LIMIT) while the emperor is within its reserve of the limit. */
 export function budgetedSpawner(inner: Spawner, budget: FdBudget = new FdBudget()): Spawner {
+  const later = inner.spawnLater?.bind(inner);
   return {
-    // What the spawner does itself (entering cgroups) stays as it is.
+    // What the spawner does itself (entering cgroups, spawning off the main thread) stays as it is.
     ...(inner.cgroups === undefined ? {} : { cgroups: inner.cgroups }),
+    ...(later === undefined
+      ? {}
+      : {
+          spawnLater: (req: SpawnRequest) => {
+            const why = budget.refusal();
+            return why === null ? later(req) : Promise.resolve(refused(req, why));
+          },
+        }),
     spawn: (req) => {
       const why = budget.refusal();
-      return why === null ? inner.spawn(req) : failed('E_FD_LIMIT', `cannot start ${req.program ?? req.argv[0] ?? ''}: ${why}`);
+      return why === null ? inner.spawn(req) : refused(req, why);
     },
     // A log file's pair is made just before its spawn, which the budget then judges.
     outputPair: () => inner.outputPair(),

@@ -19,6 +19,8 @@ export class Guardian {
   private child: ChildProcess | null = null;
   private readonly groups = new Set<number>();
   private closed = false;
+  /** lines not written yet (flushed on the next turn). */
+  private queued = '';
 
   constructor(private readonly onProblem: (message: string) => void) {}
 
@@ -45,6 +47,8 @@ export class Guardian {
       setTimeout(() => this.start(), 100).unref();
     });
     child.unref();
+    // Every group recorded is replayed: what was queued for the guardian before is in it.
+    this.queued = '';
     if (this.groups.size > 0) this.send([...this.groups].map((g) => `+${g}\n`).join(''));
   }
 
@@ -77,11 +81,21 @@ export class Guardian {
   /** Ends the guardian on a clean shutdown, when no group is left to kill. */
   close(): void {
     this.closed = true;
+    this.flush();
     this.child?.stdin?.end();
   }
 
+  // The lines of one event-loop turn go in one write: a start of hundreds of vassals is a few writes, not one
+  // each (every write also woke the guardian's shell).
   private send(text: string): void {
+    if (this.queued === '') setImmediate(() => this.flush());
+    this.queued += text;
+  }
+
+  private flush(): void {
+    const text = this.queued;
+    this.queued = '';
     const stdin = this.child?.stdin;
-    if (stdin && !stdin.destroyed) stdin.write(text);
+    if (text !== '' && stdin && !stdin.destroyed) stdin.write(text);
   }
 }

@@ -1,17 +1,20 @@
-// The native spawner: children started by the helper (vfork-style clone, straight into their cgroup),
-// their exits read from pidfds on one poll. No ChildProcess, no libuv process handle per child.
+// The native spawner: children started by the helper (vfork-style clone, straight into their cgroup, on
+// the main thread or libuv's pool), their exits read from pidfds on one poll. No ChildProcess, no libuv
+// process handle per child.
 import { closeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { Socket } from 'node:net';
 import { errnoName, nativeHelper, type NativeHelper } from './native.ts';
-import { explainUnrunnable, nodeSpawner, type OutputTarget, type SpawnedProcess, type SpawnFailed, type Spawner } from './spawner.ts';
+import { explainUnrunnable, nodeSpawner, type OutputTarget, type SpawnedProcess, type SpawnFailed, type Spawner, type SpawnRequest } from './spawner.ts';
 import { PairMaker, QUIET_PIPE_BYTES } from './socket-pair.ts';
 import { failed, failedWith, failure, type Failure } from '../core/errors.ts';
 
-/** What the helper needs to spawn: native/spawn.c. */
+/** What the helper needs to spawn: native/spawn-job.c and spawn.c. */
 export interface NativeSpawnHelper {
-  /** the pid, or -errno; `fds[i]` becomes the child's fd i (-1: /dev/null). */
-  spawnProcess(file: string, argv: string[], env: string[], cwd: string, fds: number[], umask: number, cgroupProcs: string | null): number;
+  /** the pid, or -errno; `fds[i]` becomes the child's fd i (-1: /dev/null); `env` as "K=V" strings or one string of "K=V\0" entries. */
+  spawnProcess(file: string, argv: string[], env: string[] | string, cwd: string, fds: number[], umask: number, cgroupProcs: string | null): number;
+  /** the same on libuv's pool: 0 once queued (`done` hears the pid or -errno on a later turn), or -errno now. */
+  spawnProcessAsync?(file: string, argv: string[], env: string[] | string, cwd: string, fds: number[], umask: number, cgroupProcs: string | null, done: (result: number) => void): number;
   /** where every exit of a spawned child goes (code -1: killed by `signal`); 0, or -errno. */
   watchExits(onExit: (pid: number, code: number, signal: number) => void): number;
 }
@@ -39,73 +42,122 @@ export function nativeSpawner(helper: NativeHelper & Partial<NativeSpawnHelper>)
   if (helper.spawnProcess === undefined || helper.watchExits === undefined) return 'the native helper has no spawnProcess (rebuild it)';
   const spawnProcess = helper.spawnProcess.bind(helper);
   const listeners = new Map<number, ExitListener[]>();
+  // Exits that came before any listener (a child that died at once): the first listeners hear them.
+  const early = new Map<number, [number | null, string | null]>();
   const watching = helper.watchExits((pid, code, signal) => {
     const waiting = listeners.get(pid);
     listeners.delete(pid);
-    for (const l of waiting ?? []) l(code < 0 ? null : code, code < 0 ? (signalNames.get(signal) ?? `SIG${signal}`) : null);
+    const status: [number | null, string | null] = [code < 0 ? null : code, code < 0 ? (signalNames.get(signal) ?? `SIG${signal}`) : null];
+    if (waiting?.length === 0) early.set(pid, status);
+    for (const l of waiting ?? []) l(...status);
   });
   if (watching !== 0) return `the native helper cannot watch exits (${errnoName(-watching)})`;
+  const onExit = (pid: number, listener: ExitListener): void => {
+    const done = early.get(pid);
+    // Heard after the caller's own code, as a later exit would be.
+    if (done !== undefined) return queueMicrotask(() => listener(...done));
+    const list = listeners.get(pid);
+    if (list === undefined) listeners.set(pid, [listener]);
+    else list.push(listener);
+  };
+  const settle = (req: SpawnRequest, p: Prepared, pid: number): SpawnedProcess | SpawnFailed => {
+    if (pid < 0) return failedSpawn(req, p, pid);
+    // A new child: its pid's earlier owner is forgotten, and an exit from now on is kept for its listeners.
+    early.delete(pid);
+    listeners.set(pid, []);
+    return startedChild(req, p, pid, onExit);
+  };
   const pairs = new PairMaker();
-  return {
+  const later = helper.spawnProcessAsync?.bind(helper);
+  const spawner: Spawner = {
     cgroups: true,
     spawn(req) {
-      const [file, ...rest] = req.argv;
-      if (file === undefined || file === '') return failed('E_SPAWN_FAILED', 'empty command');
-      const shown = req.program ?? file;
-      const pipes: Array<{ mine: number; theirs: number }> = [];
-      const fdFor = (t: OutputTarget): number | SpawnFailed => {
-        if (t.kind === 'fd') return t.fd;
-        if (t.kind === 'null') return -1;
-        if (t.kind === 'socket') return fdOf(t.socket);
-        const pair = helper.socketPair();
-        if (typeof pair === 'number') return failedWith(limitFailure(shown, pair, 'output pipes'));
-        pipes.push({ mine: pair[0], theirs: pair[1] });
-        return pair[1];
-      };
-      const closeAll = (mine: boolean): void => {
-        for (const p of pipes) {
-          if (mine) closeSync(p.mine);
-          closeSync(p.theirs);
-        }
-      };
-      const out = fdFor(req.stdout);
-      if (typeof out !== 'number') return out;
-      const err = fdFor(req.stderr);
-      if (typeof err !== 'number') return closeAll(true), err;
-      const fds = req.listenFd === undefined ? [-1, out, err] : [-1, out, err, req.listenFd];
-      const env = Object.entries(req.env).map(([k, v]) => `${k}=${v}`);
-      const pid = spawnProcess(file, [file, ...rest], env, req.cwd, fds, req.umask ?? -1, req.cgroup === undefined ? null : `${req.cgroup}/cgroup.procs`);
-      if (pid < 0) {
-        closeAll(true);
-        const errno = -pid & 0xffff;
-        const stage = STAGES[-pid >> 16] ?? 'spawn';
-        if (stage === 'cgroup') return failed('E_SPAWN_FAILED', `cannot start ${shown}: cannot enter its cgroup ${req.cgroup ?? ''} (${errnoName(errno)})`);
-        return failedWith(explainUnrunnable(file, req.cwd, req.env.PATH) ?? limitFailure(shown, errno, stage));
-      }
-      closeAll(false);
-      const reader = (t: OutputTarget): Socket | null => {
-        if (t.kind !== 'pipe') return null;
-        const p = pipes.shift();
-        if (p === undefined) return null;
-        const s = new Socket({ fd: p.mine, readable: true, writable: false });
-        s.on('error', () => {});
-        return s;
-      };
-      const stdout = reader(req.stdout);
-      const proc: SpawnedProcess = {
-        pid,
-        stdout,
-        stderr: reader(req.stderr),
-        onExit(listener) {
-          const list = listeners.get(pid);
-          if (list === undefined) listeners.set(pid, [listener]);
-          else list.push(listener);
-        },
-      };
-      return proc;
+      const p = prepareSpawn(helper, req);
+      return 'error' in p ? p : settle(req, p, spawnProcess(...p.args));
     },
     outputPair: () => pairs.pair(QUIET_PIPE_BYTES),
   };
+  if (later === undefined) return spawner;
+  // Off the main thread: the clone waits on libuv's pool while JavaScript goes on.
+  spawner.spawnLater = (req) => {
+    const p = prepareSpawn(helper, req);
+    if ('error' in p) return Promise.resolve(p);
+    return new Promise((resolve) => {
+      const queued = later(...p.args, (result) => resolve(settle(req, p, result)));
+      if (queued < 0) resolve(settle(req, p, queued));
+    });
+  };
+  return spawner;
+}
+
+// The spawn's arguments for the helper, and the output pipes made for it (the emperor's ends and the child's).
+interface Prepared {
+  args: [file: string, argv: string[], env: string, cwd: string, fds: number[], umask: number, cgroupProcs: string | null];
+  shown: string;
+  pipes: Array<{ mine: number; theirs: number }>;
+}
+
+// What both ways of spawning do before the clone: the pipes, the descriptors, the environment.
+function prepareSpawn(helper: NativeHelper, req: SpawnRequest): Prepared | SpawnFailed {
+  const [file, ...rest] = req.argv;
+  if (file === undefined || file === '') return failed('E_SPAWN_FAILED', 'empty command');
+  const shown = req.program ?? file;
+  // One string of "K=V\0" entries: one copy into the helper instead of one per variable.
+  let env = '';
+  for (const k in req.env) {
+    const v = req.env[k] as string;
+    if (v.includes('\0') || k.includes('\0')) return failed('E_SPAWN_FAILED', `cannot start ${shown}: its environment variable ${k.replace(/\0/g, '\\0')} holds a NUL byte`);
+    env += `${k}=${v}\0`;
+  }
+  const pipes: Prepared['pipes'] = [];
+  const fdFor = (t: OutputTarget): number | SpawnFailed => {
+    if (t.kind === 'fd') return t.fd;
+    if (t.kind === 'null') return -1;
+    if (t.kind === 'socket') return fdOf(t.socket);
+    const pair = helper.socketPair();
+    if (typeof pair === 'number') return failedWith(limitFailure(shown, pair, 'output pipes'));
+    pipes.push({ mine: pair[0], theirs: pair[1] });
+    return pair[1];
+  };
+  const out = fdFor(req.stdout);
+  if (typeof out !== 'number') return out;
+  const err = fdFor(req.stderr);
+  if (typeof err !== 'number') return closePipes(pipes, true), err;
+  const fds = req.listenFd === undefined ? [-1, out, err] : [-1, out, err, req.listenFd];
+  const cgroupProcs = req.cgroup === undefined ? null : `${req.cgroup}/cgroup.procs`;
+  return { args: [file, [file, ...rest], env, req.cwd, fds, req.umask ?? -1, cgroupProcs], shown, pipes };
+}
+
+// The child's ends of the pipes close once it holds them (and the emperor's too when the spawn failed).
+function closePipes(pipes: Prepared['pipes'], mine: boolean): void {
+  for (const p of pipes) {
+    if (mine) closeSync(p.mine);
+    closeSync(p.theirs);
+  }
+}
+
+// The helper's -(errno | stage << 16) as the operator's failure.
+function failedSpawn(req: SpawnRequest, p: Prepared, result: number): SpawnFailed {
+  closePipes(p.pipes, true);
+  const errno = -result & 0xffff;
+  const stage = STAGES[-result >> 16] ?? 'spawn';
+  if (stage === 'cgroup') return failed('E_SPAWN_FAILED', `cannot start ${p.shown}: cannot enter its cgroup ${req.cgroup ?? ''} (${errnoName(errno)})`);
+  return failedWith(explainUnrunnable(p.args[0], req.cwd, req.env.PATH) ?? limitFailure(p.shown, errno, stage));
+}
+
+// A started child: the emperor's ends of its pipes as readers, its exit from the watch.
+function startedChild(req: SpawnRequest, p: Prepared, pid: number, onExit: (pid: number, l: ExitListener) => void): SpawnedProcess {
+  closePipes(p.pipes, false);
+  const reader = (t: OutputTarget): Socket | null => {
+    if (t.kind !== 'pipe') return null;
+    const pipe = p.pipes.shift();
+    if (pipe === undefined) return null;
+    const s = new Socket({ fd: pipe.mine, readable: true, writable: false });
+    s.on('error', () => {});
+    return s;
+  };
+  const stdout = reader(req.stdout);
+  return { pid, stdout, stderr: reader(req.stderr), onExit: (listener) => onExit(pid, listener) };
 }
 
 // The child's steps, as native/spawn.c numbers them.

@@ -43,6 +43,12 @@ export interface Spawner {
   readonly cgroups?: boolean;
   /** Returns the process, or why it did not start. */
   spawn(req: SpawnRequest): SpawnedProcess | SpawnFailed;
+  /**
+   * The same, off the main thread (the native spawner: the clone waits on libuv's pool, so several children
+   * start at once while JavaScript goes on); absent: only `spawn`. The request's descriptors must stay open
+   * until it settles. An exit is never lost: the process is watched before the promise settles.
+   */
+  spawnLater?(req: SpawnRequest): Promise<SpawnedProcess | SpawnFailed>;
   /** A pipe whose emperor end reads into a shared buffer (log files), quiet-sized (its reader grows it while busy); rejects with the system's error. */
   outputPair(): Promise<OutputPair>;
 }

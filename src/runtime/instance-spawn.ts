@@ -10,7 +10,7 @@ import type { LogWriter } from '../io/log-writer.ts';
 import type { PendingSpawn, Supervised } from './supervised.ts';
 import type { VassalSocket } from './vassal-socket.ts';
 import { planSpawn, type OutputPlan, type RunAs, type SpawnPlan } from './spawn-plan.ts';
-import { explainUnrunnable, type OutputTarget, type SpawnRequest, type Spawner } from '../io/spawner.ts';
+import { explainUnrunnable, type OutputTarget, type SpawnedProcess, type SpawnFailed, type SpawnRequest, type Spawner } from '../io/spawner.ts';
 import type { DaemonRecords } from '../io/daemon-records.ts';
 import type { FsRights } from '../io/fs-rights.ts';
 import type { EventRecord } from './event-log.ts';
@@ -164,14 +164,24 @@ function carryOut(ctx: SpawnContext, spec: VassalSpec, i: number, plan: SpawnPla
       },
     });
   }
-  const proc = s.spawner.spawn(request);
-  closeFds();
-  if ('error' in proc) {
-    if (proc.reason === undefined) return hint(proc.failure);
-    return { pending: proc.reason.then(hint), cancel: () => {} };
-  }
-  attachOutput(proc, ctx.name, s, ctx.output, { stdout: null, stderr: null }, plan.outputGraceMs, onLines);
-  return contained(s.cgroups, cg, supervised(s, proc.pid, proc.onExit.bind(proc)), note);
+  const done = (proc: SpawnedProcess | SpawnFailed): Supervised | PendingSpawn | Failed => {
+    closeFds();
+    if ('error' in proc) {
+      if (proc.reason === undefined) return hint(proc.failure);
+      return { pending: proc.reason.then(hint), cancel: () => {} };
+    }
+    attachOutput(proc, ctx.name, s, ctx.output, { stdout: null, stderr: null }, plan.outputGraceMs, onLines);
+    return contained(s.cgroups, cg, supervised(s, proc.pid, proc.onExit.bind(proc)), note);
+  };
+  // Off the main thread where the spawner can (several children start at once); a stop meanwhile gets
+  // the process once it exists (the lifecycle stops a process spawned while STOPPING).
+  if (s.spawner.spawnLater === undefined) return done(s.spawner.spawn(request));
+  return { pending: s.spawner.spawnLater(request).then((proc) => settled(done(proc))), cancel: () => {} };
+}
+
+// A start's outcome once it is known.
+function settled(r: Supervised | PendingSpawn | Failed): Supervised | Failed | Promise<Supervised | Failed> {
+  return 'pending' in r ? r.pending : r;
 }
 
 // The cgroup's OOM note for instance `i`: it lives as long as the child, so it holds only these three.

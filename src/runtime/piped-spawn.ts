@@ -42,7 +42,8 @@ export function spawnPiped(p: PipedSpawn): PendingSpawn {
       const req = p.request;
       if (out !== null) req.stdout = { kind: 'socket', socket: out.childEnd };
       if (err !== null) req.stderr = { kind: 'socket', socket: err.childEnd };
-      const proc = p.spawner.spawn(req);
+      // Off the main thread where the spawner can; the descriptors stay open until it settles.
+      const proc = p.spawner.spawnLater === undefined ? p.spawner.spawn(req) : await p.spawner.spawnLater(req);
       p.closeFds();
       // The child holds its ends now: the emperor's copies go, so the child's exit ends the reads.
       out?.closeChildEnd();

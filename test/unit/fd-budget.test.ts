@@ -60,3 +60,15 @@ test('the budgeted spawner keeps what the spawner does itself (a native spawner 
   const plain: Spawner = { spawn: () => assert.fail('unused'), outputPair: () => Promise.reject(new Error('unused')) };
   assert.equal(budgetedSpawner(plain).cgroups, undefined);
 });
+
+test('far from the limit the limit itself is read again only now and then (every 64 spawns), and a lowered one is seen then', () => {
+  let reads = 0;
+  let limit = 100_000;
+  const b = new FdBudget({ open: () => 100, limit: () => (reads++, limit) });
+  for (let i = 0; i < 640; i++) assert.equal(b.refusal(), null);
+  assert.ok(reads <= 11, `${reads} reads of the limit for 640 spawns`);
+  limit = 110;
+  let refused = 0;
+  for (let i = 0; i < 64; i++) if (b.refusal() !== null) refused++;
+  assert.ok(refused > 0, 'the lowered limit refuses spawns within 64 of them');
+});
