@@ -178,7 +178,8 @@ export async function run(settings: EmperorSettings): Promise<void> {
     if (stopping) {
       if (signal !== 'SIGINT') return;
       events.warn(`second ${signal}: killing every vassal now`);
-      emperor.killAll();
+      // A child the thread pool is starting right now is killed once it exists (it would outlive the emperor).
+      await Promise.race([emperor.killAll(), new Promise((r) => setTimeout(r, 2000))]);
       emperor.guardian.close();
       containment.close();
       closeSockets();

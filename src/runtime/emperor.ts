@@ -187,10 +187,10 @@ export class Emperor {
     this.ports.readiness?.close();
   }
 
-  /** Kills every process group at once: the operator insisted (second SIGINT). */
-  killAll(): void {
+  /** Kills every process group at once: the operator insisted (second SIGINT); settles once spawns in flight are killed. */
+  async killAll(): Promise<void> {
     this.shuttingDown = true;
-    for (const v of this.vassals.values()) v.killNow();
+    await Promise.all([...this.vassals.values()].map((v) => v.killNow()));
   }
 
   private add(d: Desired): void {

@@ -97,10 +97,18 @@ export class InstanceRunner {
     return this.proc.sup.signalMain(signal);
   }
 
-  /** Kills the whole group at once: the second SIGINT, or the last resort. */
-  killNow(): void {
+  /**
+   * Kills the whole group at once: the second SIGINT, or the last resort. A child still being spawned (on the
+   * thread pool) is killed once it exists; the promise settles then, so the emperor can wait before it exits.
+   */
+  killNow(): Promise<void> {
     if (this.proc !== null && this.proc.sup.guarded) this.proc.sup.signal('SIGKILL');
-    this.pending?.cancel();
+    const pending = this.pending;
+    if (pending === null) return Promise.resolve();
+    pending.cancel();
+    return pending.pending.then((r) => {
+      if (!('error' in r) && r.guarded) r.signal('SIGKILL');
+    });
   }
 
   /** Leaves a daemon running and stops watching it: the emperor goes away, the daemon lives on. */

@@ -157,9 +157,9 @@ export class Vassal {
     this.driver.send({ type: 'release' });
   }
 
-  /** Kills every process group at once (second SIGINT). */
-  killNow(): void {
-    for (const r of this.allRunners()) r.killNow();
+  /** Kills every process group at once (second SIGINT); settles once children still being spawned are killed too. */
+  async killNow(): Promise<void> {
+    await Promise.all([...this.allRunners()].map((r) => r.killNow()));
   }
 
   /** Drops timers and closes its socket; the vassal is gone. */

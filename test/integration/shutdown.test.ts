@@ -1,7 +1,7 @@
 // The emperor's own end: SIGTERM stops everything in order, SIGKILL still leaves nothing behind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmperorUnderTest, FIXTURES, alive, vassalFile, waitFor } from './harness.ts';
 
@@ -61,6 +61,32 @@ test('a second SIGINT kills at once', async () => {
     await e.waitExit(5000);
     await waitFor('the tree to be gone', () => tree.every((p) => !alive(p)), 3000);
   } finally {
+    assert.deepEqual(await e.cleanup(), []);
+  }
+});
+
+test('a second SIGINT in the middle of a start burst leaves no child behind, those still being spawned included', async () => {
+  // Without cgroups nothing else would catch a child the thread pool was still starting when the emperor exits.
+  const e = await new EmperorUnderTest(['--cgroup', 'off']).start();
+  const tag = `0.${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`;
+  const ours = (): number[] =>
+    readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(tag);
+      } catch {
+        return false;
+      }
+    }).map(Number);
+  try {
+    for (let i = 0; i < 120; i++) e.write(`b${i}.ini`, vassalFile({ command: `sleep 100000 ${tag}${String(i).padStart(3, '0')}` }));
+    await waitFor('the burst to begin', () => ours().length > 0, 10000, 1);
+    process.kill(e.pid, 'SIGINT');
+    await waitFor('the first SIGINT to be taken', () => e.output.includes('SIGINT: stopping'), 10000, 1);
+    process.kill(e.pid, 'SIGINT');
+    await e.waitExit(5000);
+    await waitFor(`every child to be gone (left: ${ours().join(' ')})`, () => ours().length === 0, 3000);
+  } finally {
+    for (const pid of ours()) process.kill(pid, 'SIGKILL');
     assert.deepEqual(await e.cleanup(), []);
   }
 });

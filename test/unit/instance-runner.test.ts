@@ -153,6 +153,24 @@ test('a pending spawn is cancelled by a stop, and its late process is stopped wh
   assert.deepEqual(late.signals.map((s) => s.signal), ['SIGINT']);
 });
 
+test('killNow kills a child still being spawned once it exists, and settles then', async () => {
+  const r = rig();
+  let land: (p: Supervised) => void = () => {};
+  let cancels = 0;
+  const spawn: PendingSpawn = { pending: new Promise((res) => (land = res)), cancel: () => void cancels++ };
+  r.setNext(() => spawn);
+  r.runner.dispatch({ type: 'start' });
+  let settled = false;
+  const killed = r.runner.killNow().then(() => void (settled = true));
+  assert.equal(cancels, 1);
+  await flush();
+  assert.equal(settled, false, 'not before the spawn lands');
+  const late = new FakeSupervised(778, r.time);
+  land(late);
+  await killed;
+  assert.deepEqual(late.signals.map((s) => s.signal), ['SIGKILL']);
+});
+
 test('signalProcess reaches the main process only while it runs; killNow sends SIGKILL to the group', () => {
   const r = rig();
   assert.equal(r.runner.signalProcess('SIGHUP'), false, 'no process yet');
