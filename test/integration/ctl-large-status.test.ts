@@ -82,7 +82,7 @@ test('status of 3,000 vassals: every row and the summary reach a slow reader; --
     const lines = table.stdout.trimEnd().split('\n');
     assert.match(lines[0] ?? '', /^NAME +STATE +PID +UPTIME +RESTARTS +CPU +RSS +LAST EXIT$/);
     assert.equal(lines.length, 1 + N + 1, 'the header, a row per vassal, the summary');
-    assert.match(lines[1] ?? '', /^worker-0000 +BACKOFF +- +- +0 +- +976\.6K +code 1, 2s ago$/);
+    assert.match(lines[1] ?? '', /^worker-0000 +BACKOFF +- +- +0 +- +976\.6K +code 1, \d+s ago$/);
     assert.match(lines[N] ?? '', /^worker-2999 +RUNNING +102999 +/);
     assert.equal(lines.at(-1), `${N} vassals: ${N - N / 10} RUNNING, ${N / 10} BACKOFF`);
     const json = await runSlowReader(['--stats', path, 'status', '--json'], 300);
