@@ -42,13 +42,13 @@ const COLOURS: Record<string, string> = {
 function lastExit(v: VassalStats, now: number): string {
   const e = v.last_exit;
   if (e === null) return '-';
-  const what = e.signal ?? `code ${e.code ?? '?'}`;
-  return `${what}, ${humanDuration(now - e.at)} ago`;
+  return (e.signal ?? 'code ' + (e.code ?? '?')) + ', ' + humanDuration(now - e.at) + ' ago';
 }
 
 function pidCell(v: VassalStats): string {
-  if (v.pids.length === 0) return '-';
-  return v.pids.length === 1 ? String(v.pids[0]) : `${v.pids[0]} +${v.pids.length - 1}`;
+  const pids = v.pids;
+  if (pids.length === 0) return '-';
+  return pids.length === 1 ? String(pids[0]) : pids[0] + ' +' + (pids.length - 1);
 }
 
 /** How the summary's last line says the containment (when emperorctl could tell it). */
@@ -57,44 +57,63 @@ const CONTAINMENT_LINE: Record<ContainmentKind, string> = {
   'process-group': 'containment: process groups (a process that leaves its group escapes)',
 };
 
-/** The status table, with the error on the line under each vassal that has one; the containment last when known. */
+const HEADER = ['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'CPU', 'RSS', 'LAST EXIT'];
+const COLUMNS = HEADER.length;
+
+/**
+ * The status table, with the error on the line under each vassal that has one; the containment last when known.
+ * Written for code that runs once per process (never compiled by the JIT): one pass to make the cells and
+ * measure the columns, one to pad them, flat arrays, no closure or array per row.
+ */
 export function renderStatus(doc: StatsDocument, now: number, colour: boolean, containment: ContainmentKind | null = null): string {
-  const header = ['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'CPU', 'RSS', 'LAST EXIT'];
-  const rows = doc.vassals.map((v) => [
-    v.name,
-    v.state,
-    pidCell(v),
-    v.started_at !== null && v.pids.length > 0 ? humanDuration(now - v.started_at) : '-',
-    String(v.restarts),
-    v.cpu_percent === null ? '-' : `${v.cpu_percent.toFixed(1)}%`,
-    v.rss_bytes === null ? '-' : humanBytes(v.rss_bytes),
-    lastExit(v, now),
-  ]);
-  // Plain loops: a thousand rows are rendered by code that runs once, not yet compiled by the JIT.
-  const widths = header.map((h) => h.length);
-  for (const r of rows) for (let i = 0; i < r.length; i++) if ((r[i] ?? '').length > (widths[i] ?? 0)) widths[i] = (r[i] ?? '').length;
-  const line = (cells: string[], paint: ((i: number, text: string) => string) | null): string => {
-    let text = '';
-    for (let i = 0; i < cells.length; i++) {
-      const c = cells[i] ?? '';
-      const padded = i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0);
-      text += (i === 0 ? '' : '  ') + (paint === null ? padded : paint(i, padded));
-    }
-    return text.trimEnd();
-  };
-  const out = [line(header, colour ? (_, t) => `\x1b[1m${t}\x1b[0m` : null)];
-  doc.vassals.forEach((v, idx) => {
-    out.push(line(rows[idx] ?? [], colour ? (i, t) => (i === 1 ? `\x1b[${COLOURS[v.state] ?? '0'}m${t}\x1b[0m` : t) : null));
+  const vassals = doc.vassals;
+  const cells: string[] = new Array<string>(vassals.length * COLUMNS);
+  const widths = HEADER.map((h) => h.length);
+  let w0 = widths[0] ?? 0, w1 = widths[1] ?? 0, w2 = widths[2] ?? 0, w3 = widths[3] ?? 0, w4 = widths[4] ?? 0, w5 = widths[5] ?? 0, w6 = widths[6] ?? 0; // prettier-ignore
+  for (let r = 0, k = 0; r < vassals.length; r++, k += COLUMNS) {
+    const v = vassals[r] as VassalStats;
+    const name = v.name;
+    const pid = pidCell(v);
+    const up = v.started_at !== null && v.pids.length > 0 ? humanDuration(now - v.started_at) : '-';
+    const restarts = String(v.restarts);
+    const cpu = v.cpu_percent === null ? '-' : v.cpu_percent.toFixed(1) + '%';
+    const rss = v.rss_bytes === null ? '-' : humanBytes(v.rss_bytes);
+    cells[k] = name;
+    cells[k + 1] = v.state;
+    cells[k + 2] = pid;
+    cells[k + 3] = up;
+    cells[k + 4] = restarts;
+    cells[k + 5] = cpu;
+    cells[k + 6] = rss;
+    cells[k + 7] = lastExit(v, now);
+    if (name.length > w0) w0 = name.length;
+    if (v.state.length > w1) w1 = v.state.length;
+    if (pid.length > w2) w2 = pid.length;
+    if (up.length > w3) w3 = up.length;
+    if (restarts.length > w4) w4 = restarts.length;
+    if (cpu.length > w5) w5 = cpu.length;
+    if (rss.length > w6) w6 = rss.length;
+  }
+  const bold = (t: string): string => (colour ? '\x1b[1m' + t + '\x1b[0m' : t);
+  const padded = [w0, w1, w2, w3, w4, w5, w6].map((w, i) => bold((HEADER[i] ?? '').padEnd(w)));
+  const out = [(padded.join('  ') + '  ' + bold(HEADER[COLUMNS - 1] ?? '')).trimEnd()];
+  for (let r = 0, k = 0; r < vassals.length; r++, k += COLUMNS) {
+    const v = vassals[r] as VassalStats;
+    const state = (cells[k + 1] as string).padEnd(w1);
+    const painted = colour ? '\x1b[' + (COLOURS[v.state] ?? '0') + 'm' + state + '\x1b[0m' : state;
+    // prettier-ignore
+    out.push(((cells[k] as string).padEnd(w0) + '  ' + painted + '  ' + (cells[k + 2] as string).padEnd(w2) + '  ' + (cells[k + 3] as string).padEnd(w3) + '  ' +
+      (cells[k + 4] as string).padEnd(w4) + '  ' + (cells[k + 5] as string).padEnd(w5) + '  ' + (cells[k + 6] as string).padEnd(w6) + '  ' + (cells[k + 7] as string)).trimEnd());
     if (v.error !== null) {
-      for (const e of v.error.split('\n')) out.push(`  ${colour ? `\x1b[31m${e}\x1b[0m` : e}`);
+      for (const e of v.error.split('\n')) out.push(colour ? '  \x1b[31m' + e + '\x1b[0m' : '  ' + e);
     }
     // What the vassal says about itself (sd_notify STATUS=, the uWSGI Emperor protocol).
     if ((v.status_text ?? null) !== null) out.push(`  status: ${v.status_text}`);
     if (v.next_run != null) out.push(`  next run in ${humanDuration(Math.max(0, v.next_run - now))} (${new Date(v.next_run * 1000).toISOString()})`);
-  });
-  if (doc.vassals.length === 0 && (doc.totals.vassals ?? 0) === 0) out.push(`(no vassals in ${doc.sources?.some((src) => src.kind === 'etcd') ? doc.sources.map((src) => src.address).join(', ') : doc.vassals_dir})`);
+  }
+  if (vassals.length === 0 && (doc.totals.vassals ?? 0) === 0) out.push(`(no vassals in ${doc.sources?.some((src) => src.kind === 'etcd') ? doc.sources.map((src) => src.address).join(', ') : doc.vassals_dir})`);
   const totals = Object.entries(doc.totals).filter(([k, n]) => k !== 'vassals' && n > 0).map(([k, n]) => `${n} ${k}`);
-  out.push(`${doc.totals.vassals ?? doc.vassals.length} vassals${totals.length > 0 ? `: ${totals.join(', ')}` : ''}`);
+  out.push(`${doc.totals.vassals ?? vassals.length} vassals${totals.length > 0 ? `: ${totals.join(', ')}` : ''}`);
   // With etcd among them, each source's health (a directory alone says so through its vassals).
   const sources = doc.sources ?? [];
   if (sources.some((src) => src.kind === 'etcd')) {

@@ -1,13 +1,12 @@
 // `emperorctl status`: the stats document as a table (or JSON); the only command most runs make, so it loads little.
 import type { StatsDocument } from '../control/protocol.ts';
-import { readStats } from './ctl-client.ts';
 import { renderStatus, useColour } from './ctl-format.ts';
 import { emperorContainment } from './ctl-containment.ts';
 import { Exit, out, type Args } from './ctl-args.ts';
 
-/** Prints every vassal, or the named ones (an unknown name: exit 1 after the table). */
-export async function status(args: Args, statsPath: string): Promise<number> {
-  const doc = await readStats(statsPath);
+/** Prints every vassal, or the named ones (an unknown name: exit 1 after the table); `read` is the stats socket's answer. */
+export async function status(args: Args, read: Promise<StatsDocument>): Promise<number> {
+  const doc = await read;
   const names = args.positional;
   const known = names.length === 0 ? null : new Set(doc.vassals.map((v) => v.name));
   const unknown = known === null ? [] : names.filter((n) => !known.has(n));

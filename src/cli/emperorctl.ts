@@ -3,7 +3,7 @@
 // (`status`, the common one, loads the client, the table and nothing else; help texts load when printed).
 import { join } from 'node:path';
 import { defaultStateDir } from '../control/paths.ts';
-import { UnreachableError } from './ctl-client.ts';
+import { readStats, UnreachableError } from './ctl-client.ts';
 import { Exit, helpExit, parseArgs, usage, duration, failed, out } from './ctl-args.ts';
 
 async function run(argv: string[]): Promise<number> {
@@ -34,8 +34,13 @@ async function run(argv: string[]): Promise<number> {
       throw usage('no command given');
     case 'help':
       throw rest[0] !== undefined ? helpExit(rest[0]) : helpExit();
-    case 'status':
-      return (await import('./ctl-status.ts')).status(parseArgs(cmd, rest, [], ['--json']), statsPath);
+    case 'status': {
+      const a = parseArgs(cmd, rest, [], ['--json']);
+      // Asked before the table's code loads: the emperor renders its document while this process loads it.
+      const doc = readStats(statsPath);
+      doc.catch(() => {}); // status() sees the failure; this only stops it counting as unhandled meanwhile
+      return (await import('./ctl-status.ts')).status(a, doc);
+    }
     case 'start':
     case 'stop':
     case 'restart':
@@ -103,6 +108,9 @@ export async function main(argv: string[]): Promise<void> {
       throw err;
     }
   }
+  // Done: exit once both outputs are flushed, without tearing down the heap first (a 1,000-vassal status
+  // spends about 5 ms of CPU freeing what it parsed). Every command's work has ended when run() returns.
+  process.stderr.write('', () => process.stdout.write('', () => process.exit()));
 }
 
 await main(process.argv.slice(2));
