@@ -113,6 +113,7 @@ function rows(rs: ResultLine[]): Row[] {
     for (const n of sizes.filter((x) => x >= b)) {
       out.push({ label: `status of ${n}, socket, median ms`, get: (r, s) => firstWith(r, s, n, 'statusSocketMs', 'median'), digits: 1 });
       out.push({ label: `status of ${n}, CLI, median ms${typeof node === 'number' ? ` (node -e 0: ${fmt(node, 0)} ms)` : ''}`, get: (r, s) => firstWith(r, s, n, 'statusCliMs', 'median'), digits: 1 });
+      out.push({ label: `status of ${n}, CLI ÷ \`node -e 0\` timed just before each read, median`, get: (r, s) => firstWith(r, s, n, 'statusCliOverNodeE0', 'median'), digits: 2 });
     }
     out.push({ label: `shutdown of ${b} (all gone), s${medOf}`, get: (r, s) => sc(medianOf(r, s, b, 'shutdownMs'), 1000), digits: 2 });
   }

@@ -1,13 +1,14 @@
 // A fleet of N programs: start-all, idle footprint (PSS, private), idle CPU, status latency (socket and CLI), shutdown.
 import { treeOf } from '../lib/proc.ts';
 import { cpuBetween, privateKb, readCpu } from '../lib/usage.ts';
-import { quantile, round, sleep } from '../lib/util.ts';
+import { quantile, round, run as runCommand, sleep } from '../lib/util.ts';
 import { ownProcesses, program, pssOf, withSupervisor } from './common.ts';
 import type { Ctx, Outcome } from './common.ts';
 
-async function timeEach(rounds: number, fn: () => Promise<void>): Promise<number[]> {
+async function timeEach(rounds: number, fn: () => Promise<void>, before?: () => Promise<void>): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < rounds; i++) {
+    await before?.();
     const t0 = performance.now();
     await fn();
     out.push(performance.now() - t0);
@@ -58,9 +59,13 @@ export function fleet(ctx: Ctx, n: number, rep = 1, of = ctx.params.repeat): Pro
         if (fn === undefined) continue;
         try {
           await fn();
-          const samples = await timeEach(ctx.params.statusRounds, fn);
+          // A CLI's floor is Node (or Python) starting and exiting: `node -e 0` is timed right before each read,
+          // so the ratio compares the two at the same moment of a noisy machine.
+          const floor: number[] = [];
+          const samples = await timeEach(ctx.params.statusRounds, fn, kind === 'statusCliMs' ? async () => void floor.push((await runCommand(process.execPath, ['-e', '0'])).ms) : undefined);
           metrics[kind] = { median: round(quantile(samples, 0.5)), p90: round(quantile(samples, 0.9)), n: samples.length };
-          ctx.say(`${kind} at ${n}: median ${round(quantile(samples, 0.5))} ms`);
+          if (floor.length > 0) metrics.statusCliOverNodeE0 = { median: round(quantile(samples.map((s, i) => s / (floor[i] ?? s)), 0.5), 2), nodeE0Ms: round(quantile(floor, 0.5)) };
+          ctx.say(`${kind} at ${n}: median ${round(quantile(samples, 0.5))} ms${floor.length > 0 ? ` (node -e 0 interleaved: ${round(quantile(floor, 0.5))} ms)` : ''}`);
         } catch (err) {
           problems.push(`${kind}: ${err instanceof Error ? err.message : String(err)}`);
         }
