@@ -139,6 +139,7 @@ export class CgroupTree implements LeafOwner {
   bind(pid: number, cgroup: InstanceCgroup): void {
     this.unbound.delete(cgroup.dir);
     this.byPid.set(pid, cgroup.dir);
+    this.usage.follow(cgroup.dir, pid);
   }
 
   /** The cgroup a supervised pid leads, if it has one. */
