@@ -1,5 +1,5 @@
 // One cgroup v2 directory: create, move a process in, signal every process, cgroup.kill, wait for it to empty, remove.
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmdirSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { parseCpuUsageUsec, parseOomKills, parsePids, parsePopulated, parseResidentBytes } from '../core/cgroup-facts.ts';
 
@@ -60,9 +60,30 @@ export function cgroupPids(dir: string): number[] {
   return parsePids(readCgroupFile(dir, 'cgroup.procs') ?? '');
 }
 
+// One small cgroup file read into a shared buffer: open, one read, close (readFileSync also stats and reads
+// until end of file, and makes a Buffer). cgroup.events and memory.events are a few dozen bytes.
+const small = Buffer.alloc(1024);
+
+/** A cgroup file of at most 1 KiB (cgroup.events, memory.events); null when it (or the cgroup) is gone. */
+export function readSmallCgroupFile(dir: string, file: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(join(dir, file), 'r');
+  } catch {
+    return null;
+  }
+  try {
+    return small.toString('latin1', 0, readSync(fd, small, 0, small.length, 0));
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** True while any process is in the cgroup or below (zombies do not count); false once it is gone. */
 export function populated(dir: string): boolean {
-  return parsePopulated(readCgroupFile(dir, 'cgroup.events') ?? '') ?? false;
+  return parsePopulated(readSmallCgroupFile(dir, 'cgroup.events') ?? '') ?? false;
 }
 
 /**
@@ -182,7 +203,7 @@ export function cgroupResidentBytes(dir: string): number | null {
 
 /** OOM kills the kernel made in the cgroup (memory.events), 0 without the memory controller. */
 export function cgroupOomKills(dir: string): number {
-  return parseOomKills(readCgroupFile(dir, 'memory.events') ?? '');
+  return parseOomKills(readSmallCgroupFile(dir, 'memory.events') ?? '');
 }
 
 /** The child cgroups of a cgroup, by name. */

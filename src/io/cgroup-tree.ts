@@ -2,9 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseProcCgroup } from '../core/cgroup-facts.ts';
-import { instanceCgroupName, limitWrites, oomMessage, shimArgv, CGROUP_SHIM, DAEMONS, VASSALS, type CgroupLimits } from '../core/cgroup-layout.ts';
+import { instanceCgroupName, limitWrites, shimArgv, CGROUP_SHIM, DAEMONS, VASSALS, type CgroupLimits } from '../core/cgroup-layout.ts';
 import { CgroupUsage, type UsageFigures } from './cgroup-usage.ts';
-import { cgroupOomKills, killCgroup, makeLeafCgroup, populated, removeCgroup, signalCgroup, writeCgroupFile } from './cgroup-fs.ts';
+import { killCgroup, makeLeafCgroup, populated, removeCgroup, signalCgroup, writeCgroupFile } from './cgroup-fs.ts';
+import { CgroupLeaf, limitsKey, type InstanceCgroup, type LeafOwner } from './cgroup-leaf.ts';
+
+/** One spawn's cgroup (cgroup-leaf.ts). */
+export type { InstanceCgroup };
 
 /** The exec shim that enters a cgroup (kept in core/cgroup-layout.ts, where the spawn plan takes it from). */
 export { CGROUP_SHIM };
@@ -12,20 +16,11 @@ export { CGROUP_SHIM };
 /** How long a spawn's cgroup may wait for its process before a sweep takes it for a failed spawn. */
 export const UNBOUND_GRACE_MS = 5000;
 
-/** One spawn's cgroup: signal all of it, know when it is empty, and remove it then. */
-export interface InstanceCgroup {
-  readonly dir: string;
-  /** every process of the cgroup; SIGKILL is cgroup.kill. */
-  signal(sig: string): void;
-  /** true while a process (zombies aside) is in it; removes the cgroup once it is empty. */
-  alive(): boolean;
-  /** why the kernel killed it, when its OOM killer did; null otherwise. */
-  oomKilled(): string | null;
-}
-
 /** An emperor's subtree: `supervisor/` (the emperor), `vassals/`, `daemons/`. */
-export class CgroupTree {
+export class CgroupTree implements LeafOwner {
   private seq = 0;
+  /** empty leaves kept while their leader's exit is handled, by vassal name and instance: a respawn takes one. */
+  private readonly parked = new Map<string, CgroupLeaf>();
   private readonly byPid = new Map<number, string>();
   private readonly warned = new Set<string>();
   /** cgroups made for a spawn and not yet bound to its process, with when they were made. */
@@ -39,6 +34,11 @@ export class CgroupTree {
     readonly controllers: ReadonlySet<string>,
     private readonly warn: (message: string) => void,
   ) {}
+
+  /** OOM kills are counted (memory.events) only where the memory controller is on. */
+  get oomCounted(): boolean {
+    return this.controllers.has('memory');
+  }
 
   /** Where plain vassals' cgroups go (the guardian kills it all when the emperor dies). */
   get vassalsDir(): string {
@@ -63,6 +63,9 @@ export class CgroupTree {
    */
   make(name: string, index: number, daemon: boolean, limits: CgroupLimits): InstanceCgroup | { error: string } {
     this.sweep();
+    const key = `${name}\0${index}`;
+    const reused = daemon ? null : this.reuse(key, limits);
+    if (reused !== null) return reused;
     // A fresh cgroup, never one an earlier emperor left to a daemon that still runs (the sequence restarts).
     let dir = '';
     let made: string | null = 'exists';
@@ -84,7 +87,40 @@ export class CgroupTree {
       if (failed !== null) this.warn(`${name}: ${w.key} not applied: ${failed}`);
     }
     this.unbound.set(dir, Date.now());
-    return this.handle(dir, limits.memoryMax);
+    return new CgroupLeaf(dir, key, limitsKey(limits), limits.memoryMax, 0, this, !daemon);
+  }
+
+  /**
+   * The leaf the last process of this instance left empty, if its exit is being handled now and the
+   * limits are the same: the respawn runs in it. An empty cgroup can only be entered by a write to its
+   * cgroup.procs (the emperor's own), so nothing of the old process is in it; a leaf a leftover process
+   * still holds (a grandchild ignoring TERM) is never parked, and the respawn gets a fresh one.
+   */
+  private reuse(key: string, limits: CgroupLimits): CgroupLeaf | null {
+    const old = this.parked.get(key);
+    if (old === undefined || old.limits !== limitsKey(limits)) return null;
+    this.parked.delete(key);
+    old.retire();
+    this.removed(old.dir);
+    this.unbound.set(old.dir, Date.now());
+    return new CgroupLeaf(old.dir, key, old.limits, limits.memoryMax, old.oomSeen, this, true);
+  }
+
+  /** An empty leaf waits for a respawn of its instance (only while its exit is handled: keepWhile). */
+  park(leaf: CgroupLeaf): void {
+    if (!this.parked.has(leaf.key)) this.parked.set(leaf.key, leaf);
+  }
+
+  /** The leaf's exit is handled: true when it is still parked (no respawn took it), and no longer so. */
+  unpark(leaf: CgroupLeaf): boolean {
+    if (this.parked.get(leaf.key) !== leaf) return false;
+    this.parked.delete(leaf.key);
+    return true;
+  }
+
+  /** A leaf was removed (or handed to a respawn): its pids are forgotten. */
+  removed(dir: string): void {
+    for (const [pid, d] of this.byPid) if (d === dir) this.byPid.delete(pid);
   }
 
   /**
@@ -103,6 +139,7 @@ export class CgroupTree {
   bind(pid: number, cgroup: InstanceCgroup): void {
     this.unbound.delete(cgroup.dir);
     this.byPid.set(pid, cgroup.dir);
+    this.usage.follow(cgroup.dir, pid);
   }
 
   /** The cgroup a supervised pid leads, if it has one. */
@@ -141,21 +178,5 @@ export class CgroupTree {
   /** Kills every plain vassal's cgroup at once (the second SIGINT, or a last resort). */
   killAll(): void {
     killCgroup(this.vassalsDir);
-  }
-
-  private handle(dir: string, memoryMax: number | null): InstanceCgroup {
-    const forget = (): void => {
-      for (const [pid, d] of this.byPid) if (d === dir) this.byPid.delete(pid);
-    };
-    return {
-      dir,
-      signal: (sig) => void signalCgroup(dir, sig as NodeJS.Signals),
-      alive: () => {
-        if (populated(dir)) return true;
-        if (removeCgroup(dir)) forget();
-        return false;
-      },
-      oomKilled: () => (cgroupOomKills(dir) > 0 ? oomMessage(memoryMax) : null),
-    };
   }
 }

@@ -84,6 +84,15 @@ export class CgroupUsage {
     return usage;
   }
 
+  /**
+   * A reused cgroup now leads with `pid` (a respawn in the leaf its instance's last process left): its
+   * last reading carries on, so what the ended process used is never counted a second time.
+   */
+  follow(dir: string, pid: number): void {
+    const f = this.followed.get(dir);
+    if (f !== undefined) f.pid = pid;
+  }
+
   /** Closes every descriptor. */
   close(): void {
     for (const [dir, f] of this.followed) this.forget(dir, f);

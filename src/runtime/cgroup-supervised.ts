@@ -38,11 +38,15 @@ export function contained(port: CgroupPort | undefined, cg: SpawnCgroup | null, 
     ...sup,
     signal: (sig) => cg.signal(sig),
     alive: () => cg.alive(),
+    // The cgroup guardian kills it should the emperor die: the process-group guardian need not be told.
+    contained: true,
     onExit: (listener) =>
       sup.onExit((code, signal, reason) => {
         const oom = cg.oomKilled();
         if (oom !== null) note(oom);
-        listener(code, signal, oom ?? reason);
+        // A respawn made while the exit is handled runs in this cgroup once it is empty (no rmdir, no mkdir).
+        if (cg.keepWhile === undefined) listener(code, signal, oom ?? reason);
+        else cg.keepWhile(() => listener(code, signal, oom ?? reason));
       }),
   };
 }

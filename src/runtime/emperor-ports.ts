@@ -101,6 +101,8 @@ export interface SpawnCgroup {
   alive(): boolean;
   /** why the kernel's OOM killer ended it, or null. */
   oomKilled(): string | null;
+  /** runs `during` (its leader's exit handled) with the cgroup, once empty, kept for a respawn of the same instance. */
+  keepWhile?(during: () => void): void;
 }
 
 /** What a contained spawn's cgroup gets written (a spec's `memory-max`, `cpu-weight`, `pids-max`). */

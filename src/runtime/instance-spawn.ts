@@ -25,6 +25,9 @@ import type { CgroupPort, SpawnCgroup } from './emperor-ports.ts';
 import { withLimitHint } from './limit-hint.ts';
 import { CGROUP_SHIM } from '../core/cgroup-layout.ts';
 
+// The emperor's own uid, read once (a syscall per spawn otherwise): it never changes while it runs.
+const OWN_UID = process.getuid?.() ?? 0;
+
 /** What a spawn uses of the emperor's services (VassalServices has all of it). */
 export interface SpawnServices extends OutputSinks {
   spawner: Spawner;
@@ -85,7 +88,7 @@ function spawnProcess(ctx: SpawnContext, spec: VassalSpec, i: number, runAs: Run
   // Its cgroup (containment on): the plan's shim enters it, outermost.
   const cg = spawnCgroup(s.cgroups, spec, i);
   if (cg !== null && 'error' in cg) return cg;
-  const plan = planSpawn(spec, i, { baseEnv: s.baseEnv, logDir: s.logDir, uwsgi: s.uwsgi, ownUid: process.getuid?.() ?? 0, runAs, listenFd, readiness: ready?.inputs ?? null, cgroup: cg?.dir ?? null });
+  const plan = planSpawn(spec, i, { baseEnv: s.baseEnv, logDir: s.logDir, uwsgi: s.uwsgi, ownUid: OWN_UID, runAs, listenFd, readiness: ready?.inputs ?? null, cgroup: cg?.dir ?? null });
   const started = withReadiness(ready?.link ?? null, releaseOnFailure(cg, carryOut(ctx, spec, i, plan, cg, ready?.link.onLines)));
   return withLimitHint(s.daemon.facts, runAs?.account ?? null, started);
 }

@@ -14,6 +14,8 @@ export interface GroupKeeper {
 /** One started process; `exited` once its leader exited. */
 export class RunnerProcess {
   exited = false;
+  /** its group is recorded with the guardian (a plain child outside a cgroup). */
+  private readonly tracked: boolean;
 
   /** Attaches to `sup`: its group is tracked, and `onExit` hears the leader's exit and whether the group lives on. */
   constructor(
@@ -21,19 +23,21 @@ export class RunnerProcess {
     private readonly keeper: GroupKeeper,
     onExit: (code: number | null, signal: string | null, groupAlive: boolean, reason?: string) => void,
   ) {
-    if (sup.guarded) keeper.trackGroup(sup.pid);
+    this.tracked = sup.guarded && sup.contained !== true;
+    if (this.tracked) keeper.trackGroup(sup.pid);
     sup.onExit((code, signal, reason) => {
       this.exited = true;
       const alive = sup.alive();
-      if (!alive && sup.guarded) keeper.untrackGroup(sup.pid);
       onExit(code, signal, alive, reason);
+      // After the exit is handled: the guardian hears of it once the respawn is under way.
+      if (!alive && this.tracked) keeper.untrackGroup(sup.pid);
     });
   }
 
   /** Whether anything of it is still alive; forgets a group once it is empty. */
   groupAlive(): boolean {
     const alive = this.sup.alive();
-    if (!alive && this.exited && this.sup.guarded) this.keeper.untrackGroup(this.sup.pid);
+    if (!alive && this.exited && this.tracked) this.keeper.untrackGroup(this.sup.pid);
     return alive;
   }
 
@@ -41,7 +45,7 @@ export class RunnerProcess {
   untrackWhenGone(): void {
     const check = (): void => {
       if (this.sup.alive()) this.keeper.timers.setTimeout(check, GROUP_POLL_MS).unref?.();
-      else if (this.sup.guarded) this.keeper.untrackGroup(this.sup.pid);
+      else if (this.tracked) this.keeper.untrackGroup(this.sup.pid);
     };
     check();
   }

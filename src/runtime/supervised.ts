@@ -15,6 +15,8 @@ export interface Supervised {
   onExit(listener: (code: number | null, signal: string | null, reason?: string) => void): void;
   /** the guardian kills it should the emperor die (plain children; never daemons). */
   guarded: boolean;
+  /** in its own cgroup, which the cgroup guardian kills should the emperor die: no process group to record. */
+  contained?: boolean;
   /** stop watching and leave it running: the emperor shuts down, daemons live on (SPEC section 5). */
   release?(): void;
 }

@@ -80,3 +80,23 @@ test('a cgroup left out of a sample (idle, sitting out) holds no descriptor; its
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a reused cgroup (a respawn in the same leaf) carries its reading on: the ended process\'s CPU is counted once', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'emperor-cgusage-'));
+  const usage = new CgroupUsage();
+  const one = (pid: number): Map<number, { rssBytes: number; cpuPercent: number | null; cpuSecondsDelta: number }> => new Map([[pid, { rssBytes: 1, cpuPercent: null, cpuSecondsDelta: 0 }]]);
+  try {
+    writeFileSync(join(dir, 'cpu.stat'), 'usage_usec 1000000\n');
+    let bound = new Map([[7, dir]]);
+    assert.equal(usage.overlay(one(7), (p) => bound.get(p) ?? null, 1000).get(7)?.cpuSecondsDelta, 1);
+    // 7 crashed; its respawn 8 runs in the same leaf. A sample that does not read 8 yet keeps the reading.
+    bound = new Map([[8, dir]]);
+    usage.follow(dir, 8);
+    usage.overlay(new Map(), (p) => bound.get(p) ?? null, 2000);
+    writeFileSync(join(dir, 'cpu.stat'), 'usage_usec 1500000\n');
+    assert.equal(usage.overlay(one(8), (p) => bound.get(p) ?? null, 3000).get(8)?.cpuSecondsDelta, 0.5, 'not 1.5');
+  } finally {
+    usage.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -16,6 +16,8 @@ function rig(policy = POLICY, random = 0.5) {
   const time = new FakeTime();
   const procs: FakeSupervised[] = [];
   const tracked = new Set<number>();
+  /** what the guardian is told, in order. */
+  const told: string[] = [];
   const changes: Array<{ from: string; to: string; note: string | null }> = [];
   let pid = 500;
   const answers: ProbeResult[] = [];
@@ -34,8 +36,8 @@ function rig(policy = POLICY, random = 0.5) {
       procs.push(p);
       return p;
     },
-    trackGroup: (g) => void tracked.add(g),
-    untrackGroup: (g) => void tracked.delete(g),
+    trackGroup: (g) => void (tracked.add(g), told.push(`+${g}`)),
+    untrackGroup: (g) => void (tracked.delete(g), told.push(`-${g}`)),
     changed: (_i, before: Instance, after: Instance, note) => void changes.push({ from: before.state, to: after.state, note }),
     healthTarget: () => target,
     healthTiming: () => ({ intervalMs: 1000, timeoutMs: 500 }),
@@ -46,7 +48,7 @@ function rig(policy = POLICY, random = 0.5) {
   };
   const runner = new InstanceRunner(0, host);
   return {
-    time, procs, tracked, changes, runner, answers, probes,
+    time, procs, tracked, told, changes, runner, answers, probes,
     setTarget: (t: string | null) => void (target = t),
     setNext: (f: typeof next) => void (next = f),
     setGroupAlive: (a: boolean) => void (groupAlive = a),
@@ -199,4 +201,21 @@ test('inherit adds the replaced instance\'s restarts and shows its last exit unt
   b.runner.inherit(a.runner);
   assert.equal(b.runner.state.restarts, a.runner.state.restarts);
   assert.deepEqual(b.runner.state.lastExit, a.runner.state.lastExit);
+});
+
+test('a crash respawns before the guardian hears the old group is gone; a contained process is never recorded', () => {
+  const r = rig();
+  r.runner.dispatch({ type: 'start' });
+  r.time.advance(1500);
+  r.procs[0]?.exit(null, 'SIGKILL');
+  assert.equal(r.runner.state.pid, 501, 'respawned at once');
+  assert.deepEqual(r.told, ['+500', '+501', '-500'], 'the new group first: the respawn does not wait on the guardian');
+  // In its own cgroup (the cgroup guardian kills it should the emperor die): no process group to record.
+  const contained = Object.assign(new FakeSupervised(600, r.time, () => false), { contained: true });
+  r.setNext(() => contained);
+  r.time.advance(1500);
+  r.procs[1]?.exit(null, 'SIGKILL');
+  assert.equal(r.runner.state.pid, 600);
+  contained.exit(null, 'SIGKILL');
+  assert.deepEqual(r.told, ['+500', '+501', '-500', '-501'], 'nothing of 600');
 });

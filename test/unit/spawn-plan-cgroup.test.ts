@@ -177,3 +177,17 @@ test('sampling: a contained instance\'s CPU and memory come from its cgroup', ()
   assert.deepEqual(other.usage, { rssBytes: 100, cpuPercent: 1 }, 'no cgroup: the sampler\'s figures');
   assert.equal(v.cpuSeconds, 2.5);
 });
+
+test('a contained child: no process group for the guardian, and its exit is heard with its cgroup kept for a respawn', () => {
+  const s = fakeSpawner();
+  const cgroups = new FakeCgroups();
+  const r = spawnInstance(context(s, cgroups, [], []), makeSpec({ command: ['/bin/true'], directory: '/' }), 0);
+  assert.ok('pid' in r);
+  assert.equal(r.contained, true, 'the cgroup guardian covers it');
+  const cg = cgroups.made[0];
+  const kept: boolean[] = [];
+  r.onExit(() => kept.push(cg?.keeping ?? false));
+  s.exits.emit('exit', null, 'SIGKILL');
+  assert.deepEqual(kept, [true]);
+  assert.equal(cg?.keeping, false, 'only while the exit is handled');
+});

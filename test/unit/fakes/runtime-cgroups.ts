@@ -10,6 +10,8 @@ export interface FakeCgroup extends SpawnCgroup {
   oom: string | null;
   /** how many times alive() was asked (a failed spawn asks once, to remove its empty cgroup). */
   checks: number;
+  /** true while an exit is handled with the cgroup kept for a respawn (keepWhile). */
+  keeping: boolean;
 }
 
 /** The fake port: `failWith` makes the next make fail; `figures` are what overlay reads per bound pid. */
@@ -31,9 +33,18 @@ export class FakeCgroups implements CgroupPort {
       populated: true,
       oom: null,
       checks: 0,
+      keeping: false,
       signal: (sig) => void signals.push(sig),
       alive: () => (cg.checks++, cg.populated),
       oomKilled: () => cg.oom,
+      keepWhile: (during) => {
+        cg.keeping = true;
+        try {
+          during();
+        } finally {
+          cg.keeping = false;
+        }
+      },
     };
     this.made.push(cg);
     return cg;
