@@ -3,7 +3,7 @@ import { budgetedSpawner } from '../io/fd-budget.ts';
 import { processLimitOf } from '../io/process-limit.ts';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { EmperorPorts, VassalFiles, VassalSource } from '../runtime/emperor-ports.ts';
+import type { EmperorPorts, SubtreeCpuPort, VassalFiles, VassalSource } from '../runtime/emperor-ports.ts';
 import { DirectoryReader } from '../runtime/directory-reader.ts';
 import type { Signals, TimePorts, Timers, ProcessFacts } from '../runtime/ports.ts';
 import type { Clock } from '../runtime/clock.ts';
@@ -24,6 +24,7 @@ import { VassalFileReader } from '../runtime/vassal-file-reader.ts';
 import { directoryTrustProblem } from '../runtime/directory-trust.ts';
 import { notifyUnavailable, realReadiness } from './real-readiness.ts';
 import type { CgroupTree } from '../io/cgroup-tree.ts';
+import { SubtreeCpu } from '../io/subtree-cpu.ts';
 
 /** The real clock: performance.now, anchored to the wall clock once at start. */
 export const systemClock: Clock = {
@@ -102,7 +103,17 @@ export function realEmperorPorts(o: RealPortsOptions): EmperorPorts {
     sources: o.sources ?? [directorySource(o.vassalsDir, files, o)],
     facts: procFacts,
     readiness: realReadiness(join(o.stateDir, 'notify.sock')),
-    ...(o.cgroups == null ? {} : { cgroups: o.cgroups }),
+    ...(o.cgroups == null ? {} : { cgroups: o.cgroups, subtreeCpu: subtreeCpuOf(o.cgroups) }),
+  };
+}
+
+/** The fleet's one CPU counter: vassals/ and daemons/ of the tree; a pid is held when its cgroup is one of the tree's. */
+export function subtreeCpuOf(tree: CgroupTree): SubtreeCpuPort {
+  const cpu = new SubtreeCpu([tree.vassalsDir, tree.daemonsDir]);
+  return {
+    usageUsec: () => cpu.usageUsec(),
+    holds: (pid) => tree.cgroupOf(pid) !== null || tree.daemonCgroupOf(pid) !== null,
+    close: () => cpu.close(),
   };
 }
 
