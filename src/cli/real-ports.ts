@@ -13,7 +13,7 @@ import { Sampler } from '../io/sampler.ts';
 import { FileDaemonRecords } from '../io/daemon-records.ts';
 import { probe } from '../io/health-probe.ts';
 import { groupAlive, killGroup, killProcess } from '../io/process-group.ts';
-import { listVassalFiles, watchVassalDir } from '../io/vassal-dir.ts';
+import { VassalLister, watchVassalDir } from '../io/vassal-dir.ts';
 import { bootTimeMs, identify, readPidfile } from '../io/pidfile.ts';
 import { watchDirEvents, writePidfile } from '../io/pidfile-write.ts';
 import { openListenSocket, type ListenSocket } from '../io/listen-socket.ts';
@@ -78,9 +78,10 @@ export interface RealPortsOptions {
 
 /** A vassal directory as a source, its files read by `files`. */
 export function directorySource(dir: string, files: VassalFiles, o: Pick<RealPortsOptions, 'root' | 'tyrant'>): VassalSource {
+  const lister = new VassalLister(dir);
   return new DirectoryReader({
     path: dir,
-    list: () => listVassalFiles(dir),
+    list: () => lister.list(),
     trustProblem: () => (o.root ? directoryTrustProblem(dir, o.tyrant) : null),
     watch: (onChange, onError) => watchVassalDir(dir, onChange, onError),
   }, files);
