@@ -6,13 +6,10 @@ import { sampleFleet } from './emperor-services.ts';
 import type { CgroupPort, SamplerPort, SubtreeCpuPort } from './emperor-ports.ts';
 import type { Vassal } from './vassal.ts';
 
-/** Held answers kept beyond the live groups before the cache is rebuilt. */
-const HELD_SLACK = 64;
-
 /** Samples the fleet at each tick, or skips the tick when nothing in it ran. */
 export class FleetSampling {
   private gate: FleetQuiet = FRESH_QUIET;
-  /** whether a group's leader is in the subtree, asked once per group. */
+  /** whether a group's leader is in the subtree, asked once per group (forgotten at the first read after it ended). */
   private readonly held = new Map<number, boolean>();
   private readonly holds = (pgid: number): boolean => this.isHeld(pgid);
 
@@ -34,7 +31,7 @@ export class FleetSampling {
     if (t.action === 'skip') return t.action;
     const found = sampleFleet(vassals.values(), this.sampler, now, this.cgroups, t.action === 'read-all', this.subtree === undefined ? undefined : this.holds);
     this.gate = quietStep(this.gate, { type: 'read', busy: found.busy, uncovered: found.uncovered, complete: found.complete }).state;
-    if (this.held.size > 2 * found.groups + HELD_SLACK) this.prune(vassals);
+    if (this.held.size > found.groups) this.prune(vassals);
     return t.action;
   }
 
@@ -53,7 +50,7 @@ export class FleetSampling {
     return h;
   }
 
-  // Forgets the answers for groups that are gone (once they outnumber the live ones).
+  // Forgets the answers for groups that are gone (a pid used again is asked again).
   private prune(vassals: ReadonlyMap<string, Vassal>): void {
     const live = new Set<number>();
     for (const v of vassals.values()) for (const r of v.allRunners()) if (r.pgid !== null) live.add(r.pgid);

@@ -94,6 +94,24 @@ test('a group outside the subtree, or no counter: every tick reads what is due',
   for (let i = 0; i < 6; i++) assert.equal(unreadable.tick(map, i * 5000), 'read-due');
 });
 
+test('a group that ended is forgotten: its pid leading a group again is asked again', () => {
+  const sampler = new ScriptedSampler();
+  const subtree = new FakeSubtree();
+  const s = new FleetSampling(sampler, undefined, subtree);
+  const { map, runners } = fleet([7]);
+  const runner = runners[0];
+  assert.ok(runner !== undefined);
+  s.tick(map, 0);
+  runner.pgid = null;
+  subtree.usec = 1;
+  s.tick(map, 5000);
+  assert.equal(runner.usage, null, 'no process: no figures');
+  runner.pgid = 7;
+  subtree.usec = 2;
+  s.tick(map, 10_000);
+  assert.deepEqual(subtree.asked, [7, 7]);
+});
+
 test('close closes the sampler and the counter', () => {
   const sampler = new ScriptedSampler();
   const subtree = new FakeSubtree();
