@@ -3,7 +3,7 @@ import { budgetedSpawner } from '../io/fd-budget.ts';
 import { processLimitOf } from '../io/process-limit.ts';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { EmperorPorts, VassalFiles, VassalSource } from '../runtime/emperor-ports.ts';
+import type { EmperorPorts, SubtreeCpuPort, VassalFiles, VassalSource } from '../runtime/emperor-ports.ts';
 import { DirectoryReader } from '../runtime/directory-reader.ts';
 import type { Signals, TimePorts, Timers, ProcessFacts } from '../runtime/ports.ts';
 import type { Clock } from '../runtime/clock.ts';
@@ -13,7 +13,7 @@ import { Sampler } from '../io/sampler.ts';
 import { FileDaemonRecords } from '../io/daemon-records.ts';
 import { probe } from '../io/health-probe.ts';
 import { groupAlive, killGroup, killProcess } from '../io/process-group.ts';
-import { listVassalFiles, watchVassalDir } from '../io/vassal-dir.ts';
+import { VassalLister, watchVassalDir } from '../io/vassal-dir.ts';
 import { bootTimeMs, identify, readPidfile } from '../io/pidfile.ts';
 import { watchDirEvents, writePidfile } from '../io/pidfile-write.ts';
 import { openListenSocket, type ListenSocket } from '../io/listen-socket.ts';
@@ -24,6 +24,7 @@ import { VassalFileReader } from '../runtime/vassal-file-reader.ts';
 import { directoryTrustProblem } from '../runtime/directory-trust.ts';
 import { notifyUnavailable, realReadiness } from './real-readiness.ts';
 import type { CgroupTree } from '../io/cgroup-tree.ts';
+import { SubtreeCpu } from '../io/subtree-cpu.ts';
 
 /** The real clock: performance.now, anchored to the wall clock once at start. */
 export const systemClock: Clock = {
@@ -77,9 +78,10 @@ export interface RealPortsOptions {
 
 /** A vassal directory as a source, its files read by `files`. */
 export function directorySource(dir: string, files: VassalFiles, o: Pick<RealPortsOptions, 'root' | 'tyrant'>): VassalSource {
+  const lister = new VassalLister(dir);
   return new DirectoryReader({
     path: dir,
-    list: () => listVassalFiles(dir),
+    list: () => lister.list(),
     trustProblem: () => (o.root ? directoryTrustProblem(dir, o.tyrant) : null),
     watch: (onChange, onError) => watchVassalDir(dir, onChange, onError),
   }, files);
@@ -102,7 +104,17 @@ export function realEmperorPorts(o: RealPortsOptions): EmperorPorts {
     sources: o.sources ?? [directorySource(o.vassalsDir, files, o)],
     facts: procFacts,
     readiness: realReadiness(join(o.stateDir, 'notify.sock')),
-    ...(o.cgroups == null ? {} : { cgroups: o.cgroups }),
+    ...(o.cgroups == null ? {} : { cgroups: o.cgroups, subtreeCpu: subtreeCpuOf(o.cgroups) }),
+  };
+}
+
+/** The fleet's one CPU counter: vassals/ and daemons/ of the tree; a pid is held when its cgroup is one of the tree's. */
+export function subtreeCpuOf(tree: CgroupTree): SubtreeCpuPort {
+  const cpu = new SubtreeCpu([tree.vassalsDir, tree.daemonsDir]);
+  return {
+    usageUsec: () => cpu.usageUsec(),
+    holds: (pid) => tree.cgroupOf(pid) !== null || tree.daemonCgroupOf(pid) !== null,
+    close: () => cpu.close(),
   };
 }
 

@@ -78,9 +78,9 @@ export class Sampler {
 
   /**
    * Samples the given groups; groups not given are forgotten and their descriptors closed. An idle
-   * group that is not due is left out of the answer (its last figures stand).
+   * group that is not due is left out of the answer (its last figures stand); `all` reads those too.
    */
-  sample(pgids: readonly number[], now: number): Map<number, GroupUsage> {
+  sample(pgids: readonly number[], now: number, all = false): Map<number, GroupUsage> {
     const wanted = new Set(pgids);
     for (const [pgid, g] of this.groups) {
       if (wanted.has(pgid)) continue;
@@ -104,7 +104,7 @@ export class Sampler {
       const g = this.groups.get(pgid);
       if (g === undefined) continue;
       const isFresh = fresh.has(pgid);
-      if (this.idleBackoff && !isFresh) {
+      if (this.idleBackoff && !isFresh && !all) {
         const d = dueNow(g.backoff);
         g.backoff = d.next;
         if (!d.due) continue;

@@ -37,20 +37,46 @@ export function sameStamp(a: FileStamp, b: FileStamp): boolean {
 
 /** Lists the vassal files of a directory, sorted by name; throws when the directory cannot be read. */
 export function listVassalFiles(dir: string): DirEntry[] {
-  const out: DirEntry[] = [];
-  for (const fileName of readdirSync(dir).sort()) {
-    if (vassalNameOf(fileName) === null) continue;
-    const path = join(dir, fileName);
-    let st: Stats;
-    try {
-      st = statSync(path);
-    } catch {
-      continue; // vanished, or a dangling symlink
+  return new VassalLister(dir).list();
+}
+
+// True when a stat result describes the version a stamp was taken of (sameStamp without making a stamp).
+function stillStamp(a: FileStamp, st: Stats): boolean {
+  return a.mtimeMs === st.mtimeMs && a.ctimeMs === st.ctimeMs && a.size === st.size && a.ino === st.ino && a.dev === st.dev && a.uid === st.uid && a.gid === st.gid && a.mode === st.mode;
+}
+
+/**
+ * Lists a directory's vassal files again and again (the rescan every --rescan-interval): every file is
+ * stat'ed each time, and a file whose stamp did not change keeps its entry (the same object), so a rescan
+ * of an unchanged directory makes no new path, stamp or entry, and the reader sees at once that nothing changed.
+ */
+export class VassalLister {
+  private known = new Map<string, DirEntry>();
+
+  constructor(private readonly dir: string) {}
+
+  /** The vassal files now, sorted by name; throws when the directory cannot be read. */
+  list(): DirEntry[] {
+    const out: DirEntry[] = [];
+    const next = new Map<string, DirEntry>();
+    for (const fileName of readdirSync(this.dir).sort()) {
+      const prev = this.known.get(fileName);
+      if (prev === undefined && vassalNameOf(fileName) === null) continue;
+      const path = prev?.path ?? join(this.dir, fileName);
+      let st: Stats;
+      try {
+        st = statSync(path);
+      } catch {
+        continue; // vanished, or a dangling symlink
+      }
+      if (!st.isFile()) continue;
+      const entry = prev !== undefined && stillStamp(prev.stamp, st) ? prev : { path, fileName, stamp: stampOf(st) };
+      next.set(fileName, entry);
+      out.push(entry);
     }
-    if (!st.isFile()) continue;
-    out.push({ path, fileName, stamp: stampOf(st) });
+    this.known = next;
+    return out;
   }
-  return out;
 }
 
 // A regular file itself (not a symlink, not a directory); a path that is gone is not one.

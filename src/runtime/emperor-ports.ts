@@ -22,8 +22,8 @@ export interface GuardianPort {
 
 /** CPU and memory of process groups (/proc in production). */
 export interface SamplerPort {
-  /** samples the given groups at monotonic `now`; groups not given are forgotten. */
-  sample(pgids: readonly number[], now: number): Map<number, GroupUsage>;
+  /** samples the given groups at monotonic `now`; groups not given are forgotten; `all`: idle ones sitting out too. */
+  sample(pgids: readonly number[], now: number, all?: boolean): Map<number, GroupUsage>;
   close(): void;
 }
 
@@ -155,4 +155,15 @@ export interface EmperorPorts {
   readiness?: ReadinessPort;
   /** a cgroup per spawn (--cgroup); absent: process groups. */
   cgroups?: CgroupPort;
+  /** the CPU counter of the cgroups that hold every vassal and daemon (with cgroups); absent: none. */
+  subtreeCpu?: SubtreeCpuPort;
+}
+
+/** One counter for the whole fleet's CPU (src/io/subtree-cpu.ts): a sampling tick reads nothing while it stands. */
+export interface SubtreeCpuPort {
+  /** microseconds of CPU every process in the subtree used so far; null: cannot be read now. */
+  usageUsec(): number | null;
+  /** true when the process is in the subtree (its CPU counts in `usageUsec`). */
+  holds(pid: number): boolean;
+  close(): void;
 }

@@ -55,9 +55,12 @@ export function vassalServices(ports: EmperorPorts, hooks: ServiceHooks): Vassal
 
 /**
  * Samples CPU and memory of every live instance's process group (a contained one's from its cgroup:
- * every process of it, a setsid or double-forked one too); enforces max-rss.
+ * every process of it, a setsid or double-forked one too); enforces max-rss. `all`: every group is read,
+ * the idle ones sitting out too. What the read found, for the quiet gate (src/runtime/fleet-sampling.ts):
+ * whether a group used CPU or was read for the first time, whether one is not `held` (in the counted
+ * subtree), whether every group was read.
  */
-export function sampleFleet(vassals: Iterable<Vassal>, sampler: EmperorPorts['sampler'], now: number, cgroups?: CgroupPort): void {
+export function sampleFleet(vassals: Iterable<Vassal>, sampler: EmperorPorts['sampler'], now: number, cgroups?: CgroupPort, all = false, held?: (pgid: number) => boolean): FleetRead {
   const live: Array<[Vassal, InstanceRunner, number]> = [];
   for (const v of vassals) {
     for (const r of v.allRunners()) {
@@ -66,16 +69,32 @@ export function sampleFleet(vassals: Iterable<Vassal>, sampler: EmperorPorts['sa
       else r.usage = null;
     }
   }
-  const sampled = sampler.sample(live.map(([, , g]) => g), now);
+  const sampled = sampler.sample(live.map(([, , g]) => g), now, all);
   const usage = cgroups === undefined ? sampled : cgroups.overlay(sampled, now);
+  const found: FleetRead = { busy: false, uncovered: false, complete: true, groups: live.length };
   for (const [v, r, pgid] of live) {
+    if (held !== undefined && !found.uncovered && !held(pgid)) found.uncovered = true;
     const u = usage.get(pgid);
-    if (u === undefined) continue;
+    if (u === undefined) {
+      found.complete = false;
+      continue;
+    }
+    if (u.cpuSecondsDelta > 0 || u.cpuPercent === null) found.busy = true;
     r.usage = { rssBytes: u.rssBytes, cpuPercent: u.cpuPercent };
     v.cpuSeconds += u.cpuSecondsDelta;
     const limit = v.spec?.maxRss ?? null;
     if (limit !== null && u.rssBytes > limit) r.dispatch({ type: 'over-memory', rss: u.rssBytes, limit });
   }
+  return found;
+}
+
+/** What one sampling read found (see sampleFleet). */
+export interface FleetRead {
+  busy: boolean;
+  uncovered: boolean;
+  complete: boolean;
+  /** the live groups. */
+  groups: number;
 }
 
 /** The running vassals as reconcile compares them with the directory. */

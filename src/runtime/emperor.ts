@@ -9,7 +9,8 @@ import { stopBatches } from '../core/stop-order.ts';
 import { StartQueue } from './start-queue.ts';
 import type { EmperorPorts, GuardianPort, SourceHealth } from './emperor-ports.ts';
 import type { TimerHandle } from './ports.ts';
-import { currentFleet, sampleFleet, vassalServices } from './emperor-services.ts';
+import { currentFleet, vassalServices } from './emperor-services.ts';
+import { FleetSampling } from './fleet-sampling.ts';
 import { DependencyWaits } from './dependency-waits.ts';
 import { reportInvalid } from './directory-reader.ts';
 import { mergeSources, type SourceRead } from '../core/source-merge.ts';
@@ -56,11 +57,13 @@ export class Emperor {
   private sampling: TimerHandle | null = null;
   private lastReconcile = -Infinity;
   private readonly starts: StartQueue<Vassal>;
+  private readonly fleetSampling: FleetSampling;
   shuttingDown = false;
 
   constructor(private readonly opts: EmperorOptions) {
     this.ports = opts.ports;
     this.guardian = opts.ports.guardian;
+    this.fleetSampling = new FleetSampling(opts.ports.sampler, opts.ports.cgroups, opts.ports.subtreeCpu);
     this.waits = new DependencyWaits(this.vassals, this.removing);
     this.starts = new StartQueue(START_BATCH, (v) => {
       if (!this.shuttingDown && this.vassals.get(v.name) === v && !this.removing.has(v.name)) v.start();
@@ -91,9 +94,9 @@ export class Emperor {
     return this.starts.drained();
   }
 
-  /** Samples CPU and memory of every live instance's process group; enforces max-rss. */
+  /** Samples CPU and memory of every live instance's process group (nothing when nothing ran); enforces max-rss. */
   sample(): void {
-    sampleFleet(this.vassals.values(), this.ports.sampler, this.ports.time.clock.now(), this.ports.cgroups);
+    this.fleetSampling.tick(this.vassals, this.ports.time.clock.now());
   }
 
   /** Changes the periodic rescan (SIGHUP with a new --config). */
@@ -171,7 +174,7 @@ export class Emperor {
     for (const t of [this.debounce, this.recheck]) this.timers.clearTimeout(t);
     this.timers.clearInterval(this.rescan);
     this.timers.clearInterval(this.sampling);
-    this.ports.sampler.close();
+    this.fleetSampling.close();
     await Promise.all(this.watchers.map((w) => w.close()));
     // Nothing starts again from here on (a control request during shutdown included).
     for (const v of this.vassals.values()) v.retired = true;

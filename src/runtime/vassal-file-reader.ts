@@ -56,12 +56,21 @@ function withAccounts(parsed: ParsedFile): ParsedFile {
   return problems.length === 0 ? parsed : { ...parsed, vassals: [], problems: [...parsed.problems, ...problems] };
 }
 
+// The same entry objects in the same order.
+function sameEntries(a: readonly DirEntry[], b: readonly DirEntry[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Reads the vassal files of a directory listing into desired vassals, caching by stamp. */
 export class VassalFileReader {
   private readonly cache = new Map<string, CachedFile>();
   /** With --tyrant: each file's owner when last read (`uid:gid`). */
   private readonly owners = new Map<string, string>();
   private stamps = 0;
+  /** The last listing whose every entry was read from this very version in the cache, and what it gave. */
+  private last: { entries: readonly DirEntry[]; desired: readonly Desired[] } | null = null;
 
   constructor(
     private readonly env: Record<string, string | undefined>,
@@ -73,11 +82,15 @@ export class VassalFileReader {
 
   /** The desired vassals of these entries (a name defined twice is an error naming both files). */
   read(entries: DirEntry[]): Desired[] {
+    // The same entries (a rescan of an unchanged directory, see VassalLister): the same answer, made again for nothing.
+    if (this.last !== null && sameEntries(this.last.entries, entries)) return [...this.last.desired];
     const desired = new Map<string, Desired>();
     const alive = new Set<string>();
+    let whole = true;
     for (const entry of entries) {
       alive.add(entry.path);
       const parsed = this.parse(entry);
+      if (parsed?.stamp !== entry.stamp) whole = false;
       if (parsed === null) continue;
       const { version } = parsed;
       const errors = parsed.parsed.problems.filter((p) => !p.warning).map(formatProblem);
@@ -107,7 +120,9 @@ export class VassalFileReader {
     }
     for (const path of [...this.cache.keys()]) if (!alive.has(path)) this.cache.delete(path);
     for (const path of [...this.owners.keys()]) if (!alive.has(path)) this.owners.delete(path);
-    return [...desired.values()];
+    const out = [...desired.values()];
+    this.last = whole ? { entries: [...entries], desired: out } : null;
+    return [...out];
   }
 
   // Reads and parses a file when its stamp changed; every new stamp is a new version (a touch too).
