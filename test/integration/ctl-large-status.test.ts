@@ -49,8 +49,12 @@ function runSlowReader(args: string[], holdMs: number): Promise<{ status: number
     const done = (): void => {
       if (status !== undefined && ended) resolve({ status, stdout: Buffer.concat(out).toString('utf8'), stderr });
     };
-    child.stdout.pause();
+    // A 'readable' listener holds the output unread (a paused stream is drained by Node itself when the child
+    // exits first, which an output that fits the socket's buffer lets it do).
+    const hold = (): void => {};
+    child.stdout.on('readable', hold);
     setTimeout(() => {
+      child.stdout.off('readable', hold);
       child.stdout.on('data', (d: Buffer) => out.push(d));
       child.stdout.on('end', () => {
         ended = true;
