@@ -9,6 +9,8 @@ export interface HeapTrimState {
   live: number;
   /** bytes used at the previous check. */
   last: number;
+  /** checks since the last collection (or the start). */
+  checks: number;
 }
 
 /** A reading of the heap: a periodic check, or the one taken right after a collection. */
@@ -18,16 +20,18 @@ export type HeapTrimEvent = { type: 'check'; used: number } | { type: 'collected
 export interface HeapTrimPolicy {
   /** collect only when at least this much (or a quarter of the live heap, if more) is garbage. */
   minGarbage: number;
-  /** and only once the heap grew less than this since the previous check: the burst is over. */
+  /** and only once the heap grew less than this since the previous check: the burst is over... */
   quietGrowth: number;
+  /** ...or when this many checks passed since the last collection (a fleet whose sampling alone allocates more). */
+  maxChecks: number;
 }
 
-/** The defaults: 4 MiB of garbage, quiet under 1 MiB of growth per check. */
-export const HEAP_TRIM_POLICY: HeapTrimPolicy = { minGarbage: 4 << 20, quietGrowth: 1 << 20 };
+/** The defaults: 4 MiB of garbage, quiet under 1 MiB of growth per check, or every 4th check at the most. */
+export const HEAP_TRIM_POLICY: HeapTrimPolicy = { minGarbage: 4 << 20, quietGrowth: 1 << 20, maxChecks: 4 };
 
 /** The state before the first reading. */
 export function initialHeapTrim(used: number): HeapTrimState {
-  return { live: used, last: used };
+  return { live: used, last: used, checks: 0 };
 }
 
 /** One step: the next state, and whether to collect now. */
@@ -35,13 +39,14 @@ export function heapTrimStep(state: HeapTrimState, event: HeapTrimEvent, policy:
   switch (event.type) {
     case 'check': {
       const live = Math.min(state.live, event.used);
-      const quiet = event.used - state.last < policy.quietGrowth;
+      const checks = state.checks + 1;
+      const quiet = event.used - state.last < policy.quietGrowth || checks >= policy.maxChecks;
       const garbage = event.used - live;
       const collect = quiet && garbage >= Math.max(policy.minGarbage, live / 4);
-      return { state: { live, last: event.used }, collect };
+      return { state: { live, last: event.used, checks }, collect };
     }
     case 'collected':
-      return { state: { live: event.used, last: event.used }, collect: false };
+      return { state: { live: event.used, last: event.used, checks: 0 }, collect: false };
     default: {
       const never: never = event;
       throw new Error(`unknown heap trim event ${JSON.stringify(never)}`);

@@ -12,14 +12,16 @@ const P = HEAP_TRIM_POLICY;
 
 // situation, state, event -> expected state and collect
 const TABLE: Array<[string, HeapTrimState, HeapTrimEvent, HeapTrimState, boolean]> = [
-  ['no growth', { live: 10 * MB, last: 10 * MB }, { type: 'check', used: 10 * MB }, { live: 10 * MB, last: 10 * MB }, false],
-  ['still growing fast (a burst)', { live: 10 * MB, last: 12 * MB }, { type: 'check', used: 20 * MB }, { live: 10 * MB, last: 20 * MB }, false],
-  ['quiet after a burst, much garbage', { live: 10 * MB, last: 20 * MB }, { type: 'check', used: 20 * MB }, { live: 10 * MB, last: 20 * MB }, true],
-  ['quiet, garbage under 4 MiB', { live: 10 * MB, last: 13 * MB }, { type: 'check', used: 13 * MB }, { live: 10 * MB, last: 13 * MB }, false],
-  ['quiet, 5 MiB is under a quarter of a 40 MiB heap', { live: 40 * MB, last: 45 * MB }, { type: 'check', used: 45 * MB }, { live: 40 * MB, last: 45 * MB }, false],
-  ['quiet, 11 MiB over a quarter of a 40 MiB heap', { live: 40 * MB, last: 51 * MB }, { type: 'check', used: 51 * MB }, { live: 40 * MB, last: 51 * MB }, true],
-  ['V8 collected by itself: the live estimate drops', { live: 10 * MB, last: 14 * MB }, { type: 'check', used: 8 * MB }, { live: 8 * MB, last: 8 * MB }, false],
-  ['collected: the reading is the live heap', { live: 10 * MB, last: 20 * MB }, { type: 'collected', used: 11 * MB }, { live: 11 * MB, last: 11 * MB }, false],
+  ['no growth', { live: 10 * MB, last: 10 * MB, checks: 0 }, { type: 'check', used: 10 * MB }, { live: 10 * MB, last: 10 * MB, checks: 1 }, false],
+  ['still growing fast (a burst)', { live: 10 * MB, last: 12 * MB, checks: 0 }, { type: 'check', used: 20 * MB }, { live: 10 * MB, last: 20 * MB, checks: 1 }, false],
+  ['quiet after a burst, much garbage', { live: 10 * MB, last: 20 * MB, checks: 0 }, { type: 'check', used: 20 * MB }, { live: 10 * MB, last: 20 * MB, checks: 1 }, true],
+  ['quiet, garbage under 4 MiB', { live: 10 * MB, last: 13 * MB, checks: 0 }, { type: 'check', used: 13 * MB }, { live: 10 * MB, last: 13 * MB, checks: 1 }, false],
+  ['quiet, 5 MiB is under a quarter of a 40 MiB heap', { live: 40 * MB, last: 45 * MB, checks: 0 }, { type: 'check', used: 45 * MB }, { live: 40 * MB, last: 45 * MB, checks: 1 }, false],
+  ['quiet, 11 MiB over a quarter of a 40 MiB heap', { live: 40 * MB, last: 51 * MB, checks: 0 }, { type: 'check', used: 51 * MB }, { live: 40 * MB, last: 51 * MB, checks: 1 }, true],
+  ['V8 collected by itself: the live estimate drops', { live: 10 * MB, last: 14 * MB, checks: 2 }, { type: 'check', used: 8 * MB }, { live: 8 * MB, last: 8 * MB, checks: 3 }, false],
+  ['collected: the reading is the live heap', { live: 10 * MB, last: 20 * MB, checks: 3 }, { type: 'collected', used: 11 * MB }, { live: 11 * MB, last: 11 * MB, checks: 0 }, false],
+  ['growing steadily, 4th check since the last collection: collect anyway', { live: 10 * MB, last: 18 * MB, checks: 3 }, { type: 'check', used: 20 * MB }, { live: 10 * MB, last: 20 * MB, checks: 4 }, true],
+  ['growing steadily, 4th check, too little garbage', { live: 10 * MB, last: 11 * MB, checks: 3 }, { type: 'check', used: 13 * MB }, { live: 10 * MB, last: 13 * MB, checks: 4 }, false],
 ];
 
 test('heap trim policy: every event in each situation', () => {
@@ -32,7 +34,7 @@ test('heap trim policy: every event in each situation', () => {
     kinds.add(event.type);
   }
   assert.deepEqual([...kinds].sort(), ['check', 'collected'], 'the table covers every event');
-  assert.deepEqual(initialHeapTrim(7), { live: 7, last: 7 });
+  assert.deepEqual(initialHeapTrim(7), { live: 7, last: 7, checks: 0 });
 });
 
 /** A heap whose use the test sets; a collection brings it back to `live`. */
