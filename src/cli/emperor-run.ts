@@ -4,7 +4,9 @@ import { packageVersion } from './package-version.ts';
 import { parseEmperorArgs, type EmperorSettings } from './emperor-options.ts';
 import { Emperor } from '../runtime/emperor.ts';
 import { EventLog } from '../runtime/event-log.ts';
-import { realEmperorPorts, systemClock, systemTime } from './real-ports.ts';
+import { nodeTimers, realEmperorPorts, systemClock, systemTime } from './real-ports.ts';
+import { startHeapTrim } from '../runtime/heap-trim.ts';
+import { realHeap } from './real-heap.ts';
 import { recordEvents } from '../runtime/event-ring.ts';
 import { readWebToken } from './web-token.ts';
 import { webViews } from './web-views.ts';
@@ -170,6 +172,8 @@ export async function run(settings: EmperorSettings): Promise<void> {
     events.info(`notifying systemd at ${process.env.NOTIFY_SOCKET ?? ''}${dog !== null ? `; watchdog ping every ${dog} ms` : ''}`);
   }
   emperor.start();
+  // After a burst (the start, a big reconcile) the heap's garbage and pages go back (README: Footprint).
+  const heapTrim = startHeapTrim(realHeap, nodeTimers);
   etcd?.presence.start();
   void emperor.startsQueued().then(() => notifier?.markReady());
 
@@ -187,6 +191,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
       process.exit(1);
     }
     stopping = true;
+    heapTrim.stop();
     notifier?.stopping();
     events.info(`${signal}: stopping every vassal (send SIGINT again to kill them at once)`);
     await etcd?.presence.close();

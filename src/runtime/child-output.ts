@@ -1,5 +1,5 @@
 // Wires a started child's output: log files through their output pairs, the rest as `NAME: ` lines.
-import { prefixLines } from '../io/line-framer.ts';
+import { prefixLines, type LineFramer } from '../io/line-framer.ts';
 import type { SpawnedProcess } from '../io/spawner.ts';
 import { ESCAPED_OUTPUT_GRACE_MS } from './spawn-plan.ts';
 import type { OutputPair } from '../io/socket-pair.ts';
@@ -54,10 +54,14 @@ export function attachOutput(
     }
     if (stream === null) return;
     closeLater(stream);
-    const lines = prefixLines(`${name}: `, sink, onLines === undefined ? (text) => ring.push(text) : (text) => (ring.push(text), onLines(text)));
-    stream.on('data', (chunk: Buffer) => lines.push(chunk));
-    stream.on('end', () => lines.end());
-    stream.on('error', () => lines.end());
+    // Made at the first read: most children never print, and a framer is some 700 bytes per stream.
+    let lines: LineFramer | null = null;
+    stream.on('data', (chunk: Buffer) => {
+      lines ??= prefixLines(`${name}: `, sink, onLines === undefined ? (text) => ring.push(text) : (text) => (ring.push(text), onLines(text)));
+      lines.push(chunk);
+    });
+    stream.on('end', () => lines?.end());
+    stream.on('error', () => lines?.end());
   };
   wire(proc.stdout, services.stdout, feeds.stdout);
   wire(proc.stderr, services.stderr, feeds.stderr);

@@ -9,14 +9,15 @@ export const RING_BYTES = 256 * 1024;
 export class OutputRing {
   private lines: string[] = [];
   private bytes = 0;
-  private readonly followers = new Set<(line: string) => void>();
+  /** made by the first `follow` and dropped with the last (a Set is some 200 bytes, per vassal). */
+  private followers: Set<(line: string) => void> | null = null;
 
   /** Takes whole lines (joined by newlines, without the last one). */
   push(text: string): void {
     for (const line of text.split('\n')) {
       this.lines.push(line);
       this.bytes += line.length + 1;
-      for (const f of this.followers) f(line);
+      if (this.followers !== null) for (const f of this.followers) f(line);
     }
     let drop = 0;
     while (this.lines.length - drop > RING_LINES || (this.bytes > RING_BYTES && this.lines.length - drop > 1)) {
@@ -33,7 +34,12 @@ export class OutputRing {
 
   /** Calls `fn` with every new line until the returned function is called. */
   follow(fn: (line: string) => void): () => void {
-    this.followers.add(fn);
-    return () => this.followers.delete(fn);
+    const followers = (this.followers ??= new Set());
+    followers.add(fn);
+    return () => {
+      const had = followers.delete(fn);
+      if (followers.size === 0 && this.followers === followers) this.followers = null;
+      return had;
+    };
   }
 }

@@ -2,9 +2,12 @@
 import type { TimerName } from '../core/lifecycle.ts';
 import type { TimerHandle, Timers } from './ports.ts';
 
+const NONE: ReadonlyMap<TimerName, TimerHandle> = new Map();
+
 /** The named timers of one instance runner. */
 export class RunnerTimers {
-  private readonly pending = new Map<TimerName, TimerHandle>();
+  /** null while none is pending, as for a RUNNING instance: a Map is some 280 bytes, per instance. */
+  private pending: Map<TimerName, TimerHandle> | null = null;
 
   constructor(private readonly timers: Timers) {}
 
@@ -12,27 +15,32 @@ export class RunnerTimers {
   set(name: TimerName, ms: number, fire: () => void): void {
     this.clear(name);
     const handle = this.timers.setTimeout(() => {
-      this.pending.delete(name);
+      this.drop(name);
       fire();
     }, ms);
-    this.pending.set(name, handle);
+    (this.pending ??= new Map()).set(name, handle);
   }
 
   /** Drops `name` if it is pending. */
   clear(name: TimerName): void {
-    const t = this.pending.get(name);
+    const t = this.pending?.get(name);
     if (t !== undefined) this.timers.clearTimeout(t);
-    this.pending.delete(name);
+    this.drop(name);
   }
 
   /** Drops every timer. */
   clearAll(): void {
-    for (const t of this.pending.values()) this.timers.clearTimeout(t);
-    this.pending.clear();
+    for (const t of this.pending?.values() ?? []) this.timers.clearTimeout(t);
+    this.pending = null;
   }
 
   /** The pending timers and their handles (tests read a fake handle's deadline). */
   get handles(): ReadonlyMap<TimerName, TimerHandle> {
-    return this.pending;
+    return this.pending ?? NONE;
+  }
+
+  private drop(name: TimerName): void {
+    this.pending?.delete(name);
+    if (this.pending?.size === 0) this.pending = null;
   }
 }
