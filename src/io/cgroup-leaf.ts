@@ -41,6 +41,9 @@ export function limitsKey(l: CgroupLimits): string {
 export class CgroupLeaf implements InstanceCgroup {
   private keeping = false;
   private retired = false;
+  // A signal went to the leaf (a stop, or the kill of what the leader left): never handed to a respawn, which
+  // the kill's end could still reach; the respawn gets a fresh leaf.
+  private signalled = false;
   /** the OOM kills counted at the last look (memory.events counts since the leaf was made). */
   oomSeen: number;
 
@@ -60,13 +63,15 @@ export class CgroupLeaf implements InstanceCgroup {
   }
 
   signal(sig: string): void {
-    if (!this.retired) signalCgroup(this.dir, sig as NodeJS.Signals);
+    if (this.retired) return;
+    this.signalled = true;
+    signalCgroup(this.dir, sig as NodeJS.Signals);
   }
 
   alive(): boolean {
     if (this.retired) return false;
     if (populated(this.dir)) return true;
-    if (this.keeping && this.reusable) this.owner.park(this);
+    if (this.keeping && this.reusable && !this.signalled) this.owner.park(this);
     else this.remove();
     return false;
   }

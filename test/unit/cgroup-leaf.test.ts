@@ -139,3 +139,20 @@ test('without the memory controller no memory.events is read: no OOM is ever rep
     rmSync(base, { recursive: true, force: true });
   }
 });
+
+test('a leaf the emperor signalled (a stop, a watchdog kill) is never handed to a respawn: it gets a fresh leaf', () => {
+  withTree((tree) => {
+    const a = make(tree);
+    tree.bind(100, a);
+    a.signal('SIGKILL');
+    let b: InstanceCgroup | null = null;
+    a.keepWhile(() => {
+      assert.equal(a.alive(), false, 'empty by now');
+      b = make(tree);
+    });
+    const next = b as InstanceCgroup | null;
+    assert.ok(next !== null);
+    assert.notEqual(next.dir, a.dir, 'a fresh leaf: the kill of the old one could still reach a process put in it');
+    assert.equal(existsSync(a.dir), false, 'the old leaf removed');
+  });
+});
