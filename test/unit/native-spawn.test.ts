@@ -2,12 +2,12 @@
 // of its own, stdin on /dev/null, pipes or descriptors for its output, fd 3, umask, directory, the PATH
 // of its own environment, its exit with code or signal, and a clear failure for a missing program.
 import { test } from 'node:test';
+import { exited, read } from './fakes/spawned-output.ts';
 import assert from 'node:assert/strict';
 import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { ownCgroupDir, probeCgroupDir, realCgroupSystem } from '../../src/io/cgroup-setup.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { nativeHelper } from '../../src/io/native.ts';
 import { nativeSpawner } from '../../src/io/native-spawn.ts';
 import { nodeSpawner, type SpawnedProcess, type SpawnRequest, type Spawner } from '../../src/io/spawner.ts';
@@ -19,15 +19,6 @@ const SPAWNERS: Array<{ name: string; spawner: Spawner | string }> = [
   { name: 'child_process', spawner: nodeSpawner },
 ];
 
-const read = (s: Readable | null): Promise<string> =>
-  new Promise((resolve) => {
-    if (s === null) return resolve('');
-    let text = '';
-    s.on('data', (c: Buffer) => (text += c.toString()));
-    s.on('close', () => resolve(text));
-  });
-
-const exited = (p: SpawnedProcess): Promise<[number | null, string | null]> => new Promise((resolve) => p.onExit((code, signal) => resolve([code, signal])));
 
 const request = (argv: string[], more: Partial<SpawnRequest> = {}): SpawnRequest => ({
   argv,

@@ -2,11 +2,11 @@
 // promise of a spawn on the main thread: output, exit codes, failures named the same, descriptors held until
 // it settles, an exit that comes before anyone listens, and a stop that arrives while the spawn is in flight.
 import { test } from 'node:test';
+import { exited, read } from './fakes/spawned-output.ts';
 import assert from 'node:assert/strict';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { nativeHelper, type NativeHelper } from '../../src/io/native.ts';
 import { nativeSpawner, type NativeSpawnHelper } from '../../src/io/native-spawn.ts';
 import { ownCgroupDir, probeCgroupDir, realCgroupSystem } from '../../src/io/cgroup-setup.ts';
@@ -20,15 +20,6 @@ const skip = typeof native === 'string' ? native : native.spawnLater === undefin
 
 const request = (argv: string[], more: Partial<SpawnRequest> = {}): SpawnRequest => ({ argv, cwd: '/', env: { PATH: '/usr/bin:/bin' }, umask: null, stdout: { kind: 'pipe' }, stderr: { kind: 'pipe' }, ...more });
 
-const read = (s: Readable | null): Promise<string> =>
-  new Promise((resolve) => {
-    if (s === null) return resolve('');
-    let text = '';
-    s.on('data', (c: Buffer) => (text += c.toString()));
-    s.on('close', () => resolve(text));
-  });
-
-const exited = (p: SpawnedProcess): Promise<[number | null, string | null]> => new Promise((resolve) => p.onExit((code, signal) => resolve([code, signal])));
 
 async function startedLater(s: Spawner, req: SpawnRequest): Promise<SpawnedProcess> {
   const p = await (s.spawnLater as (r: SpawnRequest) => Promise<SpawnedProcess | SpawnFailed>)(req);

@@ -68,18 +68,35 @@ export async function logComplete(dir: string, base: string): Promise<number> {
   }
 }
 
-/** log-max-size: the default (50M) unless given (bytes). */
-export async function emperorRun(src: string, srcSha1: string, dir: string, maxBytes: number | null = null): Promise<SupervisedRun> {
+// A fresh emperor on dir's vassals/ (files are staged in staging/ and renamed in), logs in logs/.
+function freshEmperor(dir: string): { vassals: string; staging: string; logs: string; emp: EmperorProcess } {
   const vassals = join(dir, 'vassals');
   const staging = join(dir, 'staging');
-  const state = join(dir, 'state');
   const logs = join(dir, 'logs');
   for (const d of [vassals, staging, logs]) mkdirSync(d, { recursive: true });
-  const emp = new EmperorProcess(COMPILED, ['--vassals', vassals, '--state-dir', state, '--metrics', 'off']);
+  return { vassals, staging, logs, emp: new EmperorProcess(COMPILED, ['--vassals', vassals, '--state-dir', join(dir, 'state'), '--metrics', 'off']) };
+}
+
+// Serving stats with no vassal yet, then SETTLE_MS of quiet before a measurement.
+async function settled(dir: string): Promise<void> {
+  await waitFor('the emperor to serve stats', async () => ((await readStats(join(dir, 'state', 'stats.sock'))).vassals.length === 0 ? true : null), 20000, 10);
+  await sleep(SETTLE_MS);
+}
+
+// What stopping the emperor showed: its own complaints, a bad exit, anything it left behind.
+async function stopProblems(emp: EmperorProcess): Promise<string[]> {
+  const stop = await emp.stop();
+  const out = emp.problems().map((l) => `emperor said: ${l}`);
+  if (stop.exitCode !== 0) out.push(`emperor exit: code ${stop.exitCode} signal ${stop.exitSignal}`);
+  return [...out, ...stop.leftovers.map((l) => `left behind by the emperor (killed): ${l}`)];
+}
+
+/** log-max-size: the default (50M) unless given (bytes). */
+export async function emperorRun(src: string, srcSha1: string, dir: string, maxBytes: number | null = null): Promise<SupervisedRun> {
+  const { vassals, staging, logs, emp } = freshEmperor(dir);
   const problems: string[] = [];
   try {
-    await waitFor('the emperor to serve stats', async () => ((await readStats(join(state, 'stats.sock'))).vassals.length === 0 ? true : null), 20000, 10);
-    await sleep(SETTLE_MS);
+    await settled(dir);
     const cpu0 = cpuOf(emp.pid);
     const n0 = countersOf(emp.pid);
     const size = maxBytes === null ? '' : `log-max-size = ${maxBytes}\n`;
@@ -92,10 +109,7 @@ export async function emperorRun(src: string, srcSha1: string, dir: string, maxB
     const counters = countersSince(emp.pid, n0);
     if (!/ EXITED pid=\d+ code=0 /.test(exited.line)) problems.push(`emperor: ${exited.line}`);
     const wallS = (exited.at - running.at) / 1000;
-    const stop = await emp.stop();
-    problems.push(...emp.problems().map((l) => `emperor said: ${l}`));
-    if (stop.exitCode !== 0) problems.push(`emperor exit: code ${stop.exitCode} signal ${stop.exitSignal}`);
-    problems.push(...stop.leftovers.map((l) => `left behind by the emperor (killed): ${l}`));
+    problems.push(...(await stopProblems(emp)));
     const check = checkLog(logs, 'OUT', srcSha1);
     const lastByteS = (complete - running.at) / 1000;
     return { wallS, mbps: TOTAL_MB / wallS, cpuS: cpu.user + cpu.sys, cpu, counters, drainMs: complete - exited.at, lastByteS, check, problems };
@@ -110,25 +124,16 @@ export async function emperorRun(src: string, srcSha1: string, dir: string, maxB
  * up the file, spawning, and handling the exit, without the copy. Fresh emperor, like emperorRun.
  */
 export async function emperorFixedCost(empty: string, dir: string): Promise<{ cpuS: number; problems: string[] }> {
-  const vassals = join(dir, 'vassals');
-  const staging = join(dir, 'staging');
-  const state = join(dir, 'state');
-  const logs = join(dir, 'logs');
-  for (const d of [vassals, staging, logs]) mkdirSync(d, { recursive: true });
-  const emp = new EmperorProcess(COMPILED, ['--vassals', vassals, '--state-dir', state, '--metrics', 'off']);
+  const { vassals, staging, logs, emp } = freshEmperor(dir);
   const problems: string[] = [];
   try {
-    await waitFor('the emperor to serve stats', async () => ((await readStats(join(state, 'stats.sock'))).vassals.length === 0 ? true : null), 20000, 10);
-    await sleep(SETTLE_MS);
+    await settled(dir);
     const cpu0 = cpuSeconds(emp.pid);
     dropVassal(staging, vassals, 'tp.ini', `[vassal]\ncommand = cat ${empty}\nlog = ${join(logs, 'OUT')}\nrestart = never\nstart-secs = 0\n`);
     await eventTime(emp, /^\S+ tp\[0\]: (EXITED|FATAL|BACKOFF) /, 'tp EXITED', 20000);
     await sleep(100);
     const cpuS = cpuSeconds(emp.pid) - cpu0;
-    const stop = await emp.stop();
-    problems.push(...emp.problems().map((l) => `emperor said: ${l}`));
-    if (stop.exitCode !== 0) problems.push(`emperor exit: code ${stop.exitCode} signal ${stop.exitSignal}`);
-    problems.push(...stop.leftovers.map((l) => `left behind by the emperor (killed): ${l}`));
+    problems.push(...(await stopProblems(emp)));
     return { cpuS, problems };
   } finally {
     await emp.stop();
