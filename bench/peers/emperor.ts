@@ -7,6 +7,7 @@ import { readUnix, startDaemon } from '../lib/daemon.ts';
 import { isAlive } from '../lib/proc.ts';
 import { run, waitUntil } from '../lib/util.ts';
 import type { LogProgram, Peer, Program, Supervisor } from './types.ts';
+import { numberedLogFiles } from './numbered-logs.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const EMPEROR = join(ROOT, 'bin/emperor.js');
@@ -41,13 +42,7 @@ function create(dir: string): Supervisor {
       writeFileSync(join(vassals, `${p.name}.ini`), `[vassal]\ncommand = sh -c ${quote(p.shell)}\nlog = ${file}\nlog-max-size = ${p.maxBytes}\nlog-backups = ${p.backups}\n`);
       await launch();
     },
-    logFiles(p: LogProgram) {
-      const base = join(p.logDir, 'out.log');
-      const out: string[] = [];
-      for (let i = p.backups; i >= 1; i--) if (existsSync(`${base}.${i}`)) out.push(`${base}.${i}`);
-      if (existsSync(base)) out.push(base);
-      return out;
-    },
+    logFiles: numberedLogFiles,
     async stage(p) {
       writeFileSync(join(staging, `${p.name}.ini`), vassalFile(p));
     },

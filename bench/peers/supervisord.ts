@@ -9,6 +9,7 @@ import { isAlive } from '../lib/proc.ts';
 import { run, waitUntil } from '../lib/util.ts';
 import { onPath } from './which.ts';
 import type { LogProgram, Peer, Program, Supervisor } from './types.ts';
+import { numberedLogFiles } from './numbered-logs.ts';
 
 function programConf(name: string, command: string, log: string): string {
   return `[program:${name}]\ncommand=${command}\nautostart=true\nautorestart=true\nstartsecs=0\nstartretries=1000000\nredirect_stderr=true\n${log}\n`;
@@ -43,13 +44,7 @@ function create(dir: string): Supervisor {
       writeFileSync(join(inc, `${p.name}.conf`), programConf(p.name, `/bin/sh ${join(dir, 'writer.sh')}`, log));
       await launch();
     },
-    logFiles(p: LogProgram) {
-      const base = join(p.logDir, 'out.log');
-      const out: string[] = [];
-      for (let i = p.backups; i >= 1; i--) if (existsSync(`${base}.${i}`)) out.push(`${base}.${i}`);
-      if (existsSync(base)) out.push(base);
-      return out;
-    },
+    logFiles: numberedLogFiles,
     async stage(p) {
       writeFileSync(join(staging, `${p.name}.conf`), programConf(p.name, p.argv.join(' '), NO_LOG));
     },
