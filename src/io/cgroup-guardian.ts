@@ -2,7 +2,8 @@
 // the emperor and, at end of input, writes cgroup.kill of the subtree's `vassals/` (daemons' cgroups are spared).
 import { spawn, type ChildProcess } from 'node:child_process';
 
-// POSIX sh: waits for its input to end, kills, waits for the emperor to be gone, then tidies the subtree.
+// POSIX sh: waits for its input to end, kills, waits for the emperor to be gone, then tidies the subtree
+// (once the emperor's other processes, such as the process-group guardian, have left its leaf too).
 const SCRIPT = `trap '' INT TERM HUP QUIT PIPE
 while IFS= read -r l; do :; done
 V="$1/vassals"
@@ -13,7 +14,10 @@ i=0
 while [ $i -lt 100 ] && grep -q 'populated 1' "$V/cgroup.events" 2>/dev/null; do sleep 0.05; i=$((i+1)); done
 for d in "$V"/*/; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
 for d in "$1"/daemons/*/; do [ -d "$d" ] && grep -q 'populated 0' "$d/cgroup.events" 2>/dev/null && rmdir "$d" 2>/dev/null; done
-echo $$ > "$3/cgroup.procs" 2>/dev/null && rmdir "$V" "$1/daemons" "$1/supervisor" "$1" 2>/dev/null
+echo $$ > "$3/cgroup.procs" 2>/dev/null || exit 0
+i=0
+while [ $i -lt 100 ] && grep -q 'populated 1' "$1/supervisor/cgroup.events" 2>/dev/null; do sleep 0.05; i=$((i+1)); done
+rmdir "$V" "$1/daemons" "$1/supervisor" "$1" 2>/dev/null
 exit 0
 `;
 
@@ -27,6 +31,8 @@ export class CgroupGuardian {
     /** the cgroup the subtree is under: the guardian moves there to remove the subtree's last leaf. */
     private readonly parent: string,
     private readonly onProblem: (message: string) => void,
+    /** whose end the guardian waits for before it tidies up (the emperor; a stand-in in tests). */
+    private readonly emperorPid: number = process.pid,
   ) {}
 
   /** Starts the guardian (again, after it died). */
@@ -34,7 +40,7 @@ export class CgroupGuardian {
     if (this.closed) return;
     let child: ChildProcess;
     try {
-      child = spawn('/bin/sh', ['-c', SCRIPT, 'sh', this.base, String(process.pid), this.parent], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+      child = spawn('/bin/sh', ['-c', SCRIPT, 'sh', this.base, String(this.emperorPid), this.parent], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
     } catch (err) {
       this.later(`cgroup guardian could not start: ${(err as Error).message}`);
       return;

@@ -190,6 +190,25 @@ test('the cgroup guardian kills every plain vassal cgroup at the end of its inpu
   });
 });
 
+test('on a clean shutdown the cgroup guardian removes the whole subtree, once the emperor\'s last process has left its leaf', { skip }, async () => {
+  await withTree(async (tree, parent, emperorPid) => {
+    const plain = startIn(tree, 'plain', ['sleep', '4252.7']);
+    const leaf = join(tree.base, 'supervisor');
+    // One of the emperor's own processes (its process-group guardian is one) that outlives it a little:
+    // it leaves 0.3 s after the guardian has removed the vassals' leaves.
+    const lingerer = spawn('/bin/sh', ['-c', `while [ -d '${plain.dir}' ]; do sleep 0.01; done; sleep 0.3`], { stdio: 'ignore' });
+    assert.equal(moveInto(leaf, lingerer.pid ?? 0), null);
+    const g = new CgroupGuardian(tree.base, parent, () => {}, emperorPid);
+    g.start();
+    await waitFor('guardian up', () => g.pid !== null);
+    assert.ok(cgroupPids(leaf).includes(g.pid ?? 0) || moveInto(leaf, g.pid ?? 0) === null);
+    process.kill(emperorPid, 'SIGKILL');
+    g.close();
+    await waitFor('the emperor\'s subtree removed', () => !existsSync(tree.base), 10000);
+    assert.equal(populated(plain.dir), false);
+  });
+});
+
 test('--cgroup DIR that is not a cgroup v2 directory: a clear error', () => {
   const state = mkdtempSync(join(tmpdir(), 'emperor-cg-'));
   try {
