@@ -15,6 +15,8 @@
 //  - spawnProcess[Async] / watchExits (native/spawn-job.c, spawn.c): a spawn without copying the emperor's
 //    page tables, straight into the child's cgroup (on the main thread or libuv's pool), each exit read
 //    from a pidfd on one poll.
+//  - pipeReader / pipeWatch / pipePause / pipeResume / pipeClose (native/pipe-reader.c): one epoll
+//    reader for every child output pipe, in place of a net.Socket per pipe.
 //  - setFsCreds / restoreFsCreds: per-thread filesystem credentials (setfsuid, setfsgid and a raw
 //    setgroups, which glibc would otherwise broadcast to every thread), so that the main thread can
 //    open a vassal's log file or pidfile with that vassal's rights while libuv's pool threads keep root's.
@@ -402,6 +404,12 @@ napi_value emperor_spawn_process_async(napi_env env, napi_callback_info info);
 // native/rest-timer.c: sub-millisecond wake-ups for the rests of busy log pipes.
 napi_value emperor_rest_timer(napi_env env, napi_callback_info info);
 napi_value emperor_rest_timer_arm(napi_env env, napi_callback_info info);
+// native/pipe-reader.c: one epoll reader for every child output pipe.
+napi_value emperor_pipe_reader(napi_env env, napi_callback_info info);
+napi_value emperor_pipe_watch(napi_env env, napi_callback_info info);
+napi_value emperor_pipe_pause(napi_env env, napi_callback_info info);
+napi_value emperor_pipe_resume(napi_env env, napi_callback_info info);
+napi_value emperor_pipe_close(napi_env env, napi_callback_info info);
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
@@ -419,6 +427,11 @@ static napi_value init(napi_env env, napi_value exports) {
       {"spawnProcess", NULL, emperor_spawn_process, NULL, NULL, NULL, napi_default, NULL},
       {"watchExits", NULL, emperor_watch_exits, NULL, NULL, NULL, napi_default, NULL},
       {"spawnProcessAsync", NULL, emperor_spawn_process_async, NULL, NULL, NULL, napi_default, NULL},
+      {"pipeReader", NULL, emperor_pipe_reader, NULL, NULL, NULL, napi_default, NULL},
+      {"pipeWatch", NULL, emperor_pipe_watch, NULL, NULL, NULL, napi_default, NULL},
+      {"pipePause", NULL, emperor_pipe_pause, NULL, NULL, NULL, napi_default, NULL},
+      {"pipeResume", NULL, emperor_pipe_resume, NULL, NULL, NULL, napi_default, NULL},
+      {"pipeClose", NULL, emperor_pipe_close, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

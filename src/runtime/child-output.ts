@@ -2,7 +2,7 @@
 import { prefixLines, type LineFramer } from '../io/line-framer.ts';
 import type { SpawnedProcess } from '../io/spawner.ts';
 import { ESCAPED_OUTPUT_GRACE_MS } from './spawn-plan.ts';
-import type { OutputPair } from '../io/socket-pair.ts';
+import type { OutputPair, ReadEnd } from '../io/socket-pair.ts';
 import type { Timers } from './ports.ts';
 import type { OutputRing } from './output-ring.ts';
 import type { LogWriter } from '../io/log-writer.ts';
@@ -39,29 +39,29 @@ export function attachOutput(
   // A process that left its group (setsid) and kept the output open would hold the emperor's end
   // forever, one descriptor per restart: the end is closed a while after the process exited.
   const timers = services.timers;
-  const closeLater = (end: { destroy(): void; once(ev: 'close', f: () => void): unknown }): void => {
+  const closeLater = (end: ReadEnd): void => {
     proc.onExit(() => {
       const t = timers.setTimeout(() => end.destroy(), graceMs);
       t.unref?.();
-      end.once('close', () => timers.clearTimeout(t));
+      end.onEnd(() => timers.clearTimeout(t));
     });
   };
   const wire = (stream: SpawnedProcess['stdout'], sink: (t: string) => void, feed: LogFeed | null): void => {
     if (feed !== null) {
       pipeToLog(feed.pair, feed.writer, onLines);
-      closeLater(feed.pair.reader);
+      closeLater(feed.pair);
       return;
     }
     if (stream === null) return;
     closeLater(stream);
     // Made at the first read: most children never print, and a framer is some 700 bytes per stream.
     let lines: LineFramer | null = null;
-    stream.on('data', (chunk: Buffer) => {
+    stream.setSink((buf, len) => {
       lines ??= prefixLines(`${name}: `, sink, onLines === undefined ? (text) => ring.push(text) : (text) => (ring.push(text), onLines(text)));
-      lines.push(chunk);
+      lines.push(buf.subarray(0, len));
+      return true;
     });
-    stream.on('end', () => lines?.end());
-    stream.on('error', () => lines?.end());
+    stream.onEnd(() => lines?.end());
   };
   wire(proc.stdout, services.stdout, feeds.stdout);
   wire(proc.stderr, services.stderr, feeds.stderr);
