@@ -19,6 +19,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 #include <uv.h>
+#include "emperor-native.h"
 
 enum { FREE = 0, READING = 1, PAUSED = 2 };
 
@@ -43,12 +44,6 @@ static struct {
   int nslots;
   uint32_t gen;
 } rd = {.ep = -1};
-
-static napi_value out_int(napi_env env, int v) {
-  napi_value out;
-  napi_create_int32(env, v, &out);
-  return out;
-}
 
 static void count_reading(int delta) {
   int before = rd.reading;
@@ -146,14 +141,14 @@ napi_value emperor_pipe_reader(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "pipeReader(buffer, callback)");
     return NULL;
   }
-  if (rd.ep >= 0) return out_int(env, -EEXIST);
+  if (rd.ep >= 0) return emperor_int(env, -EEXIST);
   uv_loop_t* loop;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return out_int(env, -EINVAL);
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return emperor_int(env, -EINVAL);
   int ep = epoll_create1(EPOLL_CLOEXEC);
-  if (ep < 0) return out_int(env, -errno);
+  if (ep < 0) return emperor_int(env, -errno);
   if (uv_poll_init(loop, &rd.poll, ep) != 0 || uv_poll_start(&rd.poll, UV_READABLE, on_readable) != 0) {
     close(ep);
-    return out_int(env, -EINVAL);
+    return emperor_int(env, -EINVAL);
   }
   uv_unref((uv_handle_t*)&rd.poll);
   rd.ep = ep;
@@ -165,42 +160,42 @@ napi_value emperor_pipe_reader(napi_env env, napi_callback_info info) {
   napi_create_reference(env, argv[0], 1, &rd.buffer_ref);
   napi_create_reference(env, argv[1], 1, &rd.callback);
   napi_async_init(env, NULL, name, &rd.async);
-  return out_int(env, 0);
+  return emperor_int(env, 0);
 }
 
 napi_value emperor_pipe_watch(napi_env env, napi_callback_info info) {
   int fd = fd_arg(env, info, "pipeWatch(fd)");
   if (fd < 0) return NULL;
-  if (rd.ep < 0) return out_int(env, -EBADF);
+  if (rd.ep < 0) return emperor_int(env, -EBADF);
   if (fd >= rd.nslots) {
     int grown = rd.nslots == 0 ? 256 : rd.nslots;
     while (grown <= fd) grown *= 2;
     pipe_slot* slots = realloc(rd.slots, (size_t)grown * sizeof *slots);
-    if (slots == NULL) return out_int(env, -ENOMEM);
+    if (slots == NULL) return emperor_int(env, -ENOMEM);
     for (int i = rd.nslots; i < grown; i++) slots[i] = (pipe_slot){0, FREE};
     rd.slots = slots;
     rd.nslots = grown;
   }
-  if (rd.slots[fd].state != FREE) return out_int(env, -EEXIST);
+  if (rd.slots[fd].state != FREE) return emperor_int(env, -EEXIST);
   int flags = fcntl(fd, F_GETFL);
-  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) return out_int(env, -errno);
+  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) return emperor_int(env, -errno);
   rd.slots[fd].gen = ++rd.gen;
-  return out_int(env, add(fd));
+  return emperor_int(env, add(fd));
 }
 
 napi_value emperor_pipe_pause(napi_env env, napi_callback_info info) {
   int fd = fd_arg(env, info, "pipePause(fd)");
   if (fd < 0) return NULL;
-  if (fd >= rd.nslots || rd.slots[fd].state == FREE) return out_int(env, -EBADF);
+  if (fd >= rd.nslots || rd.slots[fd].state == FREE) return emperor_int(env, -EBADF);
   pause_fd(fd);
-  return out_int(env, 0);
+  return emperor_int(env, 0);
 }
 
 napi_value emperor_pipe_resume(napi_env env, napi_callback_info info) {
   int fd = fd_arg(env, info, "pipeResume(fd)");
   if (fd < 0) return NULL;
-  if (fd >= rd.nslots || rd.slots[fd].state == FREE) return out_int(env, -EBADF);
-  return out_int(env, rd.slots[fd].state == PAUSED ? add(fd) : 0);
+  if (fd >= rd.nslots || rd.slots[fd].state == FREE) return emperor_int(env, -EBADF);
+  return emperor_int(env, rd.slots[fd].state == PAUSED ? add(fd) : 0);
 }
 
 napi_value emperor_pipe_close(napi_env env, napi_callback_info info) {
@@ -208,7 +203,7 @@ napi_value emperor_pipe_close(napi_env env, napi_callback_info info) {
   if (fd < 0) return NULL;
   if (fd < rd.nslots && rd.slots[fd].state != FREE) {
     release(fd);
-    return out_int(env, 0);
+    return emperor_int(env, 0);
   }
-  return out_int(env, close(fd) == 0 ? 0 : -errno);
+  return emperor_int(env, close(fd) == 0 ? 0 : -errno);
 }
