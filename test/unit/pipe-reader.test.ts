@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, readdirSync, readlinkSync } from 'node:fs';
 import { nativeHelper, type NativeHelper } from '../../src/io/native.ts';
-import { nativePair } from '../../src/io/native-pair.ts';
+import { nativePair, socketReader } from '../../src/io/native-pair.ts';
 import type { OutputPair } from '../../src/io/output-pair.ts';
 import { nativeReadEnd } from '../../src/io/pipe-reader.ts';
 
@@ -174,3 +174,27 @@ function openPipes(): number[] {
   }
   return out;
 }
+
+test('without the helper\'s reader, a net.Socket reads the same pipe (socketReader): every byte, then the end', { skip }, async () => {
+  const fds = (helper as NativeHelper).pipePair?.(64 * 1024);
+  assert.ok(Array.isArray(fds));
+  const [mine, theirs] = fds as [number, number, number];
+  const end = socketReader(mine);
+  const proc = spawn('sh', ['-c', 'head -c 500000 /dev/zero; printf tail'], { stdio: ['ignore', theirs, 'inherit'] });
+  closeSync(theirs);
+  const chunks: Buffer[] = [];
+  let pauses = 0;
+  end.setSink((buf, len) => {
+    chunks.push(Buffer.from(buf.subarray(0, len)));
+    if (pauses++ % 2 === 0) {
+      end.pause();
+      setTimeout(() => end.resume(), 1);
+    }
+    return true;
+  });
+  await new Promise<void>((r) => end.onEnd(r));
+  const all = Buffer.concat(chunks);
+  assert.equal(all.length, 500_004);
+  assert.equal(all.subarray(-4).toString(), 'tail');
+  await exited(proc);
+});
