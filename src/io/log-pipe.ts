@@ -86,7 +86,7 @@ export function pipeToLog(pair: OutputPair, writer: LogWriter, onLines?: (text: 
   };
   pair.setSink((buf, len) => {
     if (!framer.push(buf.subarray(0, len))) {
-      pair.reader.pause();
+      pair.pause();
       paused.get(writer)?.add(pair);
       return false;
     }
@@ -97,7 +97,7 @@ export function pipeToLog(pair: OutputPair, writer: LogWriter, onLines?: (text: 
     lastRead = now;
     if (rest === 0 && gathered >= pair.holds / 2) gathered = 0;
     if (rest === 0) return true;
-    pair.reader.pause();
+    pair.pause();
     resting = timers.timeout(rest, wake);
     return false;
   });
@@ -111,8 +111,7 @@ export function pipeToLog(pair: OutputPair, writer: LogWriter, onLines?: (text: 
     paused.get(writer)?.delete(pair);
     writer.detach();
   };
-  pair.reader.on('end', end);
-  pair.reader.on('close', end);
+  pair.onEnd(end);
 }
 
 // Whole lines as text, without their last newline.

@@ -1,7 +1,9 @@
 // An output pair from the native helper: a 1 MiB pipe, or socketpair(2) from an older helper.
 import { Socket, type SocketConstructorOpts } from 'node:net';
 import { errnoName, type NativeHelper } from './native.ts';
-import { pairOf, readBuffer, sinkSlot, type OutputPair } from './output-pair.ts';
+import { closeSync } from 'node:fs';
+import { pairOf, readBuffer, sinkSlot, socketEnd, type OutputPair, type ReadEnd } from './output-pair.ts';
+import { nativeReadEnd } from './pipe-reader.ts';
 
 /**
  * Size asked for the pipes of the native helper (F_SETPIPE_SZ; 1 MiB is Linux's default pipe-max-size):
@@ -19,30 +21,32 @@ export const QUIET_PIPE_BYTES = 64 * 1024;
 
 // A pair from the native helper: a 1 MiB pipe (cheaper per small write than a socket: no buffer
 // allocated and freed per write, and 1 MiB between two reads instead of ~200 KiB), or socketpair(2)
-// from a helper built before pipePair. The emperor's end reads into the shared buffer from the
-// start; what arrives before a sink is set is held for it. A pipe starts at `startBytes` when the helper
-// can resize it later (pipeSize), else at PIPE_BYTES.
+// from a helper built before pipePair. The emperor's end is read by the helper's one pipe reader
+// (pipe-reader.ts) from the sink on, or by a net.Socket when the helper has no reader (what arrives
+// before a sink is set is then held for it). A pipe starts at `startBytes` when the helper can resize
+// it later (pipeSize), else at PIPE_BYTES. The child's end is a plain descriptor.
 export function nativePair(helper: NativeHelper, startBytes: number = PIPE_BYTES): OutputPair {
   const resizable = helper.pipeSize !== undefined;
   const fds = helper.pipePair !== undefined ? helper.pipePair(resizable ? startBytes : PIPE_BYTES) : helper.socketPair();
   if (typeof fds === 'number') throw Object.assign(new Error(`${helper.pipePair !== undefined ? 'pipe' : 'socketpair'}: ${errnoName(fds)}`), { code: errnoName(fds) });
   const [mine, theirs] = fds;
   const holds = fds.length === 3 ? fds[2] : 0;
+  const reader = nativeReadEnd(helper, mine) ?? socketReader(mine);
+  const pipeSize = helper.pipeSize;
+  const resize = pipeSize !== undefined && fds.length === 3 ? (bytes: number): number => pipeSize(mine, bytes) : undefined;
+  return pairOf(reader, theirs, () => closeSync(theirs), holds, resize);
+}
+
+/** `fd` read by a net.Socket into the shared buffer (a helper without the pipe reader). */
+export function socketReader(fd: number): ReadEnd {
   const slot = sinkSlot();
   // `onread` is honoured by the constructor (net.connect passes it through there); @types/node lists it
   // only for connect, hence the widened type.
   const opts: SocketConstructorOpts & { onread: { buffer: Buffer; callback: (n: number, buf: Buffer) => boolean } } = {
-    fd: mine,
+    fd,
     readable: true,
     writable: false,
     onread: { buffer: readBuffer(), callback: (n, buf) => slot.deliver(buf, n) },
   };
-  const reader = new Socket(opts);
-  // Never read or written here: it only travels to the child as its stdout or stderr.
-  const childEnd = new Socket({ fd: theirs, readable: false, writable: false });
-  childEnd.on('error', () => {});
-  const pipeSize = helper.pipeSize;
-  const resize = pipeSize !== undefined && fds.length === 3 ? (bytes: number): number => pipeSize(mine, bytes) : undefined;
-  return pairOf(reader, childEnd, slot.setSink, holds, resize);
+  return socketEnd(new Socket(opts), slot.setSink);
 }
-

@@ -3,10 +3,11 @@
 // process handle per child.
 import { closeSync } from 'node:fs';
 import { constants } from 'node:os';
-import { Socket } from 'node:net';
 import { errnoName, nativeHelper, type NativeHelper } from './native.ts';
 import { explainUnrunnable, nodeSpawner, type OutputTarget, type SpawnedProcess, type SpawnFailed, type Spawner, type SpawnRequest } from './spawner.ts';
-import { PairMaker, QUIET_PIPE_BYTES } from './socket-pair.ts';
+import { PairMaker, QUIET_PIPE_BYTES, type ReadEnd } from './socket-pair.ts';
+import { socketReader } from './native-pair.ts';
+import { nativeReadEnd } from './pipe-reader.ts';
 import { failed, failedWith, failure, type Failure } from '../core/errors.ts';
 
 /** What the helper needs to spawn: native/spawn-job.c and spawn.c. */
@@ -30,12 +31,6 @@ const HINTS: Record<string, string> = {
 };
 
 const signalNames = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
-
-// The descriptor under a net.Socket: Node keeps it on the socket's handle (a Pipe), with no public getter.
-function fdOf(socket: Socket): number {
-  const handle = (socket as unknown as { _handle?: { fd?: number } | null })._handle;
-  return handle?.fd ?? -1;
-}
 
 /** A spawner through the helper, or why not (the helper lacks it, or the kernel has no pidfds). */
 export function nativeSpawner(helper: NativeHelper & Partial<NativeSpawnHelper>): Spawner | string {
@@ -65,7 +60,7 @@ export function nativeSpawner(helper: NativeHelper & Partial<NativeSpawnHelper>)
     // A new child: its pid's earlier owner is forgotten, and an exit from now on is kept for its listeners.
     early.delete(pid);
     listeners.set(pid, []);
-    return startedChild(req, p, pid, onExit);
+    return startedChild(helper, req, p, pid, onExit);
   };
   const pairs = new PairMaker();
   const later = helper.spawnProcessAsync?.bind(helper);
@@ -113,7 +108,6 @@ function prepareSpawn(helper: NativeHelper, req: SpawnRequest): Prepared | Spawn
   const fdFor = (t: OutputTarget): number | SpawnFailed => {
     if (t.kind === 'fd') return t.fd;
     if (t.kind === 'null') return -1;
-    if (t.kind === 'socket') return fdOf(t.socket);
     const pair = helper.socketPair();
     if (typeof pair === 'number') return failedWith(limitFailure(shown, pair, 'output pipes'));
     pipes.push({ mine: pair[0], theirs: pair[1] });
@@ -145,16 +139,15 @@ function failedSpawn(req: SpawnRequest, p: Prepared, result: number): SpawnFaile
   return failedWith(explainUnrunnable(p.args[0], req.cwd, req.env.PATH) ?? limitFailure(p.shown, errno, stage));
 }
 
-// A started child: the emperor's ends of its pipes as readers, its exit from the watch.
-function startedChild(req: SpawnRequest, p: Prepared, pid: number, onExit: (pid: number, l: ExitListener) => void): SpawnedProcess {
+// A started child: the emperor's ends of its pipes read by the helper's one pipe reader (or a
+// net.Socket each, from a helper without it), its exit from the watch.
+function startedChild(helper: NativeHelper, req: SpawnRequest, p: Prepared, pid: number, onExit: (pid: number, l: ExitListener) => void): SpawnedProcess {
   closePipes(p.pipes, false);
-  const reader = (t: OutputTarget): Socket | null => {
+  const reader = (t: OutputTarget): ReadEnd | null => {
     if (t.kind !== 'pipe') return null;
     const pipe = p.pipes.shift();
     if (pipe === undefined) return null;
-    const s = new Socket({ fd: pipe.mine, readable: true, writable: false });
-    s.on('error', () => {});
-    return s;
+    return nativeReadEnd(helper, pipe.mine) ?? socketReader(pipe.mine);
   };
   const stdout = reader(req.stdout);
   return { pid, stdout, stderr: reader(req.stderr), onExit: (listener) => onExit(pid, listener) };

@@ -1,9 +1,10 @@
 // The native helper (native/emperor-native.c, built by `npm install`), loaded on first use.
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
+import type { PipeReaderHelper } from './pipe-reader.ts';
 
 /** What the helper does; see native/emperor-native.c. Each returns 0 or an errno. */
-export interface NativeHelper {
+export interface NativeHelper extends Partial<PipeReaderHelper> {
   sendDatagram(address: Buffer, message: Buffer): number;
   /** two connected AF_UNIX stream sockets (close-on-exec), or an errno. */
   socketPair(): [number, number] | number;
@@ -32,8 +33,9 @@ const ADDON = new URL('../../build/Release/emperor_native.node', import.meta.url
 
 let loaded: NativeHelper | string | undefined;
 
-/** The helper, or why it cannot be loaded (not built on this machine). */
+/** The helper, or why it cannot be loaded (not built on this machine, or EMPEROR_NO_NATIVE=1: every fallback). */
 export function nativeHelper(): NativeHelper | string {
+  if (loaded === undefined && process.env.EMPEROR_NO_NATIVE === '1') loaded = 'the native helper is turned off (EMPEROR_NO_NATIVE=1)';
   if (loaded === undefined) {
     try {
       loaded = createRequire(import.meta.url)(ADDON.pathname) as NativeHelper;

@@ -15,22 +15,33 @@ export const READ_BUFFER_BYTES = 1024 * 1024;
 export type ChunkSink = (buf: Buffer, len: number) => boolean;
 
 /**
+ * The emperor's end of a child's output: chunks go to one sink, reading pauses and resumes, and it ends
+ * once. A native pipe (pipe-reader.ts) or a net.Socket / stream (the fallbacks) under the same shape.
+ */
+export interface ReadEnd {
+  /** where chunks go from now on (a native pipe is read only from its first sink on). */
+  setSink(sink: ChunkSink): void;
+  /** stops reading until `resume()`. */
+  pause(): void;
+  /** reading starts again after a pause or a sink that returned false. */
+  resume(): void;
+  /** `fn` runs once, after the last chunk: every copy of the child's end closed, an error, or `destroy()`. */
+  onEnd(fn: () => void): void;
+  /** closes the end (the reads stop; `onEnd` listeners run). */
+  destroy(): void;
+}
+
+/**
  * A child's output channel: a pipe (native helper) or a connected pair of Unix stream sockets (without
  * it); one end for the child, one the emperor reads.
  */
-export interface OutputPair {
-  /** give it to the child as stdout or stderr, then `closeChildEnd()` (the child holds a copy). */
-  readonly childEnd: Socket;
-  /** the emperor's end; 'close' once every copy of the child end is closed and the data is read. */
-  readonly reader: Socket;
+export interface OutputPair extends ReadEnd {
+  /** the child's end as a descriptor: give it to the child as stdout or stderr, then `closeChildEnd()` (the child holds a copy). */
+  readonly childEnd: number;
   /** bytes the child can write before it waits for a read: a pipe's size, 0 when not known (a socket). */
   readonly holds: number;
   /** resizes the pipe (a native pipe only): `holds` afterwards; unchanged when the system refused. */
   readonly resize?: (bytes: number) => number;
-  /** where chunks go from now on. */
-  setSink(sink: ChunkSink): void;
-  /** reading starts again after the sink returned false. */
-  resume(): void;
   closeChildEnd(): void;
   /** closes both ends (a spawn that did not happen). */
   destroy(): void;
@@ -60,13 +71,29 @@ export function sinkSlot(): { deliver: ChunkSink; setSink: (s: ChunkSink) => voi
   };
 }
 
-/** The pair object over its two sockets; `resize` (a pipe's F_SETPIPE_SZ) answers the new size or -errno. */
-export function pairOf(reader: Socket, childEnd: Socket, setSink: (s: ChunkSink) => void, holds: number, resize?: (bytes: number) => number): OutputPair {
+/** A net.Socket read through `onread` (its chunks go to `slot`) as a read end. */
+export function socketEnd(reader: Socket, setSink: (s: ChunkSink) => void): ReadEnd {
   // A reset from the child's side ends the reader like an EOF does ('close' follows).
   reader.on('error', () => {});
+  return {
+    setSink,
+    pause: () => void reader.pause(),
+    resume: () => void reader.resume(),
+    onEnd: (fn) => void reader.once('close', fn),
+    destroy: () => void reader.destroy(),
+  };
+}
+
+/** The pair object over its reader and the child's end; `resize` (a pipe's F_SETPIPE_SZ) answers the new size or -errno. */
+export function pairOf(reader: ReadEnd, childEnd: number, closeChildOnce: () => void, holds: number, resize?: (bytes: number) => number): OutputPair {
+  // Closed once: a second close could hit a descriptor reused since.
+  let childOpen = true;
+  const closeChild = (): void => {
+    if (childOpen) closeChildOnce();
+    childOpen = false;
+  };
   const pair = {
     childEnd,
-    reader,
     holds,
     resize:
       resize === undefined
@@ -76,13 +103,21 @@ export function pairOf(reader: Socket, childEnd: Socket, setSink: (s: ChunkSink)
             if (size > 0) pair.holds = size;
             return pair.holds;
           },
-    setSink,
+    setSink: (s: ChunkSink) => reader.setSink(s),
+    pause: () => reader.pause(),
     resume: () => reader.resume(),
-    closeChildEnd: () => childEnd.destroy(),
+    onEnd: (fn: () => void) => reader.onEnd(fn),
+    closeChildEnd: closeChild,
     destroy: () => {
-      childEnd.destroy();
+      closeChild();
       reader.destroy();
     },
   };
   return pair;
+}
+
+/** The descriptor under a net.Socket: Node keeps it on the socket's handle (a Pipe), with no public getter. */
+export function fdOf(socket: Socket): number {
+  const handle = (socket as unknown as { _handle?: { fd?: number } | null })._handle;
+  return handle?.fd ?? -1;
 }

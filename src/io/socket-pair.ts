@@ -3,11 +3,11 @@
 import { randomBytes } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { nativeHelper } from './native.ts';
-import { pairOf, readBuffer, sinkSlot, type OutputPair } from './output-pair.ts';
+import { fdOf, pairOf, readBuffer, sinkSlot, socketEnd, type OutputPair } from './output-pair.ts';
 import { nativePair, PIPE_BYTES } from './native-pair.ts';
 
 /** Where the pair's shape and sizes live now; importers of this file keep their names. */
-export { READ_BUFFER_BYTES, type ChunkSink, type OutputPair } from './output-pair.ts';
+export { READ_BUFFER_BYTES, type ChunkSink, type OutputPair, type ReadEnd } from './output-pair.ts';
 export { PIPE_BYTES, QUIET_PIPE_BYTES } from './native-pair.ts';
 
 /** How long an accepted connection may wait to be claimed by its token before it is closed. */
@@ -86,7 +86,7 @@ export class PairMaker {
         clearTimeout(timer);
         const end = found.socket;
         childEnd = end;
-        resolve(pairOf(reader, end, slot.setSink, 0));
+        resolve(pairOf(socketEnd(reader, slot.setSink), fdOf(end), () => end.destroy(), 0));
         return true;
       };
       const reader = connect({ path: name, onread: { buffer: readBuffer(), callback: deliver } });

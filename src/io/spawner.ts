@@ -2,13 +2,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync, readSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
-import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { PairMaker, QUIET_PIPE_BYTES, type OutputPair } from './socket-pair.ts';
+import { PairMaker, QUIET_PIPE_BYTES, type OutputPair, type ReadEnd } from './socket-pair.ts';
 import { describeErrno, errnoOf, failed, failedWith, failure, type Failed, type Failure } from '../core/errors.ts';
 
-/** Where one output stream of a child goes: `socket` is the child's end of an output pair. */
-export type OutputTarget = { kind: 'pipe' } | { kind: 'fd'; fd: number } | { kind: 'null' } | { kind: 'socket'; socket: Socket };
+/** Where one output stream of a child goes: `fd` also the child's end of an output pair. */
+export type OutputTarget = { kind: 'pipe' } | { kind: 'fd'; fd: number } | { kind: 'null' };
 
 /** Everything needed to start one process. */
 export interface SpawnRequest {
@@ -29,8 +28,8 @@ export interface SpawnRequest {
 /** A started process: its pid (also its process group) and its piped outputs. */
 export interface SpawnedProcess {
   pid: number;
-  stdout: Readable | null;
-  stderr: Readable | null;
+  stdout: ReadEnd | null;
+  stderr: ReadEnd | null;
   onExit(listener: (code: number | null, signal: string | null) => void): void;
 }
 
@@ -53,8 +52,7 @@ export interface Spawner {
   outputPair(): Promise<OutputPair>;
 }
 
-const stdio = (t: OutputTarget): 'pipe' | 'ignore' | number | Socket =>
-  t.kind === 'pipe' ? 'pipe' : t.kind === 'fd' ? t.fd : t.kind === 'socket' ? t.socket : 'ignore';
+const stdio = (t: OutputTarget): 'pipe' | 'ignore' | number => (t.kind === 'pipe' ? 'pipe' : t.kind === 'fd' ? t.fd : 'ignore');
 
 const pairs = new PairMaker();
 
@@ -150,8 +148,8 @@ export const nodeSpawner: Spawner = {
     const pid = child.pid;
     return {
       pid,
-      stdout: child.stdout ?? null,
-      stderr: child.stderr ?? null,
+      stdout: child.stdout === null ? null : streamEnd(child.stdout),
+      stderr: child.stderr === null ? null : streamEnd(child.stderr),
       onExit(listener) {
         child.once('exit', (code, signal) => listener(code, signal));
       },
@@ -159,3 +157,19 @@ export const nodeSpawner: Spawner = {
   },
   outputPair: () => pairs.pair(QUIET_PIPE_BYTES),
 };
+
+/** A child_process output stream as a read end (its chunks are fresh Buffers; a sink's false pauses it). */
+export function streamEnd(stream: Readable): ReadEnd {
+  stream.on('error', () => {});
+  return {
+    setSink: (sink) => {
+      stream.on('data', (c: Buffer) => {
+        if (!sink(c, c.length)) stream.pause();
+      });
+    },
+    pause: () => void stream.pause(),
+    resume: () => void stream.resume(),
+    onEnd: (fn) => void stream.once('close', fn),
+    destroy: () => void stream.destroy(),
+  };
+}

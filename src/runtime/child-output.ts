@@ -2,7 +2,7 @@
 import { prefixLines, type LineFramer } from '../io/line-framer.ts';
 import type { SpawnedProcess } from '../io/spawner.ts';
 import { ESCAPED_OUTPUT_GRACE_MS } from './spawn-plan.ts';
-import type { OutputPair } from '../io/socket-pair.ts';
+import type { OutputPair, ReadEnd } from '../io/socket-pair.ts';
 import type { Timers } from './ports.ts';
 import type { OutputRing } from './output-ring.ts';
 import type { LogWriter } from '../io/log-writer.ts';
@@ -36,33 +36,43 @@ export function attachOutput(
   /** each batch of whole lines, for `ready-log-line`. */
   onLines?: (text: string) => void,
 ): void {
+  const out = wire(proc.stdout, feeds.stdout, name, services.stdout, ring, onLines);
+  const err = wire(proc.stderr, feeds.stderr, name, services.stderr, ring, onLines);
+  if (out === null && err === null) return;
   // A process that left its group (setsid) and kept the output open would hold the emperor's end
-  // forever, one descriptor per restart: the end is closed a while after the process exited.
+  // forever, one descriptor per restart: the ends are closed a while after the process exited.
+  // One exit listener and one timer for both ends, made only at the exit.
   const timers = services.timers;
-  const closeLater = (end: { destroy(): void; once(ev: 'close', f: () => void): unknown }): void => {
-    proc.onExit(() => {
-      const t = timers.setTimeout(() => end.destroy(), graceMs);
-      t.unref?.();
-      end.once('close', () => timers.clearTimeout(t));
-    });
-  };
-  const wire = (stream: SpawnedProcess['stdout'], sink: (t: string) => void, feed: LogFeed | null): void => {
-    if (feed !== null) {
-      pipeToLog(feed.pair, feed.writer, onLines);
-      closeLater(feed.pair.reader);
-      return;
-    }
-    if (stream === null) return;
-    closeLater(stream);
-    // Made at the first read: most children never print, and a framer is some 700 bytes per stream.
-    let lines: LineFramer | null = null;
-    stream.on('data', (chunk: Buffer) => {
-      lines ??= prefixLines(`${name}: `, sink, onLines === undefined ? (text) => ring.push(text) : (text) => (ring.push(text), onLines(text)));
-      lines.push(chunk);
-    });
-    stream.on('end', () => lines?.end());
-    stream.on('error', () => lines?.end());
-  };
-  wire(proc.stdout, services.stdout, feeds.stdout);
-  wire(proc.stderr, services.stderr, feeds.stderr);
+  proc.onExit(() => {
+    const t = timers.setTimeout(() => {
+      out?.destroy();
+      err?.destroy();
+    }, graceMs);
+    t.unref?.();
+    let open = (out === null ? 0 : 1) + (err === null ? 0 : 1);
+    const closed = (): void => {
+      if (--open === 0) timers.clearTimeout(t);
+    };
+    out?.onEnd(closed);
+    err?.onEnd(closed);
+  });
+}
+
+// One output stream: into its log file (a feed), or as prefixed lines onto the emperor's own output
+// (and into the ring; `onLines`: ready-log-line). The end it reads, if any.
+function wire(stream: ReadEnd | null, feed: LogFeed | null, name: string, sink: (t: string) => void, ring: OutputRing, onLines?: (text: string) => void): ReadEnd | null {
+  if (feed !== null) {
+    pipeToLog(feed.pair, feed.writer, onLines);
+    return feed.pair;
+  }
+  if (stream === null) return null;
+  // Made at the first read: most children never print, and a framer is some 700 bytes per stream.
+  let framer: LineFramer | null = null;
+  stream.setSink((buf, len) => {
+    framer ??= prefixLines(`${name}: `, sink, onLines === undefined ? (text) => ring.push(text) : (text) => (ring.push(text), onLines(text)));
+    framer.push(buf.subarray(0, len));
+    return true;
+  });
+  stream.onEnd(() => framer?.end());
+  return stream;
 }

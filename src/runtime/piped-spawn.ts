@@ -40,8 +40,8 @@ export function spawnPiped(p: PipedSpawn): PendingSpawn {
         return failed('E_LOG_PIPES', `cannot create the output pipes for the log files: ${describeErrno(failure)}`, { cause: failure });
       }
       const req = p.request;
-      if (out !== null) req.stdout = { kind: 'socket', socket: out.childEnd };
-      if (err !== null) req.stderr = { kind: 'socket', socket: err.childEnd };
+      if (out !== null) req.stdout = { kind: 'fd', fd: out.childEnd };
+      if (err !== null) req.stderr = { kind: 'fd', fd: err.childEnd };
       // Off the main thread where the spawner can; the descriptors stay open until it settles.
       const proc = p.spawner.spawnLater === undefined ? p.spawner.spawn(req) : await p.spawner.spawnLater(req);
       p.closeFds();

@@ -10,6 +10,8 @@ import { EmperorUnderTest, vassalFile, waitFor } from './harness.ts';
 const MODES = [
   { name: 'native spawn', env: {} },
   { name: 'child_process (EMPEROR_NATIVE_SPAWN=0)', env: { EMPEROR_NATIVE_SPAWN: '0' } },
+  // No helper at all: child_process, and the log pipes are socket pairs read by net.Sockets.
+  { name: 'no native helper (EMPEROR_NO_NATIVE=1)', env: { EMPEROR_NO_NATIVE: '1' } },
 ];
 
 const cgroupOf = (pid: number): string => readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.startsWith('0::')) ?? '';

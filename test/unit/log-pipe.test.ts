@@ -73,8 +73,8 @@ test('a writer that is behind pauses the pipe, and its drain resumes it; nothing
       const w = new BehindWriter(path, { maxSize: 0, backups: 0 }, { dropped: () => assert.fail('nothing dropped'), resumed: () => {} });
       const pair = await maker.pair();
       let pauses = 0;
-      const pause = pair.reader.pause.bind(pair.reader);
-      pair.reader.pause = () => {
+      const pause = pair.pause.bind(pair);
+      pair.pause = () => {
         pauses++;
         return pause();
       };
@@ -98,8 +98,7 @@ test('a line dribbled a byte per read is gathered whole (no stack overflow, no q
     // A stand-in pair: the test calls the sink as reads would, reusing one buffer as reads do.
     let sink: ((buf: Buffer, len: number) => boolean) | null = null;
     const listeners: Array<() => void> = [];
-    const reader = { on: (ev: string, f: () => void) => void (ev === 'close' && listeners.push(f)), pause: () => {} };
-    const pair = { reader, setSink: (s: typeof sink) => void (sink = s), resume: () => {} };
+    const pair = { onEnd: (f: () => void) => void listeners.push(f), pause: () => {}, setSink: (s: typeof sink) => void (sink = s), resume: () => {} };
     pipeToLog(pair as unknown as Parameters<typeof pipeToLog>[0], writer); // a structural stand-in for OutputPair
     const buf = Buffer.alloc(1);
     for (let i = 0; i < 200_000; i++) {

@@ -78,7 +78,7 @@ for (const { name, spawner } of SPAWNERS) {
     const s = spawner as Spawner;
     const pair = await s.outputPair();
     try {
-      const p = started(s, request(['sh', '-c', 'grep ^flags /proc/self/fdinfo/1 >&2'], { stdout: { kind: 'socket', socket: pair.childEnd } }));
+      const p = started(s, request(['sh', '-c', 'grep ^flags /proc/self/fdinfo/1 >&2'], { stdout: { kind: 'fd', fd: pair.childEnd } }));
       pair.closeChildEnd();
       const [err, exit] = await Promise.all([read(p.stderr), exited(p)]);
       assert.deepEqual(exit, [0, null]);

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { writeSync } from 'node:fs';
 import { connect } from 'node:net';
 import { PairMaker, PIPE_BYTES, READ_BUFFER_BYTES, type OutputPair } from '../../src/io/socket-pair.ts';
 
@@ -13,7 +14,7 @@ function collect(pair: OutputPair): Promise<Buffer> {
     chunks.push(Buffer.from(buf.subarray(0, len)));
     return true;
   });
-  return new Promise((resolve) => pair.reader.once('close', () => resolve(Buffer.concat(chunks))));
+  return new Promise((resolve) => pair.onEnd(() => resolve(Buffer.concat(chunks))));
 }
 
 // Both ways of making pairs: a pipe through the native helper, and the listener handshake.
@@ -48,11 +49,11 @@ test(`${mode.name}: a sink returning false stops reading until resume()`, async 
     pair.closeChildEnd();
     let got = 0;
     let stops = 0;
-    const closed = new Promise((r) => pair.reader.once('close', r));
+    const closed = new Promise((r) => pair.onEnd(() => r(null)));
     pair.setSink((_buf, len) => {
       got += len;
       stops++;
-      pair.reader.pause();
+      pair.pause();
       setImmediate(() => pair.resume());
       return false;
     });
@@ -91,7 +92,8 @@ test('handshake: a stranger connecting to the listener is never handed out as a 
     await new Promise((r) => stranger.once('connect', r));
     const pair = await maker.pair();
     const got = collect(pair);
-    pair.childEnd.end('only for the pair');
+    writeSync(pair.childEnd, 'only for the pair');
+    pair.closeChildEnd();
     assert.equal((await got).toString(), 'only for the pair');
     await strangerClosed;
     // The stranger got a token and nothing else.
