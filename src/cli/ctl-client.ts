@@ -36,8 +36,11 @@ export function readStats(path: string, timeoutMs = 5000): Promise<StatsDocument
   });
 }
 
-/** Sends one request and parses the first line of the answer (then hangs up): for one large answer, read as bytes. */
-export function askOnce(path: string, req: ControlRequest, timeoutMs = 5000): Promise<unknown> {
+/**
+ * Sends one request and parses the first line of the answer (then hangs up): for one large answer, read as bytes.
+ * `onSent` runs once the request is written (not at all when the socket cannot be reached).
+ */
+export function askOnce(path: string, req: ControlRequest, onSent: () => void = () => {}, timeoutMs = 5000): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const sock = createConnection({ path });
     const chunks: Buffer[] = [];
@@ -50,7 +53,10 @@ export function askOnce(path: string, req: ControlRequest, timeoutMs = 5000): Pr
       else resolve(value);
     };
     sock.setTimeout(timeoutMs, () => finish(new UnreachableError(path, 'timed out')));
-    sock.on('connect', () => sock.write(JSON.stringify(req) + '\n'));
+    sock.on('connect', () => {
+      sock.write(JSON.stringify(req) + '\n');
+      onSent();
+    });
     sock.on('data', (d: Buffer) => {
       const nl = d.indexOf(10);
       chunks.push(nl < 0 ? d : d.subarray(0, nl));

@@ -45,13 +45,26 @@ export function viewOfReply(reply: unknown): StatusView | null {
   return Array.isArray((result as StatsDocument).vassals) ? (result as StatsDocument) : null;
 }
 
-/** Asks the control socket for the table view; reads the stats socket when that does not answer with one. */
-export async function readStatusView(socket: string, statsPath: string): Promise<StatusView> {
-  let reply: unknown = null;
-  try {
-    reply = await askOnce(socket, { v: PROTOCOL_VERSION, cmd: 'status', view: 'table' });
-  } catch {
-    // not there, not ours to open (mode 0600), or not answering: the stats socket says what is wrong, if anything
-  }
-  return viewOfReply(reply) ?? readStats(statsPath);
+/** What readStatusView gives: the view to come, and when the question is on its way. */
+export interface StatusRead {
+  view: Promise<StatusView>;
+  /** settles once the request is written, or the stats socket is asked instead (never rejects). */
+  asked: Promise<void>;
+}
+
+/**
+ * Asks the control socket for the table view; reads the stats socket when that does not answer with one.
+ * The caller loads the table's code once `asked` settles, so the emperor makes the answer meanwhile (a
+ * request written only once that code is loaded waited for it: the connection completes on the event loop).
+ */
+export function readStatusView(socket: string, statsPath: string): StatusRead {
+  let sent: () => void = () => {};
+  const asked = new Promise<void>((resolve) => (sent = resolve));
+  const view = askOnce(socket, { v: PROTOCOL_VERSION, cmd: 'status', view: 'table' }, () => sent())
+    .then(viewOfReply, () => null) // not there, not ours to open (mode 0600), or not answering: the stats socket says what is wrong, if anything
+    .then((v) => {
+      sent();
+      return v ?? readStats(statsPath);
+    });
+  return { view, asked };
 }

@@ -41,8 +41,10 @@ async function run(argv: string[]): Promise<number> {
       const a = parseArgs(cmd, rest, [], ['--json']);
       // Asked before the table's code loads: the emperor renders its answer while this process loads it.
       // The table needs a fifth of the stats document, which the control socket's table view carries.
-      const doc = a.flags.has('--json') || statsOnly ? readStats(statsPath) : readStatusView(socket, statsPath);
+      const read = a.flags.has('--json') || statsOnly ? { view: readStats(statsPath), asked: null } : readStatusView(socket, statsPath);
+      const doc = read.view;
       doc.catch(() => {}); // status() sees the failure; this only stops it counting as unhandled meanwhile
+      await read.asked;
       return (await import('./ctl-status.ts')).status(a, doc);
     }
     case 'start':
