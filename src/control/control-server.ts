@@ -89,12 +89,22 @@ function serve(sock: Socket, handler: ControlHandler): void {
   });
 }
 
-/** `handler`, with the table view of `status` made here from the same snapshot (the handler knows one status). */
-export function withStatusViews(handler: ControlHandler): ControlHandler {
+/**
+ * `handler`, with the table view of `status` made here from the same snapshot (the handler knows one status),
+ * once per event-loop turn like the stats document: a burst of `emperorctl status` shares one snapshot.
+ */
+export function withStatusViews(handler: ControlHandler, later: (fn: () => void) => void = setImmediate): ControlHandler {
+  let table: ControlResponse | null = null;
   return async (req, conn) => {
+    if (req.cmd !== 'status' || req.view !== 'table') return handler(req, conn);
+    if (table !== null) return table;
     const reply = await handler(req, conn);
-    if (req.cmd !== 'status' || req.view !== 'table' || !('ok' in reply) || !reply.ok) return reply;
-    return { ...reply, result: statusTable(reply.result as StatsDocument) };
+    if (!('ok' in reply) || !reply.ok) return reply;
+    table = { ...reply, result: statusTable(reply.result as StatsDocument) };
+    later(() => {
+      table = null;
+    });
+    return table;
   };
 }
 

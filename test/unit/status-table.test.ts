@@ -93,3 +93,25 @@ test('withStatusViews: the table view made from the handler\'s own snapshot; eve
   assert.deepEqual(await handler({ v: 1, cmd: 'rescan' }, conn), { v: 1, ok: false, error: { code: 'failed', message: 'no' } });
   assert.deepEqual(seen.map((r) => r.cmd), ['status', 'status', 'fleet', 'rescan']);
 });
+
+test('withStatusViews: one table view per event-loop turn, as the stats document; a refusal is not kept', async () => {
+  const conn = {} as ControlConnection;
+  let snapshots = 0;
+  let refuse = true;
+  const queued: Array<() => void> = [];
+  const handler = withStatusViews(async () => {
+    snapshots++;
+    return refuse ? { v: 1, ok: false, error: { code: 'failed', message: 'busy' } } : { v: 1, ok: true, result: doc };
+  }, (fn) => queued.push(fn));
+  const table = { v: 1, cmd: 'status', view: 'table' } as const;
+  assert.equal('error' in (await handler(table, conn)), true);
+  refuse = false;
+  const first = await handler(table, conn);
+  assert.equal(await handler(table, conn), first, 'the same turn shares it');
+  assert.equal(snapshots, 2);
+  assert.deepEqual(await handler({ v: 1, cmd: 'status' }, conn), { v: 1, ok: true, result: doc });
+  assert.equal(snapshots, 3, 'the stats document is not kept');
+  for (const fn of queued.splice(0)) fn();
+  assert.notEqual(await handler(table, conn), first, 'a later turn sees the fleet as it is then');
+  assert.equal(snapshots, 4);
+});
