@@ -11,7 +11,7 @@ import { numberedLogFiles } from './numbered-logs.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const EMPEROR = join(ROOT, 'bin/emperor.js');
-const CTL = join(ROOT, 'bin/emperorctl.js');
+const CTL = join(ROOT, 'bin/emperorctl.cjs'); // package.json's "bin": what `emperorctl` runs once installed
 
 function quote(a: string): string {
   return /^[\w./=:,+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;

@@ -36,6 +36,42 @@ export function readStats(path: string, timeoutMs = 5000): Promise<StatsDocument
   });
 }
 
+/**
+ * Sends one request and parses the first line of the answer (then hangs up): for one large answer, read as bytes.
+ * `onSent` runs once the request is written (not at all when the socket cannot be reached).
+ */
+export function askOnce(path: string, req: ControlRequest, onSent: () => void = () => {}, timeoutMs = 5000): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const sock = createConnection({ path });
+    const chunks: Buffer[] = [];
+    let done = false;
+    const finish = (err: UnreachableError | null, value?: unknown): void => {
+      if (done) return;
+      done = true;
+      sock.destroy();
+      if (err !== null) reject(err);
+      else resolve(value);
+    };
+    sock.setTimeout(timeoutMs, () => finish(new UnreachableError(path, 'timed out')));
+    sock.on('connect', () => {
+      sock.write(JSON.stringify(req) + '\n');
+      onSent();
+    });
+    sock.on('data', (d: Buffer) => {
+      const nl = d.indexOf(10);
+      chunks.push(nl < 0 ? d : d.subarray(0, nl));
+      if (nl < 0) return;
+      try {
+        finish(null, JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch {
+        finish(new UnreachableError(path, 'answered with something that is not JSON'));
+      }
+    });
+    sock.on('error', (err) => finish(new UnreachableError(path, why(err))));
+    sock.on('close', () => finish(new UnreachableError(path, 'closed without answering')));
+  });
+}
+
 /** Sends one request and calls `onMessage` for every response line until `onMessage` returns false or the emperor hangs up. */
 export function converse(path: string, req: ControlRequest, onMessage: (msg: ControlResponse) => boolean): Promise<void> {
   return new Promise((resolve, reject) => {

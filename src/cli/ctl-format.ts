@@ -2,6 +2,14 @@
 import type { StatsDocument, VassalStats } from '../control/protocol.ts';
 import type { ContainmentKind } from './ctl-containment.ts';
 
+/** What the status table shows of a vassal: a stats document's vassal, or one row of the table view. */
+export type StatusRow = Pick<VassalStats, 'name' | 'state' | 'pids' | 'started_at' | 'restarts' | 'cpu_percent' | 'rss_bytes' | 'last_exit' | 'error' | 'status_text' | 'next_run'>;
+
+/** What the status table shows: a stats document, or the table view of one (src/cli/ctl-table.ts). */
+export interface StatusView extends Pick<StatsDocument, 'pid' | 'vassals_dir' | 'totals' | 'sources'> {
+  vassals: StatusRow[];
+}
+
 /** Whether to colour: only on a TTY, never with NO_COLOR set (https://no-color.org). */
 export function useColour(isTTY: boolean | undefined, env: Record<string, string | undefined>): boolean {
   return isTTY === true && (env.NO_COLOR === undefined || env.NO_COLOR === '') && env.TERM !== 'dumb';
@@ -39,13 +47,13 @@ const COLOURS: Record<string, string> = {
   INVALID: '31;1',
 };
 
-function lastExit(v: VassalStats, now: number): string {
+function lastExit(v: StatusRow, now: number): string {
   const e = v.last_exit;
   if (e === null) return '-';
   return (e.signal ?? 'code ' + (e.code ?? '?')) + ', ' + humanDuration(now - e.at) + ' ago';
 }
 
-function pidCell(v: VassalStats): string {
+function pidCell(v: StatusRow): string {
   const pids = v.pids;
   if (pids.length === 0) return '-';
   return pids.length === 1 ? String(pids[0]) : pids[0] + ' +' + (pids.length - 1);
@@ -65,13 +73,13 @@ const COLUMNS = HEADER.length;
  * Written for code that runs once per process (never compiled by the JIT): one pass to make the cells and
  * measure the columns, one to pad them, flat arrays, no closure or array per row.
  */
-export function renderStatus(doc: StatsDocument, now: number, colour: boolean, containment: ContainmentKind | null = null): string {
+export function renderStatus(doc: StatusView, now: number, colour: boolean, containment: ContainmentKind | null = null): string {
   const vassals = doc.vassals;
   const cells: string[] = new Array<string>(vassals.length * COLUMNS);
   const widths = HEADER.map((h) => h.length);
   let w0 = widths[0] ?? 0, w1 = widths[1] ?? 0, w2 = widths[2] ?? 0, w3 = widths[3] ?? 0, w4 = widths[4] ?? 0, w5 = widths[5] ?? 0, w6 = widths[6] ?? 0; // prettier-ignore
   for (let r = 0, k = 0; r < vassals.length; r++, k += COLUMNS) {
-    const v = vassals[r] as VassalStats;
+    const v = vassals[r] as StatusRow;
     const name = v.name;
     const pid = pidCell(v);
     const up = v.started_at !== null && v.pids.length > 0 ? humanDuration(now - v.started_at) : '-';
@@ -98,7 +106,7 @@ export function renderStatus(doc: StatsDocument, now: number, colour: boolean, c
   const padded = [w0, w1, w2, w3, w4, w5, w6].map((w, i) => bold((HEADER[i] ?? '').padEnd(w)));
   const out = [(padded.join('  ') + '  ' + bold(HEADER[COLUMNS - 1] ?? '')).trimEnd()];
   for (let r = 0, k = 0; r < vassals.length; r++, k += COLUMNS) {
-    const v = vassals[r] as VassalStats;
+    const v = vassals[r] as StatusRow;
     const state = (cells[k + 1] as string).padEnd(w1);
     const painted = colour ? '\x1b[' + (COLOURS[v.state] ?? '0') + 'm' + state + '\x1b[0m' : state;
     // prettier-ignore

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { defaultStateDir } from '../control/paths.ts';
 import { readStats, UnreachableError } from './ctl-client.ts';
+import { readStatusView } from './ctl-table.ts';
 import { Exit, helpExit, parseArgs, usage, duration, failed, out } from './ctl-args.ts';
 
 async function run(argv: string[]): Promise<number> {
@@ -24,6 +25,8 @@ async function run(argv: string[]): Promise<number> {
     else if (a.startsWith('-')) throw usage(`unknown option ${a} (global options go before the command)`);
     else break;
   }
+  // Only --stats given: that emperor's stats socket is the one to read, whatever the default control socket is.
+  const statsOnly = statsPath !== null && socket === null;
   const stateDir = defaultStateDir(process.env, process.getuid?.() ?? 0);
   socket ??= join(stateDir, 'control.sock');
   statsPath ??= join(stateDir, 'stats.sock');
@@ -36,9 +39,12 @@ async function run(argv: string[]): Promise<number> {
       throw rest[0] !== undefined ? helpExit(rest[0]) : helpExit();
     case 'status': {
       const a = parseArgs(cmd, rest, [], ['--json']);
-      // Asked before the table's code loads: the emperor renders its document while this process loads it.
-      const doc = readStats(statsPath);
+      // Asked before the table's code loads: the emperor renders its answer while this process loads it.
+      // The table needs a fifth of the stats document, which the control socket's table view carries.
+      const read = a.flags.has('--json') || statsOnly ? { view: readStats(statsPath), asked: null } : readStatusView(socket, statsPath);
+      const doc = read.view;
       doc.catch(() => {}); // status() sees the failure; this only stops it counting as unhandled meanwhile
+      await read.asked;
       return (await import('./ctl-status.ts')).status(a, doc);
     }
     case 'start':
@@ -91,7 +97,7 @@ async function exitText(err: Exit): Promise<string> {
   return `${err.message}\n${cmd !== undefined ? (COMMAND_HELP[cmd] ?? '') : 'Run emperorctl --help for usage.'}`.trimEnd();
 }
 
-/** Entry point of bin/emperorctl. */
+/** Entry point of bin/emperorctl.cjs (compiled to CommonJS) and bin/emperorctl.js (ES modules). */
 export async function main(argv: string[]): Promise<void> {
   process.stdout.on('error', () => process.exit(0)); // `emperorctl logs -f | head`
   try {
@@ -112,5 +118,3 @@ export async function main(argv: string[]): Promise<void> {
   // spends about 5 ms of CPU freeing what it parsed). Every command's work has ended when run() returns.
   process.stderr.write('', () => process.stdout.write('', () => process.exit()));
 }
-
-await main(process.argv.slice(2));

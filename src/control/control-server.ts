@@ -1,8 +1,9 @@
 // The control socket: JSON lines in, JSON lines out; abusive clients get an error or are dropped.
 import { createServer, type Server, type Socket } from 'node:net';
 import { listenUnix } from './stats-server.ts';
-import { MAX_REQUEST_BYTES, PROTOCOL_VERSION, type ControlRequest, type ControlResponse } from './protocol.ts';
+import { MAX_REQUEST_BYTES, PROTOCOL_VERSION, type ControlRequest, type ControlResponse, type StatsDocument } from './protocol.ts';
 import { parseRequest } from './request.ts';
+import { statusTable } from './status-table.ts';
 
 /** A client that sends half a line and then nothing is dropped after this long. */
 export const IDLE_TIMEOUT_MS = 30_000;
@@ -88,9 +89,29 @@ function serve(sock: Socket, handler: ControlHandler): void {
   });
 }
 
+/**
+ * `handler`, with the table view of `status` made here from the same snapshot (the handler knows one status),
+ * once per event-loop turn like the stats document: a burst of `emperorctl status` shares one snapshot.
+ */
+export function withStatusViews(handler: ControlHandler, later: (fn: () => void) => void = setImmediate): ControlHandler {
+  let table: ControlResponse | null = null;
+  return async (req, conn) => {
+    if (req.cmd !== 'status' || req.view !== 'table') return handler(req, conn);
+    if (table !== null) return table;
+    const reply = await handler(req, conn);
+    if (!('ok' in reply) || !reply.ok) return reply;
+    table = { ...reply, result: statusTable(reply.result as StatsDocument) };
+    later(() => {
+      table = null;
+    });
+    return table;
+  };
+}
+
 /** Opens the control socket (mode 0600), refusing to replace a live one. */
 export async function startControlServer(path: string, handler: ControlHandler): Promise<Server> {
-  const server = createServer((sock) => serve(sock, handler));
+  const answer = withStatusViews(handler);
+  const server = createServer((sock) => serve(sock, answer));
   server.on('error', () => {});
   await listenUnix(server, path, 0o600);
   return server;

@@ -77,7 +77,7 @@ export type ActionCommand = 'start' | 'stop' | 'restart' | 'reload';
 
 /** One request: one JSON object on one line. */
 export type ControlRequest =
-  | { v: number; cmd: 'status' }
+  | { v: number; cmd: 'status'; view?: 'table' }
   | { v: number; cmd: ActionCommand; names: string[]; all?: boolean }
   | { v: number; cmd: 'signal'; signal: string; names: string[] }
   | { v: number; cmd: 'logs'; name: string; lines: number; follow?: boolean }
@@ -85,6 +85,40 @@ export type ControlRequest =
   | { v: number; cmd: 'run'; name: string }
   | { v: number; cmd: 'fleet' }
   | { v: number; cmd: 'events'; names: string[]; since_ms?: number };
+
+/**
+ * The columns of one row of `{"cmd":"status","view":"table"}`, in order: only what `emperorctl status` shows
+ * (about a fifth of the stats document's bytes). `last_exit` is `[code, signal, at]` or null.
+ */
+export const STATUS_TABLE_COLUMNS = ['name', 'state', 'pids', 'started_at', 'restarts', 'cpu_percent', 'rss_bytes', 'last_exit', 'error', 'status_text', 'next_run'] as const;
+
+/** One row of the table view, in the order of STATUS_TABLE_COLUMNS. */
+export type StatusTableRow = [
+  name: string,
+  state: string,
+  pids: number[],
+  started_at: number | null,
+  restarts: number,
+  cpu_percent: number | null,
+  rss_bytes: number | null,
+  last_exit: [code: number | null, signal: string | null, at: number] | null,
+  error: string | null,
+  status_text: string | null,
+  next_run: number | null,
+];
+
+/** What `{"cmd":"status","view":"table"}` answers: the stats document's summary, and one array per vassal. */
+export interface StatusTable {
+  version: string;
+  pid: number;
+  started_at: number;
+  vassals_dir: string | null;
+  totals: Record<string, number>;
+  sources?: SourceStats[];
+  /** STATUS_TABLE_COLUMNS, so a client can tell a layout it does not know (and read the stats socket instead). */
+  columns: readonly string[];
+  rows: StatusTableRow[];
+}
 
 /** Machine-readable reasons a request failed; emperorctl maps them to exit codes. */
 export type ControlErrorCode = 'bad-request' | 'unknown-vassal' | 'refused' | 'failed' | 'version';

@@ -19,6 +19,8 @@ export function parseRequest(line: string): { ok: true; request: ControlRequest 
   const v = PROTOCOL_VERSION;
   switch (r.cmd) {
     case 'status':
+      // `view` other than "table" is ignored, as every field a status request carried before views existed.
+      return { ok: true, request: r.view === 'table' ? { v, cmd: 'status', view: 'table' } : { v, cmd: 'status' } };
     case 'rescan':
     case 'fleet':
       return { ok: true, request: { v, cmd: r.cmd } };

@@ -323,8 +323,8 @@ export function vassalFile(keys: Record<string, string | number | string[]>): st
   return lines.join('\n') + '\n';
 }
 
-/** emperorctl's entry point, as users run it. */
-export const EMPERORCTL_BIN = join(ROOT, 'bin/emperorctl.js');
+/** emperorctl's entry point, as users run it (package.json's "bin"). */
+export const EMPERORCTL_BIN = join(ROOT, 'bin/emperorctl.cjs');
 
 /** What one emperorctl run printed, and how it ended. */
 export interface CtlResult {

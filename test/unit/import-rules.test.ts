@@ -243,3 +243,15 @@ test('emperorctl: every module a command loads (lazily too) is its own, the prot
     assert.ok(!status.has(f), `emperorctl status loads ${f}`);
   }
 });
+
+test('emperorctl compiles as CommonJS too (bin/emperorctl.cjs): none of its modules uses import.meta or a top-level await', () => {
+  const config = JSON.parse(readFileSync(join(SRC, '../tsconfig.ctl.json'), 'utf8')) as { files: string[]; compilerOptions: { module: string; outDir: string } };
+  assert.deepEqual([config.files, config.compilerOptions.module, config.compilerOptions.outDir], [['src/cli/emperorctl.ts'], 'CommonJS', 'dist/cjs']);
+  const all = [...closureWithLazy(join(SRC, 'cli/emperorctl.ts'))];
+  assert.ok(all.length > 10, `the lazy scan found ${all.length} files`);
+  for (const file of all) {
+    const code = codeOf(file);
+    assert.doesNotMatch(code, /import\.meta/, `${relative(SRC, file)} uses import.meta`);
+    assert.doesNotMatch(code, /^await /m, `${relative(SRC, file)} has a top-level await`);
+  }
+});

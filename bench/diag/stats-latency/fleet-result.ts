@@ -56,7 +56,7 @@ export interface FleetResult {
 /** The commands timed spawn -> exit against each fleet, interleaved. */
 export const CMDS: Cmd[] = [
   { key: 'node_e_0', label: 'node -e 0 (floor)', args: ['-e', '0'] },
-  { key: 'ctl_help', label: 'node bin/emperorctl.js --help', args: [join(ROOT, 'bin/emperorctl.js'), '--help'] },
-  { key: 'ctl_status', label: 'node bin/emperorctl.js status', args: [join(ROOT, 'bin/emperorctl.js'), 'status'] },
-  { key: 'ctl_status_json', label: 'node bin/emperorctl.js status --json', args: [join(ROOT, 'bin/emperorctl.js'), 'status', '--json'] },
+  { key: 'ctl_help', label: 'node bin/emperorctl.cjs --help', args: [join(ROOT, 'bin/emperorctl.cjs'), '--help'] },
+  { key: 'ctl_status', label: 'node bin/emperorctl.cjs status', args: [join(ROOT, 'bin/emperorctl.cjs'), 'status'] },
+  { key: 'ctl_status_json', label: 'node bin/emperorctl.cjs status --json', args: [join(ROOT, 'bin/emperorctl.cjs'), 'status', '--json'] },
 ];
