@@ -9,40 +9,9 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { diagHeader } from './lib/header.ts';
 import { run, sleep } from './lib/util.ts';
+import { parseSchedLine as parse, type SchedEvent as Event } from './lib/sched-events.ts';
 
 const USAGE = 'usage: node --import tsx bench/log-sched.ts [--peer emperor|supervisord] [--writer 8k|128k] [--tree DIR]';
-
-interface Event {
-  comm: string;
-  pid: number;
-  cpu: number;
-  t: number;
-  kind: 'switch' | 'wakeup';
-  // switch: the task switched out (prevPid, prevState) and in (next); wakeup: the task woken, its target CPU
-  prevPid?: number;
-  prevComm?: string;
-  prevState?: string;
-  nextComm?: string;
-  woken?: string;
-  wokenPid?: number;
-  targetCpu?: number;
-}
-
-// One line of `perf script -F comm,pid,cpu,time,event,trace` for sched_switch or sched_wakeup, or null.
-function parse(line: string): Event | null {
-  const m = /^\s*(.+?)\s+(\d+)\s+\[(\d+)\]\s+([\d.]+):\s+sched:(sched_switch|sched_wakeup):\s+(.*)$/.exec(line);
-  if (m === null) return null;
-  const [, comm, pid, cpu, t, ev, rest] = m as unknown as [string, string, string, string, string, string, string];
-  const base = { comm, pid: Number(pid), cpu: Number(cpu), t: Number(t) };
-  if (ev === 'sched_switch') {
-    const s = /prev_comm=(.*?) prev_pid=(\d+) .*prev_state=(\S+) ==> next_comm=(.*?) next_pid=/.exec(rest);
-    if (s === null) return null;
-    return { ...base, kind: 'switch', prevComm: s[1], prevPid: Number(s[2]), prevState: s[3], nextComm: s[4] };
-  }
-  const w = /comm=(.*?) pid=(\d+) .*target_cpu=(\d+)/.exec(rest);
-  if (w === null) return null;
-  return { ...base, kind: 'wakeup', woken: w[1], wokenPid: Number(w[2]), targetCpu: Number(w[3]) };
-}
 
 const count = (m: Map<string, number>, k: string, n = 1): void => void m.set(k, (m.get(k) ?? 0) + n);
 const top = (m: Map<string, number>, n = 6): Array<[string, number]> => [...m].sort((a, b) => b[1] - a[1]).slice(0, n);
