@@ -1,4 +1,5 @@
-// The emperor under test: whatever is built in dist/ of the tree the bench runs from (node bin/emperor.js).
+// The emperor under test: whatever is built in dist/ of the tree the bench runs from (node bin/emperor.js), or of
+// the tree EMPEROR_BENCH_ROOT names (bench/log-ab.ts runs several builds through this one suite).
 import { oneProcess } from './one-process.ts';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { run, waitUntil } from '../lib/util.ts';
 import type { LogProgram, Peer, Program, Supervisor } from './types.ts';
 import { numberedLogFiles } from './numbered-logs.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
+const ROOT = resolve(process.env['EMPEROR_BENCH_ROOT'] ?? join(import.meta.dirname, '../..'));
 const EMPEROR = join(ROOT, 'bin/emperor.js');
 const CTL = join(ROOT, 'bin/emperorctl.cjs'); // package.json's "bin": what `emperorctl` runs once installed
 
