@@ -3,8 +3,13 @@ import { createConnection } from 'node:net';
 import type { ControlRequest, ControlResponse, StatsDocument } from '../control/protocol.ts';
 import { describeErrno, EmperorError, failure } from '../core/errors.ts';
 
+const TIMED_OUT = 'timed out';
+
 /** The emperor could not be reached: exit code 3, with the socket tried and how to point elsewhere. */
 export class UnreachableError extends EmperorError {
+  /** the emperor took the connection and did not answer in time (hung, or far too busy). */
+  readonly timedOut: boolean;
+
   constructor(path: string, cause: string) {
     super(
       failure(
@@ -13,6 +18,7 @@ export class UnreachableError extends EmperorError {
           'Point at another with --socket PATH / --stats PATH, or set EMPEROR_STATE_DIR to its --state-dir',
       ),
     );
+    this.timedOut = cause === TIMED_OUT;
   }
 }
 
@@ -52,7 +58,7 @@ export function askOnce(path: string, req: ControlRequest, onSent: () => void = 
       if (err !== null) reject(err);
       else resolve(value);
     };
-    sock.setTimeout(timeoutMs, () => finish(new UnreachableError(path, 'timed out')));
+    sock.setTimeout(timeoutMs, () => finish(new UnreachableError(path, TIMED_OUT)));
     sock.on('connect', () => {
       sock.write(JSON.stringify(req) + '\n');
       onSent();

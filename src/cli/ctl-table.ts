@@ -1,7 +1,7 @@
 // How `emperorctl status` gets its table: the control socket's table view (a fifth of the stats document's
 // bytes), or the stats document itself from an emperor that has no table view or a socket this user cannot open.
 import { PROTOCOL_VERSION, STATUS_TABLE_COLUMNS, type StatsDocument, type StatusTable } from '../control/protocol.ts';
-import { askOnce, readStats } from './ctl-client.ts';
+import { askOnce, readStats, UnreachableError } from './ctl-client.ts';
 import type { StatusRow, StatusView } from './ctl-format.ts';
 
 const sameColumns = (cols: unknown): boolean =>
@@ -61,7 +61,15 @@ export function readStatusView(socket: string, statsPath: string): StatusRead {
   let sent: () => void = () => {};
   const asked = new Promise<void>((resolve) => (sent = resolve));
   const view = askOnce(socket, { v: PROTOCOL_VERSION, cmd: 'status', view: 'table' }, () => sent())
-    .then(viewOfReply, () => null) // not there, not ours to open (mode 0600), or not answering: the stats socket says what is wrong, if anything
+    .then(viewOfReply, (err: unknown) => {
+      // An emperor that took the connection and never answered is hung: its stats socket would keep the
+      // operator waiting as long again, so say so now.
+      if (err instanceof UnreachableError && err.timedOut) {
+        sent();
+        throw err;
+      }
+      return null; // not there, or not ours to open (mode 0600): the stats socket says what is wrong, if anything
+    })
     .then((v) => {
       sent();
       return v ?? readStats(statsPath);

@@ -98,6 +98,30 @@ test('status: an emperor that refuses the table view, or answers it with the who
   }
 });
 
+test('status: an emperor that takes the connection and never answers is reported once, without a second wait on the stats socket', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ctl-table-'));
+  let statsConnections = 0;
+  const held: Array<{ destroy: () => void }> = [];
+  const control = createServer((s) => void held.push(s));
+  const stats = createServer((s) => {
+    statsConnections++;
+    held.push(s);
+  });
+  await new Promise<void>((resolve) => control.listen(join(dir, 'control.sock'), resolve));
+  await new Promise<void>((resolve) => stats.listen(join(dir, 'stats.sock'), resolve));
+  try {
+    const r = await runProgram([process.execPath, EMPERORCTL_BIN, 'status'], 30000, { NO_COLOR: undefined, EMPEROR_STATE_DIR: dir });
+    assert.equal(r.status, 3, r.stderr);
+    assert.match(r.stderr, /cannot reach the emperor at .*control\.sock \(timed out\)/);
+    assert.equal(statsConnections, 0);
+  } finally {
+    for (const s of held) s.destroy();
+    control.close();
+    stats.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('bin/emperorctl.cjs without dist/cjs/ (built by an older build) runs the ES module entry', async () => {
   const tree = mkdtempSync(join(tmpdir(), 'ctl-nocjs-'));
   const dir = mkdtempSync(join(tmpdir(), 'ctl-table-'));
