@@ -1,6 +1,6 @@
 // The real heap port: V8's statistics, and a compacting full collection without --expose-gc on
 // the node command line (the emperor runs as `node bin/emperor.js`, and from unit files).
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { HeapPort } from '../runtime/heap-trim.ts';
 
@@ -22,8 +22,16 @@ function collectCompacting(): void {
   }
 }
 
+// The old generation: every space but the young one (new_space, new_large_object_space), whose garbage
+// a scavenge frees by itself and whose size is fixed (bin/emperor.js).
+function oldGenerationUsed(): number {
+  let used = 0;
+  for (const s of getHeapSpaceStatistics()) if (!s.space_name.startsWith('new_')) used += s.space_used_size;
+  return used;
+}
+
 /** V8's heap, for src/runtime/heap-trim.ts. */
 export const realHeap: HeapPort = {
-  used: () => getHeapStatistics().used_heap_size,
+  used: oldGenerationUsed,
   collect: collectCompacting,
 };
