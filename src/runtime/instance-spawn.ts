@@ -161,8 +161,9 @@ function carryOut(ctx: SpawnContext, spec: VassalSpec, i: number, plan: SpawnPla
       closeFds,
       explain: hint,
       started: (proc, feeds) => {
-        attachOutput(proc, ctx.name, s, ctx.output, feeds, plan.outputGraceMs, onLines);
-        return childOf(s, cg, proc, ctx.name, i);
+        const child = childOf(s, cg, proc, ctx.name, i);
+        attachOutput(outputsOf(proc, child), ctx.name, s, ctx.output, feeds, plan.outputGraceMs, onLines);
+        return child;
       },
     });
   }
@@ -172,8 +173,9 @@ function carryOut(ctx: SpawnContext, spec: VassalSpec, i: number, plan: SpawnPla
       if (proc.reason === undefined) return hint(proc.failure);
       return { pending: proc.reason.then(hint), cancel: () => {} };
     }
-    attachOutput(proc, ctx.name, s, ctx.output, { stdout: null, stderr: null }, plan.outputGraceMs, onLines);
-    return childOf(s, cg, proc, ctx.name, i);
+    const child = childOf(s, cg, proc, ctx.name, i);
+    attachOutput(outputsOf(proc, child), ctx.name, s, ctx.output, { stdout: null, stderr: null }, plan.outputGraceMs, onLines);
+    return child;
   };
   // Off the main thread where the spawner can (several children start at once); a stop meanwhile gets
   // the process once it exists (the lifecycle stops a process spawned while STOPPING).
@@ -213,4 +215,10 @@ function childOf(s: SpawnServices, cg: SpawnCgroup | null, proc: SpawnedProcess,
   const contained = s.cgroups !== undefined && cg !== null ? cg : null;
   if (contained !== null) s.cgroups?.bind(proc.pid, contained);
   return new SpawnedChild(s, proc.pid, (listener) => proc.onExit(listener), contained, vassal, instance);
+}
+
+// The child's outputs with its exit heard through `child`, for the output's readers: the spawner's own
+// object is let go (its onExit keeps the whole prepared spawn, the environment string included, ~1.7 KB).
+function outputsOf(proc: SpawnedProcess, child: Supervised): SpawnedProcess {
+  return { pid: proc.pid, stdout: proc.stdout, stderr: proc.stderr, onExit: (listener) => child.onExit(listener) };
 }
