@@ -402,6 +402,8 @@ napi_value emperor_spawn_process_async(napi_env env, napi_callback_info info);
 // native/rest-timer.c: sub-millisecond wake-ups for the rests of busy log pipes.
 napi_value emperor_rest_timer(napi_env env, napi_callback_info info);
 napi_value emperor_rest_timer_arm(napi_env env, napi_callback_info info);
+// native/malloc-trim.c: the allocator's free pages back to the system.
+napi_value emperor_malloc_trim(napi_env env, napi_callback_info info);
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
@@ -419,6 +421,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"spawnProcess", NULL, emperor_spawn_process, NULL, NULL, NULL, napi_default, NULL},
       {"watchExits", NULL, emperor_watch_exits, NULL, NULL, NULL, napi_default, NULL},
       {"spawnProcessAsync", NULL, emperor_spawn_process_async, NULL, NULL, NULL, napi_default, NULL},
+      {"mallocTrim", NULL, emperor_malloc_trim, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

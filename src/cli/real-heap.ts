@@ -3,6 +3,7 @@
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { HeapPort } from '../runtime/heap-trim.ts';
+import { nativeHelper } from '../io/native.ts';
 
 function collectCompacting(): void {
   // The gc() of a throwaway context (exposed only while it is made); compaction forced for this
@@ -20,6 +21,10 @@ function collectCompacting(): void {
   } finally {
     setFlagsFromString('--no-compact-on-every-full-gc');
   }
+  // The allocator's free pages too (every arena: V8's compiler threads keep theirs), with the native helper:
+  // measured 1.35 MB of 21.9 at 500 vassals, after the burst. Without it, this much stays.
+  const helper = nativeHelper();
+  if (typeof helper !== 'string') helper.mallocTrim?.();
 }
 
 // The old generation: every space but the young one (new_space, new_large_object_space), whose garbage

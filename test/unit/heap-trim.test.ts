@@ -104,3 +104,11 @@ test('the real heap port frees a burst of garbage and leaves the flags as they w
   assert.equal(runInNewContext('typeof gc'), 'undefined', 'nor in the contexts made later');
   assert.ok(getHeapStatistics().total_physical_size > 0);
 });
+
+test('the native helper gives the allocator\'s free pages back (malloc_trim), when it is built', async (t) => {
+  const { nativeHelper } = await import('../../src/io/native.ts');
+  const helper = nativeHelper();
+  if (typeof helper === 'string') return t.skip(helper);
+  assert.equal(typeof helper.mallocTrim, 'function', 'rebuild the helper (node scripts/build-native.mjs)');
+  assert.equal(typeof helper.mallocTrim?.(), 'boolean');
+});
