@@ -15,6 +15,7 @@
 //    from a pidfd on one poll.
 //  - pipeReader / pipeWatch / pipePause / pipeResume / pipeClose (native/pipe-reader.c): one epoll
 //    reader for every child output pipe, in place of a net.Socket per pipe.
+//  - mallocTrim (native/malloc-trim.c): the allocator's free pages back to the system after the heap trim.
 //  - setFsCreds / restoreFsCreds (native/fs-creds.c): per-thread filesystem credentials, so the main thread opens
 //    a vassal's files with its rights while libuv's pool threads keep root's.
 #define _GNU_SOURCE
@@ -180,6 +181,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"pipePause", NULL, emperor_pipe_pause, NULL, NULL, NULL, napi_default, NULL},
       {"pipeResume", NULL, emperor_pipe_resume, NULL, NULL, NULL, napi_default, NULL},
       {"pipeClose", NULL, emperor_pipe_close, NULL, NULL, NULL, napi_default, NULL},
+      {"mallocTrim", NULL, emperor_malloc_trim, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

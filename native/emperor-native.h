@@ -36,5 +36,7 @@ napi_value emperor_notify_close(napi_env env, napi_callback_info info);
 // native/fs-creds.c: per-thread filesystem credentials.
 napi_value emperor_set_fs_creds(napi_env env, napi_callback_info info);
 napi_value emperor_restore_fs_creds(napi_env env, napi_callback_info info);
+// native/malloc-trim.c: the allocator's free pages back to the system.
+napi_value emperor_malloc_trim(napi_env env, napi_callback_info info);
 
 #endif

@@ -3,14 +3,14 @@ import type { EmperorSettings } from './emperor-options.ts';
 import type { Emperor } from '../runtime/emperor.ts';
 import type { EventLog } from '../runtime/event-log.ts';
 import { Alarms } from '../runtime/alarms.ts';
-import { realAlarmTransport } from '../io/alarm-send.ts';
+import type { AlarmTransport } from '../io/alarm-send.ts';
 import { systemTime } from './real-ports.ts';
 
 /** Starts the alarms of --config (a no-op without `[alarm:NAME]` sections, until a SIGHUP brings some). */
 export function startAlarms(settings: EmperorSettings, emperor: Emperor, events: EventLog): Alarms {
   const alarms = new Alarms(settings.alarms, {
     time: systemTime,
-    transport: realAlarmTransport,
+    transport: loadTransport,
     events,
     alarmsOf: (name) => {
       const v = emperor.vassals.get(name);
@@ -20,4 +20,12 @@ export function startAlarms(settings: EmperorSettings, emperor: Emperor, events:
   });
   alarms.start();
   return alarms;
+}
+
+let transport: Promise<AlarmTransport> | null = null;
+
+// The real transport, loaded at the first alarm sent: node:http and node:https cost ~300 KB an emperor without alarms never uses.
+function loadTransport(): Promise<AlarmTransport> {
+  transport ??= import('../io/alarm-send.ts').then((m) => m.realAlarmTransport);
+  return transport;
 }

@@ -9,7 +9,6 @@ import { startHeapTrim } from '../runtime/heap-trim.ts';
 import { realHeap } from './real-heap.ts';
 import { recordEvents } from '../runtime/event-ring.ts';
 import { readWebToken } from './web-token.ts';
-import { webViews } from './web-views.ts';
 import { lockStateDir } from '../io/state-lock.ts';
 import { closeUnix, startStatsServer } from '../control/stats-server.ts';
 import { snapshot } from '../runtime/snapshot.ts';
@@ -138,6 +137,8 @@ export async function run(settings: EmperorSettings): Promise<void> {
     // prom-client is loaded only when metrics are served.
     const { createMetrics } = await import('../metrics/registry.ts');
     const { startMetricsServer } = await import('../metrics/http-server.ts');
+    // The status page too (its HTML, its renderer, node:http and node:crypto): --metrics off loads none of it.
+    const { webViews } = await import('./web-views.ts');
     const metrics = createMetrics({
       snapshot: current,
       cpuSeconds: (name) => emperor.vassals.get(name)?.cpuSeconds ?? 0,

@@ -3,7 +3,7 @@ import { budgetedSpawner } from '../io/fd-budget.ts';
 import { processLimitOf } from '../io/process-limit.ts';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { EmperorPorts, SubtreeCpuPort, VassalFiles, VassalSource } from '../runtime/emperor-ports.ts';
+import type { EmperorPorts, Probe, SubtreeCpuPort, VassalFiles, VassalSource } from '../runtime/emperor-ports.ts';
 import { DirectoryReader } from '../runtime/directory-reader.ts';
 import type { Signals, TimePorts, Timers, ProcessFacts } from '../runtime/ports.ts';
 import type { Clock } from '../runtime/clock.ts';
@@ -11,7 +11,6 @@ import { defaultSpawner } from '../io/native-spawn.ts';
 import { Guardian } from '../io/guardian.ts';
 import { Sampler } from '../io/sampler.ts';
 import { FileDaemonRecords } from '../io/daemon-records.ts';
-import { probe } from '../io/health-probe.ts';
 import { groupAlive, killGroup, killProcess } from '../io/process-group.ts';
 import { VassalLister, watchVassalDir } from '../io/vassal-dir.ts';
 import { bootTimeMs, identify, readPidfile } from '../io/pidfile.ts';
@@ -99,7 +98,7 @@ export function realEmperorPorts(o: RealPortsOptions): EmperorPorts {
     guardian: new Guardian(o.warn),
     sampler: new Sampler(),
     records: new FileDaemonRecords(join(o.stateDir, 'daemons')),
-    probe,
+    probe: lazyProbe,
     openSocket: openSocketAs,
     sources: o.sources ?? [directorySource(o.vassalsDir, files, o)],
     facts: procFacts,
@@ -127,3 +126,6 @@ function openSocketAs(a: SocketAddress, rights: FsRights | null): ListenSocket |
   const close = s.close;
   return { ...s, close: () => withRights(rights, close) };
 }
+
+// Health probes load node:http (and the probe) at the first one: most emperors never probe.
+const lazyProbe: Probe = async (target, timeoutMs) => (await import('../io/health-probe.ts')).probe(target, timeoutMs);

@@ -17,6 +17,10 @@ for p in $g; do kill -9 "-$p" 2>/dev/null; done
 /** Keeps the guardian alive and told of every process group the emperor owns. */
 export class Guardian {
   private child: ChildProcess | null = null;
+  /** started: the process runs from the first group tracked. */
+  private wanted = false;
+  /** a start failed: the next try is already set. */
+  private retrying = false;
   private readonly groups = new Set<number>();
   private closed = false;
   /** lines not written yet (flushed on the next turn). */
@@ -24,9 +28,18 @@ export class Guardian {
 
   constructor(private readonly onProblem: (message: string) => void) {}
 
-  /** Starts the guardian process (again, after it died, replaying every recorded group). */
+  /**
+   * Starts the guardian process once there is a group to guard (again, after it died, replaying every
+   * recorded group). An emperor whose vassals are all in cgroups (the cgroup guardian covers them) never
+   * tracks a group, and never runs this shell (about 150 KB of PSS).
+   */
   start(): void {
     if (this.closed) return;
+    this.wanted = true;
+    if (this.groups.size > 0 && this.child === null) this.launch();
+  }
+
+  private launch(): void {
     let child: ChildProcess;
     try {
       child = spawn('/bin/sh', ['-c', SCRIPT], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
@@ -55,7 +68,9 @@ export class Guardian {
   // Without a guardian a crash of the emperor would leave vassals behind: keep trying.
   private retry(message: string): void {
     this.onProblem(`${message}; trying again in 1 s`);
+    this.retrying = true;
     setTimeout(() => {
+      this.retrying = false;
       if (this.child === null) this.start();
     }, 1000).unref();
   }
@@ -69,6 +84,8 @@ export class Guardian {
   track(pgid: number): void {
     if (this.groups.has(pgid)) return;
     this.groups.add(pgid);
+    // The first group launches the process, which is handed every recorded group.
+    if (this.wanted && this.child === null && !this.closed && !this.retrying) return this.launch();
     this.send(`+${pgid}\n`);
   }
 

@@ -27,6 +27,8 @@ export interface NativeHelper extends Partial<PipeReaderHelper> {
   notifyClose?(fd: number): number;
   setFsCreds(uid: number, gid: number, groups: number[]): number;
   restoreFsCreds(): number;
+  /** malloc_trim(0): the allocator's free pages back to the system; whether any went (false off glibc). */
+  mallocTrim?(): boolean;
 }
 
 const ADDON = new URL('../../build/Release/emperor_native.node', import.meta.url);

@@ -23,7 +23,8 @@ export interface VassalAlarms {
 /** What the alarms reach. */
 export interface AlarmDeps {
   time: TimePorts;
-  transport: AlarmTransport;
+  /** the transport, or how to load it (the real one loads node:http and node:https at the first alarm sent). */
+  transport: AlarmTransport | (() => Promise<AlarmTransport>);
   events: EventLog;
   /** a vassal's own `alarm` lines, or null when it is unknown. */
   alarmsOf(vassal: string): VassalAlarms | null;
@@ -133,13 +134,14 @@ export class Alarms {
 
   private async deliver(target: AlarmTarget, event: AlarmEvent, payload: Record<string, string | number>): Promise<void> {
     const line = JSON.stringify(payload);
+    const transport = typeof this.deps.transport === 'function' ? await this.deps.transport() : this.deps.transport;
     let outcome: AttemptResult;
     if (target.how.type === 'exec') {
       const env: Record<string, string> = {};
       for (const [k, v] of Object.entries(payload)) env[`EMPEROR_EVENT_${k.toUpperCase()}`] = String(v);
-      outcome = await this.deps.transport.exec(target.how.command, `${line}\n`, env, target.timeoutMs);
+      outcome = await transport.exec(target.how.command, `${line}\n`, env, target.timeoutMs);
     } else {
-      outcome = await this.post(target, target.how.url, target.how.headerFile, line, event);
+      outcome = await this.post(transport, target, target.how.url, target.how.headerFile, line, event);
     }
     this.count(target.name, event, outcome.result);
     if (outcome.result !== 'sent') {
@@ -148,18 +150,18 @@ export class Alarms {
   }
 
   // A webhook: up to WEBHOOK_ATTEMPTS tries, the waits doubling; each retry counted.
-  private async post(target: AlarmTarget, url: string, headerFile: string | null, body: string, event: AlarmEvent): Promise<AttemptResult> {
+  private async post(transport: AlarmTransport, target: AlarmTarget, url: string, headerFile: string | null, body: string, event: AlarmEvent): Promise<AttemptResult> {
     let headers: Record<string, string> = {};
     if (headerFile !== null) {
       try {
-        headers = this.deps.transport.headers(headerFile);
+        headers = transport.headers(headerFile);
       } catch (err) {
         return { result: 'failed', detail: `webhook-header-file ${headerFile}: ${(err as Error).message}` };
       }
     }
     let wait = this.deps.retryMs ?? WEBHOOK_RETRY_MS;
     for (let attempt = 1; ; attempt++) {
-      const r = await this.deps.transport.post(url, body, headers, target.timeoutMs);
+      const r = await transport.post(url, body, headers, target.timeoutMs);
       if (r.result === 'sent' || attempt >= WEBHOOK_ATTEMPTS) return attempt > 1 && r.result !== 'sent' ? { ...r, detail: `${r.detail} (after ${attempt} tries)` } : r;
       this.count(target.name, event, 'retried');
       await new Promise<void>((resolve) => this.deps.time.timers.setTimeout(resolve, wait));

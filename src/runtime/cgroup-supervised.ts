@@ -1,10 +1,12 @@
-// A child kept in its own cgroup: stopping signals every process of the cgroup (SIGKILL is cgroup.kill),
-// and it is gone when the cgroup is empty, not when its leader exits; a setsid or double-forked child goes with it.
+// Containment: the cgroup of a spawn, and a daemon watched through its cgroup. A plain child in a cgroup
+// (spawned-child.ts) is stopped by signalling every process of it (SIGKILL is cgroup.kill) and is gone when
+// the cgroup is empty, not when its leader exits: a setsid or double-forked child goes with it.
 // The cgroup comes from the cgroup port; the spawn plan's shim (outermost in its argv) puts the child in it.
 import type { VassalSpec } from '../config/spec.ts';
 import type { CgroupPort, SpawnCgroup } from './emperor-ports.ts';
 import type { PendingSpawn, Supervised } from './supervised.ts';
 import { failed, type Failed } from '../core/errors.ts';
+import { overriding } from './spawned-child.ts';
 
 /** The cgroup a spawn of instance `index` runs in; null without containment (`--cgroup off`, no cgroup v2). */
 export function spawnCgroup(port: CgroupPort | undefined, spec: VassalSpec, index: number): SpawnCgroup | Failed | null {
@@ -30,27 +32,6 @@ export function releaseOnFailure(cg: SpawnCgroup | null, started: Supervised | P
   return { pending, cancel: (stopDaemon) => started.cancel(stopDaemon) };
 }
 
-/** `sup` watched through its cgroup when it has one (the spawn site's one call); as it is otherwise. */
-export function contained(port: CgroupPort | undefined, cg: SpawnCgroup | null, sup: Supervised, note: (message: string) => void): Supervised {
-  if (port === undefined || cg === null) return sup;
-  port.bind(sup.pid, cg);
-  return {
-    ...sup,
-    signal: (sig) => cg.signal(sig),
-    alive: () => cg.alive(),
-    // The cgroup guardian kills it should the emperor die: the process-group guardian need not be told.
-    contained: true,
-    onExit: (listener) =>
-      sup.onExit((code, signal, reason) => {
-        const oom = cg.oomKilled();
-        if (oom !== null) note(oom);
-        // A respawn made while the exit is handled runs in this cgroup once it is empty (no rmdir, no mkdir).
-        if (cg.keepWhile === undefined) listener(code, signal, oom ?? reason);
-        else cg.keepWhile(() => listener(code, signal, oom ?? reason));
-      }),
-  };
-}
-
 /**
  * A smart-attached daemon watched through its cgroup too (the spawn site's one call): the cgroup is
  * found from the daemon's pid, so an adopted daemon is found in the cgroup it was started in. Signals
@@ -65,8 +46,7 @@ export function containedDaemon(port: CgroupPort | undefined, started: Supervise
 function wrapDaemon(port: CgroupPort, sup: Supervised): Supervised {
   const cg = port.daemonCgroup(sup.pid);
   if (cg === null) return sup;
-  return {
-    ...sup,
+  return overriding(sup, {
     // Once to each process: the daemon is in its cgroup, and a second TERM or INT means "hurry" to many
     // programs. An empty cgroup leaves it to the pid's own checks (the daemon is gone).
     signal: (sig) => {
@@ -74,5 +54,5 @@ function wrapDaemon(port: CgroupPort, sup: Supervised): Supervised {
       else sup.signal(sig);
     },
     alive: () => sup.alive() || cg.alive(),
-  };
+  });
 }

@@ -5,7 +5,7 @@ import type { TimerHandle, Timers } from './ports.ts';
 
 /** The JS heap as the trim sees it (real: src/cli/real-heap.ts; tests: a fake). */
 export interface HeapPort {
-  /** bytes of the JS heap in use, garbage included (v8.getHeapStatistics().used_heap_size). */
+  /** bytes of the JS heap's old generation in use, garbage included (the young one empties itself). */
   used(): number;
   /** a full, compacting collection that returns freed pages to the system. */
   collect(): void;

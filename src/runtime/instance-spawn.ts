@@ -20,7 +20,8 @@ import { asFailed, failed, failedWith, failureOf, type Failed, type Failure } fr
 import { closeSync } from 'node:fs';
 import type { ReadinessPort } from './emperor-ports.ts';
 import { prepareReadiness, withReadiness } from './readiness-setup.ts';
-import { contained, containedDaemon, releaseOnFailure, spawnCgroup } from './cgroup-supervised.ts';
+import { containedDaemon, releaseOnFailure, spawnCgroup } from './cgroup-supervised.ts';
+import { SpawnedChild } from './spawned-child.ts';
 import type { CgroupPort, SpawnCgroup } from './emperor-ports.ts';
 import { withLimitHint } from './limit-hint.ts';
 import { CGROUP_SHIM } from '../core/cgroup-layout.ts';
@@ -97,8 +98,6 @@ function spawnProcess(ctx: SpawnContext, spec: VassalSpec, i: number, runAs: Run
 // `onLines` hears each batch of whole output lines (`ready-log-line`).
 function carryOut(ctx: SpawnContext, spec: VassalSpec, i: number, plan: SpawnPlan, cg: SpawnCgroup | null, onLines?: (text: string) => void): Supervised | PendingSpawn | Failed {
   const s = ctx.services;
-  // Made apart: a closure made here would keep this call's whole scope (the plan and its environment) for the child's life.
-  const note = warnFor(s, ctx.name, i);
   const paths = [plan.stdout, plan.stderr].flatMap((o) => (o.kind === 'file' ? [o.path] : []));
   const opened = plan.checkDirectory || paths.length > 0 ? openSpawnFiles(plan.rights, { enter: plan.checkDirectory ? plan.cwd : null, files: paths }) : { ok: true as const, value: [] };
   if (!opened.ok) return failedWith(failureOf(opened, 'E_LOG_OPEN'));
@@ -162,8 +161,9 @@ function carryOut(ctx: SpawnContext, spec: VassalSpec, i: number, plan: SpawnPla
       closeFds,
       explain: hint,
       started: (proc, feeds) => {
-        attachOutput(proc, ctx.name, s, ctx.output, feeds, plan.outputGraceMs, onLines);
-        return contained(s.cgroups, cg, supervised(s, proc.pid, proc.onExit.bind(proc)), note);
+        const child = childOf(s, cg, proc, ctx.name, i);
+        attachOutput(outputsOf(proc, child), ctx.name, s, ctx.output, feeds, plan.outputGraceMs, onLines);
+        return child;
       },
     });
   }
@@ -173,8 +173,9 @@ function carryOut(ctx: SpawnContext, spec: VassalSpec, i: number, plan: SpawnPla
       if (proc.reason === undefined) return hint(proc.failure);
       return { pending: proc.reason.then(hint), cancel: () => {} };
     }
-    attachOutput(proc, ctx.name, s, ctx.output, { stdout: null, stderr: null }, plan.outputGraceMs, onLines);
-    return contained(s.cgroups, cg, supervised(s, proc.pid, proc.onExit.bind(proc)), note);
+    const child = childOf(s, cg, proc, ctx.name, i);
+    attachOutput(outputsOf(proc, child), ctx.name, s, ctx.output, { stdout: null, stderr: null }, plan.outputGraceMs, onLines);
+    return child;
   };
   // Off the main thread where the spawner can (several children start at once); a stop meanwhile gets
   // the process once it exists (the lifecycle stops a process spawned while STOPPING).
@@ -185,11 +186,6 @@ function carryOut(ctx: SpawnContext, spec: VassalSpec, i: number, plan: SpawnPla
 // A start's outcome once it is known.
 function settled(r: Supervised | PendingSpawn | Failed): Supervised | Failed | Promise<Supervised | Failed> {
   return 'pending' in r ? r.pending : r;
-}
-
-// The cgroup's OOM note for instance `i`: it lives as long as the child, so it holds only these three.
-function warnFor(s: SpawnServices, vassal: string, instance: number): (message: string) => void {
-  return (message) => s.events.write({ level: 'warn', vassal, instance, message });
 }
 
 // A start's result with every failure carrying a code (daemon.ts answers a bare `{ error }` still).
@@ -213,14 +209,16 @@ function target(o: OutputPlan, fds: readonly number[], stdout: OutputTarget | nu
   }
 }
 
-// A plain child, watched through its process group.
-function supervised(s: SpawnServices, pid: number, onExit: Supervised['onExit']): Supervised {
-  return {
-    pid,
-    guarded: true,
-    signal: (sig) => s.killGroup(pid, sig),
-    signalMain: (sig) => s.signals.kill(pid, sig),
-    alive: () => s.groupAlive(pid),
-    onExit,
-  };
+// A plain child, watched through its cgroup when it has one (told to the cgroup port), else its process group.
+// Made apart: an object made in carryOut would keep that call's whole scope (the plan, its environment) for the child's life.
+function childOf(s: SpawnServices, cg: SpawnCgroup | null, proc: SpawnedProcess, vassal: string, instance: number): Supervised {
+  const contained = s.cgroups !== undefined && cg !== null ? cg : null;
+  if (contained !== null) s.cgroups?.bind(proc.pid, contained);
+  return new SpawnedChild(s, proc.pid, (listener) => proc.onExit(listener), contained, vassal, instance);
+}
+
+// The child's outputs with its exit heard through `child`, for the output's readers: the spawner's own
+// object is let go (its onExit keeps the whole prepared spawn, the environment string included, ~1.7 KB).
+function outputsOf(proc: SpawnedProcess, child: Supervised): SpawnedProcess {
+  return { pid: proc.pid, stdout: proc.stdout, stderr: proc.stderr, onExit: (listener) => child.onExit(listener) };
 }

@@ -4,6 +4,7 @@ import { exitWords } from '../core/lifecycle-steps.ts';
 import type { ProcessFacts } from './ports.ts';
 import type { PendingSpawn, Supervised } from './supervised.ts';
 import type { Failed } from '../core/errors.ts';
+import { overriding } from './spawned-child.ts';
 
 /** Within this many processes of the limit, a failure is put down to it (the failed one has exited already). */
 const NEAR = 2;
@@ -19,10 +20,10 @@ export function limitReason(code: number | null, signal: string | null, user: { 
 /** `started` with failed exits explained by the process limit, for a vassal that runs as a user other than root. */
 export function withLimitHint(facts: ProcessFacts, user: { name: string; uid: number } | null, started: Supervised | PendingSpawn | Failed): Supervised | PendingSpawn | Failed {
   if (user === null || user.uid === 0 || facts.processLimit === undefined || 'error' in started) return started;
-  const wrap = (sup: Supervised): Supervised => ({
-    ...sup,
-    onExit: (listener) => sup.onExit((code, signal, reason) => listener(code, signal, reason ?? limitReason(code, signal, user, facts) ?? undefined)),
-  });
+  const wrap = (sup: Supervised): Supervised =>
+    overriding(sup, {
+      onExit: (listener) => sup.onExit((code, signal, reason) => listener(code, signal, reason ?? limitReason(code, signal, user, facts) ?? undefined)),
+    });
   if ('pending' in started) return { pending: started.pending.then((r) => ('error' in r ? r : wrap(r))), cancel: started.cancel };
   return wrap(started);
 }

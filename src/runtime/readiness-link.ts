@@ -4,6 +4,7 @@ import { notifyEvent, parseNotify } from '../core/notify-message.ts';
 import { decodeVassalByte, EMPEROR_RELOAD, EMPEROR_STOP, vassalByteEvent } from '../core/uwsgi-emperor-protocol.ts';
 import type { EmperorPipe, ReadinessPort } from './emperor-ports.ts';
 import type { Supervised } from './supervised.ts';
+import { overriding } from './spawned-child.ts';
 
 /** Where a link reports what is worth an event line. */
 export type ReadinessNote = (level: 'info' | 'warn', message: string) => void;
@@ -83,13 +84,12 @@ export class InstanceReadiness {
     const wrapped: Supervised =
       channel === null
         ? sup
-        : {
-            ...sup,
+        : overriding(sup, {
             signal: (sig) => {
               if (sig !== this.signals.stop || !channel.send(EMPEROR_STOP)) sup.signal(sig);
             },
             signalMain: (sig) => (sig === this.signals.reload && channel.send(EMPEROR_RELOAD)) || sup.signalMain(sig),
-          };
+          });
     sup.onExit(() => this.end());
     links.set(wrapped, this);
     return wrapped;

@@ -8,7 +8,8 @@ import { realHeap } from '../../src/cli/real-heap.ts';
 import { FakeTime } from './fakes/runtime-time.ts';
 
 const MB = 1 << 20;
-const P = HEAP_TRIM_POLICY;
+// The table's thresholds (the first policy's: 4 MiB or a quarter); the defaults' own rows follow it.
+const P = { minGarbage: 4 * MB, quietGrowth: 1 * MB, maxChecks: 4, share: 4 };
 
 // situation, state, event -> expected state and collect
 const TABLE: Array<[string, HeapTrimState, HeapTrimEvent, HeapTrimState, boolean]> = [
@@ -35,6 +36,29 @@ test('heap trim policy: every event in each situation', () => {
   }
   assert.deepEqual([...kinds].sort(), ['check', 'collected'], 'the table covers every event');
   assert.deepEqual(initialHeapTrim(7), { live: 7, last: 7, checks: 0 });
+});
+
+// The defaults: a burst's leftovers of a MiB or two are given back too (they were 5 KB a vassal at 1,000).
+const DEFAULTS: Array<[string, HeapTrimState, HeapTrimEvent, boolean]> = [
+  ['quiet, 1.5 MiB of garbage on a 20 MiB heap', { live: 20 * MB, last: 21.5 * MB, checks: 0 }, { type: 'check', used: 21.5 * MB }, true],
+  ['quiet, under a 16th of a 20 MiB heap', { live: 20 * MB, last: 21 * MB, checks: 0 }, { type: 'check', used: 21 * MB }, false],
+  ['quiet, under 1 MiB on a small heap', { live: 8 * MB, last: 8.9 * MB, checks: 0 }, { type: 'check', used: 8.9 * MB }, false],
+  ['still growing fast, much garbage', { live: 20 * MB, last: 22 * MB, checks: 0 }, { type: 'check', used: 30 * MB }, false],
+  ['collected', { live: 20 * MB, last: 30 * MB, checks: 2 }, { type: 'collected', used: 21 * MB }, false],
+];
+
+test('heap trim policy: the defaults give back a burst\'s leftovers of a MiB or more', () => {
+  assert.deepEqual(HEAP_TRIM_POLICY, { minGarbage: 1 * MB, quietGrowth: 1 * MB, maxChecks: 4, share: 16 });
+  for (const [name, before, event, collect] of DEFAULTS) assert.equal(heapTrimStep(before, event, HEAP_TRIM_POLICY).collect, collect, name);
+});
+
+test('the real heap port reads the old generation: young garbage does not count', async () => {
+  const before = realHeap.used();
+  // Short-lived objects, far fewer than a semi-space holds: they stay in the young generation.
+  let sum = 0;
+  for (let i = 0; i < 2000; i++) sum += [i, i + 1].length;
+  assert.equal(sum, 4000);
+  assert.ok(Math.abs(realHeap.used() - before) < 256 * 1024, `old generation moved by ${realHeap.used() - before}`);
 });
 
 /** A heap whose use the test sets; a collection brings it back to `live`. */
@@ -79,4 +103,12 @@ test('the real heap port frees a burst of garbage and leaves the flags as they w
   const { runInNewContext } = await import('node:vm');
   assert.equal(runInNewContext('typeof gc'), 'undefined', 'nor in the contexts made later');
   assert.ok(getHeapStatistics().total_physical_size > 0);
+});
+
+test('the native helper gives the allocator\'s free pages back (malloc_trim), when it is built', async (t) => {
+  const { nativeHelper } = await import('../../src/io/native.ts');
+  const helper = nativeHelper();
+  if (typeof helper === 'string') return t.skip(helper);
+  assert.equal(typeof helper.mallocTrim, 'function', 'rebuild the helper (node scripts/build-native.mjs)');
+  assert.equal(typeof helper.mallocTrim?.(), 'boolean');
 });
