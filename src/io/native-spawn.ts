@@ -143,14 +143,22 @@ function failedSpawn(req: SpawnRequest, p: Prepared, result: number): SpawnFaile
 // net.Socket each, from a helper without it), its exit from the watch.
 function startedChild(helper: NativeHelper, req: SpawnRequest, p: Prepared, pid: number, onExit: (pid: number, l: ExitListener) => void): SpawnedProcess {
   closePipes(p.pipes, false);
-  const reader = (t: OutputTarget): ReadEnd | null => {
-    if (t.kind !== 'pipe') return null;
-    const pipe = p.pipes.shift();
-    if (pipe === undefined) return null;
-    return nativeReadEnd(helper, pipe.mine) ?? socketReader(pipe.mine);
-  };
-  const stdout = reader(req.stdout);
-  return { pid, stdout, stderr: reader(req.stderr), onExit: (listener) => onExit(pid, listener) };
+  const stdout = readEnd(helper, req.stdout, p.pipes);
+  return spawnedProcess(pid, stdout, readEnd(helper, req.stderr, p.pipes), onExit);
+}
+
+// The emperor's end of the next pipe made for an output that is a pipe.
+function readEnd(helper: NativeHelper, t: OutputTarget, pipes: Prepared['pipes']): ReadEnd | null {
+  if (t.kind !== 'pipe') return null;
+  const pipe = pipes.shift();
+  if (pipe === undefined) return null;
+  return nativeReadEnd(helper, pipe.mine) ?? socketReader(pipe.mine);
+}
+
+// The child as the caller keeps it, made apart from the spawn so that its closure holds the pid and nothing of
+// the prepared spawn (the environment as one string, argv, descriptors: 1-5 KB a vassal for its whole life).
+function spawnedProcess(pid: number, stdout: ReadEnd | null, stderr: ReadEnd | null, onExit: (pid: number, l: ExitListener) => void): SpawnedProcess {
+  return { pid, stdout, stderr, onExit: (listener) => onExit(pid, listener) };
 }
 
 // The child's steps, as native/spawn.c numbers them.
