@@ -19,11 +19,12 @@ export class SpecBook {
   // One table for every vassal (a runner is one vassal's): a WeakMap each would cost ~140 bytes per vassal.
   private readonly from = STARTED_FROM;
 
-  constructor(private readonly now: () => VassalSpec | null) {}
+  /** `owner`: the vassal, whose spec of now is read at each use. */
+  constructor(private readonly owner: { readonly spec: VassalSpec | null }) {}
 
   /** The spec of now (null while the file was never usable). */
   current(): VassalSpec | null {
-    return this.now();
+    return this.owner.spec;
   }
 
   /** `runner`'s process follows `spec` from now on (it was spawned from it, or took its supervision keys). */
@@ -33,7 +34,7 @@ export class SpecBook {
 
   /** The spec `runner`'s process was started from, or the spec of now. */
   of(runner: InstanceRunner | null): VassalSpec | null {
-    return (runner === null ? undefined : this.from.get(runner)) ?? this.now();
+    return (runner === null ? undefined : this.from.get(runner)) ?? this.owner.spec;
   }
 }
 

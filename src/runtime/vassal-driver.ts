@@ -20,12 +20,13 @@ export interface DriverHost {
 export class VassalDriver {
   /** what the vassal level knows: intent, dependencies, instances by id, the roll (src/core/vassal-machine.ts). */
   state: VassalState = initialVassal();
-  private queue: VassalEvent[] = [];
+  /** events raised while one is handled; null while none waits (an empty array is 32 bytes a vassal). */
+  private queue: VassalEvent[] | null = null;
   private busy = false;
   /** made with the first roll: most vassals never roll. */
   private deadline: RollDeadline | null = null;
   /** resolved by the machine's `quiet` effect. */
-  private quietWaiters: Array<() => void> = [];
+  private quietWaiters: Array<() => void> | null = null;
 
   constructor(
     private readonly host: DriverHost,
@@ -35,25 +36,25 @@ export class VassalDriver {
 
   /** Feeds one event to the machine (after those already queued). */
   send(ev: VassalEvent): void {
-    this.queue.push(ev);
+    (this.queue ??= []).push(ev);
     if (this.busy) return;
     this.busy = true;
     try {
-      for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) {
+      for (let next = this.queue.shift(); next !== undefined; next = this.queue?.shift()) {
         const t = vassalTransition(this.state, next, { spec: this.host.spec(), instances: this.table.views() });
         this.state = t.state;
         for (const effect of t.effects) this.apply(effect);
       }
     } finally {
       this.busy = false;
-      // Drained: a fresh array, as a drained one keeps the room it grew to for the vassal's life.
-      if (this.queue.length === 0) this.queue = [];
+      // Drained: none, as a drained array keeps the room it grew to for the vassal's life.
+      if (this.queue?.length === 0) this.queue = null;
     }
   }
 
   /** Resolves once no instance has a process (the machine says when). */
   whenQuiet(): Promise<void> {
-    const quiet = new Promise<void>((resolve) => this.quietWaiters.push(resolve));
+    const quiet = new Promise<void>((resolve) => (this.quietWaiters ??= []).push(resolve));
     this.send({ type: 'await-quiet' });
     return quiet;
   }
@@ -68,8 +69,8 @@ export class VassalDriver {
       case 'clear-timer':
         return this.deadline?.clear();
       case 'quiet': {
-        const waiters = this.quietWaiters;
-        this.quietWaiters = [];
+        const waiters = this.quietWaiters ?? [];
+        this.quietWaiters = null;
         for (const w of waiters) w();
         return;
       }

@@ -46,7 +46,7 @@ export class Vassal {
     this.logs = new VassalLogs(name, services);
     this.socket = new VassalSocket(services.openSocket);
     const spawning = { name, services, socket: this.socket, logs: this.logs, output: this.output };
-    this.table = new InstanceTable(services, spawning, () => this.spec, (id, runner, before, after, note) => this.changed(id, runner, before, after, note));
+    this.table = new InstanceTable(services, spawning, this);
     this.driver = new VassalDriver(new DriverView(this, services), services, this.table);
     if (spec !== null) this.driver.send({ type: 'resize' });
   }
@@ -178,7 +178,8 @@ export class Vassal {
     return this.logs.closeAll();
   }
 
-  private changed(id: number, runner: InstanceRunner, before: Instance, after: Instance, note: string | null): void {
+  /** An instance's transition (its table reports it): its event line, and the vassal machine is told. */
+  instanceChanged(id: number, runner: InstanceRunner, before: Instance, after: Instance, note: string | null): void {
     const line = transitionEvent(this.name, runner.index, before, after, note);
     if (line !== null) this.services.events.write(line);
     this.driver.send({ type: 'instance-changed', id });
