@@ -3,14 +3,13 @@ import { initialVassal, vassalTransition, type VassalEffect, type VassalEvent, t
 import { everyId } from '../core/vassal-steps.ts';
 import type { VassalSpec } from '../config/spec.ts';
 import type { VassalServices } from './vassal-services.ts';
-import type { Vassal } from './vassal.ts';
 import type { InstanceTable } from './vassal-instances.ts';
 import { RollDeadline } from './vassal-roll.ts';
 
-/** What the driver asks of its vassal beyond the services: its spec of now and its missing dependencies. */
+/** What the driver asks of its vassal (the vassal itself) beyond the services: its spec of now and its missing dependencies. */
 export interface DriverHost {
   readonly name: string;
-  spec(): VassalSpec | null;
+  readonly spec: VassalSpec | null;
   missingDependencies(): string[];
   /** tells the fleet the vassal changed. */
   report(): void;
@@ -41,7 +40,7 @@ export class VassalDriver {
     this.busy = true;
     try {
       for (let next = this.queue.shift(); next !== undefined; next = this.queue?.shift()) {
-        const t = vassalTransition(this.state, next, { spec: this.host.spec(), instances: this.table.views() });
+        const t = vassalTransition(this.state, next, { spec: this.host.spec, instances: this.table.views() });
         this.state = t.state;
         for (const effect of t.effects) this.apply(effect);
       }
@@ -84,29 +83,5 @@ export class VassalDriver {
       default:
         return this.table.apply(effect, (id) => everyId(this.state).includes(id));
     }
-  }
-}
-
-/** What the driver asks of its vassal: one object with methods rather than closures (there are thousands). */
-export class DriverView implements DriverHost {
-  constructor(
-    private readonly vassal: Vassal,
-    private readonly services: VassalServices,
-  ) {}
-
-  get name(): string {
-    return this.vassal.name;
-  }
-
-  spec(): VassalSpec | null {
-    return this.vassal.spec;
-  }
-
-  missingDependencies(): string[] {
-    return this.services.missingDependencies(this.vassal);
-  }
-
-  report(): void {
-    this.services.stateChanged(this.vassal);
   }
 }

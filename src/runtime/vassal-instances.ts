@@ -22,20 +22,19 @@ export interface TableOwner {
   instanceChanged: InstanceChanged;
 }
 
-/** Owns the runners of one vassal; carries out the effects that touch an instance. */
-export class InstanceTable {
+/** Owns the runners of one vassal (and is their spec book); carries out the effects that touch an instance. */
+export class InstanceTable extends SpecBook {
   // Most vassals have one instance: it is kept in two fields, and a Map (some 180 bytes) is made only for a second.
   private oneId: InstanceId = -1;
   private one: InstanceRunner | null = null;
   private more: Map<InstanceId, InstanceRunner> | null = null;
-  readonly specs: SpecBook;
 
   constructor(
     private readonly services: VassalServices,
     private readonly spawning: SpawnContext,
-    private readonly owner: TableOwner,
+    protected override readonly owner: TableOwner,
   ) {
-    this.specs = new SpecBook(owner);
+    super(owner);
   }
 
   /** The runner of `id`, if it is not forgotten. */
@@ -73,8 +72,8 @@ export class InstanceTable {
       }
       case 'adopt-spec': {
         const runner = this.get(effect.id);
-        const spec = this.specs.current();
-        if (runner !== undefined && spec !== null) this.specs.adopt(runner, spec);
+        const spec = this.current();
+        if (runner !== undefined && spec !== null) this.adopt(runner, spec);
         return;
       }
       case 'dispose':
@@ -93,7 +92,7 @@ export class InstanceTable {
 
   // A runner for instance `index`, which reports its changes under `id`.
   private create(id: InstanceId, index: number): void {
-    const host = new RunnerHost(this.services, this.spawning, this.specs, this, id);
+    const host = new RunnerHost(this.services, this.spawning, this, this, id);
     const runner = new InstanceRunner(index, host);
     host.runner = runner;
     if (this.one === null || this.oneId === id) {

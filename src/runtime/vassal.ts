@@ -9,7 +9,7 @@ import type { InstanceRunner } from './instance-runner.ts';
 import { OutputRing } from './output-ring.ts';
 import { VassalLogs } from './vassal-logs.ts';
 import { VassalSocket } from './vassal-socket.ts';
-import { DriverView, VassalDriver } from './vassal-driver.ts';
+import { VassalDriver } from './vassal-driver.ts';
 import { InstanceTable } from './vassal-instances.ts';
 import { transitionEvent } from './transition-event.ts';
 import { waitingMessage } from './depends-completed.ts';
@@ -47,7 +47,7 @@ export class Vassal {
     this.socket = new VassalSocket(services.openSocket);
     const spawning = { name, services, socket: this.socket, logs: this.logs, output: this.output };
     this.table = new InstanceTable(services, spawning, this);
-    this.driver = new VassalDriver(new DriverView(this, services), services, this.table);
+    this.driver = new VassalDriver(this, services, this.table);
     if (spec !== null) this.driver.send({ type: 'resize' });
   }
 
@@ -176,6 +176,16 @@ export class Vassal {
   /** Writes what the log writers hold and closes them (the vassal is gone). */
   closeLogs(): Promise<void> {
     return this.logs.closeAll();
+  }
+
+  /** Names of its dependencies that are missing or not RUNNING (its driver asks). */
+  missingDependencies(): string[] {
+    return this.services.missingDependencies(this);
+  }
+
+  /** Tells the fleet it changed (its driver calls this). */
+  report(): void {
+    this.services.stateChanged(this);
   }
 
   /** An instance's transition (its table reports it): its event line, and the vassal machine is told. */
