@@ -18,23 +18,37 @@ export type InstanceEffect = Extract<VassalEffect, { type: 'create' | 'dispatch'
  * itself, rather than two closures and their scope (some 150 bytes a vassal).
  */
 export interface TableOwner {
+  readonly name: string;
   readonly spec: VassalSpec | null;
+  readonly output: SpawnContext['output'];
   instanceChanged: InstanceChanged;
 }
 
-/** Owns the runners of one vassal (and is their spec book); carries out the effects that touch an instance. */
-export class InstanceTable extends SpecBook {
+/**
+ * Owns the runners of one vassal; carries out the effects that touch an instance. It is their spec book
+ * and what their spawns borrow from the vassal too (an object of its own for each was 40 and 64 bytes).
+ */
+export class InstanceTable extends SpecBook implements SpawnContext {
   // Most vassals have one instance: it is kept in two fields, and a Map (some 180 bytes) is made only for a second.
   private oneId: InstanceId = -1;
   private one: InstanceRunner | null = null;
   private more: Map<InstanceId, InstanceRunner> | null = null;
 
   constructor(
-    private readonly services: VassalServices,
-    private readonly spawning: SpawnContext,
+    readonly services: VassalServices,
+    readonly socket: SpawnContext['socket'],
+    readonly logs: SpawnContext['logs'],
     protected override readonly owner: TableOwner,
   ) {
     super(owner);
+  }
+
+  get name(): string {
+    return this.owner.name;
+  }
+
+  get output(): SpawnContext['output'] {
+    return this.owner.output;
   }
 
   /** The runner of `id`, if it is not forgotten. */
@@ -92,7 +106,7 @@ export class InstanceTable extends SpecBook {
 
   // A runner for instance `index`, which reports its changes under `id`.
   private create(id: InstanceId, index: number): void {
-    const host = new RunnerHost(this.services, this.spawning, this, this, id);
+    const host = new RunnerHost(this.services, this, this, this, id);
     const runner = new InstanceRunner(index, host);
     host.runner = runner;
     if (this.one === null || this.oneId === id) {

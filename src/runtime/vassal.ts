@@ -45,8 +45,7 @@ export class Vassal {
   ) {
     this.logs = new VassalLogs(name, services);
     this.socket = new VassalSocket(services.openSocket);
-    const spawning = { name, services, socket: this.socket, logs: this.logs, output: this.output };
-    this.table = new InstanceTable(services, spawning, this);
+    this.table = new InstanceTable(services, this.socket, this.logs, this);
     this.driver = new VassalDriver(this, services, this.table);
     if (spec !== null) this.driver.send({ type: 'resize' });
   }
