@@ -1,7 +1,7 @@
 // The steps several vassal events share: a draft to build a transition in, instances' states, resize, start, stop.
 import { hasProcess, type InstanceStateName } from './states.ts';
 import type { LifecycleEvent } from './lifecycle-types.ts';
-import type { EventLine, InstanceId, VassalContext, VassalEffect, VassalState, VassalTransition } from './vassal-machine-types.ts';
+import { vassalState, type EventLine, type InstanceId, type VassalContext, type VassalEffect, type VassalState, type VassalTransition } from './vassal-machine-types.ts';
 
 /** A transition being built: the state so far (replaced, never mutated) and the effects in order. */
 export interface Draft {
@@ -18,7 +18,7 @@ export const done = (d: Draft): VassalTransition => ({ state: d.st, effects: d.e
 
 /** Replaces some fields of the draft's state. */
 export function set(d: Draft, fields: Partial<VassalState>): void {
-  d.st = { ...d.st, ...fields };
+  d.st = vassalState({ ...d.st, ...fields });
 }
 
 /** An instance's lifecycle state (STOPPED for one the runner has not created yet, or has forgotten). */

@@ -26,8 +26,11 @@ interface Member {
 }
 
 // One followed group: its members, its idle backoff, when it was last read and last searched for children.
+// The first member is kept in a field, the others in a Map made for a second one: most groups are one
+// process, and a Map with one entry is some 180 bytes a group.
 interface Group {
-  members: Map<number, Member>;
+  lead: Member | null;
+  others: Map<number, Member> | null;
   backoff: SampleBackoff;
   lastAt: number | null;
   discoveredAt: number;
@@ -50,6 +53,33 @@ function sysconf(name: string, fallback: number): number {
 function closeMember(m: Member): void {
   closeSync(m.fd);
   if (m.childrenFd !== null) closeSync(m.childrenFd);
+}
+
+// The group's members in the order they were found.
+function membersOf(g: Group): Member[] {
+  const out = g.lead === null ? [] : [g.lead];
+  if (g.others !== null) for (const m of g.others.values()) out.push(m);
+  return out;
+}
+
+function memberCount(g: Group): number {
+  return (g.lead === null ? 0 : 1) + (g.others?.size ?? 0);
+}
+
+function hasMember(g: Group, pid: number): boolean {
+  return g.lead?.pid === pid || g.others?.has(pid) === true;
+}
+
+// A new member goes after those found before it.
+function addMember(g: Group, m: Member): void {
+  if (g.lead === null && g.others === null) g.lead = m;
+  else (g.others ??= new Map()).set(m.pid, m);
+}
+
+function dropMember(g: Group, m: Member): void {
+  if (g.lead === m) g.lead = null;
+  else g.others?.delete(m.pid);
+  if (g.others?.size === 0) g.others = null;
 }
 
 /**
@@ -84,16 +114,16 @@ export class Sampler {
     const wanted = new Set(pgids);
     for (const [pgid, g] of this.groups) {
       if (wanted.has(pgid)) continue;
-      for (const m of g.members.values()) closeMember(m);
+      for (const m of membersOf(g)) closeMember(m);
       this.groups.delete(pgid);
     }
     const fresh = new Set<number>();
     for (const pgid of pgids) {
       if (this.groups.has(pgid)) continue;
       fresh.add(pgid);
-      const g: Group = { members: new Map(), backoff: FRESH_BACKOFF, lastAt: null, discoveredAt: this.count };
+      const g: Group = { lead: null, others: null, backoff: FRESH_BACKOFF, lastAt: null, discoveredAt: this.count };
       this.groups.set(pgid, g);
-      this.follow(g.members, pgid);
+      this.follow(g, pgid);
     }
     const count = this.count++;
     // Children files list only the children of a process's main thread: a full scan now and then
@@ -109,20 +139,19 @@ export class Sampler {
         g.backoff = d.next;
         if (!d.due) continue;
       }
-      const members = g.members;
       if (this.childrenFiles && (isFresh || count - g.discoveredAt >= this.discoverEvery)) {
         g.discoveredAt = count;
-        this.findChildren(members);
+        this.findChildren(g);
       }
       let rss = 0;
       let delta = 0;
       let oldDelta = 0;
-      for (const m of members.values()) {
+      for (const m of membersOf(g)) {
         const st = this.readStat(m.fd);
         // With children files the tree is followed (a child that left the group still counts); without, the group.
         if (st === null || st.state === ZOMBIE || st.state === DEAD || (!this.childrenFiles && st.pgrp !== pgid)) {
           closeMember(m);
-          members.delete(m.pid);
+          dropMember(g, m);
           continue;
         }
         rss += st.rssPages * this.pageSize;
@@ -139,7 +168,7 @@ export class Sampler {
         rssBytes: rss,
         cpuPercent: isFresh || seconds <= 0 ? null : (oldDelta / this.clockTicks / seconds) * 100,
         cpuSecondsDelta: delta / this.clockTicks,
-        members: members.size,
+        members: memberCount(g),
       });
     }
     return out;
@@ -147,36 +176,36 @@ export class Sampler {
 
   /** Closes every descriptor. */
   close(): void {
-    for (const g of this.groups.values()) for (const m of g.members.values()) closeMember(m);
+    for (const g of this.groups.values()) for (const m of membersOf(g)) closeMember(m);
     this.groups.clear();
   }
 
-  private follow(members: Map<number, Member>, pid: number): void {
-    if (members.has(pid)) return;
+  private follow(g: Group, pid: number): void {
+    if (hasMember(g, pid)) return;
     try {
-      members.set(pid, { pid, fd: openSync(`/proc/${pid}/stat`, 'r'), childrenFd: null, ticks: 0, seen: false });
+      addMember(g, { pid, fd: openSync(`/proc/${pid}/stat`, 'r'), childrenFd: null, ticks: 0, seen: false });
     } catch {
       // gone already
     }
   }
 
   // Descendants join the group's members, level by level until no new one appears.
-  private findChildren(members: Map<number, Member>): void {
-    let next = [...members.values()];
+  private findChildren(g: Group): void {
+    let next = membersOf(g);
     for (let depth = 0; next.length > 0 && depth < 64; depth++) {
-      const before = members.size;
-      this.childrenOf(next, members);
-      next = [...members.values()].slice(before);
+      const before = memberCount(g);
+      this.childrenOf(next, g);
+      next = membersOf(g).slice(before);
     }
   }
 
-  private childrenOf(parents: Member[], members: Map<number, Member>): void {
+  private childrenOf(parents: Member[], g: Group): void {
     for (const m of parents) {
       try {
         m.childrenFd ??= openSync(`/proc/${m.pid}/task/${m.pid}/children`, 'r');
         const n = readSync(m.childrenFd, this.buf, 0, this.buf.length, 0);
         if (n === 0) continue;
-        for (const word of this.buf.toString('latin1', 0, n).split(' ')) if (word !== '') this.follow(members, Number(word));
+        for (const word of this.buf.toString('latin1', 0, n).split(' ')) if (word !== '') this.follow(g, Number(word));
       } catch {
         // exited meanwhile: its stat read drops it
       }
@@ -202,12 +231,12 @@ export class Sampler {
         continue;
       }
       const st = this.readStat(fd);
-      const members = st === null || !wanted.has(st.pgrp) ? undefined : this.groups.get(st.pgrp)?.members;
-      if (members === undefined || members.has(pid)) {
+      const g = st === null || !wanted.has(st.pgrp) ? undefined : this.groups.get(st.pgrp);
+      if (g === undefined || hasMember(g, pid)) {
         closeSync(fd);
         continue;
       }
-      members.set(pid, { pid, fd, childrenFd: null, ticks: 0, seen: false });
+      addMember(g, { pid, fd, childrenFd: null, ticks: 0, seen: false });
     }
   }
 

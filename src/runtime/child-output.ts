@@ -66,13 +66,17 @@ function wire(stream: ReadEnd | null, feed: LogFeed | null, name: string, sink: 
     return feed.pair;
   }
   if (stream === null) return null;
-  // Made at the first read: most children never print, and a framer is some 700 bytes per stream.
+  // Made at the first read: most children never print, and a framer is some 700 bytes per stream. Its end
+  // listener too: a listener per silent stream kept an array, a closure and a pushed array's room (~240 bytes).
   let framer: LineFramer | null = null;
   stream.setSink((buf, len) => {
-    framer ??= prefixLines(`${name}: `, sink, onLines === undefined ? (text) => ring.push(text) : (text) => (ring.push(text), onLines(text)));
+    if (framer === null) {
+      const made = prefixLines(`${name}: `, sink, onLines === undefined ? (text) => ring.push(text) : (text) => (ring.push(text), onLines(text)));
+      framer = made;
+      stream.onEnd(() => made.end());
+    }
     framer.push(buf.subarray(0, len));
     return true;
   });
-  stream.onEnd(() => framer?.end());
   return stream;
 }

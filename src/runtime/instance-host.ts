@@ -14,26 +14,28 @@ import { readinessPolicy } from './readiness-policy.ts';
 // The spec each runner's process was started from, for every vassal's runners.
 const STARTED_FROM = new WeakMap<InstanceRunner, VassalSpec>();
 
-/** The spec of now, and the one each instance's process was started from (its health check stays that one's). */
+/**
+ * The spec of now, and the one each instance's process was started from (its health check stays that one's).
+ * The instance table is one (a class of its own per vassal was 40 bytes more).
+ */
 export class SpecBook {
-  // One table for every vassal (a runner is one vassal's): a WeakMap each would cost ~140 bytes per vassal.
-  private readonly from = STARTED_FROM;
-
-  constructor(private readonly now: () => VassalSpec | null) {}
+  /** `owner`: the vassal, whose spec of now is read at each use. */
+  constructor(protected readonly owner: { readonly spec: VassalSpec | null }) {}
 
   /** The spec of now (null while the file was never usable). */
   current(): VassalSpec | null {
-    return this.now();
+    return this.owner.spec;
   }
 
   /** `runner`'s process follows `spec` from now on (it was spawned from it, or took its supervision keys). */
   adopt(runner: InstanceRunner, spec: VassalSpec): void {
-    this.from.set(runner, spec);
+    // One table for every vassal (a runner is one vassal's): a WeakMap each would cost ~140 bytes per vassal.
+    STARTED_FROM.set(runner, spec);
   }
 
   /** The spec `runner`'s process was started from, or the spec of now. */
   of(runner: InstanceRunner | null): VassalSpec | null {
-    return (runner === null ? undefined : this.from.get(runner)) ?? this.now();
+    return (runner === null ? undefined : STARTED_FROM.get(runner)) ?? this.owner.spec;
   }
 }
 

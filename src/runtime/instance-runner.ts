@@ -45,7 +45,8 @@ export class InstanceRunner {
   private inst: Instance = initialInstance();
   private readonly timers: RunnerTimers;
   private proc: RunnerProcess | null = null;
-  private readonly queue: LifecycleEvent[] = [];
+  /** events raised while one is handled; null while none waits (an empty array is 32 bytes an instance). */
+  private queue: LifecycleEvent[] | null = null;
   private busy = false;
   private pending: PendingSpawn | null = null;
   /** made on the first process with a health check: most instances never have one. */
@@ -81,13 +82,14 @@ export class InstanceRunner {
 
   /** Feeds one event; events raised while handling it are queued, never re-entered. */
   dispatch(ev: LifecycleEvent): void {
-    this.queue.push(ev);
+    (this.queue ??= []).push(ev);
     if (this.busy) return;
     this.busy = true;
     try {
-      for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) this.step(next);
+      for (let next = this.queue.shift(); next !== undefined; next = this.queue?.shift()) this.step(next);
     } finally {
       this.busy = false;
+      if (this.queue?.length === 0) this.queue = null;
     }
   }
 
@@ -192,7 +194,7 @@ export class InstanceRunner {
   private spawn(): void {
     const result = this.host.spawn(this.index);
     if ('error' in result) {
-      this.queue.push({ type: 'spawn-failed', error: result.error });
+      (this.queue ??= []).push({ type: 'spawn-failed', error: result.error });
       return;
     }
     if ('pending' in result) {
@@ -209,14 +211,16 @@ export class InstanceRunner {
       return;
     }
     this.attach(result);
-    this.queue.push({ type: 'spawned', pid: result.pid });
+    (this.queue ??= []).push({ type: 'spawned', pid: result.pid });
+  }
+
+  /** A process's leader exited (its RunnerProcess tells): an event, unless another process replaced it. */
+  processExited(record: RunnerProcess, code: number | null, signal: string | null, groupAlive: boolean, reason?: string): void {
+    if (this.proc === record) this.dispatch({ type: 'exited', code, signal, groupAlive, ...(reason === undefined ? {} : { reason }) });
   }
 
   private attach(sup: Supervised): void {
-    const record: RunnerProcess = new RunnerProcess(sup, this.host, (code, signal, groupAlive, reason) => {
-      if (this.proc === record) this.dispatch({ type: 'exited', code, signal, groupAlive, ...(reason === undefined ? {} : { reason }) });
-    });
-    this.proc = record;
+    this.proc = new RunnerProcess(sup, this.host, this);
     // sd_notify messages, uWSGI Emperor bytes and ready log lines of this process come in as lifecycle events.
     listenReadiness(sup, (ev) => this.dispatch(ev));
   }

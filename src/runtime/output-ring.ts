@@ -7,29 +7,31 @@ export const RING_BYTES = 256 * 1024;
 
 /** A bounded ring of recent lines, with followers for `logs -f`. */
 export class OutputRing {
-  private lines: string[] = [];
+  /** made by the first line: most vassals never print (an empty array is 32 bytes a vassal). */
+  private lines: string[] | null = null;
   private bytes = 0;
   /** made by the first `follow` and dropped with the last (a Set is some 200 bytes, per vassal). */
   private followers: Set<(line: string) => void> | null = null;
 
   /** Takes whole lines (joined by newlines, without the last one). */
   push(text: string): void {
+    const lines = (this.lines ??= []);
     for (const line of text.split('\n')) {
-      this.lines.push(line);
+      lines.push(line);
       this.bytes += line.length + 1;
       if (this.followers !== null) for (const f of this.followers) f(line);
     }
     let drop = 0;
-    while (this.lines.length - drop > RING_LINES || (this.bytes > RING_BYTES && this.lines.length - drop > 1)) {
-      this.bytes -= (this.lines[drop]?.length ?? 0) + 1;
+    while (lines.length - drop > RING_LINES || (this.bytes > RING_BYTES && lines.length - drop > 1)) {
+      this.bytes -= (lines[drop]?.length ?? 0) + 1;
       drop++;
     }
-    if (drop > 0) this.lines = this.lines.slice(drop);
+    if (drop > 0) this.lines = lines.slice(drop);
   }
 
   /** The last n lines. */
   tail(n: number): string[] {
-    return n <= 0 ? [] : this.lines.slice(-n);
+    return n <= 0 || this.lines === null ? [] : this.lines.slice(-n);
   }
 
   /** Calls `fn` with every new line until the returned function is called. */

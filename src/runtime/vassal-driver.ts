@@ -3,14 +3,13 @@ import { initialVassal, vassalTransition, type VassalEffect, type VassalEvent, t
 import { everyId } from '../core/vassal-steps.ts';
 import type { VassalSpec } from '../config/spec.ts';
 import type { VassalServices } from './vassal-services.ts';
-import type { Vassal } from './vassal.ts';
 import type { InstanceTable } from './vassal-instances.ts';
 import { RollDeadline } from './vassal-roll.ts';
 
-/** What the driver asks of its vassal beyond the services: its spec of now and its missing dependencies. */
+/** What the driver asks of its vassal (the vassal itself) beyond the services: its spec of now and its missing dependencies. */
 export interface DriverHost {
   readonly name: string;
-  spec(): VassalSpec | null;
+  readonly spec: VassalSpec | null;
   missingDependencies(): string[];
   /** tells the fleet the vassal changed. */
   report(): void;
@@ -20,12 +19,13 @@ export interface DriverHost {
 export class VassalDriver {
   /** what the vassal level knows: intent, dependencies, instances by id, the roll (src/core/vassal-machine.ts). */
   state: VassalState = initialVassal();
-  private queue: VassalEvent[] = [];
+  /** events raised while one is handled; null while none waits (an empty array is 32 bytes a vassal). */
+  private queue: VassalEvent[] | null = null;
   private busy = false;
   /** made with the first roll: most vassals never roll. */
   private deadline: RollDeadline | null = null;
   /** resolved by the machine's `quiet` effect. */
-  private quietWaiters: Array<() => void> = [];
+  private quietWaiters: Array<() => void> | null = null;
 
   constructor(
     private readonly host: DriverHost,
@@ -35,25 +35,25 @@ export class VassalDriver {
 
   /** Feeds one event to the machine (after those already queued). */
   send(ev: VassalEvent): void {
-    this.queue.push(ev);
+    (this.queue ??= []).push(ev);
     if (this.busy) return;
     this.busy = true;
     try {
-      for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) {
-        const t = vassalTransition(this.state, next, { spec: this.host.spec(), instances: this.table.views() });
+      for (let next = this.queue.shift(); next !== undefined; next = this.queue?.shift()) {
+        const t = vassalTransition(this.state, next, { spec: this.host.spec, instances: this.table.views() });
         this.state = t.state;
         for (const effect of t.effects) this.apply(effect);
       }
     } finally {
       this.busy = false;
-      // Drained: a fresh array, as a drained one keeps the room it grew to for the vassal's life.
-      if (this.queue.length === 0) this.queue = [];
+      // Drained: none, as a drained array keeps the room it grew to for the vassal's life.
+      if (this.queue?.length === 0) this.queue = null;
     }
   }
 
   /** Resolves once no instance has a process (the machine says when). */
   whenQuiet(): Promise<void> {
-    const quiet = new Promise<void>((resolve) => this.quietWaiters.push(resolve));
+    const quiet = new Promise<void>((resolve) => (this.quietWaiters ??= []).push(resolve));
     this.send({ type: 'await-quiet' });
     return quiet;
   }
@@ -68,8 +68,8 @@ export class VassalDriver {
       case 'clear-timer':
         return this.deadline?.clear();
       case 'quiet': {
-        const waiters = this.quietWaiters;
-        this.quietWaiters = [];
+        const waiters = this.quietWaiters ?? [];
+        this.quietWaiters = null;
         for (const w of waiters) w();
         return;
       }
@@ -83,29 +83,5 @@ export class VassalDriver {
       default:
         return this.table.apply(effect, (id) => everyId(this.state).includes(id));
     }
-  }
-}
-
-/** What the driver asks of its vassal: one object with methods rather than closures (there are thousands). */
-export class DriverView implements DriverHost {
-  constructor(
-    private readonly vassal: Vassal,
-    private readonly services: VassalServices,
-  ) {}
-
-  get name(): string {
-    return this.vassal.name;
-  }
-
-  spec(): VassalSpec | null {
-    return this.vassal.spec;
-  }
-
-  missingDependencies(): string[] {
-    return this.services.missingDependencies(this.vassal);
-  }
-
-  report(): void {
-    this.services.stateChanged(this.vassal);
   }
 }

@@ -9,7 +9,7 @@ import type { InstanceRunner } from './instance-runner.ts';
 import { OutputRing } from './output-ring.ts';
 import { VassalLogs } from './vassal-logs.ts';
 import { VassalSocket } from './vassal-socket.ts';
-import { DriverView, VassalDriver } from './vassal-driver.ts';
+import { VassalDriver } from './vassal-driver.ts';
 import { InstanceTable } from './vassal-instances.ts';
 import { transitionEvent } from './transition-event.ts';
 import { waitingMessage } from './depends-completed.ts';
@@ -45,9 +45,8 @@ export class Vassal {
   ) {
     this.logs = new VassalLogs(name, services);
     this.socket = new VassalSocket(services.openSocket);
-    const spawning = { name, services, socket: this.socket, logs: this.logs, output: this.output };
-    this.table = new InstanceTable(services, spawning, () => this.spec, (id, runner, before, after, note) => this.changed(id, runner, before, after, note));
-    this.driver = new VassalDriver(new DriverView(this, services), services, this.table);
+    this.table = new InstanceTable(services, this.socket, this.logs, this);
+    this.driver = new VassalDriver(this, services, this.table);
     if (spec !== null) this.driver.send({ type: 'resize' });
   }
 
@@ -178,7 +177,18 @@ export class Vassal {
     return this.logs.closeAll();
   }
 
-  private changed(id: number, runner: InstanceRunner, before: Instance, after: Instance, note: string | null): void {
+  /** Names of its dependencies that are missing or not RUNNING (its driver asks). */
+  missingDependencies(): string[] {
+    return this.services.missingDependencies(this);
+  }
+
+  /** Tells the fleet it changed (its driver calls this). */
+  report(): void {
+    this.services.stateChanged(this);
+  }
+
+  /** An instance's transition (its table reports it): its event line, and the vassal machine is told. */
+  instanceChanged(id: number, runner: InstanceRunner, before: Instance, after: Instance, note: string | null): void {
     const line = transitionEvent(this.name, runner.index, before, after, note);
     if (line !== null) this.services.events.write(line);
     this.driver.send({ type: 'instance-changed', id });
