@@ -55,7 +55,8 @@ class PipeEnd implements ReadEnd {
 
   onEnd(fn: () => void): void {
     if (this.done) return queueMicrotask(fn);
-    (this.listeners ??= []).push(fn);
+    // Concatenated, not pushed: a pushed array keeps room for 17 (152 bytes), and an end has one or two listeners.
+    this.listeners = this.listeners === null ? [fn] : this.listeners.concat([fn]);
   }
 
   destroy(): void {

@@ -1,7 +1,7 @@
 // CPU and resident memory of process groups, read from /proc with descriptors kept open between samples.
 import { closeSync, existsSync, openSync, readdirSync, readSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { parseProcStat, type ProcStat } from './stat-bytes.ts';
+import { sysconf } from './sysconf.ts';
 import { afterRead, dueNow, FRESH_BACKOFF, type SampleBackoff } from '../core/sample-backoff.ts';
 
 /** What one process group used, summed over its live members. */
@@ -40,15 +40,6 @@ interface Group {
 const FULL_SCAN_EVERY = 10;
 const ZOMBIE = 0x5a; // 'Z'
 const DEAD = 0x58; // 'X'
-
-function sysconf(name: string, fallback: number): number {
-  try {
-    const v = Number(execFileSync('getconf', [name], { encoding: 'utf8', timeout: 2000 }).trim());
-    return Number.isFinite(v) && v > 0 ? v : fallback;
-  } catch {
-    return fallback;
-  }
-}
 
 function closeMember(m: Member): void {
   closeSync(m.fd);
