@@ -134,10 +134,9 @@ export async function run(settings: EmperorSettings): Promise<void> {
   }
   if (settings.metrics !== 'off') {
     // Monitoring is never worth leaving the vassals unsupervised: a taken port is a warning.
-    // prom-client is loaded only when metrics are served.
+    // prom-client and the status page (its HTML, node:http, node:crypto) load only when metrics are served.
     const { createMetrics } = await import('../metrics/registry.ts');
     const { startMetricsServer } = await import('../metrics/http-server.ts');
-    // The status page too (its HTML, its renderer, node:http and node:crypto): --metrics off loads none of it.
     const { webViews } = await import('./web-views.ts');
     const metrics = createMetrics({
       snapshot: current,
