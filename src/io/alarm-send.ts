@@ -22,6 +22,22 @@ export interface AlarmTransport {
 /** The real transport. */
 export const realAlarmTransport: AlarmTransport = { exec: execAlarm, post: postAlarm, headers: readHeaderFile };
 
+// Alarm commands running now, by process group. Nothing else ends them (no cgroup, no guardian): when the
+// emperor exits, however it exits short of SIGKILL, the ones still running are killed with their group.
+const running = new Set<number>();
+let hooked = false;
+
+function killRunning(): void {
+  for (const group of running) {
+    try {
+      process.kill(-group, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  running.clear();
+}
+
 function execAlarm(command: string, line: string, env: Record<string, string>, timeoutMs: number): Promise<AttemptResult> {
   return new Promise((resolve) => {
     let done = false;
@@ -32,20 +48,28 @@ function execAlarm(command: string, line: string, env: Record<string, string>, t
       resolve(r);
     };
     const child = spawn('/bin/sh', ['-c', command], { env: { ...process.env, ...env }, detached: true, stdio: ['pipe', 'ignore', 'pipe'] });
+    const group = child.pid;
+    if (group !== undefined) running.add(group);
+    if (!hooked) {
+      hooked = true;
+      process.on('exit', killRunning);
+    }
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
       if (stderr.length < 2000) stderr += d.toString('utf8');
     });
     const timer = setTimeout(() => {
       try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+        if (group !== undefined) process.kill(-group, 'SIGKILL');
       } catch {
         // already gone
       }
+      if (group !== undefined) running.delete(group);
       finish({ result: 'timeout', detail: `killed after ${timeoutMs / 1000}s (alarm-timeout)` });
     }, timeoutMs);
     child.on('error', (err) => finish({ result: 'failed', detail: err.message }));
     child.on('close', (code, signal) => {
+      if (group !== undefined) running.delete(group);
       if (code === 0) finish({ result: 'sent', detail: '' });
       else finish({ result: 'failed', detail: `${signal !== null ? `killed by ${signal}` : `exited with code ${code ?? '?'}`}${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-1)[0]}` : ''}` });
     });

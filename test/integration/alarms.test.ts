@@ -108,6 +108,37 @@ test('alarms: an alarm command that hangs is killed after alarm-timeout, counted
   });
 });
 
+test('alarms: an alarm command still running when the emperor stops is killed with it, not left behind', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'emperor-alarm-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const pidFile = join(dir, 'alarm.pid');
+  const config = join(dir, 'emperor.ini');
+  writeFileSync(config, `[emperor]\nalarm = slow\n\n[alarm:slow]\nexec = echo $$ > ${pidFile}; exec sleep 4261.7\nalarm-timeout = 60s\n`);
+  let pid = 0;
+  await withEmperor(['--config', config], async (e) => {
+    e.write('job.ini', vassalFile({ command: "/bin/sh -c 'exit 3'", 'start-secs': '300ms', 'start-retries': 1 }));
+    await e.waitState('job', 'FATAL');
+    await waitFor('the alarm command running', () => {
+      const text = existsSync(pidFile) ? readFileSync(pidFile, 'utf8').trim() : '';
+      return text === '' ? null : (pid = Number(text));
+    });
+  });
+  await waitFor('the alarm command gone with the emperor', () => {
+    try {
+      process.kill(pid, 0);
+      return null;
+    } catch {
+      return true;
+    }
+  }, 5000).finally(() => {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  });
+});
+
 test('emperor check --config: the alarm sections, each vassal\'s alarm names and schedule keys, all located', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'emperor-alarm-check-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
