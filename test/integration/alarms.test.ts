@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EMPEROR_BIN, FIXTURES, vassalFile, waitFor, withEmperor } from './harness.ts';
+import { EMPEROR_BIN, FIXTURES, alive, vassalFile, waitFor, withEmperor } from './harness.ts';
 import { freePort, scrape, valueOf } from './prom.ts';
 
 const crashing = (n: number): string =>
@@ -123,14 +123,7 @@ test('alarms: an alarm command still running when the emperor stops is killed wi
       return text === '' ? null : (pid = Number(text));
     });
   });
-  await waitFor('the alarm command gone with the emperor', () => {
-    try {
-      process.kill(pid, 0);
-      return null;
-    } catch {
-      return true;
-    }
-  }, 5000).finally(() => {
+  await waitFor('the alarm command gone with the emperor', () => !alive(pid) || null, 5000).finally(() => {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
