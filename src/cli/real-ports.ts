@@ -12,7 +12,7 @@ import { Guardian } from '../io/guardian.ts';
 import { Sampler } from '../io/sampler.ts';
 import { FileDaemonRecords } from '../io/daemon-records.ts';
 import { groupAlive, killGroup, killProcess } from '../io/process-group.ts';
-import { VassalLister, watchVassalDir } from '../io/vassal-dir.ts';
+import { sharedLister, watchVassalDir } from '../io/vassal-dir.ts';
 import { bootTimeMs, identify, readPidfile } from '../io/pidfile.ts';
 import { watchDirEvents, writePidfile } from '../io/pidfile-write.ts';
 import { openListenSocket, type ListenSocket } from '../io/listen-socket.ts';
@@ -77,7 +77,7 @@ export interface RealPortsOptions {
 
 /** A vassal directory as a source, its files read by `files`. */
 export function directorySource(dir: string, files: VassalFiles, o: Pick<RealPortsOptions, 'root' | 'tyrant'>): VassalSource {
-  const lister = new VassalLister(dir);
+  const lister = sharedLister(dir);
   return new DirectoryReader({
     path: dir,
     list: () => lister.list(),

@@ -26,7 +26,14 @@ export interface DirEntry {
 
 /** The stamp of a stat result. */
 export function stampOf(st: Stats): FileStamp {
-  return { mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, size: st.size, ino: st.ino, dev: st.dev, uid: st.uid, gid: st.gid, mode: st.mode };
+  const { size, ino, dev, uid, gid, mode } = st;
+  return { mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, size: small(size), ino: small(ino), dev: small(dev), uid: small(uid), gid: small(gid), mode: small(mode) };
+}
+
+// The same number, as a small integer where it is one: a stat result's numbers are each a boxed double
+// (16 bytes more per field), and a stamp is kept per file for as long as the file is unchanged.
+function small(n: number): number {
+  return n >= 0 && n <= 0x3fffffff && Number.isInteger(n) ? n | 0 : n;
 }
 
 /** True when two stamps describe the same version of a file. */
@@ -70,13 +77,26 @@ export class VassalLister {
         continue; // vanished, or a dangling symlink
       }
       if (!st.isFile()) continue;
-      const entry = prev !== undefined && stillStamp(prev.stamp, st) ? prev : { path, fileName, stamp: stampOf(st) };
-      next.set(fileName, entry);
+      const entry = prev !== undefined && stillStamp(prev.stamp, st) ? prev : { path, fileName: prev?.fileName ?? fileName, stamp: stampOf(st) };
+      // Keyed by the entry's own name: readdir gives a new copy of every name each time.
+      next.set(entry.fileName, entry);
       out.push(entry);
     }
     this.known = next;
     return out;
   }
+}
+
+const LISTERS = new Map<string, VassalLister>();
+
+/**
+ * The one lister of a directory in this process: the emperor's reconcile and the event listeners' scan
+ * share its entries (one path, name and stamp per file, not one each).
+ */
+export function sharedLister(dir: string): VassalLister {
+  let lister = LISTERS.get(dir);
+  if (lister === undefined) LISTERS.set(dir, (lister = new VassalLister(dir)));
+  return lister;
 }
 
 // A regular file itself (not a symlink, not a directory); a path that is gone is not one.

@@ -5,6 +5,7 @@ import { readWalked, unsafeDirectory, walkPath, type Walk } from '../io/trusted-
 import { sameStamp, type DirEntry, type FileStamp } from '../io/vassal-dir.ts';
 import { parseVassalFile, formatProblem } from '../config/parse-file.ts';
 import { vassalNameOf } from '../config/vassal-files.ts';
+import { compactSpec } from '../config/spec-compact.ts';
 import type { ParsedFile } from '../config/spec.ts';
 import type { Desired } from '../core/reconcile.ts';
 import { describeErrno, errnoOf, type ErrorCode } from '../core/errors.ts';
@@ -182,7 +183,9 @@ export class VassalFileReader {
   }
 
   private keep(entry: DirEntry, parsed: ParsedFile, stop: boolean): CachedFile {
-    const fresh: CachedFile = { stamp: entry.stamp, version: `v${++this.stamps}`, parsed, stop };
+    // Kept for as long as the file does not change: each spec holds only what differs from the defaults.
+    const kept = parsed.vassals.length === 0 ? parsed : { ...parsed, vassals: parsed.vassals.map(compactSpec) };
+    const fresh: CachedFile = { stamp: entry.stamp, version: `v${++this.stamps}`, parsed: kept, stop };
     this.cache.set(entry.path, fresh);
     for (const p of parsed.problems) if (p.warning) this.warn(formatProblem(p));
     return fresh;

@@ -1,6 +1,7 @@
 // Runs the vassal directory's [eventlistener:x] pools and feeds them supervisord's events from the emperor's.
 import { watch, type FSWatcher } from 'node:fs';
 import { lookupUser } from '../io/accounts.ts';
+import { sharedLister } from '../io/vassal-dir.ts';
 import type { ListenerSpawner } from '../io/listener-spawn.ts';
 import type { CommandTarget } from '../runtime/commands.ts';
 import type { EventLog, LiveEvent } from '../runtime/event-log.ts';
@@ -60,7 +61,9 @@ export function startEventListeners(deps: ListenerDeps): EventListeners {
     }
   };
   const pools = new Map<string, { pool: ListenerPool; json: string }>();
-  const scanner = new ListenerFileScanner(deps.vassalsDir, deps.env, (m) => deps.events.warn(m), { root: deps.root, tyrant: deps.tyrant });
+  // The emperor's own listing of the directory: one entry per file, shared with its reconcile.
+  const lister = sharedLister(deps.vassalsDir);
+  const scanner = new ListenerFileScanner(() => lister.list(), deps.env, (m) => deps.events.warn(m), { root: deps.root, tyrant: deps.tyrant });
   const tries: TriesTable = new Map();
   const ticks = new Map<number, number>();
   let serial = -1;

@@ -110,7 +110,7 @@ const ADAPTERS: Record<string, string[]> = {
   'io/pidfile.ts': ['readPidfile', 'identify', 'bootTimeMs'],
   'io/pidfile-write.ts': ['writePidfile', 'watchDirEvents'],
   'io/daemon-records.ts': ['FileDaemonRecords'],
-  'io/vassal-dir.ts': ['listVassalFiles', 'VassalLister', 'watchVassalDir'],
+  'io/vassal-dir.ts': ['listVassalFiles', 'VassalLister', 'sharedLister', 'watchVassalDir'],
   'io/subtree-cpu.ts': ['SubtreeCpu'],
   'io/spawner.ts': ['nodeSpawner'],
   'io/notify-receiver.ts': ['NotifyReceiver'],

@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compactSpec } from '../../src/config/spec-compact.ts';
+import { parseVassalFile } from '../../src/config/parse-file.ts';
+import type { VassalSpec } from '../../src/config/spec.ts';
+import { classifyChange } from '../../src/core/spec-change.ts';
+import { makeSpec } from './make-spec.ts';
+
+const KEYS = Object.keys(makeSpec()) as Array<keyof VassalSpec>;
+
+function parsed(text: string, file = '/v/web.ini'): VassalSpec {
+  const r = parseVassalFile(file, text, {});
+  assert.deepEqual(r.problems.filter((p) => !p.warning), []);
+  return r.vassals[0] as VassalSpec;
+}
+
+test('a compact spec reads every key as the full one does', () => {
+  const files = [
+    '[vassal]\ncommand = sleep 1\n',
+    '[vassal]\ncommand = x %i\ninstances = 3\nenv = A=1\nexit-codes = 0,2\nrestart = never\ndepends = db\nalarm = ops\nhealth-check = tcp://127.0.0.1:9\n',
+    '[vassal]\ncommand = x\nready-log-line = listening\nstart-timeout = 5s\n',
+    '[program:web]\ncommand = x\nnumprocs = 2\nprocess_name = %(program_name)s_%(process_num)s\n',
+  ];
+  for (const text of files) {
+    const full = parsed(text, text.includes('program:') ? '/v/web.conf' : '/v/web.ini');
+    const compact = compactSpec(full);
+    for (const key of [...KEYS, 'readiness' as const]) assert.deepEqual(compact[key], full[key], `${key} of ${text}`);
+    assert.equal(classifyChange(full, compact), 'touch');
+    assert.equal(classifyChange(compact, full), 'touch');
+  }
+});
+
+test('a compact spec holds as its own only what differs from the defaults', () => {
+  const compact = compactSpec(parsed('[vassal]\ncommand = sleep 1\nrestart = never\nexit-codes = 0\n'));
+  assert.deepEqual(Object.keys(compact).sort(), ['command', 'dialect', 'directory', 'file', 'lines', 'name', 'restart']);
+});
+
+test('changes between compact specs are classified as between full ones', () => {
+  const base = parsed('[vassal]\ncommand = sleep 1\n');
+  const variants = ['restart = never', 'stop-timeout = 3s', 'env = A=1', 'exit-codes = 0,1', 'user = root', 'instances = 2', 'directory = /tmp'];
+  for (const line of variants) {
+    const other = parsed(`[vassal]\ncommand = sleep 1\n${line}\n`);
+    assert.equal(classifyChange(compactSpec(base), compactSpec(other)), classifyChange(base, other), line);
+    assert.equal(classifyChange(compactSpec(other), compactSpec(base)), classifyChange(other, base), `${line} (back)`);
+  }
+});
+
+test('specs of files alike share their defaults and their lines', () => {
+  const a = compactSpec(parsed('[vassal]\ncommand = sleep 1\n', '/v/a.ini'));
+  const b = compactSpec(parsed('[vassal]\ncommand = sleep 2\n', '/v/b.ini'));
+  assert.equal(a.lines, b.lines);
+  assert.equal(a.env, b.env);
+  assert.equal(a.exitCodes, b.exitCodes);
+  assert.notEqual(a.command, b.command);
+});
