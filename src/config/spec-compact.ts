@@ -45,6 +45,23 @@ function sharedLines(lines: Record<string, number>): Record<string, number> {
   return shared;
 }
 
+// Words and directories many vassals of a fleet repeat (`/usr/bin/python3`, `sleep`, the vassal directory),
+// one copy each: parsing makes a new string per file.
+const WORDS = new Map<string, string>();
+const MAX_SHARED_WORDS = 4096;
+const MAX_SHARED_WORD_LENGTH = 128;
+
+function sharedWord(word: string): string {
+  if (word.length > MAX_SHARED_WORD_LENGTH) return word;
+  const known = WORDS.get(word);
+  if (known !== undefined) return known;
+  if (WORDS.size >= MAX_SHARED_WORDS) return word;
+  // A copy of its own: a word cut from a longer string (the file's text) would keep all of that alive.
+  const own = JSON.parse(JSON.stringify(word)) as string;
+  WORDS.set(own, own);
+  return own;
+}
+
 // Equal to the default: the same value, or an array of the same items.
 function isDefault(value: unknown, def: unknown): boolean {
   if (value === def) return true;
@@ -57,7 +74,8 @@ function isDefault(value: unknown, def: unknown): boolean {
  * that differ from the defaults. Never spread the result (`{ ...spec }` copies own properties only).
  */
 export function compactSpec(spec: VassalSpec): VassalSpec {
-  const out = new SpecRecord(spec.name, spec.file, spec.dialect, spec.command, spec.directory, sharedLines(spec.lines)) as unknown as Record<string, unknown>;
+  const command = spec.command.map(sharedWord);
+  const out = new SpecRecord(spec.name, spec.file, spec.dialect, command, sharedWord(spec.directory), sharedLines(spec.lines)) as unknown as Record<string, unknown>;
   for (const key of DEFAULT_KEYS) {
     const value = spec[key];
     if (!isDefault(value, DEFAULTS[key])) out[key] = value;

@@ -197,7 +197,8 @@ export class Emperor {
   }
 
   private add(d: Desired): void {
-    const v = new Vassal(d.name, d.spec, { file: d.file, error: d.error, version: d.version, dialect: d.dialect ?? null }, this.services);
+    // The desired record is its file status as it is (the reader gives the same object while the file is unchanged).
+    const v = new Vassal(d.name, d.spec, d, this.services);
     this.vassals.set(d.name, v);
     this.opts.onChange?.();
     if (d.error !== null) {

@@ -1,6 +1,6 @@
 // The last few thousand events in memory, so a client that connects now can see what just happened.
 import type { StreamEvent } from '../control/protocol.ts';
-import type { EventLog } from './event-log.ts';
+import type { EventLog, EventRecord } from './event-log.ts';
 
 /** How many events the ring keeps: a busy hour for a few dozen vassals, a few MB at most. */
 export const EVENT_RING_SIZE = 5000;
@@ -13,22 +13,36 @@ export interface EventSource {
   subscribe(listener: (ev: StreamEvent) => void): () => void;
 }
 
-/** A bounded ring of events: the oldest is overwritten, never grown past its capacity. */
+/**
+ * A bounded ring of events: the oldest is overwritten, never grown past its capacity. It keeps each record
+ * as it was written (a record is never changed once written) and its time beside it, unboxed; the event a
+ * reader gets (record and time in one object) is made when read.
+ */
 export class EventRing implements EventSource {
-  private readonly slots: Array<StreamEvent | undefined>;
+  private readonly slots: Array<EventRecord | undefined>;
+  private readonly times: Float64Array;
   private next = 0;
   private count = 0;
   private readonly listeners = new Set<(ev: StreamEvent) => void>();
 
   constructor(readonly capacity = EVENT_RING_SIZE) {
-    this.slots = new Array<StreamEvent | undefined>(capacity);
+    this.slots = new Array<EventRecord | undefined>(capacity);
+    this.times = new Float64Array(capacity);
   }
 
   /** Keeps one event and hands it to the live listeners. */
   push(ev: StreamEvent): void {
-    this.slots[this.next] = ev;
+    this.keep(ev, ev.time);
+  }
+
+  /** Keeps one record written at `time` (Unix ms) and hands it to the live listeners. */
+  keep(record: EventRecord, time: number): void {
+    this.slots[this.next] = record;
+    this.times[this.next] = time;
     this.next = (this.next + 1) % this.capacity;
     this.count = Math.min(this.count + 1, this.capacity);
+    if (this.listeners.size === 0) return;
+    const ev = streamEvent(record, time);
     for (const l of this.listeners) l(ev);
   }
 
@@ -36,8 +50,10 @@ export class EventRing implements EventSource {
   recent(sinceTime: number): StreamEvent[] {
     const out: StreamEvent[] = [];
     for (let i = 0; i < this.count; i++) {
-      const ev = this.slots[(this.next - this.count + i + this.capacity) % this.capacity];
-      if (ev !== undefined && ev.time >= sinceTime) out.push(ev);
+      const at = (this.next - this.count + i + this.capacity) % this.capacity;
+      const record = this.slots[at];
+      const time = this.times[at] ?? 0;
+      if (record !== undefined && time >= sinceTime) out.push(streamEvent(record, time));
     }
     return out;
   }
@@ -49,9 +65,14 @@ export class EventRing implements EventSource {
   }
 }
 
+// The record and its time, as the event log gives it to its subscribers (Object.assign, not a spread: see EventLog.write).
+function streamEvent(record: EventRecord, time: number): StreamEvent {
+  return Object.assign({}, record, { time });
+}
+
 /** A ring fed by the emperor's event log from now on. */
 export function recordEvents(log: EventLog, capacity = EVENT_RING_SIZE): EventRing {
   const ring = new EventRing(capacity);
-  log.subscribe((ev) => ring.push(ev));
+  log.keepRecords((record, time) => ring.keep(record, time));
   return ring;
 }

@@ -17,14 +17,19 @@ import { readinessRefusal } from './readiness-setup.ts';
 /** Larger vassal files are INVALID, never parsed. */
 export const MAX_VASSAL_FILE_BYTES = 1024 * 1024;
 
-// A file as last read: its stamp, and what parsing it gave.
+// A file as last read: its stamp, and what parsing it gave (kept for as long as the file is unchanged).
 interface CachedFile {
   stamp: FileStamp;
   version: string;
   parsed: ParsedFile;
   /** the file must stop what runs from it (with --tyrant, its owner changed). */
   stop: boolean;
+  /** the desired vassal last made from this version, given again while it would be the same (its vassal keeps it). */
+  made: Desired | null;
 }
+
+// What a usable file without a problem has: shared, never changed.
+const NO_PROBLEMS: ParsedFile['problems'] = Object.freeze([]) as unknown as ParsedFile['problems'];
 
 /** Who reads: a root emperor trusts only root's files; with --tyrant, files run as their owners. */
 export interface ReaderTrust {
@@ -108,7 +113,7 @@ export class VassalFileReader {
           desired.set(name, { ...prior, spec: null, error, version: `${prior.version}+${version}` });
           continue;
         }
-        desired.set(name, {
+        const made: Desired = {
           name,
           file: entry.path,
           version,
@@ -116,7 +121,9 @@ export class VassalFileReader {
           error: errors.length > 0 || refused !== null ? [...errors, ...(refused === null ? [] : [refused])].join('\n') : null,
           ...(parsed.stop ? { stop: true } : {}),
           dialect: parsed.parsed.dialect,
-        });
+        };
+        desired.set(name, sameDesired(parsed.made, made) ? (parsed.made as Desired) : made);
+        parsed.made = desired.get(name) ?? null;
       }
     }
     for (const path of [...this.cache.keys()]) if (!alive.has(path)) this.cache.delete(path);
@@ -184,12 +191,22 @@ export class VassalFileReader {
 
   private keep(entry: DirEntry, parsed: ParsedFile, stop: boolean): CachedFile {
     // Kept for as long as the file does not change: each spec holds only what differs from the defaults.
-    const kept = parsed.vassals.length === 0 ? parsed : { ...parsed, vassals: parsed.vassals.map(compactSpec) };
-    const fresh: CachedFile = { stamp: entry.stamp, version: `v${++this.stamps}`, parsed: kept, stop };
+    const kept: ParsedFile = {
+      file: parsed.file,
+      vassals: parsed.vassals.map(compactSpec),
+      problems: parsed.problems.length === 0 ? NO_PROBLEMS : parsed.problems,
+      dialect: parsed.dialect,
+    };
+    const fresh: CachedFile = { stamp: entry.stamp, version: `v${++this.stamps}`, parsed: kept, stop, made: null };
     this.cache.set(entry.path, fresh);
     for (const p of parsed.problems) if (p.warning) this.warn(formatProblem(p));
     return fresh;
   }
+}
+
+// The same desired vassal: every field the same value (the spec the same object).
+function sameDesired(a: Desired | null, b: Desired): boolean {
+  return a !== null && a.name === b.name && a.file === b.file && a.version === b.version && a.spec === b.spec && a.error === b.error && a.stop === b.stop && a.dialect === b.dialect;
 }
 
 // `1001:1001` -> `alice:alice` where the names are known.
