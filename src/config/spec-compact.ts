@@ -45,10 +45,11 @@ function sharedLines(lines: Record<string, number>): Record<string, number> {
   return shared;
 }
 
-// Words and directories many vassals of a fleet repeat (`/usr/bin/python3`, `sleep`, the vassal directory),
-// one copy each: parsing makes a new string per file.
+// Programs and directories many vassals of a fleet repeat (`/usr/bin/python3`, the vassal directory), one
+// copy each: parsing makes a new string per file. Arguments are not shared: most are a vassal's own, and
+// a table entry per unique word would cost more than the copies it saves.
 const WORDS = new Map<string, string>();
-const MAX_SHARED_WORDS = 4096;
+const MAX_SHARED_WORDS = 1024;
 const MAX_SHARED_WORD_LENGTH = 128;
 
 function sharedWord(word: string): string {
@@ -74,7 +75,7 @@ function isDefault(value: unknown, def: unknown): boolean {
  * that differ from the defaults. Never spread the result (`{ ...spec }` copies own properties only).
  */
 export function compactSpec(spec: VassalSpec): VassalSpec {
-  const command = spec.command.map(sharedWord);
+  const command = spec.command.map((word, i) => (i === 0 ? sharedWord(word) : word));
   const out = new SpecRecord(spec.name, spec.file, spec.dialect, command, sharedWord(spec.directory), sharedLines(spec.lines)) as unknown as Record<string, unknown>;
   for (const key of DEFAULT_KEYS) {
     const value = spec[key];

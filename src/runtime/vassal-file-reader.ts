@@ -18,10 +18,9 @@ import { readinessRefusal } from './readiness-setup.ts';
 export const MAX_VASSAL_FILE_BYTES = 1024 * 1024;
 
 // A file as last read: its stamp, and what parsing it gave (kept for as long as the file is unchanged).
-interface CachedFile {
+interface CachedFile extends Omit<ParsedFile, 'file'> {
   stamp: FileStamp;
   version: string;
-  parsed: ParsedFile;
   /** the file must stop what runs from it (with --tyrant, its owner changed). */
   stop: boolean;
   /** the desired vassal last made from this version, given again while it would be the same (its vassal keeps it). */
@@ -99,12 +98,12 @@ export class VassalFileReader {
       if (parsed?.stamp !== entry.stamp) whole = false;
       if (parsed === null) continue;
       const { version } = parsed;
-      const errors = parsed.parsed.problems.filter((p) => !p.warning).map(formatProblem);
+      const errors = parsed.problems.filter((p) => !p.warning).map(formatProblem);
       // A valid file may define no vassal (a supervisord file of [eventlistener:x] sections only): nothing to run.
-      if (parsed.parsed.vassals.length === 0 && errors.length === 0 && parsed.parsed.dialect === 'supervisord') continue;
-      const names = parsed.parsed.vassals.length > 0 ? parsed.parsed.vassals.map((s) => s.name) : [vassalNameOf(entry.fileName) ?? entry.fileName];
+      if (parsed.vassals.length === 0 && errors.length === 0 && parsed.dialect === 'supervisord') continue;
+      const names = parsed.vassals.length > 0 ? parsed.vassals.map((s) => s.name) : [vassalNameOf(entry.fileName) ?? entry.fileName];
       for (const name of names) {
-        const found = parsed.parsed.vassals.find((s) => s.name === name) ?? null;
+        const found = parsed.vassals.find((s) => s.name === name) ?? null;
         const refused = readinessRefusal(found, this.notifyUnavailable);
         const spec = refused === null ? found : null;
         const prior = desired.get(name);
@@ -120,7 +119,7 @@ export class VassalFileReader {
           spec: errors.length > 0 ? null : spec,
           error: errors.length > 0 || refused !== null ? [...errors, ...(refused === null ? [] : [refused])].join('\n') : null,
           ...(parsed.stop ? { stop: true } : {}),
-          dialect: parsed.parsed.dialect,
+          dialect: parsed.dialect,
         };
         desired.set(name, sameDesired(parsed.made, made) ? (parsed.made as Desired) : made);
         parsed.made = desired.get(name) ?? null;
@@ -191,13 +190,16 @@ export class VassalFileReader {
 
   private keep(entry: DirEntry, parsed: ParsedFile, stop: boolean): CachedFile {
     // Kept for as long as the file does not change: each spec holds only what differs from the defaults.
-    const kept: ParsedFile = {
-      file: parsed.file,
+    // What parsing gave, in the one record (the file is the entry's path).
+    const fresh: CachedFile = {
+      stamp: entry.stamp,
+      version: `v${++this.stamps}`,
       vassals: parsed.vassals.map(compactSpec),
       problems: parsed.problems.length === 0 ? NO_PROBLEMS : parsed.problems,
       dialect: parsed.dialect,
+      stop,
+      made: null,
     };
-    const fresh: CachedFile = { stamp: entry.stamp, version: `v${++this.stamps}`, parsed: kept, stop, made: null };
     this.cache.set(entry.path, fresh);
     for (const p of parsed.problems) if (p.warning) this.warn(formatProblem(p));
     return fresh;
