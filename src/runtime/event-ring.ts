@@ -1,6 +1,7 @@
 // The last few thousand events in memory, so a client that connects now can see what just happened.
 import type { StreamEvent } from '../control/protocol.ts';
 import type { EventLog, EventRecord } from './event-log.ts';
+import { packEvent, unpackEvent, type KeptEvent } from './event-entry.ts';
 
 /** How many events the ring keeps: a busy hour for a few dozen vassals, a few MB at most. */
 export const EVENT_RING_SIZE = 5000;
@@ -15,18 +16,18 @@ export interface EventSource {
 
 /**
  * A bounded ring of events: the oldest is overwritten, never grown past its capacity. It keeps each record
- * as it was written (a record is never changed once written) and its time beside it, unboxed; the event a
- * reader gets (record and time in one object) is made when read.
+ * packed (event-entry.ts; a record is never changed once written) and its time beside it, unboxed; the
+ * event a reader gets (record and time in one object) is made when read.
  */
 export class EventRing implements EventSource {
-  private readonly slots: Array<EventRecord | undefined>;
+  private readonly slots: Array<KeptEvent | undefined>;
   private readonly times: Float64Array;
   private next = 0;
   private count = 0;
   private readonly listeners = new Set<(ev: StreamEvent) => void>();
 
   constructor(readonly capacity = EVENT_RING_SIZE) {
-    this.slots = new Array<EventRecord | undefined>(capacity);
+    this.slots = new Array<KeptEvent | undefined>(capacity);
     this.times = new Float64Array(capacity);
   }
 
@@ -37,12 +38,12 @@ export class EventRing implements EventSource {
 
   /** Keeps one record written at `time` (Unix ms) and hands it to the live listeners. */
   keep(record: EventRecord, time: number): void {
-    this.slots[this.next] = record;
+    this.slots[this.next] = packEvent(record);
     this.times[this.next] = time;
     this.next = (this.next + 1) % this.capacity;
     this.count = Math.min(this.count + 1, this.capacity);
     if (this.listeners.size === 0) return;
-    const ev = streamEvent(record, time);
+    const ev: StreamEvent = Object.assign({}, record, { time });
     for (const l of this.listeners) l(ev);
   }
 
@@ -51,9 +52,9 @@ export class EventRing implements EventSource {
     const out: StreamEvent[] = [];
     for (let i = 0; i < this.count; i++) {
       const at = (this.next - this.count + i + this.capacity) % this.capacity;
-      const record = this.slots[at];
+      const kept = this.slots[at];
       const time = this.times[at] ?? 0;
-      if (record !== undefined && time >= sinceTime) out.push(streamEvent(record, time));
+      if (kept !== undefined && time >= sinceTime) out.push(unpackEvent(kept, time));
     }
     return out;
   }
@@ -63,11 +64,6 @@ export class EventRing implements EventSource {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
-}
-
-// The record and its time, as the event log gives it to its subscribers (Object.assign, not a spread: see EventLog.write).
-function streamEvent(record: EventRecord, time: number): StreamEvent {
-  return Object.assign({}, record, { time });
 }
 
 /** A ring fed by the emperor's event log from now on. */
