@@ -9,9 +9,9 @@ import { compactSpec } from '../config/spec-compact.ts';
 import type { ParsedFile } from '../config/spec.ts';
 import type { Desired } from '../core/reconcile.ts';
 import { describeErrno, errnoOf, type ErrorCode } from '../core/errors.ts';
-import { accountProblemAt, groupName, userName } from '../io/accounts.ts';
+import { groupName, userName } from '../io/accounts.ts';
 import { trustProblem } from '../config/file-trust.ts';
-import { asFileOwner } from './tyrant.ts';
+import { asOwner, ownerText, withAccounts } from './vassal-file-accounts.ts';
 import { readinessRefusal } from './readiness-setup.ts';
 
 /** Larger vassal files are INVALID, never parsed. */
@@ -37,29 +37,6 @@ export interface ReaderTrust {
 }
 
 const ID_NAMES = { user: userName, group: groupName };
-
-// With --tyrant, each spec runs as the file's owner; `user`/`group` that would differ are problems.
-function asOwner(parsed: ParsedFile, stamp: FileStamp): ParsedFile {
-  const problems: ParsedFile['problems'] = [];
-  const vassals = parsed.vassals.flatMap((v) => {
-    const r = asFileOwner(v, parsed.file, stamp);
-    if ('message' in r) {
-      problems.push({ file: parsed.file, line: r.line, message: r.message, warning: false, code: r.code });
-      return [];
-    }
-    return [r];
-  });
-  return problems.length === 0 ? { ...parsed, vassals } : { ...parsed, vassals: [], problems: [...parsed.problems, ...problems] };
-}
-
-// An unknown `user` or `group` makes the file unusable here (INVALID), at the key's line.
-function withAccounts(parsed: ParsedFile): ParsedFile {
-  const problems = parsed.vassals.flatMap((v) => {
-    const at = accountProblemAt(v);
-    return at === null ? [] : [{ file: parsed.file, line: at.line, message: at.message, warning: false, code: at.code }];
-  });
-  return problems.length === 0 ? parsed : { ...parsed, vassals: [], problems: [...parsed.problems, ...problems] };
-}
 
 // The same entry objects in the same order.
 function sameEntries(a: readonly DirEntry[], b: readonly DirEntry[]): boolean {
@@ -209,10 +186,4 @@ export class VassalFileReader {
 // The same desired vassal: every field the same value (the spec the same object).
 function sameDesired(a: Desired | null, b: Desired): boolean {
   return a !== null && a.name === b.name && a.file === b.file && a.version === b.version && a.spec === b.spec && a.error === b.error && a.stop === b.stop && a.dialect === b.dialect;
-}
-
-// `1001:1001` -> `alice:alice` where the names are known.
-function ownerText(owner: string): string {
-  const [uid, gid] = owner.split(':').map(Number);
-  return `${userName(uid ?? -1) ?? uid}:${groupName(gid ?? -1) ?? gid}`;
 }
