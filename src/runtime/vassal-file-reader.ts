@@ -17,18 +17,13 @@ import { readinessRefusal } from './readiness-setup.ts';
 /** Larger vassal files are INVALID, never parsed. */
 export const MAX_VASSAL_FILE_BYTES = 1024 * 1024;
 
-// A file as last read: its stamp, and what parsing it gave (kept for as long as the file is unchanged).
-interface CachedFile extends Omit<ParsedFile, 'file'> {
+// A file as last read: its stamp, and the vassals it asks for (kept for as long as the file is unchanged,
+// each desired record the same object from read to read, and the file status of its vassal).
+interface CachedFile {
   stamp: FileStamp;
-  version: string;
-  /** the file must stop what runs from it (with --tyrant, its owner changed). */
-  stop: boolean;
-  /** the desired vassal last made from this version, given again while it would be the same (its vassal keeps it). */
-  made: Desired | null;
+  /** one desired vassal (nearly every file), or any number (a supervisord file's programs; none). */
+  desired: Desired | readonly Desired[];
 }
-
-// What a usable file without a problem has: shared, never changed.
-const NO_PROBLEMS: ParsedFile['problems'] = Object.freeze([]) as unknown as ParsedFile['problems'];
 
 /** Who reads: a root emperor trusts only root's files; with --tyrant, files run as their owners. */
 export interface ReaderTrust {
@@ -71,35 +66,17 @@ export class VassalFileReader {
     let whole = true;
     for (const entry of entries) {
       alive.add(entry.path);
-      const parsed = this.parse(entry);
-      if (parsed?.stamp !== entry.stamp) whole = false;
-      if (parsed === null) continue;
-      const { version } = parsed;
-      const errors = parsed.problems.filter((p) => !p.warning).map(formatProblem);
-      // A valid file may define no vassal (a supervisord file of [eventlistener:x] sections only): nothing to run.
-      if (parsed.vassals.length === 0 && errors.length === 0 && parsed.dialect === 'supervisord') continue;
-      const names = parsed.vassals.length > 0 ? parsed.vassals.map((s) => s.name) : [vassalNameOf(entry.fileName) ?? entry.fileName];
-      for (const name of names) {
-        const found = parsed.vassals.find((s) => s.name === name) ?? null;
-        const refused = readinessRefusal(found, this.notifyUnavailable);
-        const spec = refused === null ? found : null;
-        const prior = desired.get(name);
+      const cached = this.parse(entry);
+      if (cached?.stamp !== entry.stamp) whole = false;
+      if (cached === null) continue;
+      for (const d of Array.isArray(cached.desired) ? (cached.desired as readonly Desired[]) : [cached.desired as Desired]) {
+        const prior = desired.get(d.name);
         if (prior !== undefined) {
-          const error = `${entry.path}:1: vassal name ${name} is also defined by ${prior.file}; rename one of the files`;
-          desired.set(name, { ...prior, spec: null, error, version: `${prior.version}+${version}` });
+          const error = `${entry.path}:1: vassal name ${d.name} is also defined by ${prior.file}; rename one of the files`;
+          desired.set(d.name, { ...prior, spec: null, error, version: `${prior.version}+${d.version}` });
           continue;
         }
-        const made: Desired = {
-          name,
-          file: entry.path,
-          version,
-          spec: errors.length > 0 ? null : spec,
-          error: errors.length > 0 || refused !== null ? [...errors, ...(refused === null ? [] : [refused])].join('\n') : null,
-          ...(parsed.stop ? { stop: true } : {}),
-          dialect: parsed.dialect,
-        };
-        desired.set(name, sameDesired(parsed.made, made) ? (parsed.made as Desired) : made);
-        parsed.made = desired.get(name) ?? null;
+        desired.set(d.name, d);
       }
     }
     for (const path of [...this.cache.keys()]) if (!alive.has(path)) this.cache.delete(path);
@@ -166,24 +143,29 @@ export class VassalFileReader {
   }
 
   private keep(entry: DirEntry, parsed: ParsedFile, stop: boolean): CachedFile {
-    // Kept for as long as the file does not change: each spec holds only what differs from the defaults.
-    // What parsing gave, in the one record (the file is the entry's path).
-    const fresh: CachedFile = {
-      stamp: entry.stamp,
-      version: `v${++this.stamps}`,
-      vassals: parsed.vassals.map(compactSpec),
-      problems: parsed.problems.length === 0 ? NO_PROBLEMS : parsed.problems,
-      dialect: parsed.dialect,
-      stop,
-      made: null,
-    };
+    const version = `v${++this.stamps}`;
+    const errors = parsed.problems.filter((p) => !p.warning).map(formatProblem);
+    const names = parsed.vassals.length > 0 ? parsed.vassals.map((s) => s.name) : [vassalNameOf(entry.fileName) ?? entry.fileName];
+    // A valid file may define no vassal (a supervisord file of [eventlistener:x] sections only): nothing to run.
+    const none = parsed.vassals.length === 0 && errors.length === 0 && parsed.dialect === 'supervisord';
+    const desired = (none ? [] : names).map((name): Desired => {
+      const found = parsed.vassals.find((s) => s.name === name) ?? null;
+      const refused = readinessRefusal(found, this.notifyUnavailable);
+      // Kept for as long as the file does not change: the spec holds only what differs from the defaults.
+      const spec = refused === null && found !== null && errors.length === 0 ? compactSpec(found) : null;
+      return {
+        name,
+        file: entry.path,
+        version,
+        spec,
+        error: errors.length > 0 || refused !== null ? [...errors, ...(refused === null ? [] : [refused])].join('\n') : null,
+        ...(stop ? { stop: true } : {}),
+        dialect: parsed.dialect,
+      };
+    });
+    const fresh: CachedFile = { stamp: entry.stamp, desired: desired.length === 1 ? (desired[0] as Desired) : desired };
     this.cache.set(entry.path, fresh);
     for (const p of parsed.problems) if (p.warning) this.warn(formatProblem(p));
     return fresh;
   }
-}
-
-// The same desired vassal: every field the same value (the spec the same object).
-function sameDesired(a: Desired | null, b: Desired): boolean {
-  return a !== null && a.name === b.name && a.file === b.file && a.version === b.version && a.spec === b.spec && a.error === b.error && a.stop === b.stop && a.dialect === b.dialect;
 }
