@@ -24,16 +24,44 @@ export interface DirEntry {
   stamp: FileStamp;
 }
 
-/** The stamp of a stat result. */
-export function stampOf(st: Stats): FileStamp {
-  const { size, ino, dev, uid, gid, mode } = st;
-  return { mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, size: small(size), ino: small(ino), dev: small(dev), uid: small(uid), gid: small(gid), mode: small(mode) };
-}
-
 // The same number, as a small integer where it is one: a stat result's numbers are each a boxed double
 // (16 bytes more per field), and a stamp is kept per file for as long as the file is unchanged.
 function small(n: number): number {
   return n >= 0 && n <= 0x3fffffff && Number.isInteger(n) ? n | 0 : n;
+}
+
+/**
+ * A listed file with its stamp in the same object (one object per file, not two): the lister keeps it
+ * for as long as the file is unchanged, and the reader's cache holds its stamp.
+ */
+class ListedFile implements DirEntry, FileStamp {
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+  readonly size: number;
+  readonly ino: number;
+  readonly dev: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly mode: number;
+
+  constructor(
+    readonly path: string,
+    readonly fileName: string,
+    st: Stats,
+  ) {
+    this.mtimeMs = st.mtimeMs;
+    this.ctimeMs = st.ctimeMs;
+    this.size = small(st.size);
+    this.ino = small(st.ino);
+    this.dev = small(st.dev);
+    this.uid = small(st.uid);
+    this.gid = small(st.gid);
+    this.mode = small(st.mode);
+  }
+
+  get stamp(): FileStamp {
+    return this;
+  }
 }
 
 /** True when two stamps describe the same version of a file. */
@@ -77,7 +105,7 @@ export class VassalLister {
         continue; // vanished, or a dangling symlink
       }
       if (!st.isFile()) continue;
-      const entry = prev !== undefined && stillStamp(prev.stamp, st) ? prev : { path, fileName: prev?.fileName ?? fileName, stamp: stampOf(st) };
+      const entry = prev !== undefined && stillStamp(prev.stamp, st) ? prev : new ListedFile(path, prev?.fileName ?? fileName, st);
       // Keyed by the entry's own name: readdir gives a new copy of every name each time.
       next.set(entry.fileName, entry);
       out.push(entry);

@@ -153,15 +153,11 @@ export class VassalFileReader {
       const refused = readinessRefusal(found, this.notifyUnavailable);
       // Kept for as long as the file does not change: the spec holds only what differs from the defaults.
       const spec = refused === null && found !== null && errors.length === 0 ? compactSpec(found) : null;
-      return {
-        name,
-        file: entry.path,
-        version,
-        spec,
-        error: errors.length > 0 || refused !== null ? [...errors, ...(refused === null ? [] : [refused])].join('\n') : null,
-        ...(stop ? { stop: true } : {}),
-        dialect: parsed.dialect,
-      };
+      const error = errors.length > 0 || refused !== null ? [...errors, ...(refused === null ? [] : [refused])].join('\n') : null;
+      // A literal of its six keys (`stop` added only when set): a spread in a literal leaves room for more.
+      const d: Desired = { name, file: entry.path, version, spec, error, dialect: parsed.dialect };
+      if (stop) d.stop = true;
+      return d;
     });
     const fresh: CachedFile = { stamp: entry.stamp, desired: desired.length === 1 ? (desired[0] as Desired) : desired };
     this.cache.set(entry.path, fresh);
