@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { compactSpec } from '../../src/config/spec-compact.ts';
 import { parseVassalFile } from '../../src/config/parse-file.ts';
 import type { VassalSpec } from '../../src/config/spec.ts';
@@ -61,4 +63,29 @@ test('programs and directories many files repeat are one string; a long one is k
   assert.deepEqual(a.command, [long, '1']);
   assert.equal(a.directory, '/v');
   assert.equal(b.directory, '/v');
+});
+
+// Specs reach the runtime compact (the reader's cache): a spread or a key listing of one would miss its defaults.
+const SRC = join(import.meta.dirname, '../../src');
+const PLAIN_SPEC_USERS: Record<string, string> = {
+  'runtime/tyrant.ts': 'runs on the parser\'s plain spec, before the reader compacts it',
+  'runtime/etcd-vassals.ts': 'etcd specs are kept as parsed (plain)',
+};
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? tsFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+}
+
+test('no code past the parser spreads, lists the keys of or serializes a spec', () => {
+  const risky = /\.\.\.[A-Za-z_.?]*[sS]pec\b|Object\.(keys|entries|values|assign)\([A-Za-z_.?]*[sS]pec\b|stringify\([A-Za-z_.?]*[sS]pec\b/;
+  const found: string[] = [];
+  for (const file of tsFiles(SRC)) {
+    const name = relative(SRC, file);
+    if (name.startsWith('config/') || PLAIN_SPEC_USERS[name] !== undefined) continue;
+    readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
+      if (risky.test(line)) found.push(`${name}:${i + 1}: ${line.trim()}`);
+    });
+  }
+  assert.deepEqual(found, [], 'use the spec\'s keys one by one (a compact spec holds its defaults on its prototype)');
+  assert.ok(risky.test('return { ...spec, user };'), 'the scan sees a spread');
 });
