@@ -30,7 +30,7 @@ export function attachOutput(
   proc: SpawnedProcess,
   name: string,
   services: OutputSinks,
-  ring: OutputRing,
+  ring: Pick<OutputRing, 'push'>,
   feeds: { stdout: LogFeed | null; stderr: LogFeed | null },
   graceMs: number = ESCAPED_OUTPUT_GRACE_MS,
   /** each batch of whole lines, for `ready-log-line`. */
@@ -60,7 +60,7 @@ export function attachOutput(
 
 // One output stream: into its log file (a feed), or as prefixed lines onto the emperor's own output
 // (and into the ring; `onLines`: ready-log-line). The end it reads, if any.
-function wire(stream: ReadEnd | null, feed: LogFeed | null, name: string, sink: (t: string) => void, ring: OutputRing, onLines?: (text: string) => void): ReadEnd | null {
+function wire(stream: ReadEnd | null, feed: LogFeed | null, name: string, sink: (t: string) => void, ring: Pick<OutputRing, 'push'>, onLines?: (text: string) => void): ReadEnd | null {
   if (feed !== null) {
     pipeToLog(feed.pair, feed.writer, onLines);
     return feed.pair;

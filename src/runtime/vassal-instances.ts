@@ -21,6 +21,7 @@ export interface TableOwner {
   readonly name: string;
   readonly spec: VassalSpec | null;
   readonly output: SpawnContext['output'];
+  readonly logs: SpawnContext['logs'];
   instanceChanged: InstanceChanged;
 }
 
@@ -37,7 +38,6 @@ export class InstanceTable extends SpecBook implements SpawnContext {
   constructor(
     readonly services: VassalServices,
     readonly socket: SpawnContext['socket'],
-    readonly logs: SpawnContext['logs'],
     protected override readonly owner: TableOwner,
   ) {
     super(owner);
@@ -47,8 +47,18 @@ export class InstanceTable extends SpecBook implements SpawnContext {
     return this.owner.name;
   }
 
+  get logs(): SpawnContext['logs'] {
+    return this.owner.logs;
+  }
+
+  /** Itself: a spawn's output reaches the vassal's ring through it, so a ring is made only by a first line. */
   get output(): SpawnContext['output'] {
-    return this.owner.output;
+    return this;
+  }
+
+  /** Lines a child printed, into the vassal's ring. */
+  push(text: string): void {
+    this.owner.output.push(text);
   }
 
   /** The runner of `id`, if it is not forgotten. */

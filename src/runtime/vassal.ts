@@ -31,11 +31,12 @@ export class Vassal {
   /** the vassal machine and its runner: intent, dependencies, instances by id, the roll. */
   private readonly driver: VassalDriver;
   private readonly socket: VassalSocket;
-  private readonly logs: VassalLogs;
+  /** its log writers, made with the first log file: most vassals have none (56 bytes each). */
+  private logFiles: VassalLogs | null = null;
+  /** recent lines printed to the emperor's output, made with the first line or reader: most vassals never print. */
+  private ring: OutputRing | null = null;
   /** CPU seconds its process groups used, summed over every sample (a counter: never goes down). */
   cpuSeconds = 0;
-  /** recent lines printed to the emperor's output, for `emperorctl logs`. */
-  readonly output = new OutputRing();
 
   constructor(
     readonly name: string,
@@ -43,11 +44,20 @@ export class Vassal {
     public fileStatus: FileStatus,
     private readonly services: VassalServices,
   ) {
-    this.logs = new VassalLogs(name, services);
     this.socket = new VassalSocket(services.openSocket);
-    this.table = new InstanceTable(services, this.socket, this.logs, this);
+    this.table = new InstanceTable(services, this.socket, this);
     this.driver = new VassalDriver(this, services, this.table);
     if (spec !== null) this.driver.send({ type: 'resize' });
+  }
+
+  /** Recent lines printed to the emperor's output, for `emperorctl logs`. */
+  get output(): OutputRing {
+    return (this.ring ??= new OutputRing());
+  }
+
+  /** Its log writers (its instances' spawns ask for one). */
+  get logs(): VassalLogs {
+    return (this.logFiles ??= new VassalLogs(this.name, this.services));
   }
 
   /** The instances, in index order (retiring ones excluded). */
@@ -113,7 +123,7 @@ export class Vassal {
 
   /** log bytes dropped because a log file could not be written (a counter). */
   get droppedBytes(): number {
-    return this.logs.droppedBytes;
+    return this.logFiles?.droppedBytes ?? 0;
   }
 
   /** Starts every instance that is not running, once its dependencies are RUNNING. */
@@ -138,7 +148,7 @@ export class Vassal {
   /** Applies a changed file: see SPEC section 4 for which change does what. */
   applyChange(spec: VassalSpec, kind: ChangeKind, version: string): void {
     if (this.retired) return;
-    queueMicrotask(() => this.logs.prune(spec));
+    queueMicrotask(() => this.logFiles?.prune(spec));
     const first = this.spec === null;
     const formerSocket = this.spec?.socket ?? null;
     this.spec = spec;
@@ -174,7 +184,7 @@ export class Vassal {
 
   /** Writes what the log writers hold and closes them (the vassal is gone). */
   closeLogs(): Promise<void> {
-    return this.logs.closeAll();
+    return this.logFiles?.closeAll() ?? Promise.resolve();
   }
 
   /** Names of its dependencies that are missing or not RUNNING (its driver asks). */
