@@ -6,6 +6,7 @@ import type { VassalServices } from './vassal-services.ts';
 import type { SpawnContext } from './instance-spawn.ts';
 import { RunnerHost, SpecBook } from './instance-host.ts';
 import type { VassalSpec } from '../config/spec.ts';
+import { VassalSocket } from './vassal-socket.ts';
 
 /** Reports a transition of instance `id` (the vassal writes its line and tells its machine). */
 export type InstanceChanged = (id: InstanceId, runner: InstanceRunner, before: Instance, after: Instance, note: string | null) => void;
@@ -34,10 +35,11 @@ export class InstanceTable extends SpecBook implements SpawnContext {
   private oneId: InstanceId = -1;
   private one: InstanceRunner | null = null;
   private more: Map<InstanceId, InstanceRunner> | null = null;
+  /** the vassal's listening socket, made when a spec first has a `socket`: most vassals have none. */
+  private held: VassalSocket | null = null;
 
   constructor(
     readonly services: VassalServices,
-    readonly socket: SpawnContext['socket'],
     protected override readonly owner: TableOwner,
   ) {
     super(owner);
@@ -45,6 +47,26 @@ export class InstanceTable extends SpecBook implements SpawnContext {
 
   get name(): string {
     return this.owner.name;
+  }
+
+  /** Itself: it holds the vassal's socket, made on first need. */
+  get socket(): SpawnContext['socket'] {
+    return this;
+  }
+
+  /** The socket for `spec` (see VassalSocket.acquire); none made for a spec without one. */
+  acquire(spec: VassalSpec): ReturnType<VassalSocket['acquire']> {
+    if (spec.socket === null && this.held === null) return { fd: null, ready: null };
+    return (this.held ??= new VassalSocket(this.services.openSocket)).acquire(spec);
+  }
+
+  holds(fd: number): boolean {
+    return this.held?.holds(fd) ?? false;
+  }
+
+  /** Closes the socket, if it has one (the vassal is gone). */
+  closeSocket(): void {
+    this.held?.close();
   }
 
   get logs(): SpawnContext['logs'] {
@@ -116,7 +138,7 @@ export class InstanceTable extends SpecBook implements SpawnContext {
 
   // A runner for instance `index`, which reports its changes under `id`.
   private create(id: InstanceId, index: number): void {
-    const host = new RunnerHost(this.services, this, this, this, id);
+    const host = new RunnerHost(this, id);
     const runner = new InstanceRunner(index, host);
     host.runner = runner;
     if (this.one === null || this.oneId === id) {

@@ -8,7 +8,6 @@ import type { VassalServices } from './vassal-services.ts';
 import type { InstanceRunner } from './instance-runner.ts';
 import { OutputRing } from './output-ring.ts';
 import { VassalLogs } from './vassal-logs.ts';
-import { VassalSocket } from './vassal-socket.ts';
 import { VassalDriver } from './vassal-driver.ts';
 import { InstanceTable } from './vassal-instances.ts';
 import { transitionEvent } from './transition-event.ts';
@@ -30,7 +29,6 @@ export class Vassal {
   private readonly table: InstanceTable;
   /** the vassal machine and its runner: intent, dependencies, instances by id, the roll. */
   private readonly driver: VassalDriver;
-  private readonly socket: VassalSocket;
   /** its log writers, made with the first log file: most vassals have none (56 bytes each). */
   private logFiles: VassalLogs | null = null;
   /** recent lines printed to the emperor's output, made with the first line or reader: most vassals never print. */
@@ -44,8 +42,7 @@ export class Vassal {
     public fileStatus: FileStatus,
     private readonly services: VassalServices,
   ) {
-    this.socket = new VassalSocket(services.openSocket);
-    this.table = new InstanceTable(services, this.socket, this);
+    this.table = new InstanceTable(services, this);
     this.driver = new VassalDriver(this, services, this.table);
     if (spec !== null) this.driver.send({ type: 'resize' });
   }
@@ -174,7 +171,7 @@ export class Vassal {
   /** Drops timers and closes its socket; the vassal is gone. */
   dispose(): void {
     this.driver.send({ type: 'dispose' });
-    this.socket.close();
+    this.table.closeSocket();
   }
 
   /** Resolves once no instance has a process. */
