@@ -32,7 +32,9 @@ export function attachOutput(
   services: OutputSinks,
   ring: Pick<OutputRing, 'push'>,
   feeds: { stdout: LogFeed | null; stderr: LogFeed | null },
-  graceMs: number = ESCAPED_OUTPUT_GRACE_MS,
+  // How long the ends stay open after the exit: ESCAPED_OUTPUT_GRACE_MS when not given (no default value: a
+  // parameter list with one keeps a scope of its own, some 50 bytes a child).
+  graceMs?: number,
   /** each batch of whole lines, for `ready-log-line`. */
   onLines?: (text: string) => void,
 ): void {
@@ -64,7 +66,7 @@ export function attachOutput(
     const t = timers.setTimeout(() => {
       out?.destroy();
       err?.destroy();
-    }, graceMs);
+    }, graceMs ?? ESCAPED_OUTPUT_GRACE_MS);
     t.unref?.();
     let open = (out === null ? 0 : 1) + (err === null ? 0 : 1);
     const closed = (): void => {
