@@ -28,7 +28,8 @@ export interface TableOwner {
 
 /**
  * Owns the runners of one vassal; carries out the effects that touch an instance. It is their spec book
- * and what their spawns borrow from the vassal too (an object of its own for each was 40 and 64 bytes).
+ * and what their spawns borrow from the vassal too (an object of its own for each was 40 and 64 bytes),
+ * and it holds the vassal's listening socket, made only for a spec with one.
  */
 export class InstanceTable extends SpecBook implements SpawnContext {
   // Most vassals have one instance: it is kept in two fields, and a Map (some 180 bytes) is made only for a second.
@@ -60,6 +61,7 @@ export class InstanceTable extends SpecBook implements SpawnContext {
     return (this.held ??= new VassalSocket(this.services.openSocket)).acquire(spec);
   }
 
+  /** Whether `fd` is the socket held now, listening. */
   holds(fd: number): boolean {
     return this.held?.holds(fd) ?? false;
   }
