@@ -121,9 +121,14 @@ export function initialVassal(): VassalState {
 // An empty list as the shared one.
 const listOf = <T>(a: readonly T[]): readonly T[] => (a.length === 0 ? NONE : a);
 
+// The slots of a vassal whose one instance is its first, as most vassals' are: one shared list (a list of
+// its own and its elements were 56 bytes a vassal).
+const FIRST_ONLY: readonly InstanceId[] = Object.freeze([0]);
+const slotsOf = (a: readonly InstanceId[]): readonly InstanceId[] => (a.length === 1 && a[0] === 0 ? FIRST_ONLY : listOf(a));
+
 /**
- * `s` as one object literal with every field in it, its empty lists the shared one: a spread's copy keeps
- * most of its fields in a separate property array (88 bytes more per vassal, for its life).
+ * `s` as one object literal with every field in it, its empty lists (and `[0]` slots) the shared ones: a
+ * spread's copy keeps most of its fields in a separate property array (88 bytes more per vassal, for its life).
  */
 export function vassalState(s: VassalState): VassalState {
   return {
@@ -131,7 +136,7 @@ export function vassalState(s: VassalState): VassalState {
     waitingFor: listOf(s.waitingFor),
     startWhenQuiet: s.startWhenQuiet,
     awaitingQuiet: s.awaitingQuiet,
-    slots: listOf(s.slots),
+    slots: slotsOf(s.slots),
     retiring: listOf(s.retiring),
     roll: s.roll,
     replacement: s.replacement,

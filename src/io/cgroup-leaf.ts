@@ -29,8 +29,13 @@ export interface LeafOwner {
   removed(dir: string): void;
 }
 
+// The key of a leaf without limits.
+const NO_LIMITS = 'null/null/null';
+
 /** The limits a leaf was made with, as one comparable key (a leaf is reused only under the same limits). */
 export function limitsKey(l: CgroupLimits): string {
+  // The key of no limit, as most leaves have, is one shared string (a built one is 32 bytes a leaf).
+  if (l.memoryMax === null && l.cpuWeight === null && l.pidsMax === null) return NO_LIMITS;
   return `${l.memoryMax}/${l.cpuWeight}/${l.pidsMax}`;
 }
 

@@ -20,7 +20,9 @@ interface Followed {
   cpuFd: number | null;
   /** memory.stat's descriptor; null: not opened yet; -1: the file is not there (no memory controller). */
   memFd: number | null;
-  last: { seconds: number; at: number } | null;
+  /** usage_usec at the last reading (an integer: no boxed number), -1 before the first; `lastAt`: when. */
+  lastUsec: number;
+  lastAt: number;
   rss: number | null;
   /** the overlay call that last read it. */
   seenAt: number;
@@ -29,6 +31,8 @@ interface Followed {
 /** A cgroup not read for this many overlays is forgotten (the sampler reads an idle one at least every MAX_IDLE_SKIP + 1). */
 const FORGET_AFTER = 2 * (MAX_IDLE_SKIP + 1);
 const ABSENT = -1;
+// `lastUsec` of a cgroup not read yet.
+const NOT_READ = -1;
 
 function openOrNull(path: string): number | null {
   try {
@@ -56,7 +60,7 @@ export class CgroupUsage {
       if (dir === null) continue;
       let f = this.followed.get(dir);
       if (f === undefined) {
-        f = { pid, cpuFd: null, memFd: null, last: null, rss: null, seenAt: call };
+        f = { pid, cpuFd: null, memFd: null, lastUsec: NOT_READ, lastAt: 0, rss: null, seenAt: call };
         this.followed.set(dir, f);
       }
       f.pid = pid;
@@ -65,11 +69,14 @@ export class CgroupUsage {
       let moved = true;
       if (usec !== null) {
         const seconds = usec / 1e6;
-        const prev = f.last;
-        f.last = { seconds, at: now };
-        moved = prev === null || seconds !== prev.seconds;
-        u.cpuSecondsDelta = prev === null ? seconds : Math.max(0, seconds - prev.seconds);
-        u.cpuPercent = prev === null || now <= prev.at ? null : ((seconds - prev.seconds) / ((now - prev.at) / 1000)) * 100;
+        const first = f.lastUsec === NOT_READ;
+        const prevSeconds = f.lastUsec / 1e6;
+        const prevAt = f.lastAt;
+        f.lastUsec = usec;
+        f.lastAt = now;
+        moved = first || seconds !== prevSeconds;
+        u.cpuSecondsDelta = first ? seconds : Math.max(0, seconds - prevSeconds);
+        u.cpuPercent = first || now <= prevAt ? null : ((seconds - prevSeconds) / ((now - prevAt) / 1000)) * 100;
       }
       // An idle cgroup's resident memory stands: its processes cannot grow it without using CPU.
       if (moved || f.rss === null) f.rss = this.residentBytes(f, dir);
@@ -120,7 +127,7 @@ export class CgroupUsage {
       if (n !== null) return flatKeyedValue(this.buf, n, 'usage_usec');
       closeFd(f.cpuFd);
       closeFd(f.memFd);
-      Object.assign(f, { cpuFd: null, memFd: null, last: null, rss: null });
+      Object.assign(f, { cpuFd: null, memFd: null, lastUsec: NOT_READ, rss: null });
     }
     return null;
   }

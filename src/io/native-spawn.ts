@@ -30,36 +30,50 @@ const HINTS: Record<string, string> = {
   ENOMEM: ' (out of memory)',
 };
 
+// The listeners of a child none listens to yet: one shared empty list.
+const NO_LISTENERS: readonly ExitListener[] = Object.freeze([]);
+
+// A child's exit listeners: its one listener as itself, as nearly every child has one (a list and its
+// elements were 56 bytes a child), more in a list.
+type Listeners = ExitListener | readonly ExitListener[];
+
+function withListener(had: Listeners | undefined, l: ExitListener): Listeners {
+  if (had === undefined || had === NO_LISTENERS) return l;
+  return typeof had === 'function' ? [had, l] : had.concat([l]);
+}
+
+function listOf(ls: Listeners | undefined): readonly ExitListener[] {
+  return ls === undefined ? NO_LISTENERS : typeof ls === 'function' ? [ls] : ls;
+}
+
 const signalNames = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
 
 /** A spawner through the helper, or why not (the helper lacks it, or the kernel has no pidfds). */
 export function nativeSpawner(helper: NativeHelper & Partial<NativeSpawnHelper>): Spawner | string {
   if (helper.spawnProcess === undefined || helper.watchExits === undefined) return 'the native helper has no spawnProcess (rebuild it)';
   const spawnProcess = helper.spawnProcess.bind(helper);
-  const listeners = new Map<number, ExitListener[]>();
+  const listeners = new Map<number, Listeners>();
   // Exits that came before any listener (a child that died at once): the first listeners hear them.
   const early = new Map<number, [number | null, string | null]>();
   const watching = helper.watchExits((pid, code, signal) => {
     const waiting = listeners.get(pid);
     listeners.delete(pid);
     const status: [number | null, string | null] = [code < 0 ? null : code, code < 0 ? (signalNames.get(signal) ?? `SIG${signal}`) : null];
-    if (waiting?.length === 0) early.set(pid, status);
-    for (const l of waiting ?? []) l(...status);
+    if (waiting === NO_LISTENERS) early.set(pid, status);
+    for (const l of listOf(waiting)) l(...status);
   });
   if (watching !== 0) return `the native helper cannot watch exits (${errnoName(-watching)})`;
   const onExit = (pid: number, listener: ExitListener): void => {
     const done = early.get(pid);
     // Heard after the caller's own code, as a later exit would be.
     if (done !== undefined) return queueMicrotask(() => listener(...done));
-    const list = listeners.get(pid);
-    if (list === undefined) listeners.set(pid, [listener]);
-    else list.push(listener);
+    listeners.set(pid, withListener(listeners.get(pid), listener));
   };
   const settle = (req: SpawnRequest, p: Prepared, pid: number): SpawnedProcess | SpawnFailed => {
     if (pid < 0) return failedSpawn(req, p, pid);
     // A new child: its pid's earlier owner is forgotten, and an exit from now on is kept for its listeners.
     early.delete(pid);
-    listeners.set(pid, []);
+    listeners.set(pid, NO_LISTENERS);
     return startedChild(helper, req, p, pid, onExit);
   };
   const pairs = new PairMaker();

@@ -20,18 +20,24 @@ export interface PipeReaderHelper {
 const ends: Array<PipeEnd | undefined> = [];
 let reader: PipeReaderHelper | null | undefined;
 
-// A class for its size: one small object per pipe, its methods shared (closures would be per pipe).
+// A class for its size: one small object per pipe, its methods shared (closures would be per pipe). Its
+// helper is the one reader (a field each was 8 bytes a pipe); `life`: open, closed (destroyed, its end not
+// heard yet), ended (its listeners were called).
 class PipeEnd implements ReadEnd {
   private sink: ChunkSink | null = null;
   private listeners: Array<() => void> | null = null;
   private paused = false;
-  private open = true;
-  private done = false;
+  private life: 'open' | 'closed' | 'ended' = 'open';
 
-  constructor(
-    private readonly helper: PipeReaderHelper,
-    readonly fd: number,
-  ) {}
+  constructor(readonly fd: number) {}
+
+  private get helper(): PipeReaderHelper {
+    return reader as PipeReaderHelper;
+  }
+
+  private get open(): boolean {
+    return this.life === 'open';
+  }
 
   setSink(sink: ChunkSink): void {
     const first = this.sink === null;
@@ -54,14 +60,14 @@ class PipeEnd implements ReadEnd {
   }
 
   onEnd(fn: () => void): void {
-    if (this.done) return queueMicrotask(fn);
+    if (this.life === 'ended') return queueMicrotask(fn);
     // Concatenated, not pushed: a pushed array keeps room for 17 (152 bytes), and an end has one or two listeners.
     this.listeners = this.listeners === null ? [fn] : this.listeners.concat([fn]);
   }
 
   destroy(): void {
     if (!this.open) return;
-    this.open = false;
+    this.life = 'closed';
     if (ends[this.fd] === this) ends[this.fd] = undefined;
     this.helper.pipeClose(this.fd);
     // Heard a moment later, as a socket's 'close' is.
@@ -78,9 +84,8 @@ class PipeEnd implements ReadEnd {
   /** The pipe is closed: by the reader (an EOF) or by `destroy`. */
   ended(): void {
     if (ends[this.fd] === this) ends[this.fd] = undefined;
-    this.open = false;
-    if (this.done) return;
-    this.done = true;
+    if (this.life === 'ended') return;
+    this.life = 'ended';
     const listeners = this.listeners ?? [];
     this.listeners = null;
     for (const fn of listeners) fn();
@@ -111,9 +116,8 @@ function pipeReader(helper: NativeHelper & Partial<PipeReaderHelper>): PipeReade
  * null when the helper has no reader (the caller wraps `fd` in a net.Socket instead).
  */
 export function nativeReadEnd(helper: NativeHelper, fd: number): ReadEnd | null {
-  const r = pipeReader(helper);
-  if (r === null) return null;
-  const end = new PipeEnd(r, fd);
+  if (pipeReader(helper) === null) return null;
+  const end = new PipeEnd(fd);
   ends[fd] = end;
   return end;
 }

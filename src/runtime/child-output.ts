@@ -30,24 +30,43 @@ export function attachOutput(
   proc: SpawnedProcess,
   name: string,
   services: OutputSinks,
-  ring: OutputRing,
+  ring: Pick<OutputRing, 'push'>,
   feeds: { stdout: LogFeed | null; stderr: LogFeed | null },
-  graceMs: number = ESCAPED_OUTPUT_GRACE_MS,
+  // How long the ends stay open after the exit: ESCAPED_OUTPUT_GRACE_MS when not given (no default value: a
+  // parameter list with one keeps a scope of its own, some 50 bytes a child).
+  graceMs?: number,
   /** each batch of whole lines, for `ready-log-line`. */
   onLines?: (text: string) => void,
 ): void {
-  const out = wire(proc.stdout, feeds.stdout, name, services.stdout, ring, onLines);
-  const err = wire(proc.stderr, feeds.stderr, name, services.stderr, ring, onLines);
+  const out = feeds.stdout === null ? proc.stdout : logged(feeds.stdout, onLines);
+  const err = feeds.stderr === null ? proc.stderr : logged(feeds.stderr, onLines);
   if (out === null && err === null) return;
+  // The readers of both streams and the exit listener are closures of this one scope: a scope of their own
+  // each was some 130 bytes a child. A stream's framer is made at its first read: most children never
+  // print, and a framer is some 700 bytes per stream.
+  let outLines: LineFramer | null = null;
+  let errLines: LineFramer | null = null;
+  if (feeds.stdout === null && out !== null) {
+    out.setSink((buf, len) => {
+      (outLines ??= framed(out, name, services.stdout, ring, onLines)).push(buf.subarray(0, len));
+      return true;
+    });
+  }
+  if (feeds.stderr === null && err !== null) {
+    err.setSink((buf, len) => {
+      (errLines ??= framed(err, name, services.stderr, ring, onLines)).push(buf.subarray(0, len));
+      return true;
+    });
+  }
   // A process that left its group (setsid) and kept the output open would hold the emperor's end
   // forever, one descriptor per restart: the ends are closed a while after the process exited.
   // One exit listener and one timer for both ends, made only at the exit.
-  const timers = services.timers;
   proc.onExit(() => {
+    const timers = services.timers;
     const t = timers.setTimeout(() => {
       out?.destroy();
       err?.destroy();
-    }, graceMs);
+    }, graceMs ?? ESCAPED_OUTPUT_GRACE_MS);
     t.unref?.();
     let open = (out === null ? 0 : 1) + (err === null ? 0 : 1);
     const closed = (): void => {
@@ -58,25 +77,17 @@ export function attachOutput(
   });
 }
 
-// One output stream: into its log file (a feed), or as prefixed lines onto the emperor's own output
-// (and into the ring; `onLines`: ready-log-line). The end it reads, if any.
-function wire(stream: ReadEnd | null, feed: LogFeed | null, name: string, sink: (t: string) => void, ring: OutputRing, onLines?: (text: string) => void): ReadEnd | null {
-  if (feed !== null) {
-    pipeToLog(feed.pair, feed.writer, onLines);
-    return feed.pair;
-  }
-  if (stream === null) return null;
-  // Made at the first read: most children never print, and a framer is some 700 bytes per stream. Its end
-  // listener too: a listener per silent stream kept an array, a closure and a pushed array's room (~240 bytes).
-  let framer: LineFramer | null = null;
-  stream.setSink((buf, len) => {
-    if (framer === null) {
-      const made = prefixLines(`${name}: `, sink, onLines === undefined ? (text) => ring.push(text) : (text) => (ring.push(text), onLines(text)));
-      framer = made;
-      stream.onEnd(() => made.end());
-    }
-    framer.push(buf.subarray(0, len));
-    return true;
-  });
-  return stream;
+// A stream with a log file: its output pair into the log writer (`onLines`: ready-log-line). The end it reads.
+function logged(feed: LogFeed, onLines?: (text: string) => void): ReadEnd {
+  pipeToLog(feed.pair, feed.writer, onLines);
+  return feed.pair;
+}
+
+// A stream's lines, prefixed with `NAME: `, onto the emperor's own output and into the ring (`onLines`:
+// ready-log-line), made at its first read. Its end listener too: a listener per silent stream kept an
+// array, a closure and a pushed array's room (~240 bytes).
+function framed(stream: ReadEnd, name: string, sink: (t: string) => void, ring: Pick<OutputRing, 'push'>, onLines?: (text: string) => void): LineFramer {
+  const made = prefixLines(`${name}: `, sink, onLines === undefined ? (text) => ring.push(text) : (text) => (ring.push(text), onLines(text)));
+  stream.onEnd(() => made.end());
+  return made;
 }

@@ -44,6 +44,9 @@ export interface HostChanged {
   report(id: InstanceId, runner: InstanceRunner, before: Instance, after: Instance, note: string | null): void;
 }
 
+/** What a runner's host asks of its table (the instance table is all of it): services, spawns, specs, reports. */
+export type RunnerTable = SpawnContext & HostChanged & Pick<SpecBook, 'current' | 'adopt' | 'of'> & { readonly services: VassalServices };
+
 /**
  * The host of one runner: one object with methods (no closures per instance, as there are thousands).
  * `runner` is set once that runner exists; `changed` hears of its transitions.
@@ -52,12 +55,13 @@ export class RunnerHost implements InstanceHost {
   runner: InstanceRunner | null = null;
 
   constructor(
-    private readonly services: VassalServices,
-    private readonly spawning: SpawnContext,
-    private readonly specs: SpecBook,
-    private readonly table: HostChanged,
+    private readonly table: RunnerTable,
     private readonly id: InstanceId,
   ) {}
+
+  private get services(): VassalServices {
+    return this.table.services;
+  }
 
   get clock(): Clock {
     return this.services.clock;
@@ -72,14 +76,14 @@ export class RunnerHost implements InstanceHost {
   }
 
   policy(): LifecyclePolicy {
-    return policyOf(this.specs.current(), this.services.uwsgiHeartbeatMs, this.services.readiness?.pipesAvailable ?? true);
+    return policyOf(this.table.current(), this.services.uwsgiHeartbeatMs, this.services.readiness?.pipesAvailable ?? true);
   }
 
   spawn(i: number): ReturnType<InstanceHost['spawn']> {
-    const spec = this.specs.current();
+    const spec = this.table.current();
     if (spec === null) return failed('E_FILE_INVALID', 'no usable vassal file');
-    if (this.runner !== null) this.specs.adopt(this.runner, spec);
-    return spawnInstance(this.spawning, spec, i);
+    if (this.runner !== null) this.table.adopt(this.runner, spec);
+    return spawnInstance(this.table, spec, i);
   }
 
   trackGroup(g: number): void {
@@ -91,12 +95,12 @@ export class RunnerHost implements InstanceHost {
   }
 
   healthTarget(i: number): string | null {
-    const check = this.specs.of(this.runner)?.healthCheck ?? null;
+    const check = this.table.of(this.runner)?.healthCheck ?? null;
     return check === null ? null : expandInstance(check, i);
   }
 
   healthTiming(): { intervalMs: number; timeoutMs: number } {
-    return { intervalMs: this.specs.current()?.healthInterval ?? 10000, timeoutMs: this.specs.current()?.healthTimeout ?? 2000 };
+    return { intervalMs: this.table.current()?.healthInterval ?? 10000, timeoutMs: this.table.current()?.healthTimeout ?? 2000 };
   }
 
   probe(t: string, ms: number): Promise<ProbeResult> {

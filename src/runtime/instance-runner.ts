@@ -51,8 +51,9 @@ export class InstanceRunner {
   private pending: PendingSpawn | null = null;
   /** made on the first process with a health check: most instances never have one. */
   private health: HealthMonitor | null = null;
-  /** the last sample of its process group, while it has one. */
-  usage: Usage | null = null;
+  // The last sample of its process group as two numbers (an object each was 40 bytes an instance); rss -1: none.
+  private rssBytes = -1;
+  private cpuPercent: number | null = null;
 
   constructor(
     readonly index: number,
@@ -64,6 +65,16 @@ export class InstanceRunner {
   /** The process group being supervised, if any (for sampling). */
   get pgid(): number | null {
     return this.proc !== null && !this.proc.exited ? this.proc.sup.pid : null;
+  }
+
+  /** The last sample of its process group, while it has one. */
+  get usage(): Usage | null {
+    return this.rssBytes < 0 ? null : { rssBytes: this.rssBytes, cpuPercent: this.cpuPercent };
+  }
+
+  set usage(u: Usage | null) {
+    this.rssBytes = u === null ? -1 : u.rssBytes;
+    this.cpuPercent = u === null ? null : u.cpuPercent;
   }
 
   /** The lifecycle's view of this instance. */

@@ -55,7 +55,8 @@ export interface SpawnContext {
   readonly services: SpawnServices;
   readonly socket: Pick<VassalSocket, 'acquire' | 'holds'>;
   readonly logs: { writer(path: string, spec: VassalSpec, rights: FsRights | null): LogWriter };
-  readonly output: OutputRing;
+  /** where lines printed to the emperor's output are kept (the vassal's ring). */
+  readonly output: Pick<OutputRing, 'push'>;
 }
 
 /** One process for instance `i` of `spec`: a plain child (watched through its group) or a smart-attached daemon. */

@@ -18,9 +18,6 @@ export interface ChildPorts {
 
 /** A spawned child: `watch` is the spawner's onExit, called once here (a later listener hears a past exit). */
 export class SpawnedChild implements Supervised {
-  readonly guarded = true;
-  /** in its own cgroup, which the cgroup guardian kills should the emperor die. */
-  readonly contained: boolean;
   private listeners: ExitListener[] | null = null;
   private status: { code: number | null; signal: string | null; reason: string | undefined } | null = null;
 
@@ -33,8 +30,18 @@ export class SpawnedChild implements Supervised {
     private readonly vassal: string,
     private readonly instance: number,
   ) {
-    this.contained = cg !== null;
-    watch((code, signal) => this.exited(code, signal));
+    // Bound, not an arrow: an arrow here keeps the constructor's scope for the child's life (some 70 bytes more).
+    watch(this.exited.bind(this));
+  }
+
+  // Getters, not fields: 8 bytes each a child.
+  get guarded(): true {
+    return true;
+  }
+
+  /** in its own cgroup, which the cgroup guardian kills should the emperor die. */
+  get contained(): boolean {
+    return this.cg !== null;
   }
 
   signal(sig: string): void {

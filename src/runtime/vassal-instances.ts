@@ -6,6 +6,7 @@ import type { VassalServices } from './vassal-services.ts';
 import type { SpawnContext } from './instance-spawn.ts';
 import { RunnerHost, SpecBook } from './instance-host.ts';
 import type { VassalSpec } from '../config/spec.ts';
+import { VassalSocket } from './vassal-socket.ts';
 
 /** Reports a transition of instance `id` (the vassal writes its line and tells its machine). */
 export type InstanceChanged = (id: InstanceId, runner: InstanceRunner, before: Instance, after: Instance, note: string | null) => void;
@@ -21,23 +22,25 @@ export interface TableOwner {
   readonly name: string;
   readonly spec: VassalSpec | null;
   readonly output: SpawnContext['output'];
+  readonly logs: SpawnContext['logs'];
   instanceChanged: InstanceChanged;
 }
 
 /**
  * Owns the runners of one vassal; carries out the effects that touch an instance. It is their spec book
- * and what their spawns borrow from the vassal too (an object of its own for each was 40 and 64 bytes).
+ * and what their spawns borrow from the vassal too (an object of its own for each was 40 and 64 bytes),
+ * and it holds the vassal's listening socket, made only for a spec with one.
  */
 export class InstanceTable extends SpecBook implements SpawnContext {
   // Most vassals have one instance: it is kept in two fields, and a Map (some 180 bytes) is made only for a second.
   private oneId: InstanceId = -1;
   private one: InstanceRunner | null = null;
   private more: Map<InstanceId, InstanceRunner> | null = null;
+  /** the vassal's listening socket, made when a spec first has a `socket`: most vassals have none. */
+  private held: VassalSocket | null = null;
 
   constructor(
     readonly services: VassalServices,
-    readonly socket: SpawnContext['socket'],
-    readonly logs: SpawnContext['logs'],
     protected override readonly owner: TableOwner,
   ) {
     super(owner);
@@ -47,8 +50,39 @@ export class InstanceTable extends SpecBook implements SpawnContext {
     return this.owner.name;
   }
 
+  /** Itself: it holds the vassal's socket, made on first need. */
+  get socket(): SpawnContext['socket'] {
+    return this;
+  }
+
+  /** The socket for `spec` (see VassalSocket.acquire); none made for a spec without one. */
+  acquire(spec: VassalSpec): ReturnType<VassalSocket['acquire']> {
+    if (spec.socket === null && this.held === null) return { fd: null, ready: null };
+    return (this.held ??= new VassalSocket(this.services.openSocket)).acquire(spec);
+  }
+
+  /** Whether `fd` is the socket held now, listening. */
+  holds(fd: number): boolean {
+    return this.held?.holds(fd) ?? false;
+  }
+
+  /** Closes the socket, if it has one (the vassal is gone). */
+  closeSocket(): void {
+    this.held?.close();
+  }
+
+  get logs(): SpawnContext['logs'] {
+    return this.owner.logs;
+  }
+
+  /** Itself: a spawn's output reaches the vassal's ring through it, so a ring is made only by a first line. */
   get output(): SpawnContext['output'] {
-    return this.owner.output;
+    return this;
+  }
+
+  /** Lines a child printed, into the vassal's ring. */
+  push(text: string): void {
+    this.owner.output.push(text);
   }
 
   /** The runner of `id`, if it is not forgotten. */
@@ -106,7 +140,7 @@ export class InstanceTable extends SpecBook implements SpawnContext {
 
   // A runner for instance `index`, which reports its changes under `id`.
   private create(id: InstanceId, index: number): void {
-    const host = new RunnerHost(this.services, this, this, this, id);
+    const host = new RunnerHost(this, id);
     const runner = new InstanceRunner(index, host);
     host.runner = runner;
     if (this.one === null || this.oneId === id) {

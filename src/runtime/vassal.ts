@@ -8,7 +8,6 @@ import type { VassalServices } from './vassal-services.ts';
 import type { InstanceRunner } from './instance-runner.ts';
 import { OutputRing } from './output-ring.ts';
 import { VassalLogs } from './vassal-logs.ts';
-import { VassalSocket } from './vassal-socket.ts';
 import { VassalDriver } from './vassal-driver.ts';
 import { InstanceTable } from './vassal-instances.ts';
 import { transitionEvent } from './transition-event.ts';
@@ -30,12 +29,12 @@ export class Vassal {
   private readonly table: InstanceTable;
   /** the vassal machine and its runner: intent, dependencies, instances by id, the roll. */
   private readonly driver: VassalDriver;
-  private readonly socket: VassalSocket;
-  private readonly logs: VassalLogs;
+  /** its log writers, made with the first log file: most vassals have none (56 bytes each). */
+  private logFiles: VassalLogs | null = null;
+  /** recent lines printed to the emperor's output, made with the first line or reader: most vassals never print. */
+  private ring: OutputRing | null = null;
   /** CPU seconds its process groups used, summed over every sample (a counter: never goes down). */
   cpuSeconds = 0;
-  /** recent lines printed to the emperor's output, for `emperorctl logs`. */
-  readonly output = new OutputRing();
 
   constructor(
     readonly name: string,
@@ -43,11 +42,19 @@ export class Vassal {
     public fileStatus: FileStatus,
     private readonly services: VassalServices,
   ) {
-    this.logs = new VassalLogs(name, services);
-    this.socket = new VassalSocket(services.openSocket);
-    this.table = new InstanceTable(services, this.socket, this.logs, this);
+    this.table = new InstanceTable(services, this);
     this.driver = new VassalDriver(this, services, this.table);
     if (spec !== null) this.driver.send({ type: 'resize' });
+  }
+
+  /** Recent lines printed to the emperor's output, for `emperorctl logs`. */
+  get output(): OutputRing {
+    return (this.ring ??= new OutputRing());
+  }
+
+  /** Its log writers (its instances' spawns ask for one). */
+  get logs(): VassalLogs {
+    return (this.logFiles ??= new VassalLogs(this.name, this.services));
   }
 
   /** The instances, in index order (retiring ones excluded). */
@@ -113,7 +120,7 @@ export class Vassal {
 
   /** log bytes dropped because a log file could not be written (a counter). */
   get droppedBytes(): number {
-    return this.logs.droppedBytes;
+    return this.logFiles?.droppedBytes ?? 0;
   }
 
   /** Starts every instance that is not running, once its dependencies are RUNNING. */
@@ -138,7 +145,7 @@ export class Vassal {
   /** Applies a changed file: see SPEC section 4 for which change does what. */
   applyChange(spec: VassalSpec, kind: ChangeKind, version: string): void {
     if (this.retired) return;
-    queueMicrotask(() => this.logs.prune(spec));
+    queueMicrotask(() => this.logFiles?.prune(spec));
     const first = this.spec === null;
     const formerSocket = this.spec?.socket ?? null;
     this.spec = spec;
@@ -164,7 +171,7 @@ export class Vassal {
   /** Drops timers and closes its socket; the vassal is gone. */
   dispose(): void {
     this.driver.send({ type: 'dispose' });
-    this.socket.close();
+    this.table.closeSocket();
   }
 
   /** Resolves once no instance has a process. */
@@ -174,7 +181,7 @@ export class Vassal {
 
   /** Writes what the log writers hold and closes them (the vassal is gone). */
   closeLogs(): Promise<void> {
-    return this.logs.closeAll();
+    return this.logFiles?.closeAll() ?? Promise.resolve();
   }
 
   /** Names of its dependencies that are missing or not RUNNING (its driver asks). */
