@@ -23,6 +23,11 @@ function collectCompacting(): void {
   }
   // The allocator's free pages too (every arena: V8's compiler threads keep theirs), with the native helper:
   // measured 1.35 MB of 21.9 at 500 vassals, after the burst. Without it, this much stays.
+  releaseFree();
+}
+
+// malloc_trim(0): about 6 µs when there is nothing to give back.
+function releaseFree(): void {
   const helper = nativeHelper();
   if (typeof helper !== 'string') helper.mallocTrim?.();
 }
@@ -39,4 +44,5 @@ function oldGenerationUsed(): number {
 export const realHeap: HeapPort = {
   used: oldGenerationUsed,
   collect: collectCompacting,
+  releaseFree,
 };

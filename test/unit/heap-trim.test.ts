@@ -112,3 +112,15 @@ test('the native helper gives the allocator\'s free pages back (malloc_trim), wh
   assert.equal(typeof helper.mallocTrim, 'function', 'rebuild the helper (node scripts/build-native.mjs)');
   assert.equal(typeof helper.mallocTrim?.(), 'boolean');
 });
+
+test('heap trim runner: gives the allocator its free pages back at every check that does not collect', () => {
+  const time = new FakeTime();
+  let released = 0;
+  const heap = { ...fakeHeap(10 * MB), releaseFree: () => void (released += 1) };
+  const trim = startHeapTrim(heap, time.timers);
+  time.advance(3 * HEAP_TRIM_INTERVAL_MS);
+  assert.equal(released, 3, 'one release a check');
+  trim.stop();
+  time.advance(3 * HEAP_TRIM_INTERVAL_MS);
+  assert.equal(released, 3, 'none once stopped');
+});
