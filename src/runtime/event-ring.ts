@@ -33,7 +33,8 @@ export class EventRing implements EventSource {
 
   /** Keeps one event and hands it to the live listeners. */
   push(ev: StreamEvent): void {
-    this.keep(ev, ev.time);
+    const { time, ...record } = ev;
+    this.keep(record, time);
   }
 
   /** Keeps one record written at `time` (Unix ms) and hands it to the live listeners. */

@@ -92,9 +92,8 @@ export class ListenerFileScanner {
       if (!st.isFile() || st.size > MAX_FILE_BYTES) return before;
       const untrusted = this.trust.root ? trustProblem('file', path, st, this.trust.tyrant, { user: userName, group: groupName }) : null;
       if (untrusted !== null) {
-        this.seen.set(path, entry);
         if (/eventlistener:/.test(readFileSync(fd, 'utf8'))) this.warn(`${path}: its event listeners are not run: ${untrusted}`);
-        return null;
+        return this.keep(entry, NO_LISTENERS, NO_LOG_EVENTS);
       }
       owner = { uid: st.uid, gid: st.gid };
       text = readFileSync(fd, 'utf8');
@@ -103,10 +102,7 @@ export class ListenerFileScanner {
     } finally {
       if (fd !== null) closeSync(fd);
     }
-    if (!/^\s*\[\s*(eventlistener:|program:)/m.test(text) || !/eventlistener:|_events_enabled/.test(text)) {
-      this.seen.set(path, entry);
-      return null;
-    }
+    if (!/^\s*\[\s*(eventlistener:|program:)/m.test(text) || !/eventlistener:|_events_enabled/.test(text)) return this.keep(entry, NO_LISTENERS, NO_LOG_EVENTS);
     const doc = readIni(path, text, { ...supervisordDialect.readOptions, maxProblems: Infinity });
     const built = buildSupervisordParts(doc, { file: path, name: stripVassalExtension(basename(path)), env: this.env });
     const errors = [...doc.problems, ...built.problems].filter((p) => !p.warning);
