@@ -3,14 +3,15 @@ import type { EmperorSettings } from './emperor-options.ts';
 import type { Emperor } from '../runtime/emperor.ts';
 import type { EventLog } from '../runtime/event-log.ts';
 import { Alarms } from '../runtime/alarms.ts';
-import type { AlarmTransport } from '../io/alarm-send.ts';
+import type { AlarmTransport, GroupGuard } from '../io/alarm-send.ts';
 import { systemTime } from './real-ports.ts';
 
 /** Starts the alarms of --config (a no-op without `[alarm:NAME]` sections, until a SIGHUP brings some). */
 export function startAlarms(settings: EmperorSettings, emperor: Emperor, events: EventLog): Alarms {
   const alarms = new Alarms(settings.alarms, {
     time: systemTime,
-    transport: loadTransport,
+    // The guardian ends a command still running should the emperor be SIGKILLed.
+    transport: () => loadTransport(emperor.guardian),
     events,
     alarmsOf: (name) => {
       const v = emperor.vassals.get(name);
@@ -25,7 +26,7 @@ export function startAlarms(settings: EmperorSettings, emperor: Emperor, events:
 let transport: Promise<AlarmTransport> | null = null;
 
 // The real transport, loaded at the first alarm sent: node:http and node:https cost ~300 KB an emperor without alarms never uses.
-function loadTransport(): Promise<AlarmTransport> {
-  transport ??= import('../io/alarm-send.ts').then((m) => m.realAlarmTransport);
+function loadTransport(guard: GroupGuard): Promise<AlarmTransport> {
+  transport ??= import('../io/alarm-send.ts').then((m) => m.realAlarmTransport(guard));
   return transport;
 }

@@ -19,11 +19,20 @@ export interface AlarmTransport {
   headers(path: string): Record<string, string>;
 }
 
-/** The real transport. */
-export const realAlarmTransport: AlarmTransport = { exec: execAlarm, post: postAlarm, headers: readHeaderFile };
+/** Where an alarm command's process group is told, so that a SIGKILL of the emperor ends it too (the guardian). */
+export interface GroupGuard {
+  track(pgid: number): void;
+  untrack(pgid: number): void;
+}
 
-// Alarm commands running now, by process group. Nothing else ends them (no cgroup, no guardian): when the
-// emperor exits, however it exits short of SIGKILL, the ones still running are killed with their group.
+/** The real transport; `guard` (the emperor's guardian) kills a command still running when the emperor is SIGKILLed. */
+export function realAlarmTransport(guard?: GroupGuard): AlarmTransport {
+  return { exec: (command, line, env, timeoutMs) => execAlarm(command, line, env, timeoutMs, guard), post: postAlarm, headers: readHeaderFile };
+}
+
+// Alarm commands running now, by process group (no cgroup holds them): when the emperor exits, however it
+// exits short of SIGKILL, the ones still running are killed with their group; after a SIGKILL, the guardian
+// kills them, as it does the vassals' groups.
 const running = new Set<number>();
 let hooked = false;
 
@@ -38,18 +47,22 @@ function killRunning(): void {
   running.clear();
 }
 
-function execAlarm(command: string, line: string, env: Record<string, string>, timeoutMs: number): Promise<AttemptResult> {
+function execAlarm(command: string, line: string, env: Record<string, string>, timeoutMs: number, guard?: GroupGuard): Promise<AttemptResult> {
   return new Promise((resolve) => {
     let done = false;
     const finish = (r: AttemptResult): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      if (group !== undefined) guard?.untrack(group);
       resolve(r);
     };
     const child = spawn('/bin/sh', ['-c', command], { env: { ...process.env, ...env }, detached: true, stdio: ['pipe', 'ignore', 'pipe'] });
     const group = child.pid;
-    if (group !== undefined) running.add(group);
+    if (group !== undefined) {
+      running.add(group);
+      guard?.track(group);
+    }
     if (!hooked) {
       hooked = true;
       process.on('exit', killRunning);

@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EMPEROR_BIN, FIXTURES, alive, vassalFile, waitFor, withEmperor } from './harness.ts';
+import { EMPEROR_BIN, EmperorUnderTest, FIXTURES, alive, vassalFile, waitFor, withEmperor } from './harness.ts';
 import { freePort, scrape, valueOf } from './prom.ts';
 
 const crashing = (n: number): string =>
@@ -130,6 +130,31 @@ test('alarms: an alarm command still running when the emperor stops is killed wi
       // gone
     }
   });
+});
+
+test('alarms: SIGKILL of the emperor while an alarm command runs: the guardian kills the command too', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'emperor-alarm-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const pidFile = join(dir, 'alarm.pid');
+  const config = join(dir, 'emperor.ini');
+  writeFileSync(config, `[emperor]\nalarm = slow\n\n[alarm:slow]\nexec = echo $$ > ${pidFile}; exec sleep 4261.8\nalarm-timeout = 60s\n`);
+  const e = await new EmperorUnderTest(['--config', config]).start();
+  let pid = 0;
+  try {
+    e.write('job.ini', vassalFile({ command: "/bin/sh -c 'exit 3'", 'start-secs': '300ms', 'start-retries': 1 }));
+    await e.waitState('job', 'FATAL');
+    pid = await waitFor('the alarm command running', () => {
+      const text = existsSync(pidFile) ? readFileSync(pidFile, 'utf8').trim() : '';
+      return text === '' ? null : Number(text);
+    });
+    process.kill(e.pid, 'SIGKILL');
+    await e.waitExit();
+    // No exit hook runs after a SIGKILL: only the guardian, whose pipe from the emperor just closed, is left to end it.
+    await waitFor('the alarm command gone after the SIGKILL', () => !alive(pid) || null, 5000);
+  } finally {
+    if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
+    assert.deepEqual(await e.cleanup(), []);
+  }
 });
 
 test('emperor check --config: the alarm sections, each vassal\'s alarm names and schedule keys, all located', (t) => {
