@@ -3,7 +3,8 @@ import type { EmperorSettings } from './emperor-options.ts';
 import type { Emperor } from '../runtime/emperor.ts';
 import type { EventLog } from '../runtime/event-log.ts';
 import { Alarms } from '../runtime/alarms.ts';
-import type { AlarmTransport, GroupGuard } from '../io/alarm-send.ts';
+import type { AlarmTransport } from '../io/alarm-send.ts';
+import type { GroupGuard } from '../io/guardian.ts';
 import { systemTime } from './real-ports.ts';
 
 /** Starts the alarms of --config (a no-op without `[alarm:NAME]` sections, until a SIGHUP brings some). */

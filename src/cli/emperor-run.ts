@@ -117,6 +117,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
   };
   // Every listener opened so far is closed again if a later one cannot open.
   const closers: Array<() => void> = [];
+  let releaseListenerGroups = (): void => {};
   const closeAll = (): void => {
     for (const close of closers.splice(0).reverse()) close();
   };
@@ -126,7 +127,9 @@ export async function run(settings: EmperorSettings): Promise<void> {
     const control = await startControlServer(settings.control, (req, conn) => runCommand(target, req, conn));
     closers.push(() => closeUnix(control, settings.control));
     // supervisord's XML-RPC interface (--supervisor-rpc) and the [eventlistener:x] sections.
-    closers.push(...(await startSupervisorCompat(settings, target, events, systemClock, root)));
+    const compat = await startSupervisorCompat(settings, target, events, systemClock, root, emperor.guardian);
+    closers.push(...compat.closers);
+    releaseListenerGroups = compat.releaseGroups;
   } catch (err) {
     closeAll();
     lock.release();
@@ -195,6 +198,8 @@ export async function run(settings: EmperorSettings): Promise<void> {
     notifier?.stopping();
     events.info(`${signal}: stopping every vassal (send SIGINT again to kill them at once)`);
     await etcd?.presence.close();
+    // The listeners are stopped after the vassals (they hear every stop) with their stop signal, not by the guardian's SIGKILL.
+    releaseListenerGroups();
     await emperor.shutdown();
     containment.close();
     closeSockets();

@@ -5,11 +5,24 @@ import type { EventLog } from '../runtime/event-log.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { serverUrlOf } from '../config/supervisor-rpc-address.ts';
 import { startEventListeners, type EventListeners } from '../supervisor/event-listeners.ts';
-import { spawnListener } from '../io/listener-spawn.ts';
+import { guardedListenerSpawn, spawnListener } from '../io/listener-spawn.ts';
+import type { GroupGuard } from '../io/guardian.ts';
 
-/** Starts what the settings ask for; returns the closers (the interface, the listeners). Throws when the interface cannot open. */
-export async function startSupervisorCompat(settings: EmperorSettings, target: CommandTarget, events: EventLog, clock: Clock, root: boolean): Promise<Array<() => void>> {
+/**
+ * Starts what the settings ask for, the listeners' process groups told to `guard` (the guardian); returns the
+ * closers (the interface, the listeners) and what releases the listeners' groups from the guardian (call it
+ * before a clean shutdown ends the guardian). Throws when the interface cannot open.
+ */
+export async function startSupervisorCompat(
+  settings: EmperorSettings,
+  target: CommandTarget,
+  events: EventLog,
+  clock: Clock,
+  root: boolean,
+  guard: GroupGuard,
+): Promise<{ closers: Array<() => void>; releaseGroups: () => void }> {
   const closers: Array<() => void> = [];
+  const spawner = guardedListenerSpawn(spawnListener, guard);
   let listeners: EventListeners | null = null;
   // The interface's code (and its XML parser) is loaded only when asked for; it opens before any listener starts.
   // The listeners' code is loaded with the emperor: no await stands between the sockets opening and the signal handlers.
@@ -23,7 +36,7 @@ export async function startSupervisorCompat(settings: EmperorSettings, target: C
     env: process.env,
     target,
     events,
-    spawn: spawnListener,
+    spawn: spawner.spawn,
     serverUrl: settings.supervisorRpc === null ? null : serverUrlOf(settings.supervisorRpc),
     stderr: (t) => process.stderr.write(t),
     root,
@@ -31,5 +44,5 @@ export async function startSupervisorCompat(settings: EmperorSettings, target: C
   });
   listeners = started;
   closers.push(() => started.close());
-  return closers;
+  return { closers, releaseGroups: spawner.release };
 }

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
+import type { GroupGuard } from './guardian.ts';
 
 /** How one attempt went; `detail` says why it failed. */
 export interface AttemptResult {
@@ -17,12 +18,6 @@ export interface AlarmTransport {
   post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<AttemptResult>;
   /** `Name: value` lines of a webhook-header-file; throws when it cannot be read. */
   headers(path: string): Record<string, string>;
-}
-
-/** Where an alarm command's process group is told, so that a SIGKILL of the emperor ends it too (the guardian). */
-export interface GroupGuard {
-  track(pgid: number): void;
-  untrack(pgid: number): void;
 }
 
 /** The real transport; `guard` (the emperor's guardian) kills a command still running when the emperor is SIGKILLed. */

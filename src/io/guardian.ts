@@ -14,6 +14,12 @@ done
 for p in $g; do kill -9 "-$p" 2>/dev/null; done
 `;
 
+/** Where a process group the emperor starts outside a vassal (an alarm command, an event listener) is told, so a SIGKILL of the emperor ends it too. */
+export interface GroupGuard {
+  track(pgid: number): void;
+  untrack(pgid: number): void;
+}
+
 /** Keeps the guardian alive and told of every process group the emperor owns. */
 export class Guardian {
   private child: ChildProcess | null = null;

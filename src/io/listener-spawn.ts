@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { explainUnrunnable } from './spawner.ts';
 import { failed, failedWith, failure, type Failed } from '../core/errors.ts';
+import type { GroupGuard } from './guardian.ts';
 
 /** What a listener process is started with. */
 export interface ListenerSpawnRequest {
@@ -71,3 +72,37 @@ export const spawnListener: ListenerSpawner = (req) => {
     onExit: (fn) => proc.once('exit', (code, signal) => fn(code, signal)),
   };
 };
+
+/** A spawner whose listeners' process groups are told to the guardian, and what stops that. */
+export interface GuardedListenerSpawn {
+  spawn: ListenerSpawner;
+  /** forgets every group and tracks no more: at a clean shutdown, before the guardian ends (it would SIGKILL what it still holds) and the listeners get their stop signal. */
+  release(): void;
+}
+
+/**
+ * `spawn` with each listener's process group told to `guard` (the emperor's guardian) until its leader
+ * exits: no cgroup holds a listener, so without it a SIGKILL of the emperor would leave it running.
+ */
+export function guardedListenerSpawn(spawn: ListenerSpawner, guard: GroupGuard): GuardedListenerSpawn {
+  const groups = new Set<number>();
+  let released = false;
+  return {
+    spawn: (req) => {
+      const child = spawn(req);
+      if ('error' in child || released) return child;
+      const group = child.pid;
+      groups.add(group);
+      guard.track(group);
+      child.onExit(() => {
+        if (groups.delete(group)) guard.untrack(group);
+      });
+      return child;
+    },
+    release: () => {
+      released = true;
+      for (const group of groups) guard.untrack(group);
+      groups.clear();
+    },
+  };
+}

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FIXTURES, alive, waitFor, withEmperor } from './harness.ts';
+import { EmperorUnderTest, FIXTURES, alive, waitFor, withEmperor } from './harness.ts';
 import { haveSupervisor } from './supervisor-kit.ts';
 
 const skip = haveSupervisor ? false : 'Debian supervisor package not installed (.ci/run installs it)';
@@ -86,6 +86,45 @@ test('a listener that dies is started again and gets the events after; output ev
     const pid = Number(/listener started, pid (\d+)/g.exec(e.output.slice(e.output.lastIndexOf('listener started')))?.[1]);
     await waitFor('the listener to stop', () => !alive(pid), 10_000);
   });
+});
+
+// A listener is started like a vassal but held by no cgroup: the guardian is told of its process group.
+test('listeners and the emperor\'s end: SIGTERM gives a listener its stop signal; after a SIGKILL of the emperor the guardian kills it', { timeout: 60_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'emperor-listener-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // A plain process as the listener: it never says READY, which is enough to be started, stopped and killed.
+  const listener = (tag: string): string =>
+    `[eventlistener:${tag}]\ncommand = /bin/sh -c 'echo $$ > ${dir}/${tag}.pid; trap "sleep 0.5; echo TERM > ${dir}/${tag}.term; exit 0" TERM; while :; do sleep 0.2; done'\nevents = PROCESS_STATE\n`;
+  const pidOf = (tag: string): number | null => {
+    const file = join(dir, `${tag}.pid`);
+    const text = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+    return text === '' ? null : Number(text);
+  };
+  const first = await new EmperorUnderTest().start();
+  let pid = 0;
+  try {
+    first.write('ears.conf', listener('clean'));
+    pid = await waitFor('the listener running', () => pidOf('clean'), 15_000);
+    await first.stop('SIGTERM');
+    // Its stop signal, not the guardian's SIGKILL at the emperor's end: the trap ran to its end (half a second).
+    await waitFor('the listener to take its SIGTERM', () => existsSync(join(dir, 'clean.term')) || null, 10_000);
+    await waitFor('the listener gone', () => !alive(pid) || null, 10_000);
+  } finally {
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+    assert.deepEqual(await first.cleanup(), []);
+  }
+  const second = await new EmperorUnderTest().start();
+  pid = 0;
+  try {
+    second.write('ears.conf', listener('killed'));
+    pid = await waitFor('the listener running', () => pidOf('killed'), 15_000);
+    process.kill(second.pid, 'SIGKILL');
+    await second.waitExit();
+    await waitFor('the listener gone after the SIGKILL', () => !alive(pid) || null, 5000);
+  } finally {
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+    assert.deepEqual(await second.cleanup(), []);
+  }
 });
 
 test('a root emperor runs no listener from a file someone else could change', { skip: skip || (process.getuid?.() !== 0 ? 'needs root' : false), timeout: 30_000 }, async (t) => {
