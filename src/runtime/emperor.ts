@@ -90,8 +90,10 @@ export class Emperor {
   }
 
   /** Resolves once every vassal the last reconcile found to start has been started (spawned). */
-  startsQueued(): Promise<void> {
-    return this.starts.drained();
+  async startsQueued(): Promise<void> {
+    await this.starts.drained();
+    // A spawn on the thread pool (the native helper's) has no pid yet when its start is taken: READY waits for it.
+    await Promise.all([...this.vassals.values()].map((v) => v.spawnsSettled()));
   }
 
   /** Samples CPU and memory of every live instance's process group (nothing when nothing ran); enforces max-rss. */

@@ -124,6 +124,11 @@ export class InstanceRunner {
     });
   }
 
+  /** Settles once a spawn on the thread pool, if one is under way, has its answer (a process or a failure). */
+  spawnSettled(): Promise<void> {
+    return this.pending === null ? Promise.resolve() : this.pending.pending.then(() => undefined);
+  }
+
   /** Leaves a daemon running and stops watching it: the emperor goes away, the daemon lives on. */
   release(): void {
     this.proc?.sup.release?.();

@@ -168,6 +168,11 @@ export class Vassal {
     await Promise.all([...this.allRunners()].map((r) => r.killNow()));
   }
 
+  /** Settles once every spawn under way (on the thread pool) has its answer. */
+  async spawnsSettled(): Promise<void> {
+    await Promise.all([...this.allRunners()].map((r) => r.spawnSettled()));
+  }
+
   /** Drops timers and closes its socket; the vassal is gone. */
   dispose(): void {
     this.driver.send({ type: 'dispose' });

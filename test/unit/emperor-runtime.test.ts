@@ -57,6 +57,36 @@ test('starts go in batches of START_BATCH per event-loop turn', async () => {
   assert.ok(drained, 'startsQueued resolves once the queue is empty');
 });
 
+test('startsQueued waits for a spawn still on the thread pool (READY goes out with every autostart pid known)', async () => {
+  const world = fakeWorld();
+  // A spawner whose spawns finish later, as the native helper's do on the thread pool.
+  const later: Array<() => void> = [];
+  const procs = world.procs;
+  world.ports = {
+    ...world.ports,
+    spawner: {
+      outputPair: () => procs.outputPair(),
+      spawn: (req) => procs.spawn(req),
+      spawnLater: (req) => new Promise((resolve) => later.push(() => resolve(procs.spawn(req)))),
+    },
+  };
+  world.dir.write('web.ini', vassalFile('web'));
+  const emperor = fakeEmperor(world);
+  emperor.start();
+  let drained = false;
+  void emperor.startsQueued().then(() => void (drained = true));
+  world.time.runTurns();
+  await flush();
+  assert.equal(later.length, 1, 'the start was taken: its spawn is on the pool');
+  assert.equal(drained, false, 'not before the spawn has its answer');
+  for (const finish of later.splice(0)) finish();
+  await flush();
+  world.time.runTurns();
+  await flush();
+  assert.equal(drained, true);
+  assert.equal(procs.of('web').length, 1);
+});
+
 test('a watcher event schedules one debounced reconcile that picks up a new file', () => {
   const world = fakeWorld();
   const emperor = started(world);
