@@ -118,6 +118,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
   // Every listener opened so far is closed again if a later one cannot open.
   const closers: Array<() => void> = [];
   let releaseListenerGroups = (): void => {};
+  let stopListeners = (): Promise<void> => Promise.resolve();
   const closeAll = (): void => {
     for (const close of closers.splice(0).reverse()) close();
   };
@@ -130,6 +131,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
     const compat = await startSupervisorCompat(settings, target, events, systemClock, root, emperor.guardian);
     closers.push(...compat.closers);
     releaseListenerGroups = compat.releaseGroups;
+    stopListeners = compat.stopListeners;
   } catch (err) {
     closeAll();
     lock.release();
@@ -201,6 +203,8 @@ export async function run(settings: EmperorSettings): Promise<void> {
     // The listeners are stopped after the vassals (they hear every stop) with their stop signal, not by the guardian's SIGKILL.
     releaseListenerGroups();
     await emperor.shutdown();
+    // Then the listeners: their stop signal, SIGKILL after their stopwaitsecs; the emperor exits once they have.
+    await stopListeners();
     containment.close();
     closeSockets();
     lock.release();

@@ -10,8 +10,9 @@ import type { GroupGuard } from '../io/guardian.ts';
 
 /**
  * Starts what the settings ask for, the listeners' process groups told to `guard` (the guardian); returns the
- * closers (the interface, the listeners) and what releases the listeners' groups from the guardian (call it
- * before a clean shutdown ends the guardian). Throws when the interface cannot open.
+ * closers (the interface, the listeners), what releases the listeners' groups from the guardian (call it
+ * before a clean shutdown ends the guardian) and what stops the listeners, settling once they have exited.
+ * Throws when the interface cannot open.
  */
 export async function startSupervisorCompat(
   settings: EmperorSettings,
@@ -20,7 +21,7 @@ export async function startSupervisorCompat(
   clock: Clock,
   root: boolean,
   guard: GroupGuard,
-): Promise<{ closers: Array<() => void>; releaseGroups: () => void }> {
+): Promise<{ closers: Array<() => void>; releaseGroups: () => void; stopListeners: () => Promise<void> }> {
   const closers: Array<() => void> = [];
   const spawner = guardedListenerSpawn(spawnListener, guard);
   let listeners: EventListeners | null = null;
@@ -43,6 +44,6 @@ export async function startSupervisorCompat(
     tyrant: settings.tyrant,
   });
   listeners = started;
-  closers.push(() => started.close());
-  return { closers, releaseGroups: spawner.release };
+  closers.push(() => void started.close());
+  return { closers, releaseGroups: spawner.release, stopListeners: () => started.close() };
 }

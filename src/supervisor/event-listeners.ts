@@ -46,7 +46,8 @@ export function processNameOf(target: CommandTarget, vassal: string, index: numb
 
 /** The running listeners: what stops them, and their processes for supervisorctl status. */
 export interface EventListeners {
-  close(): void;
+  /** Stops every listener (its stop signal, SIGKILL after its stopwaitsecs); settles once all have exited. Again: the same promise. */
+  close(): Promise<void>;
   views(): ListenerView[];
 }
 
@@ -169,7 +170,9 @@ export function startEventListeners(deps: ListenerDeps): EventListeners {
   } catch {
     // no inotify here: the periodic look finds the changes
   }
-  const close = (): void => {
+  let stopped: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    if (stopped !== null) return stopped;
     closed = true;
     clearInterval(rescan);
     if (tick !== null) clearInterval(tick);
@@ -177,9 +180,11 @@ export function startEventListeners(deps: ListenerDeps): EventListeners {
     watcher?.close();
     unsubscribe();
     logs.want(new Map());
-    // Signals go out now (the emperor exits right after); their ends are not waited for.
-    for (const { pool } of pools.values()) void pool.stop();
+    // Signals go out now; the emperor waits for the ends before it exits (none is left behind).
+    const ends = [...pools.values()].map(({ pool }) => pool.stop());
     pools.clear();
+    stopped = Promise.all(ends).then(() => undefined);
+    return stopped;
   };
   return { close, views: () => [...pools.values()].flatMap(({ pool }) => pool.views()) };
 }

@@ -89,7 +89,7 @@ test('a listener that dies is started again and gets the events after; output ev
 });
 
 // A listener is started like a vassal but held by no cgroup: the guardian is told of its process group.
-test('listeners and the emperor\'s end: SIGTERM gives a listener its stop signal; after a SIGKILL of the emperor the guardian kills it', { timeout: 60_000 }, async (t) => {
+test('listeners and the emperor\'s end: SIGTERM stops each with its stop signal (SIGKILL after stopwaitsecs) before the emperor exits; after a SIGKILL of the emperor the guardian kills them', { timeout: 60_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'emperor-listener-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   // A plain process as the listener: it never says READY, which is enough to be started, stopped and killed.
@@ -102,15 +102,21 @@ test('listeners and the emperor\'s end: SIGTERM gives a listener its stop signal
   };
   const first = await new EmperorUnderTest().start();
   let pid = 0;
+  let deaf = 0;
   try {
     first.write('ears.conf', listener('clean'));
+    // One that ignores its stop signal (its whole group does): SIGKILL after stopwaitsecs.
+    first.write('deaf.conf', `[eventlistener:deaf]\ncommand = /bin/sh -c 'echo $$ > ${dir}/deaf.pid; trap "" TERM; while :; do sleep 0.2; done'\nevents = PROCESS_STATE\nstopwaitsecs = 1\n`);
     pid = await waitFor('the listener running', () => pidOf('clean'), 15_000);
+    deaf = await waitFor('the deaf listener running', () => pidOf('deaf'), 15_000);
     await first.stop('SIGTERM');
+    // The emperor exits once its listeners have: the deaf one was killed after its stopwaitsecs, not left behind.
+    assert.ok(!alive(deaf), 'the listener that ignores SIGTERM outlived the emperor');
+    assert.ok(!alive(pid), 'the listener outlived the emperor');
     // Its stop signal, not the guardian's SIGKILL at the emperor's end: the trap ran to its end (half a second).
-    await waitFor('the listener to take its SIGTERM', () => existsSync(join(dir, 'clean.term')) || null, 10_000);
-    await waitFor('the listener gone', () => !alive(pid) || null, 10_000);
+    assert.ok(existsSync(join(dir, 'clean.term')), 'the listener did not end through its SIGTERM trap');
   } finally {
-    if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (const p of [pid, deaf]) if (p > 0 && alive(p)) process.kill(p, 'SIGKILL');
     assert.deepEqual(await first.cleanup(), []);
   }
   const second = await new EmperorUnderTest().start();
