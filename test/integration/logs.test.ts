@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EMPEROR_BIN, EmperorUnderTest, ROOT, vassalFile, waitFor, withEmperor as withEmperorIn } from './harness.ts';
 import { freePort, httpGet } from './prom.ts';
@@ -33,6 +33,26 @@ test('rotation keeps exactly N backups of whole lines, none over the limit, and 
     const first = numbers[0] ?? 0;
     assert.deepEqual(numbers, Array.from({ length: numbers.length }, (_, k) => first + k));
     assert.equal(numbers.at(-1), 3000);
+  });
+});
+
+test('a burst of 8 MB in big writes reaches the log byte for byte, in order (reads of many chunks each)', async () => {
+  await withEmperor(async (e) => {
+    // Lines of varying length, so a chunk boundary falls anywhere in a line.
+    const source = join(e.root, 'burst.txt');
+    const lines: string[] = [];
+    for (let i = 0, bytes = 0; bytes < 8_000_000; i++) {
+      const line = `${i} ${'x'.repeat(i % 700)}\n`;
+      lines.push(line);
+      bytes += line.length;
+    }
+    const text = lines.join('');
+    writeFileSync(source, text);
+    const log = join(e.root, 'logs/burst.log');
+    e.write('burst.ini', vassalFile({ command: `cat ${source}`, log, restart: 'never', 'start-secs': '0' }));
+    await e.waitState('burst', 'EXITED', 30000);
+    await waitFor('the whole burst in the log', () => (existsSync(log) && statSync(log).size >= text.length) || null, 15000);
+    assert.equal(readFileSync(log, 'utf8') === text, true, 'the log differs from what the vassal wrote');
   });
 });
 
