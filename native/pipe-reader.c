@@ -93,26 +93,6 @@ static int call(int fd, int n) {
   return keep;
 }
 
-// Reads what `fd` holds into the buffer, READ_CHUNK bytes per read(2), up to a short read (the pipe is
-// empty now) or a full buffer; the bytes read, or read(2)'s answer when none were. The kernel holds the
-// pipe's lock for the whole of one read, and a child writing on the other CPU meanwhile spins on it: with
-// 1 MiB reads, `head` spent ~38 ms of a 200 MB run in mutex_spin_on_owner (perf, logs bench with 8 KiB
-// writes; supervisord's ~64 KiB reads cost it ~11 ms). Reads of 16 KiB let it write between them: the
-// logs bench moved 9-15% more (bench/log-ab.ts, 8-12 paired rounds, faster in 7-10 of them; 64 and
-// 256 KiB chunks gained less or nothing, 8 KiB no more).
-#define READ_CHUNK (16 * 1024)
-static ssize_t read_chunks(int fd) {
-  size_t off = 0;
-  while (off < rd.buffer_len) {
-    size_t want = rd.buffer_len - off < READ_CHUNK ? rd.buffer_len - off : READ_CHUNK;
-    ssize_t got = read(fd, rd.buffer + off, want);
-    if (got <= 0) return off > 0 ? (ssize_t)off : got;
-    off += (size_t)got;
-    if ((size_t)got < want) break;
-  }
-  return (ssize_t)off;
-}
-
 static void on_readable(uv_poll_t* handle, int status, int events) {
   (void)handle;
   (void)events;
@@ -126,7 +106,7 @@ static void on_readable(uv_poll_t* handle, int status, int events) {
     int fd = (int)(ev[i].data.u64 & 0xffffffffu);
     uint32_t gen = (uint32_t)(ev[i].data.u64 >> 32);
     if (fd >= rd.nslots || rd.slots[fd].state != READING || rd.slots[fd].gen != gen) continue;
-    ssize_t got = read_chunks(fd);
+    ssize_t got = read(fd, rd.buffer, rd.buffer_len);
     if (got < 0 && (errno == EAGAIN || errno == EINTR)) continue;
     if (got <= 0) {
       release(fd);
