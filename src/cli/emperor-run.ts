@@ -119,6 +119,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
   const closers: Array<() => void> = [];
   let releaseListenerGroups = (): void => {};
   let stopListeners = (): Promise<void> => Promise.resolve();
+  let killListeners = (): void => {};
   const closeAll = (): void => {
     for (const close of closers.splice(0).reverse()) close();
   };
@@ -132,6 +133,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
     closers.push(...compat.closers);
     releaseListenerGroups = compat.releaseGroups;
     stopListeners = compat.stopListeners;
+    killListeners = compat.killListeners;
   } catch (err) {
     closeAll();
     lock.release();
@@ -189,6 +191,8 @@ export async function run(settings: EmperorSettings): Promise<void> {
       events.warn(`second ${signal}: killing every vassal now`);
       // A child the thread pool is starting right now is killed once it exists (it would outlive the emperor).
       await Promise.race([emperor.killAll(), new Promise((r) => setTimeout(r, 2000))]);
+      // The listeners too (the first signal released them from the guardian).
+      killListeners();
       emperor.guardian.close();
       containment.close();
       closeSockets();

@@ -11,7 +11,8 @@ import type { GroupGuard } from '../io/guardian.ts';
 /**
  * Starts what the settings ask for, the listeners' process groups told to `guard` (the guardian); returns the
  * closers (the interface, the listeners), what releases the listeners' groups from the guardian (call it
- * before a clean shutdown ends the guardian) and what stops the listeners, settling once they have exited.
+ * before a clean shutdown ends the guardian), what stops the listeners, settling once they have exited, and
+ * what kills them at once (a second SIGINT).
  * Throws when the interface cannot open.
  */
 export async function startSupervisorCompat(
@@ -21,7 +22,7 @@ export async function startSupervisorCompat(
   clock: Clock,
   root: boolean,
   guard: GroupGuard,
-): Promise<{ closers: Array<() => void>; releaseGroups: () => void; stopListeners: () => Promise<void> }> {
+): Promise<{ closers: Array<() => void>; releaseGroups: () => void; stopListeners: () => Promise<void>; killListeners: () => void }> {
   const closers: Array<() => void> = [];
   const spawner = guardedListenerSpawn(spawnListener, guard);
   let listeners: EventListeners | null = null;
@@ -45,5 +46,5 @@ export async function startSupervisorCompat(
   });
   listeners = started;
   closers.push(() => void started.close());
-  return { closers, releaseGroups: spawner.release, stopListeners: () => started.close() };
+  return { closers, releaseGroups: spawner.release, stopListeners: () => started.close(), killListeners: spawner.killAll };
 }

@@ -78,6 +78,8 @@ export interface GuardedListenerSpawn {
   spawn: ListenerSpawner;
   /** forgets every group and tracks no more: at a clean shutdown, before the guardian ends (it would SIGKILL what it still holds) and the listeners get their stop signal. */
   release(): void;
+  /** SIGKILL to every listener's group still running (a second SIGINT: kill at once). */
+  killAll(): void;
 }
 
 /**
@@ -85,24 +87,33 @@ export interface GuardedListenerSpawn {
  * exits: no cgroup holds a listener, so without it a SIGKILL of the emperor would leave it running.
  */
 export function guardedListenerSpawn(spawn: ListenerSpawner, guard: GroupGuard): GuardedListenerSpawn {
+  // Groups whose leader has not exited yet; told to the guard until `release`.
   const groups = new Set<number>();
   let released = false;
   return {
     spawn: (req) => {
       const child = spawn(req);
-      if ('error' in child || released) return child;
+      if ('error' in child) return child;
       const group = child.pid;
       groups.add(group);
-      guard.track(group);
+      if (!released) guard.track(group);
       child.onExit(() => {
-        if (groups.delete(group)) guard.untrack(group);
+        if (groups.delete(group) && !released) guard.untrack(group);
       });
       return child;
     },
     release: () => {
+      if (!released) for (const group of groups) guard.untrack(group);
       released = true;
-      for (const group of groups) guard.untrack(group);
-      groups.clear();
+    },
+    killAll: () => {
+      for (const group of groups) {
+        try {
+          process.kill(-group, 'SIGKILL');
+        } catch {
+          // gone already
+        }
+      }
     },
   };
 }

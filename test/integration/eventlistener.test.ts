@@ -89,7 +89,7 @@ test('a listener that dies is started again and gets the events after; output ev
 });
 
 // A listener is started like a vassal but held by no cgroup: the guardian is told of its process group.
-test('listeners and the emperor\'s end: SIGTERM stops each with its stop signal (SIGKILL after stopwaitsecs) before the emperor exits; after a SIGKILL of the emperor the guardian kills them', { timeout: 60_000 }, async (t) => {
+test('listeners and the emperor\'s end: SIGTERM stops each with its stop signal (SIGKILL after stopwaitsecs) before the emperor exits (a second SIGINT kills them at once); after a SIGKILL of the emperor the guardian kills them', { timeout: 60_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'emperor-listener-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   // A plain process as the listener: it never says READY, which is enough to be started, stopped and killed.
@@ -118,6 +118,21 @@ test('listeners and the emperor\'s end: SIGTERM stops each with its stop signal 
   } finally {
     for (const p of [pid, deaf]) if (p > 0 && alive(p)) process.kill(p, 'SIGKILL');
     assert.deepEqual(await first.cleanup(), []);
+  }
+  // A second SIGINT while the emperor waits for a listener that ignores its stop signal: killed at once.
+  const third = await new EmperorUnderTest().start();
+  pid = 0;
+  try {
+    third.write('deaf.conf', `[eventlistener:deaf]\ncommand = /bin/sh -c 'echo $$ > ${dir}/deaf2.pid; trap "" TERM; while :; do sleep 0.2; done'\nevents = PROCESS_STATE\nstopwaitsecs = 60\n`);
+    pid = await waitFor('the deaf listener running', () => pidOf('deaf2'), 15_000);
+    process.kill(third.pid, 'SIGINT');
+    await waitFor('the first SIGINT to be taken', () => third.output.includes('SIGINT: stopping') || null);
+    process.kill(third.pid, 'SIGINT');
+    await third.waitExit(5000);
+    await waitFor('the deaf listener gone after the second SIGINT', () => !alive(pid) || null, 3000);
+  } finally {
+    if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
+    assert.deepEqual(await third.cleanup(), []);
   }
   const second = await new EmperorUnderTest().start();
   pid = 0;
