@@ -1,7 +1,7 @@
 // The running emperor: the real adapters, its sockets and metrics, and its signals.
 import { mkdirSync, statSync } from 'node:fs';
 import { packageVersion } from './package-version.ts';
-import { parseEmperorArgs, type EmperorSettings } from './emperor-options.ts';
+import type { EmperorSettings } from './emperor-options.ts';
 import { Emperor } from '../runtime/emperor.ts';
 import { EventLog } from '../runtime/event-log.ts';
 import { nodeTimers, realEmperorPorts, systemClock, systemTime } from './real-ports.ts';
@@ -21,10 +21,10 @@ import { lookupGroup } from '../io/accounts.ts';
 import { nativeHelper } from '../io/native.ts';
 import { directoryTrustProblem } from '../runtime/directory-trust.ts';
 import { startContainment } from './emperor-cgroups.ts';
-import { startSupervisorCompat } from './supervisor-wiring.ts';
+import { NO_LISTENERS, startSupervisorCompat, type ListenerEnds } from './supervisor-wiring.ts';
+import { rereadConfig } from './reread-config.ts';
 import { startAlarms } from './alarm-wiring.ts';
 import { startScheduler } from './schedule-wiring.ts';
-import type { Alarms } from '../runtime/alarms.ts';
 import { isEtcdUrl } from '../config/etcd-url.ts';
 import { fleetValue, sourcesOf } from './vassal-sources.ts';
 import { wireEtcd } from './etcd-wiring.ts';
@@ -117,9 +117,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
   };
   // Every listener opened so far is closed again if a later one cannot open.
   const closers: Array<() => void> = [];
-  let releaseListenerGroups = (): void => {};
-  let stopListeners = (): Promise<void> => Promise.resolve();
-  let killListeners = (): void => {};
+  let listeners: ListenerEnds = NO_LISTENERS;
   const closeAll = (): void => {
     for (const close of closers.splice(0).reverse()) close();
   };
@@ -131,9 +129,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
     // supervisord's XML-RPC interface (--supervisor-rpc) and the [eventlistener:x] sections.
     const compat = await startSupervisorCompat(settings, target, events, systemClock, root, emperor.guardian);
     closers.push(...compat.closers);
-    releaseListenerGroups = compat.releaseGroups;
-    stopListeners = compat.stopListeners;
-    killListeners = compat.killListeners;
+    listeners = compat.listeners;
   } catch (err) {
     closeAll();
     lock.release();
@@ -192,7 +188,7 @@ export async function run(settings: EmperorSettings): Promise<void> {
       // A child the thread pool is starting right now is killed once it exists (it would outlive the emperor).
       await Promise.race([emperor.killAll(), new Promise((r) => setTimeout(r, 2000))]);
       // The listeners too (the first signal released them from the guardian).
-      killListeners();
+      listeners.kill();
       emperor.guardian.close();
       containment.close();
       closeSockets();
@@ -205,10 +201,10 @@ export async function run(settings: EmperorSettings): Promise<void> {
     events.info(`${signal}: stopping every vassal (send SIGINT again to kill them at once)`);
     await etcd?.presence.close();
     // The listeners are stopped after the vassals (they hear every stop) with their stop signal, not by the guardian's SIGKILL.
-    releaseListenerGroups();
+    listeners.release();
     await emperor.shutdown();
     // Then the listeners: their stop signal, SIGKILL after their stopwaitsecs; the emperor exits once they have.
-    await stopListeners();
+    await listeners.stop();
     containment.close();
     closeSockets();
     lock.release();
@@ -230,30 +226,6 @@ export async function run(settings: EmperorSettings): Promise<void> {
   // A closed terminal or log reader must not kill the emperor.
   process.on('SIGPIPE', () => {});
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
-}
-
-// SIGHUP re-reads --config: the rescan interval applies at once; other changes need a restart.
-function rereadConfig(settings: EmperorSettings, emperor: Emperor, events: EventLog, alarms: Alarms): void {
-  let fresh: EmperorSettings;
-  try {
-    const cmd = parseEmperorArgs(process.argv.slice(2), process.env, process.getuid?.() ?? 0);
-    if (cmd.kind !== 'run') return;
-    fresh = cmd.settings;
-  } catch (err) {
-    events.write({ level: 'error', message: `--config ${settings.config ?? ''} not applied: ${(err as Error).message}` });
-    return;
-  }
-  if (fresh.rescanIntervalMs !== settings.rescanIntervalMs) {
-    emperor.setRescanInterval(fresh.rescanIntervalMs);
-    settings.rescanIntervalMs = fresh.rescanIntervalMs;
-    events.info(`rescan-interval is now ${fresh.rescanIntervalMs / 1000}s`);
-  }
-  alarms.update(fresh.alarms);
-  for (const key of Object.keys(fresh) as Array<keyof EmperorSettings>) {
-    if (key !== 'rescanIntervalMs' && key !== 'alarms' && JSON.stringify(fresh[key]) !== JSON.stringify(settings[key])) {
-      events.warn(`${key} changed in --config: restart the emperor to apply it`);
-    }
-  }
 }
 
 function fail(message: string, code = 1): never {

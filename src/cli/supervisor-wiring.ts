@@ -8,12 +8,22 @@ import { startEventListeners, type EventListeners } from '../supervisor/event-li
 import { guardedListenerSpawn, spawnListener } from '../io/listener-spawn.ts';
 import type { GroupGuard } from '../io/guardian.ts';
 
+/** The event listeners at the emperor's end. */
+export interface ListenerEnds {
+  /** releases their process groups from the guardian: before a clean shutdown ends it (it would SIGKILL them). */
+  release(): void;
+  /** their stop signal, SIGKILL after their stopwaitsecs; settles once they have exited. */
+  stop(): Promise<void>;
+  /** SIGKILL at once (a second SIGINT). */
+  kill(): void;
+}
+
+/** No listeners (before they are started). */
+export const NO_LISTENERS: ListenerEnds = { release: () => {}, stop: () => Promise.resolve(), kill: () => {} };
+
 /**
  * Starts what the settings ask for, the listeners' process groups told to `guard` (the guardian); returns the
- * closers (the interface, the listeners), what releases the listeners' groups from the guardian (call it
- * before a clean shutdown ends the guardian), what stops the listeners, settling once they have exited, and
- * what kills them at once (a second SIGINT).
- * Throws when the interface cannot open.
+ * closers (the interface, the listeners) and the listeners' ends. Throws when the interface cannot open.
  */
 export async function startSupervisorCompat(
   settings: EmperorSettings,
@@ -22,7 +32,7 @@ export async function startSupervisorCompat(
   clock: Clock,
   root: boolean,
   guard: GroupGuard,
-): Promise<{ closers: Array<() => void>; releaseGroups: () => void; stopListeners: () => Promise<void>; killListeners: () => void }> {
+): Promise<{ closers: Array<() => void>; listeners: ListenerEnds }> {
   const closers: Array<() => void> = [];
   const spawner = guardedListenerSpawn(spawnListener, guard);
   let listeners: EventListeners | null = null;
@@ -46,5 +56,5 @@ export async function startSupervisorCompat(
   });
   listeners = started;
   closers.push(() => void started.close());
-  return { closers, releaseGroups: spawner.release, stopListeners: () => started.close(), killListeners: spawner.killAll };
+  return { closers, listeners: { release: spawner.release, stop: () => started.close(), kill: spawner.killAll } };
 }
