@@ -2,7 +2,7 @@
 import type { Params } from './scenarios/common.ts';
 
 /** Full: the figures (500 and 1,000 programs, 30 s settle and CPU window, 200 MB of lines; fleets 3 times). */
-export const FULL: Params = { repeat: 3, rounds: 20, fleetSizes: [10, 500, 1000], busySize: 500, settleMs: 30_000, cpuWindowMs: 30_000, statusRounds: 5, logBytes: 200_000_000, logMaxBytes: 50 * 2 ** 20, logBackups: 5 };
+export const FULL: Params = { repeat: 3, rounds: 20, fleetSizes: [10, 500, 1000], busySize: 500, settleMs: 30_000, cpuWindowMs: 30_000, statusRounds: 20, logBytes: 200_000_000, logMaxBytes: 50 * 2 ** 20, logBackups: 5 };
 
 /** Quick: the same scenarios, smaller. */
 export const QUICK: Params = { repeat: 1, rounds: 3, fleetSizes: [10, 50], busySize: 50, settleMs: 2_000, cpuWindowMs: 3_000, statusRounds: 3, logBytes: 20_000_000, logMaxBytes: 5 * 2 ** 20, logBackups: 5 };

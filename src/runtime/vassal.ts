@@ -94,8 +94,13 @@ export class Vassal {
 
   /** The instances' worst state, ignoring the file (a rolling replacement's surplus process is no instance). */
   get instanceState(): InstanceStateName {
-    const surplus = this.driver.state.surplus;
-    return worstState(everyId(this.driver.state).filter((id) => !surplus.includes(id)).flatMap((id) => this.table.get(id)?.state.state ?? []));
+    const st = this.driver.state;
+    const states: InstanceStateName[] = [];
+    for (const id of everyId(st)) {
+      const r = st.surplus.includes(id) ? undefined : this.table.get(id);
+      if (r !== undefined) states.push(r.state.state);
+    }
+    return worstState(states);
   }
 
   /** The error to show: the file's, the dependency wait, the roll's, or an instance's. */
@@ -103,8 +108,9 @@ export class Vassal {
     if (this.fileStatus.error !== null) return this.fileStatus.error;
     if (this.waitingFor.length > 0) return waitingMessage(this.waitingFor, (d) => this.services.lookup?.(d));
     if (this.rollError !== null) return this.rollError;
-    for (const r of this.instances) if (r.state.error !== null) return r.state.error;
-    for (const r of this.instances) if (r.state.recovery !== null) return r.state.recovery;
+    const runners = this.instances;
+    for (const r of runners) if (r.state.error !== null) return r.state.error;
+    for (const r of runners) if (r.state.recovery !== null) return r.state.recovery;
     return null;
   }
 
