@@ -21,13 +21,14 @@ export interface AlarmTransport {
 }
 
 /** The real transport; `guard` (the emperor's guardian) kills a command still running when the emperor is SIGKILLed. */
-export function realAlarmTransport(guard?: GroupGuard): AlarmTransport {
+export function realAlarmTransport(guard: GroupGuard): AlarmTransport {
   return { exec: (command, line, env, timeoutMs) => execAlarm(command, line, env, timeoutMs, guard), post: postAlarm, headers: readHeaderFile };
 }
 
 // Alarm commands running now, by process group (no cgroup holds them): when the emperor exits, however it
 // exits short of SIGKILL, the ones still running are killed with their group; after a SIGKILL, the guardian
-// kills them, as it does the vassals' groups.
+// kills them, as it does the vassals' groups. (The guardian would end them at any exit too, but later, and
+// not at all when its shell could not start: the hook stays.)
 const running = new Set<number>();
 let hooked = false;
 
@@ -42,21 +43,21 @@ function killRunning(): void {
   running.clear();
 }
 
-function execAlarm(command: string, line: string, env: Record<string, string>, timeoutMs: number, guard?: GroupGuard): Promise<AttemptResult> {
+function execAlarm(command: string, line: string, env: Record<string, string>, timeoutMs: number, guard: GroupGuard): Promise<AttemptResult> {
   return new Promise((resolve) => {
     let done = false;
     const finish = (r: AttemptResult): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      if (group !== undefined) guard?.untrack(group);
+      if (group !== undefined) guard.untrack(group);
       resolve(r);
     };
     const child = spawn('/bin/sh', ['-c', command], { env: { ...process.env, ...env }, detached: true, stdio: ['pipe', 'ignore', 'pipe'] });
     const group = child.pid;
     if (group !== undefined) {
       running.add(group);
-      guard?.track(group);
+      guard.track(group);
     }
     if (!hooked) {
       hooked = true;
